@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import TDMockCore
+import TDMockStore
+
+/// Builds the `tdmock serve` application: the Talkdesk surface and `/healthz`, on the configured address.
+///
+/// - Parameter onServerRunning: called with the bound port once the server listens (the real one for port 0).
+public func buildApplication(
+    _ configuration: ServeConfiguration, ids: IdentifierGenerator = IdentifierGenerator(),
+    clock: @escaping @Sendable () -> Date = Timestamp.now, logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let logger = logger ?? Logger(label: "tdmock")
+    let database = try AppServices.openDatabase(configuration.database)
+    let services = AppServices(configuration: configuration, database: database, ids: ids, clock: clock)
+    let router = buildRouter(services)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tdmock"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}
+
+/// The routes of `tdmock serve`, for the application and for tests.
+public func buildRouter(_ services: AppServices) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: SurfaceErrorMiddleware())
+    router.get("/healthz") { _, _ in JSONResponse.make(status: .ok, body: ["status": "ok"]) }
+    OAuthController(services: services).addRoutes(to: router)
+    DigitalConnectController(services: services).addRoutes(to: router)
+    return router
+}
+
+/// Renders the errors that are not already in a surface's own shape (unknown paths, wrong methods,
+/// unexpected failures) in that shape: Digital Connect's under `/digital-connect`, OAuth's under `/oauth`.
+struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as DigitalConnectError {
+            throw error
+        } catch let error as OAuthError {
+            throw error
+        } catch {
+            let path = request.uri.path
+            let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
+            if status == .internalServerError {
+                context.logger.error("request failed", metadata: ["path": .string(path), "error": .string(String(describing: error))])
+            }
+            if path.hasPrefix("/digital-connect") {
+                throw Self.digitalConnect(status, request: request)
+            }
+            if path.hasPrefix("/oauth") {
+                throw OAuthError(status: status, error: status == .internalServerError ? "server_error" : "invalid_request", description: status.reasonPhrase)
+            }
+            throw error
+        }
+    }
+
+    static func digitalConnect(_ status: HTTPResponse.Status, request: Request) -> DigitalConnectError {
+        switch status {
+        case .notFound:
+            DigitalConnectError(status: .notFound, code: DigitalConnectError.Code.notFound, message: "Not found",
+                                description: "No Digital Connect operation at \(request.method.rawValue) \(request.uri.path)")
+        case .methodNotAllowed:
+            DigitalConnectError(status: .methodNotAllowed, code: DigitalConnectError.Code.methodNotAllowed, message: "Method not allowed",
+                                description: "\(request.method.rawValue) is not allowed on \(request.uri.path)")
+        case .contentTooLarge:
+            .payloadTooLarge
+        case .internalServerError:
+            DigitalConnectError(status: .internalServerError, code: DigitalConnectError.Code.internalError, message: "Internal error",
+                                description: "tdmock failed to handle the request; its log says why")
+        default:
+            DigitalConnectError(status: status, code: DigitalConnectError.Code.invalidRequest, message: status.reasonPhrase)
+        }
+    }
+}

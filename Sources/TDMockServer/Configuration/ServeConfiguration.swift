@@ -1,0 +1,272 @@
+import Foundation
+
+/// An OAuth client of the token service.
+public struct OAuthClient: Sendable, Hashable {
+    public var id: String
+    public var secret: String
+    public var scopes: [String]
+    /// The touchpoints its tokens may use; nil: every touchpoint.
+    public var touchpoints: [String]?
+
+    public init(id: String, secret: String, scopes: [String] = [Scope.digitalConnectWrite], touchpoints: [String]? = nil) {
+        self.id = id
+        self.secret = secret
+        self.scopes = scopes
+        self.touchpoints = touchpoints
+    }
+}
+
+public enum Scope {
+    /// What the Digital Connect API asks of a token.
+    public static let digitalConnectWrite = "digital-connect:write"
+}
+
+/// A Digital Connect touchpoint: the entry point a conversation is started on.
+public struct Touchpoint: Sendable, Hashable {
+    public var id: String
+    public var name: String?
+
+    public init(id: String, name: String? = nil) {
+        self.id = id
+        self.name = name
+    }
+}
+
+/// The events the Builder integration sends to the integration's callback API.
+public enum CallbackEvent: String, Sendable, CaseIterable, Codable {
+    case conversationStarted = "conversation_started"
+    case messageCreated = "message_created"
+    case conversationEnded = "conversation_ended"
+
+    public var defaultPath: String { "/" + rawValue }
+}
+
+/// The Builder integration's settings: a base path, an x-api-key and one relative path per event.
+public struct CallbackConfiguration: Sendable, Hashable {
+    public var url: String?
+    public var apiKey: String?
+    public var paths: [CallbackEvent: String]
+
+    public init(url: String? = nil, apiKey: String? = nil, paths: [CallbackEvent: String] = [:]) {
+        self.url = url
+        self.apiKey = apiKey
+        self.paths = paths
+    }
+
+    public func path(for event: CallbackEvent) -> String {
+        paths[event] ?? event.defaultPath
+    }
+}
+
+/// Where the inbox lives.
+public enum DatabaseLocation: Sendable, Hashable {
+    case file(String)
+    case inMemory
+}
+
+/// Everything `tdmock serve` runs with, after flags, environment, config file and defaults are merged.
+public struct ServeConfiguration: Sendable, Hashable {
+    public static let defaultClient = OAuthClient(id: "tdmock-client", secret: "tdmock-secret")
+    public static let defaultTouchpoint = Touchpoint(id: "tp-tdmock", name: "tdmock default touchpoint")
+    public static let defaultPort = 8080
+    public static let defaultDatabasePath = "./tdmock.sqlite"
+
+    public var host: String
+    public var port: Int
+    public var database: DatabaseLocation
+    public var clients: [OAuthClient]
+    public var touchpoints: [Touchpoint]
+    public var callback: CallbackConfiguration
+    /// Lifetime of access tokens, in seconds.
+    public var tokenTTL: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = ServeConfiguration.defaultPort,
+        database: DatabaseLocation = .file(ServeConfiguration.defaultDatabasePath),
+        clients: [OAuthClient] = [ServeConfiguration.defaultClient],
+        touchpoints: [Touchpoint] = [ServeConfiguration.defaultTouchpoint],
+        callback: CallbackConfiguration = CallbackConfiguration(), tokenTTL: Int = 3600
+    ) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.clients = clients
+        self.touchpoints = touchpoints
+        self.callback = callback
+        self.tokenTTL = tokenTTL
+    }
+}
+
+/// The settings one source (the command line, or the environment) gives; nil: not given there.
+public struct ServeOverrides: Sendable, Hashable {
+    public var host: String?
+    public var port: Int?
+    public var db: String?
+    public var inMemory: Bool?
+    public var config: String?
+    public var clientID: String?
+    public var clientSecret: String?
+    public var touchpoints: [String]
+    public var callbackURL: String?
+    public var callbackAPIKey: String?
+    public var tokenTTL: Int?
+
+    public init(
+        host: String? = nil, port: Int? = nil, db: String? = nil, inMemory: Bool? = nil, config: String? = nil,
+        clientID: String? = nil, clientSecret: String? = nil, touchpoints: [String] = [],
+        callbackURL: String? = nil, callbackAPIKey: String? = nil, tokenTTL: Int? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.db = db
+        self.inMemory = inMemory
+        self.config = config
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.touchpoints = touchpoints
+        self.callbackURL = callbackURL
+        self.callbackAPIKey = callbackAPIKey
+        self.tokenTTL = tokenTTL
+    }
+
+    /// Reads the `TDMOCK_<NAME>` variables. `TDMOCK_TOUCHPOINT` may list several ids, comma-separated.
+    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> ServeOverrides {
+        func value(_ name: String) -> String? {
+            guard let value = environment["TDMOCK_" + name], !value.isEmpty else { return nil }
+            return value
+        }
+        func integer(_ name: String) throws(ConfigurationError) -> Int? {
+            guard let text = value(name) else { return nil }
+            guard let number = Int(text) else {
+                throw ConfigurationError(source: "environment", key: "TDMOCK_\(name)", message: "expected a whole number, found '\(text)'")
+            }
+            return number
+        }
+        var inMemory: Bool?
+        if let text = value("IN_MEMORY") {
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": inMemory = true
+            case "0", "false", "no", "off": inMemory = false
+            default:
+                throw ConfigurationError(source: "environment", key: "TDMOCK_IN_MEMORY", message: "expected true or false, found '\(text)'")
+            }
+        }
+        return ServeOverrides(
+            host: value("HOST"), port: try integer("PORT"), db: value("DB"), inMemory: inMemory,
+            config: value("CONFIG"), clientID: value("CLIENT_ID"), clientSecret: value("CLIENT_SECRET"),
+            touchpoints: value("TOUCHPOINT").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? [],
+            callbackURL: value("CALLBACK_URL"), callbackAPIKey: value("CALLBACK_API_KEY"),
+            tokenTTL: try integer("TOKEN_TTL"))
+    }
+}
+
+/// A setting that cannot be used, with where it came from.
+public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file (with `line`), `command line` or `environment`.
+    public var source: String
+    public var line: Int?
+    public var key: String
+    public var message: String
+
+    public init(source: String, line: Int? = nil, key: String, message: String) {
+        self.source = source
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        let place = line.map { "\(source):\($0)" } ?? source
+        return "\(place): \(key): \(message)"
+    }
+}
+
+extension ServeConfiguration {
+    /// Merges the sources: flag, then environment, then config file, then default.
+    ///
+    /// The config file is `flags.config`, else `TDMOCK_CONFIG`. Lists merge rather than replace:
+    /// the file's clients and touchpoints are kept, `--client-id`/`--client-secret` add or override one
+    /// client, and `--touchpoint` (else `TDMOCK_TOUCHPOINT`) adds touchpoints. The default client and
+    /// touchpoint exist only when no source names any.
+    public static func resolve(flags: ServeOverrides, environment: [String: String]) throws(ConfigurationError)
+        -> ServeConfiguration
+    {
+        let env = try ServeOverrides.fromEnvironment(environment)
+        let file: ConfigFile
+        if let path = flags.config ?? env.config {
+            file = try ConfigFile.load(path: path)
+        } else {
+            file = ConfigFile()
+        }
+        var configuration = ServeConfiguration()
+        configuration.host = flags.host ?? env.host ?? file.host ?? configuration.host
+        configuration.port = flags.port ?? env.port ?? file.port ?? configuration.port
+        let inMemory = flags.inMemory ?? env.inMemory ?? file.inMemory ?? false
+        let path = flags.db ?? env.db ?? file.db ?? defaultDatabasePath
+        configuration.database = inMemory ? .inMemory : .file(path)
+        configuration.tokenTTL = flags.tokenTTL ?? env.tokenTTL ?? file.tokenTTL ?? configuration.tokenTTL
+
+        let flagTouchpoints = flags.touchpoints.isEmpty ? env.touchpoints : flags.touchpoints
+        var touchpoints = file.touchpoints
+        for id in flagTouchpoints where !touchpoints.contains(where: { $0.id == id }) {
+            touchpoints.append(Touchpoint(id: id))
+        }
+        configuration.touchpoints = touchpoints.isEmpty ? [defaultTouchpoint] : touchpoints
+
+        var clients = file.clients.isEmpty ? [defaultClient] : file.clients
+        let clientID = flags.clientID ?? env.clientID
+        let clientSecret = flags.clientSecret ?? env.clientSecret
+        if clientID != nil || clientSecret != nil {
+            let id = clientID ?? clients[0].id
+            if let index = clients.firstIndex(where: { $0.id == id }) {
+                if let clientSecret { clients[index].secret = clientSecret }
+            } else if file.clients.isEmpty {
+                clients = [OAuthClient(id: id, secret: clientSecret ?? defaultClient.secret)]
+            } else {
+                clients.append(OAuthClient(id: id, secret: clientSecret ?? defaultClient.secret))
+            }
+        }
+        configuration.clients = clients
+
+        configuration.callback = file.callback
+        if let url = flags.callbackURL ?? env.callbackURL { configuration.callback.url = url }
+        if let key = flags.callbackAPIKey ?? env.callbackAPIKey { configuration.callback.apiKey = key }
+
+        try configuration.validate(flags: flags, env: env)
+        return configuration
+    }
+
+    /// Checks what the merge cannot: ranges, references and URLs. Names the source of a bad value.
+    func validate(flags: ServeOverrides, env: ServeOverrides) throws(ConfigurationError) {
+        func source(_ flag: Any?, _ envValue: Any?, _ key: String, _ envKey: String) -> (String, String) {
+            if flag != nil { return ("command line", "--" + key) }
+            if envValue != nil { return ("environment", envKey) }
+            return ("config file", key.replacingOccurrences(of: "-", with: "_"))
+        }
+        if !(0...65535).contains(port) {
+            let (where_, key) = source(flags.port, env.port, "port", "TDMOCK_PORT")
+            throw ConfigurationError(source: where_, key: key, message: "expected a port from 0 to 65535, found \(port)")
+        }
+        if tokenTTL < 1 {
+            let (where_, key) = source(flags.tokenTTL, env.tokenTTL, "token-ttl", "TDMOCK_TOKEN_TTL")
+            throw ConfigurationError(source: where_, key: key, message: "expected a number of seconds of at least 1, found \(tokenTTL)")
+        }
+        if let url = callback.url, !Self.isHTTPURL(url) {
+            let (where_, key) = source(flags.callbackURL, env.callbackURL, "callback-url", "TDMOCK_CALLBACK_URL")
+            throw ConfigurationError(source: where_, key: key, message: "expected an http:// or https:// URL, found '\(url)'")
+        }
+        if host.isEmpty {
+            throw ConfigurationError(source: "command line", key: "--host", message: "expected a host name or address")
+        }
+        if case .file(let path) = database, path.isEmpty {
+            throw ConfigurationError(source: "command line", key: "--db", message: "expected a file path")
+        }
+    }
+
+    static func isHTTPURL(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else { return false }
+        return true
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+import TDMockCore
+
+/// A field of a request that was refused, and why.
+public struct FieldError: Codable, Sendable, Hashable {
+    public var name: String
+    public var description: String
+
+    public init(name: String, description: String) {
+        self.name = name
+        self.description = description
+    }
+}
+
+/// A Digital Connect error answer: `{"code", "message", "description", "fields"}`.
+///
+/// Talkdesk documents `3016011` (the conversation has ended); the other codes are tdmock's choice,
+/// listed in the README, and stable.
+public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable {
+    public struct Body: Codable, Sendable, Hashable {
+        public var code: String
+        public var message: String
+        public var description: String?
+        public var fields: [FieldError]?
+    }
+
+    public var status: HTTPResponse.Status
+    public var body: Body
+    public var headers: HTTPFields = [:]
+
+    public init(status: HTTPResponse.Status, code: String, message: String, description: String? = nil, fields: [FieldError]? = nil) {
+        self.status = status
+        self.body = Body(code: code, message: message, description: description, fields: fields)
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = JSONResponse.make(status: status, body: body)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    public enum Code {
+        public static let invalidRequest = "3016000"
+        public static let unauthorized = "3016001"
+        public static let forbidden = "3016003"
+        public static let conversationNotFound = "3016004"
+        public static let touchpointNotFound = "3016005"
+        public static let notFound = "3016006"
+        public static let methodNotAllowed = "3016007"
+        public static let idempotencyConflict = "3016009"
+        public static let conversationEnded = "3016011"
+        public static let payloadTooLarge = "3016013"
+        public static let internalError = "3016500"
+    }
+
+    public static func invalidBody(_ description: String, fields: [FieldError]? = nil) -> DigitalConnectError {
+        DigitalConnectError(status: .badRequest, code: Code.invalidRequest, message: "Invalid request body", description: description, fields: fields)
+    }
+
+    public static func unauthorized(_ description: String) -> DigitalConnectError {
+        var error = DigitalConnectError(status: .unauthorized, code: Code.unauthorized, message: "Unauthorized", description: description)
+        error.headers[.wwwAuthenticate] = "Bearer"
+        return error
+    }
+
+    public static func forbidden(_ description: String) -> DigitalConnectError {
+        DigitalConnectError(status: .forbidden, code: Code.forbidden, message: "Forbidden", description: description)
+    }
+
+    public static let payloadTooLarge = DigitalConnectError(
+        status: .contentTooLarge, code: Code.payloadTooLarge, message: "Payload too large",
+        description: "The request body is larger than \(BodyLimit.bytes) bytes")
+
+    public static func touchpointNotFound(_ id: String) -> DigitalConnectError {
+        DigitalConnectError(status: .notFound, code: Code.touchpointNotFound, message: "Touchpoint not found", description: "No touchpoint has the id '\(id)'")
+    }
+
+    /// The Digital Connect answer to an inbox failure.
+    public init(_ error: InboxError) {
+        switch error {
+        case .conversationNotFound(let id):
+            self.init(status: .notFound, code: Code.conversationNotFound, message: "Conversation not found", description: "No conversation has the id '\(id)'")
+        case .conversationEnded(let id):
+            self.init(status: .conflict, code: Code.conversationEnded, message: "Conversation has ended", description: "Conversation '\(id)' has already ended")
+        case .touchpointNotAllowed(let id):
+            self.init(status: .forbidden, code: Code.forbidden, message: "Forbidden", description: "This client's credentials do not cover touchpoint '\(id)'")
+        case .idempotencyKeyReused(let key):
+            self.init(status: .conflict, code: Code.idempotencyConflict, message: "Idempotency key reused",
+                      description: "The x-idempotency-key '\(key)' was already used with a different request")
+        }
+    }
+}
+
+/// How large a request body may be.
+public enum BodyLimit {
+    public static let bytes = 1 << 20
+}
+
+/// JSON responses with snake_case bodies coded by their structs' CodingKeys.
+enum JSONResponse {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func data(_ value: some Encodable) -> Data {
+        // Encoding our own response structs cannot fail: they hold strings, numbers and JSONValues only.
+        (try? encoder.encode(value)) ?? Data("{}".utf8)
+    }
+
+    static func make(status: HTTPResponse.Status, data: Data) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func make(status: HTTPResponse.Status, body: some Encodable) -> Response {
+        make(status: status, data: data(body))
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import TDMockCore
+
+/// Turns a request body into JSON, refusing what is not a JSON object with a message that names the problem.
+enum RequestJSON {
+    private static let decoder = JSONDecoder()
+
+    static func object(from data: Data) throws(DigitalConnectError) -> [String: JSONValue] {
+        guard !data.isEmpty else { throw .invalidBody("The request body is empty; expected a JSON object") }
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw .invalidBody("The request body is not valid UTF-8")
+        }
+        let value: JSONValue
+        do {
+            value = try decoder.decode(JSONValue.self, from: data)
+        } catch {
+            throw .invalidBody("The request body is not valid JSON: \(syntaxProblem(in: data))")
+        }
+        guard let object = value.objectValue else {
+            throw .invalidBody("The request body must be a JSON object, found \(value.typeDescription)")
+        }
+        return object
+    }
+
+    /// Foundation's JSONSerialization says where the syntax breaks ("Invalid value around character 12.");
+    /// JSONDecoder does not, so it is asked only once a body has been refused.
+    private static func syntaxProblem(in data: Data) -> String {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            if let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
+        }
+        return "it cannot be parsed"
+    }
+
+    /// The body in a canonical form (keys sorted), so that reformatted copies of one request compare equal.
+    static func canonical(_ object: [String: JSONValue]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(JSONValue.object(object))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+}
+
+/// Reads the fields of one JSON object, collecting every problem rather than stopping at the first.
+struct FieldReader {
+    let object: [String: JSONValue]
+    let prefix: String
+    var errors: [FieldError] = []
+
+    init(_ object: [String: JSONValue], prefix: String = "") {
+        self.object = object
+        self.prefix = prefix
+    }
+
+    func name(_ key: String) -> String { prefix.isEmpty ? key : prefix + "." + key }
+
+    mutating func fail(_ key: String, _ description: String) {
+        errors.append(FieldError(name: name(key), description: description))
+    }
+
+    /// A string field; null or absent is nil. `required` refuses absent and empty strings.
+    mutating func string(_ key: String, required: Bool = false) -> String? {
+        switch object[key] {
+        case nil, .null?:
+            if required { fail(key, "is required") }
+            return nil
+        case .string(let value)?:
+            if required && value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                fail(key, "must not be empty")
+                return nil
+            }
+            return value
+        case let other?:
+            fail(key, "must be a string, found \(other.typeDescription)")
+            return nil
+        }
+    }
+
+    mutating func object(_ key: String, required: Bool = false) -> [String: JSONValue]? {
+        switch object[key] {
+        case nil, .null?:
+            if required { fail(key, "is required") }
+            return nil
+        case .object(let value)?:
+            return value
+        case let other?:
+            fail(key, "must be an object, found \(other.typeDescription)")
+            return nil
+        }
+    }
+
+    mutating func array(_ key: String) -> [JSONValue]? {
+        switch object[key] {
+        case nil, .null?:
+            return nil
+        case .array(let value)?:
+            return value
+        case let other?:
+            fail(key, "must be an array, found \(other.typeDescription)")
+            return nil
+        }
+    }
+}
+
+extension NewConversation {
+    /// Validates a Start a Conversation body.
+    init(validating body: [String: JSONValue]) throws(DigitalConnectError) {
+        var reader = FieldReader(body)
+        let touchpointID = reader.string("touchpoint_id", required: true)
+        let subject = reader.string("subject")
+        var contact: ContactPerson?
+        if let person = reader.object("contact_person", required: true) {
+            var personReader = FieldReader(person, prefix: "contact_person")
+            let email = personReader.string("email", required: true)
+            let name = personReader.string("name")
+            if let email, !Self.looksLikeEmail(email) {
+                personReader.fail("email", "must be an email address, found '\(email)'")
+            } else if let email {
+                contact = ContactPerson(email: email, name: name)
+            }
+            reader.errors += personReader.errors
+        }
+        let context = reader.object("context_parameters") ?? [:]
+        var previous: [PreviousMessage] = []
+        for (index, item) in (reader.array("previous_messages") ?? []).enumerated() {
+            let key = "previous_messages[\(index)]"
+            guard let message = item.objectValue else {
+                reader.fail(key, "must be an object, found \(item.typeDescription)")
+                continue
+            }
+            var messageReader = FieldReader(message, prefix: reader.name(key))
+            let type = messageReader.string("type", required: true)
+            let content = messageReader.string("content", required: true)
+            let createdAtText = messageReader.string("created_at")
+            let kind = type.flatMap { PreviousMessage.Kind(rawValue: $0.lowercased()) }
+            if let type, kind == nil { messageReader.fail("type", "must be user or external, found '\(type)'") }
+            let createdAt = createdAtText.flatMap(Timestamp.date(from:))
+            if let createdAtText, createdAt == nil {
+                messageReader.fail("created_at", "must be an ISO 8601 timestamp, found '\(createdAtText)'")
+            }
+            reader.errors += messageReader.errors
+            if let kind, let content { previous.append(PreviousMessage(kind: kind, content: content, createdAt: createdAt)) }
+        }
+        guard reader.errors.isEmpty, let touchpointID, let contact else {
+            throw .invalidBody("The request body has invalid fields", fields: reader.errors)
+        }
+        self.init(touchpointID: touchpointID, subject: subject, contactPerson: contact, contextParameters: context, previousMessages: previous)
+    }
+
+    static func looksLikeEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && !text.contains(where: \.isWhitespace)
+    }
+}
+
+extension NewContactMessage {
+    /// Validates a Send a Message body: at least one of a non-empty content and a non-empty attachments list.
+    init(validating body: [String: JSONValue]) throws(DigitalConnectError) {
+        var reader = FieldReader(body)
+        let content = reader.string("content") ?? ""
+        var attachments: [Attachment] = []
+        for (index, item) in (reader.array("attachments") ?? []).enumerated() {
+            let key = "attachments[\(index)]"
+            guard let object = item.objectValue else {
+                reader.fail(key, "must be an object, found \(item.typeDescription)")
+                continue
+            }
+            var attachmentReader = FieldReader(object, prefix: reader.name(key))
+            let id = attachmentReader.string("id")
+            let name = attachmentReader.string("name")
+            let type = attachmentReader.string("type")
+            var size: Int64?
+            switch object["size"] {
+            case nil, .null?: break
+            case .number(let number)? where number >= 0 && number.rounded() == number && number < 9e18: size = Int64(number)
+            case .string(let text)? where Int64(text.trimmingCharacters(in: .whitespaces)).map({ $0 >= 0 }) == true:
+                size = Int64(text.trimmingCharacters(in: .whitespaces))
+            case let other?:
+                let found = other.stringValue.map { "'\($0)'" } ?? other.typeDescription
+                attachmentReader.fail("size", "must be a whole number of bytes (a number or a numeric string), found \(found)")
+            }
+            reader.errors += attachmentReader.errors
+            attachments.append(Attachment(id: id, name: name, type: type, size: size))
+        }
+        if reader.errors.isEmpty && content.isEmpty && attachments.isEmpty {
+            reader.fail("content", "content or attachments must be given and not empty")
+            reader.fail("attachments", "content or attachments must be given and not empty")
+        }
+        guard reader.errors.isEmpty else { throw .invalidBody("The request body has invalid fields", fields: reader.errors) }
+        self.init(content: content, attachments: attachments)
+    }
+}

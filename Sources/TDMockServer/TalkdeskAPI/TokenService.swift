@@ -1,0 +1,68 @@
+import Foundation
+import Synchronization
+import TDMockCore
+import TDMockStore
+
+/// Issues and checks access tokens.
+///
+/// Tokens are written to the database (a restarted server honours the tokens it gave) and kept in
+/// memory, so checking one on every request costs a dictionary lookup.
+public final class TokenService: Sendable {
+    private let database: AppDatabase
+    private let ids: IdentifierGenerator
+    private let ttl: TimeInterval
+    private let clients: [String: OAuthClient]
+    private let cache = Mutex<[String: AccessTokens.Grant]>([:])
+
+    init(database: AppDatabase, ids: IdentifierGenerator, ttl: Int, clients: [OAuthClient]) {
+        self.database = database
+        self.ids = ids
+        self.ttl = TimeInterval(ttl)
+        self.clients = Dictionary(clients.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public var lifetime: Int { Int(ttl) }
+
+    /// The client with these credentials, or nil. Compares secrets in constant time.
+    func authenticate(clientID: String, secret: String) -> OAuthClient? {
+        guard let client = clients[clientID] else { return nil }
+        return constantTimeEquals(client.secret, secret) ? client : nil
+    }
+
+    func client(id: String) -> OAuthClient? { clients[id] }
+
+    /// A new token for `client`, granted `scopes`.
+    func issue(for client: OAuthClient, scopes: [String], now: Date) async throws -> AccessTokens.Grant {
+        let grant = AccessTokens.Grant(token: ids.token(), clientID: client.id, scopes: scopes, expiresAt: now.addingTimeInterval(ttl))
+        try await database.writer.write { db in
+            try AccessTokens.deleteExpired(db, before: now)
+            try AccessTokens.save(db, grant)
+        }
+        cache.withLock { $0[grant.token] = grant }
+        return grant
+    }
+
+    /// The grant behind a token, if the token is known and has not expired.
+    func validate(_ token: String, now: Date) async throws -> AccessTokens.Grant? {
+        var grant = cache.withLock { $0[token] }
+        if grant == nil {
+            grant = try await database.reader.read { db in try AccessTokens.find(db, token: token) }
+            if let grant { cache.withLock { $0[token] = grant } }
+        }
+        guard let grant, grant.expiresAt > now else { return nil }
+        return grant
+    }
+}
+
+/// Compares two strings without stopping at the first difference, so timing tells nothing of a secret.
+func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+    let left = Array(lhs.utf8)
+    let right = Array(rhs.utf8)
+    var difference = UInt8(left.count == right.count ? 0 : 1)
+    for index in 0..<max(left.count, right.count) {
+        let a = index < left.count ? left[index] : 0
+        let b = index < right.count ? right[index] : 0
+        difference |= a ^ b
+    }
+    return difference == 0
+}

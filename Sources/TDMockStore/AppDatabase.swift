@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+
+/// The inbox's SQLite database: conversations, messages, idempotency records and access tokens.
+///
+/// It owns the schema (named migrations, never edited once landed) and every write goes through one
+/// transaction per request.
+public struct AppDatabase: Sendable {
+    /// The connection (a WAL `DatabasePool` on a file, a `DatabaseQueue` in memory).
+    public let writer: any DatabaseWriter
+
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Opens (creating when missing) the database file at `path`, in WAL mode.
+    public static func open(path: String) throws -> AppDatabase {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: path, configuration: configuration())
+        return try AppDatabase(pool)
+    }
+
+    /// A throwaway database that lives as long as the process.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue(configuration: configuration()))
+    }
+
+    public var reader: any DatabaseReader { writer }
+
+    private static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // WAL is durable against a killed process at NORMAL: a committed transaction is in the WAL
+            // file before the commit returns; only a power loss could cost the last commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        configuration.busyMode = .timeout(10)
+        return configuration
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "conversation") { t in
+                t.primaryKey("id", .text)
+                t.column("touchpoint_id", .text).notNull()
+                t.column("client_id", .text).notNull()
+                t.column("subject", .text)
+                t.column("contact_email", .text).notNull()
+                t.column("contact_name", .text)
+                t.column("context_parameters", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("agent", .text)
+                t.column("ended_by", .text)
+                t.column("created_at", .integer).notNull()
+                t.column("last_activity_at", .integer).notNull()
+                t.column("ended_at", .integer)
+                t.column("message_count", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(index: "conversation_on_last_activity", on: "conversation", columns: ["last_activity_at"])
+            try db.create(index: "conversation_on_status", on: "conversation", columns: ["status", "last_activity_at"])
+
+            try db.create(table: "message") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("id", .text).notNull().unique()
+                t.column("conversation_id", .text).notNull().references("conversation", onDelete: .cascade)
+                t.column("author", .text).notNull()
+                t.column("author_name", .text)
+                t.column("content", .text).notNull()
+                t.column("attachments", .text).notNull()
+                t.column("created_at", .integer).notNull()
+            }
+            try db.create(index: "message_on_conversation", on: "message", columns: ["conversation_id", "seq"])
+
+            try db.create(table: "idempotency_record") { t in
+                t.column("client_id", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("status", .integer).notNull()
+                t.column("body", .blob).notNull()
+                t.column("created_at", .integer).notNull()
+                t.primaryKey(["client_id", "key"])
+            }
+
+            try db.create(table: "access_token") { t in
+                t.primaryKey("token", .text)
+                t.column("client_id", .text).notNull()
+                t.column("scopes", .text).notNull()
+                t.column("expires_at", .integer).notNull()
+            }
+            try db.create(index: "access_token_on_expiry", on: "access_token", columns: ["expires_at"])
+        }
+        return migrator
+    }
+}

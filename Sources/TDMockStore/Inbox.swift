@@ -1,0 +1,207 @@
+import Foundation
+import GRDB
+import TDMockCore
+
+/// The idempotency identity of a request: who sent it, with which key, and what it asked.
+public struct IdempotencyKey: Sendable, Hashable {
+    public var clientID: String
+    public var key: String
+    /// What the request asked, in a canonical form (method, path and normalised body):
+    /// the same key with another fingerprint is a conflict.
+    public var fingerprint: String
+
+    public init(clientID: String, key: String, fingerprint: String) {
+        self.clientID = clientID
+        self.key = key
+        self.fingerprint = fingerprint
+    }
+}
+
+/// A response as it was first given, kept so that an idempotent replay gives it again.
+public struct StoredResponse: Sendable, Hashable {
+    public var status: Int
+    public var body: Data
+
+    public init(status: Int, body: Data) {
+        self.status = status
+        self.body = body
+    }
+}
+
+/// Whether a write was made now or an earlier identical request's answer was found.
+public enum IdempotentOutcome: Sendable, Hashable {
+    case performed(StoredResponse)
+    case replayed(StoredResponse)
+
+    public var response: StoredResponse {
+        switch self {
+        case .performed(let response), .replayed(let response): response
+        }
+    }
+}
+
+extension AppDatabase {
+    /// Runs `operation` in one write transaction, unless `key` names an earlier request: then the stored
+    /// answer comes back (same fingerprint) or `InboxError.idempotencyKeyReused` is thrown (another one).
+    ///
+    /// The idempotency record is written in the same transaction as the operation's writes; an operation
+    /// that throws leaves nothing behind, so the client may retry it with the same key.
+    public func idempotentWrite(
+        _ key: IdempotencyKey?, now: Date, _ operation: @Sendable @escaping (Database) throws -> StoredResponse
+    ) async throws -> IdempotentOutcome {
+        try await writer.write { db in
+            guard let key else { return .performed(try operation(db)) }
+            if let record = try IdempotencyRecord.fetchOne(db, key: ["client_id": key.clientID, "key": key.key]) {
+                guard record.fingerprint == key.fingerprint else { throw InboxError.idempotencyKeyReused(key.key) }
+                return .replayed(StoredResponse(status: record.status, body: record.body))
+            }
+            let response = try operation(db)
+            try IdempotencyRecord(
+                clientId: key.clientID, key: key.key, fingerprint: key.fingerprint, status: response.status,
+                body: response.body, createdAt: now
+            ).insert(db)
+            return .performed(response)
+        }
+    }
+}
+
+/// The inbox's reads and writes, each inside a transaction its caller opened.
+public enum Inbox {
+    /// Stores a new queued conversation and its previous messages as the first messages of its transcript.
+    public static func startConversation(
+        _ db: Database, _ new: NewConversation, clientID: String, ids: IdentifierGenerator, now: Date
+    ) throws -> Conversation {
+        var conversation = Conversation(
+            id: ids.identifier(), touchpointID: new.touchpointID, clientID: clientID, subject: new.subject,
+            contactPerson: new.contactPerson, contextParameters: new.contextParameters, status: .queued,
+            agent: nil, endedBy: nil, createdAt: now, lastActivityAt: now, endedAt: nil,
+            messageCount: new.previousMessages.count)
+        try ConversationRecord(conversation).insert(db)
+        for previous in new.previousMessages {
+            let author: MessageAuthor = previous.kind == .user ? .contact : .system
+            var record = MessageRecord(
+                Message(
+                    id: ids.identifier(), conversationID: conversation.id, author: author,
+                    authorName: author == .contact ? new.contactPerson.name : nil, content: previous.content,
+                    attachments: [], createdAt: previous.createdAt ?? now))
+            try record.insert(db)
+        }
+        conversation.messageCount = new.previousMessages.count
+        return conversation
+    }
+
+    /// Adds the contact's message to an open conversation.
+    public static func addContactMessage(
+        _ db: Database, conversationID: String, _ new: NewContactMessage, allowedTouchpoints: Set<String>?,
+        ids: IdentifierGenerator, now: Date
+    ) throws -> Message {
+        let conversation = try openConversation(db, conversationID, allowedTouchpoints: allowedTouchpoints)
+        return try appendMessage(
+            db, to: conversation, author: .contact, authorName: conversation.contactName, content: new.content,
+            attachments: new.attachments, ids: ids, now: now)
+    }
+
+    /// Ends an open conversation on behalf of `party`.
+    @discardableResult
+    public static func endConversation(
+        _ db: Database, conversationID: String, by party: ConversationParty, allowedTouchpoints: Set<String>?,
+        now: Date
+    ) throws -> Conversation {
+        var record = try openConversation(db, conversationID, allowedTouchpoints: allowedTouchpoints)
+        record.status = .ended
+        record.endedBy = party
+        record.endedAt = now
+        record.lastActivityAt = now
+        try record.update(db)
+        return record.conversation
+    }
+
+    /// One conversation, or nil.
+    public static func conversation(_ db: Database, id: String) throws -> Conversation? {
+        try ConversationRecord.fetchOne(db, key: id)?.conversation
+    }
+
+    /// A conversation's transcript, oldest first.
+    public static func messages(_ db: Database, conversationID: String) throws -> [Message] {
+        try MessageRecord
+            .filter(Column("conversation_id") == conversationID)
+            .order(Column("seq"))
+            .fetchAll(db)
+            .map(\.message)
+    }
+
+    /// Conversations, newest activity first, optionally of one status.
+    public static func conversations(_ db: Database, status: ConversationStatus?, limit: Int? = nil) throws
+        -> [Conversation]
+    {
+        var request = ConversationRecord.all()
+        if let status { request = request.filter(Column("status") == status) }
+        request = request.order(Column("last_activity_at").desc, Column("id"))
+        if let limit { request = request.limit(limit) }
+        return try request.fetchAll(db).map(\.conversation)
+    }
+
+    static func openConversation(_ db: Database, _ id: String, allowedTouchpoints: Set<String>?) throws
+        -> ConversationRecord
+    {
+        guard let record = try ConversationRecord.fetchOne(db, key: id) else {
+            throw InboxError.conversationNotFound(id)
+        }
+        if let allowedTouchpoints, !allowedTouchpoints.contains(record.touchpointId) {
+            throw InboxError.touchpointNotAllowed(record.touchpointId)
+        }
+        guard record.status != .ended else { throw InboxError.conversationEnded(id) }
+        return record
+    }
+
+    static func appendMessage(
+        _ db: Database, to conversation: ConversationRecord, author: MessageAuthor, authorName: String?,
+        content: String, attachments: [Attachment], ids: IdentifierGenerator, now: Date
+    ) throws -> Message {
+        var record = MessageRecord(
+            Message(
+                id: ids.identifier(), conversationID: conversation.id, author: author, authorName: authorName,
+                content: content, attachments: attachments, createdAt: now))
+        try record.insert(db)
+        try db.execute(
+            sql: "UPDATE conversation SET message_count = message_count + 1, last_activity_at = ? WHERE id = ?",
+            arguments: [Timestamp.milliseconds(now), conversation.id])
+        return record.message
+    }
+}
+
+/// Access tokens, kept so that a restarted server still honours the tokens it gave.
+public enum AccessTokens {
+    public struct Grant: Sendable, Hashable {
+        public var token: String
+        public var clientID: String
+        public var scopes: [String]
+        public var expiresAt: Date
+
+        public init(token: String, clientID: String, scopes: [String], expiresAt: Date) {
+            self.token = token
+            self.clientID = clientID
+            self.scopes = scopes
+            self.expiresAt = expiresAt
+        }
+    }
+
+    public static func save(_ db: Database, _ grant: Grant) throws {
+        try AccessTokenRecord(
+            token: grant.token, clientId: grant.clientID, scopes: grant.scopes.joined(separator: " "),
+            expiresAt: grant.expiresAt
+        ).insert(db)
+    }
+
+    public static func find(_ db: Database, token: String) throws -> Grant? {
+        guard let record = try AccessTokenRecord.fetchOne(db, key: token) else { return nil }
+        return Grant(
+            token: record.token, clientID: record.clientId,
+            scopes: record.scopes.split(separator: " ").map(String.init), expiresAt: record.expiresAt)
+    }
+
+    /// Forgets tokens that expired before `date`.
+    public static func deleteExpired(_ db: Database, before date: Date) throws {
+        try AccessTokenRecord.filter(Column("expires_at") < Timestamp.milliseconds(date)).deleteAll(db)
+    }
+}

@@ -1,0 +1,149 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// The repository root and the built `tdmock` binary (`TDMOCK_BINARY`, which `make test` sets, else .build/debug).
+enum Repository {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var binary: String {
+        ProcessInfo.processInfo.environment["TDMOCK_BINARY"] ?? root.appendingPathComponent(".build/debug/tdmock").path
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tdmock-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// A `tdmock` process whose output the test reads as it comes.
+final class TDMockProcess: Sendable {
+    let process: Process
+    private let output = TextBuffer()
+    private let errors = TextBuffer()
+
+    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repository.binary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TDMOCK_") }
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        self.process = process
+        stdout.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            output.append(data)
+        }
+        stderr.fileHandleForReading.readabilityHandler = { [errors] handle in
+            let data = handle.availableData
+            errors.append(data)
+        }
+        try process.run()
+    }
+
+    var standardOutput: String { output.text }
+    var standardError: String { errors.text }
+
+    /// Waits (up to a generous limit, for a slow machine) until the output has a line starting with `prefix`.
+    func waitForLine(startingWith prefix: String, limit: Duration = .seconds(30)) async throws -> String {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while clock.now < deadline {
+            if let line = standardOutput.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) { return String(line) }
+            if !process.isRunning {
+                Issue.record("tdmock exited (\(process.terminationStatus)) before printing '\(prefix)'; stderr: \(standardError)")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("no line '\(prefix)' within \(limit); output: \(standardOutput) stderr: \(standardError)")
+        throw CancellationError()
+    }
+
+    /// Waits for the process to end and returns its exit status.
+    func waitForExit(limit: Duration = .seconds(30)) async throws -> Int32 {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while process.isRunning && clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            process.terminate()
+            Issue.record("tdmock did not exit within \(limit)")
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Text that arrives from a pipe while the test reads it.
+final class TextBuffer: Sendable {
+    private let storage = Mutex("")
+
+    func append(_ data: Data) { storage.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+    var text: String { storage.withLock { $0 } }
+}
+
+/// A running `tdmock serve` on a free port.
+struct Server {
+    let process: TDMockProcess
+    let url: String
+
+    static func start(_ arguments: [String] = [], environment: [String: String] = [:], directory: URL? = nil) async throws -> Server {
+        let process = try TDMockProcess(["serve", "--port", "0"] + arguments, environment: environment, directory: directory)
+        let line = try await process.waitForLine(startingWith: "tdmock listening on ")
+        return Server(process: process, url: String(line.dropFirst("tdmock listening on ".count)))
+    }
+}
+
+/// What an HTTP call answered.
+struct HTTPResult {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: String
+
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+    }
+}
+
+enum HTTP {
+    static func call(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String? = nil) async throws -> HTTPResult {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let buffer = try await response.body.collect(upTo: 4 << 20)
+        return HTTPResult(status: Int(response.status.code), headers: response.headers, body: String(buffer: buffer))
+    }
+
+    static func token(_ server: String, client: String = "tdmock-client", secret: String = "tdmock-secret") async throws -> String {
+        let basic = "Basic " + Data("\(client):\(secret)".utf8).base64EncodedString()
+        let result = try await call(
+            .POST, server + "/oauth/token",
+            headers: [("Authorization", basic), ("Content-Type", "application/x-www-form-urlencoded")],
+            body: "grant_type=client_credentials")
+        return try #require(result.json["access_token"] as? String, "token: \(result.body)")
+    }
+
+    static func json(_ method: HTTPMethod, _ url: String, token: String, body: String? = nil, key: String? = nil) async throws -> HTTPResult {
+        var headers = [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")]
+        if let key { headers.append(("x-idempotency-key", key)) }
+        return try await call(method, url, headers: headers, body: body)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import TDMockCore
+import Testing
+
+@Suite struct TimestampTests {
+    @Test func formatsUTCWithMillisecondsIn24Characters() {
+        let date = Date(timeIntervalSince1970: 1_767_254_400.5)  // 2026-01-01T08:00:00.500Z
+        #expect(Timestamp.string(from: date) == "2026-01-01T08:00:00.500Z")
+        #expect(Timestamp.string(from: Date(timeIntervalSince1970: 0)).count == 24)
+    }
+
+    @Test func parsesWithAndWithoutFraction() {
+        #expect(Timestamp.date(from: "2026-01-01T08:00:00.000Z") == Date(timeIntervalSince1970: 1_767_254_400))
+        #expect(Timestamp.date(from: "2026-01-01T08:00:00Z") == Date(timeIntervalSince1970: 1_767_254_400))
+        #expect(Timestamp.date(from: "yesterday") == nil)
+    }
+
+    @Test func nowHasWholeMilliseconds() throws {
+        let now = Timestamp.now()
+        let millisecondsSinceEpoch = now.timeIntervalSince1970 * 1000
+        #expect(abs(millisecondsSinceEpoch - millisecondsSinceEpoch.rounded()) < 0.001)
+        let text = Timestamp.string(from: now)
+        #expect(Timestamp.string(from: try #require(Timestamp.date(from: text))) == text)
+    }
+}
+
+@Suite struct IdentifierGeneratorTests {
+    @Test func theSameSeedGivesTheSameIds() {
+        let first = IdentifierGenerator(seed: 42)
+        let second = IdentifierGenerator(seed: 42)
+        let a = (0..<5).map { _ in first.identifier() } + [first.token()]
+        let b = (0..<5).map { _ in second.identifier() } + [second.token()]
+        #expect(a == b)
+        #expect(IdentifierGenerator(seed: 43).identifier() != a[0])
+    }
+
+    @Test func idsAre128BitHexAndTokens256BitBase64URL() {
+        let ids = IdentifierGenerator()
+        let id = ids.identifier()
+        #expect(id.count == 32)
+        #expect(id.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        let token = ids.token()
+        #expect(token.count == 43)
+        #expect(token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+        #expect(Set((0..<100).map { _ in ids.identifier() }).count == 100)
+    }
+}
+
+@Suite struct JSONValueTests {
+    @Test func roundTripsEveryKind() throws {
+        let value: JSONValue = ["s": "x", "n": 3, "f": .number(1.5), "b": false, "nil": nil, "a": [1, "two"], "o": ["k": "v"]]
+        let data = try JSONEncoder().encode(value)
+        #expect(try JSONDecoder().decode(JSONValue.self, from: data) == value)
+        #expect(String(decoding: try JSONEncoder().encode(JSONValue.number(3)), as: UTF8.self) == "3")
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import TDMockServer
+import Testing
+
+@Suite struct ConfigurationTests {
+    func writeConfig(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tdmock-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func withNothingGivenItUsesTheDefaults() throws {
+        let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(), environment: [:])
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8080)
+        #expect(configuration.database == .file("./tdmock.sqlite"))
+        #expect(configuration.clients == [ServeConfiguration.defaultClient])
+        #expect(configuration.touchpoints == [ServeConfiguration.defaultTouchpoint])
+        #expect(configuration.callback.url == nil)
+        #expect(configuration.tokenTTL == 3600)
+    }
+
+    @Test func aFlagWinsOverTheEnvironmentWhichWinsOverTheFileWhichWinsOverTheDefault() throws {
+        let file = try writeConfig("port: 7001\nhost: 127.0.0.2\ntoken_ttl: 100\ndb: /tmp/from-file.sqlite\ncallback_api_key: from-file\n")
+        let environment = ["TDMOCK_PORT": "7002", "TDMOCK_TOKEN_TTL": "200", "TDMOCK_CONFIG": file, "TDMOCK_CALLBACK_API_KEY": "from-env"]
+        let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(port: 7003), environment: environment)
+        #expect(configuration.port == 7003)  // flag over environment and file
+        #expect(configuration.tokenTTL == 200)  // environment over file
+        #expect(configuration.host == "127.0.0.2")  // file over default
+        #expect(configuration.database == .file("/tmp/from-file.sqlite"))
+        #expect(configuration.callback.apiKey == "from-env")
+        #expect(configuration.callback.url == nil)  // default
+
+        let flagOnly = try ServeConfiguration.resolve(flags: ServeOverrides(inMemory: true, config: file), environment: [:])
+        #expect(flagOnly.port == 7001)
+        #expect(flagOnly.database == .inMemory)
+    }
+
+    @Test func readsTheExampleConfigFile() throws {
+        let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: Fixtures.path("tdmock.yaml")), environment: [:])
+        #expect(configuration.clients.map(\.id) == ["lex-integration", "reporting"])
+        #expect(configuration.clients[0].touchpoints == ["tp-web-chat"])
+        #expect(configuration.clients[1].scopes == ["digital-connect:read"])
+        #expect(configuration.touchpoints == [Touchpoint(id: "tp-web-chat", name: "Lex Web UI Chat"), Touchpoint(id: "tp-mobile", name: "Mobile app")])
+        #expect(configuration.callback.url == "http://127.0.0.1:9000/prod")
+        #expect(configuration.callback.apiKey == "k-123")
+        #expect(configuration.callback.path(for: .messageCreated) == "/message_created")
+    }
+
+    @Test func clientAndTouchpointFlagsAddToTheFile() throws {
+        let flags = ServeOverrides(
+            config: Fixtures.path("tdmock.yaml"), clientID: "lex-integration", clientSecret: "new-secret", touchpoints: ["tp-extra"])
+        let configuration = try ServeConfiguration.resolve(flags: flags, environment: ["TDMOCK_TOUCHPOINT": "tp-ignored"])
+        #expect(configuration.clients.first { $0.id == "lex-integration" }?.secret == "new-secret")
+        #expect(configuration.clients.count == 2)
+        #expect(configuration.touchpoints.map(\.id) == ["tp-web-chat", "tp-mobile", "tp-extra"])
+
+        let added = try ServeConfiguration.resolve(flags: ServeOverrides(clientID: "mine", clientSecret: "s"), environment: ["TDMOCK_TOUCHPOINT": "tp-1, tp-2"])
+        #expect(added.clients == [OAuthClient(id: "mine", secret: "s")])
+        #expect(added.touchpoints.map(\.id) == ["tp-1", "tp-2"])
+    }
+
+    @Test func threeEventsMayShareOnePath() throws {
+        let file = try writeConfig("""
+            callback:
+              url: http://127.0.0.1:9/hook
+              paths:
+                conversation_started: /webhook
+                message_created: /webhook
+                conversation_ended: /webhook
+            """)
+        let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+        #expect(CallbackEvent.allCases.map { configuration.callback.path(for: $0) } == ["/webhook", "/webhook", "/webhook"])
+    }
+
+    @Test(arguments: [
+        ("port: 8080\nprot: 9000\n", 2, "prot", "unknown key"),
+        ("port: eighty\n", 1, "port", "expected a whole number from 0 to 65535"),
+        ("port: 70000\n", 1, "port", "expected a whole number"),
+        ("token_ttl: 0\n", 1, "token_ttl", "expected a whole number from 1"),
+        ("callback:\n  url: ftp://x\n", 2, "callback.url", "expected an http:// or https:// URL"),
+        ("callback:\n  paths:\n    message_sent: /x\n", 3, "callback.paths.message_sent", "unknown key"),
+        ("callback:\n  paths:\n    message_created: webhook\n", 3, "callback.paths.message_created", "a relative path starts with '/'"),
+        ("clients:\n  - id: a\n", 2, "clients[0].secret", "every client needs a secret"),
+        ("clients:\n  - id: a\n    secret: s\n    touchpoints: [tp-x]\n", 2, "clients[0].touchpoints", "touchpoint 'tp-x' is not listed"),
+        ("touchpoints:\n  - id: t\n  - id: t\n", 3, "touchpoints[1].id", "listed twice"),
+        ("port: [1\n", 2, "(syntax)", "not valid YAML"),
+    ])
+    func refusesAnInvalidFileNamingFileLineAndKey(text: String, line: Int, key: String, message: String) throws {
+        let file = try writeConfig(text)
+        let error = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+        }
+        #expect(error?.source == file)
+        #expect(error?.line == line)
+        #expect(error?.key == key)
+        #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+        #expect(error?.description.hasPrefix("\(file):\(line): \(key): ") == true)
+    }
+
+    @Test func refusesBadValuesFromFlagsAndEnvironmentNamingThem() throws {
+        let port = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(flags: ServeOverrides(), environment: ["TDMOCK_PORT": "http"])
+        }
+        #expect(port?.description == "environment: TDMOCK_PORT: expected a whole number, found 'http'")
+        let url = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(flags: ServeOverrides(callbackURL: "localhost:9000"), environment: [:])
+        }
+        #expect(url?.key == "--callback-url")
+        let missing = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(flags: ServeOverrides(config: "/nonexistent/tdmock.yaml"), environment: [:])
+        }
+        #expect(missing?.source == "/nonexistent/tdmock.yaml")
+    }
+}
