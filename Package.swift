@@ -56,10 +56,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TDMockConsole",
+            dependencies: [
+                "TDMockCore",
+                "CLibEdit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "tdmock",
             dependencies: [
                 "TDMockServer",
+                "TDMockConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,6 +92,11 @@ let package = Package(
                 "TDMockServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TDMockConsoleTests",
+            dependencies: ["TDMockConsole"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -16,21 +16,25 @@ public func buildApplication(
     let logger = logger ?? Logger(label: "tdmock")
     let database = try AppServices.openDatabase(configuration.database)
     let services = AppServices(configuration: configuration, database: database, ids: ids, clock: clock)
-    let router = buildRouter(services)
+    let events = EventHub()
+    let deliverer = CallbackDeliverer(services: services, events: events, logger: logger)
+    let router = buildRouter(services, events: events, deliverer: deliverer)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tdmock"),
+        services: [deliverer],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }
 
 /// The routes of `tdmock serve`, for the application and for tests.
-public func buildRouter(_ services: AppServices) -> Router<BasicRequestContext> {
+public func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: SurfaceErrorMiddleware())
     router.get("/healthz") { _, _ in JSONResponse.make(status: .ok, body: ["status": "ok"]) }
     OAuthController(services: services).addRoutes(to: router)
-    DigitalConnectController(services: services).addRoutes(to: router)
+    DigitalConnectController(services: services, events: events).addRoutes(to: router)
+    AgentController(services: services, events: events, deliverer: deliverer).addRoutes(to: router)
     return router
 }
 
@@ -44,6 +48,8 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as OAuthError {
             throw error
+        } catch let error as AgentAPIError {
+            throw error
         } catch {
             let path = request.uri.path
             let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
@@ -52,6 +58,11 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             if path.hasPrefix("/digital-connect") {
                 throw Self.digitalConnect(status, request: request)
+            }
+            if path.hasPrefix(AgentController.prefix) {
+                let kind = status == .notFound ? "not_found" : status == .internalServerError ? "internal" : "invalid_request"
+                throw AgentAPIError(status, kind,
+                                    status == .notFound ? "No agent API operation at \(request.method.rawValue) \(path)" : status.reasonPhrase)
             }
             if path.hasPrefix("/oauth") {
                 throw OAuthError(status: status, error: status == .internalServerError ? "server_error" : "invalid_request", description: status.reasonPhrase)

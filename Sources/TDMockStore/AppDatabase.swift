@@ -92,6 +92,38 @@ public struct AppDatabase: Sendable {
             }
             try db.create(index: "access_token_on_expiry", on: "access_token", columns: ["expires_at"])
         }
+        migrator.registerMigration("v2-callbacks") { db in
+            // The Builder integration's outbox: one row per agent action, written with the action.
+            try db.create(table: "callback_delivery") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("delivery_id", .text).notNull().unique()
+                t.column("conversation_id", .text).notNull().references("conversation", onDelete: .cascade)
+                t.column("event_type", .text).notNull()
+                t.column("body", .blob).notNull()
+                t.column("status", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("attempts_allowed_from", .integer).notNull().defaults(to: 0)
+                t.column("next_attempt_at", .integer).notNull()
+                t.column("last_status_code", .integer)
+                t.column("last_error", .text)
+                t.column("created_at", .integer).notNull()
+                t.column("delivered_at", .integer)
+            }
+            try db.create(index: "callback_delivery_on_pending", on: "callback_delivery", columns: ["status", "conversation_id", "seq"])
+            try db.create(index: "callback_delivery_on_conversation", on: "callback_delivery", columns: ["conversation_id", "seq"])
+
+            // The journal: every attempt, with its outcome and latency.
+            try db.create(table: "callback_attempt") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("delivery_id", .text).notNull().references("callback_delivery", column: "delivery_id", onDelete: .cascade)
+                t.column("attempt", .integer).notNull()
+                t.column("started_at", .integer).notNull()
+                t.column("status_code", .integer)
+                t.column("error", .text)
+                t.column("latency_ms", .double).notNull()
+            }
+            try db.create(index: "callback_attempt_on_delivery", on: "callback_attempt", columns: ["delivery_id", "attempt"])
+        }
         return migrator
     }
 }

@@ -122,3 +122,54 @@ struct AccessTokenRecord: InboxRecord, PersistableRecord {
     var scopes: String
     var expiresAt: Date
 }
+
+extension DeliveryStatus: DatabaseValueConvertible {}
+extension CallbackEvent: DatabaseValueConvertible {}
+
+/// A row of `callback_delivery`: the outbox of the Builder integration.
+struct CallbackDeliveryRecord: InboxRecord, MutablePersistableRecord {
+    static let databaseTableName = "callback_delivery"
+
+    var seq: Int64?
+    var deliveryId: String
+    var conversationId: String
+    var eventType: CallbackEvent
+    var body: Data
+    var status: DeliveryStatus
+    var attempts: Int
+    /// `attempts` when the delivery was last redelivered by hand: the attempt limit counts from there.
+    var attemptsAllowedFrom: Int
+    var nextAttemptAt: Date
+    var lastStatusCode: Int?
+    var lastError: String?
+    var createdAt: Date
+    var deliveredAt: Date?
+
+    var delivery: CallbackDelivery {
+        CallbackDelivery(
+            deliveryID: deliveryId, conversationID: conversationId, eventType: eventType, body: body, status: status,
+            attempts: attempts, attemptsSinceRedelivery: attempts - attemptsAllowedFrom, nextAttemptAt: nextAttemptAt,
+            lastStatusCode: lastStatusCode, lastError: lastError, createdAt: createdAt, deliveredAt: deliveredAt)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) {
+        seq = inserted.rowID
+    }
+}
+
+/// A row of `callback_attempt`: the journal.
+struct CallbackAttemptRecord: InboxRecord, MutablePersistableRecord {
+    static let databaseTableName = "callback_attempt"
+
+    var id: Int64?
+    var deliveryId: String
+    var attempt: Int
+    var startedAt: Date
+    var statusCode: Int?
+    var error: String?
+    var latencyMs: Double
+
+    var attemptValue: CallbackAttempt {
+        CallbackAttempt(deliveryID: deliveryId, attempt: attempt, startedAt: startedAt, statusCode: statusCode, error: error, latency: latencyMs / 1000)
+    }
+}

@@ -13,6 +13,9 @@ struct TDMock: AsyncParsableCommand {
               $ tdmock serve
               $ tdmock serve --port 0 --in-memory
             """,
-        subcommands: [Serve.self]
+        subcommands: [
+            Serve.self, Inbox.self, Show.self, Assign.self, Reply.self, Close.self, Console.self, Callbacks.self,
+            Redeliver.self,
+        ]
     )
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TDMockCore
 import TDMockServer
 import Testing
 

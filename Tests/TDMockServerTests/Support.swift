@@ -42,7 +42,8 @@ struct TestApp {
         services = AppServices(
             configuration: configuration, database: try AppServices.openDatabase(configuration.database),
             clock: { clock.now })
-        app = Application(router: buildRouter(services))
+        let events = EventHub()
+        app = Application(router: buildRouter(services, events: events, deliverer: CallbackDeliverer(services: services, events: events)))
     }
 
     func test<Value>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {

@@ -1,4 +1,5 @@
 import Foundation
+import TDMockCore
 import Yams
 
 /// What a YAML config file sets. Unknown keys, wrong types and bad values are refused with the file,
@@ -85,6 +86,13 @@ private struct NodeReader {
     func integer(_ node: Node, _ key: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         guard let scalar = node.scalar, let value = Int(scalar.string), range.contains(value) else {
             throw error(node, key, "expected a whole number from \(range.lowerBound) to \(range.upperBound), found '\(node.scalar?.string ?? "a collection")'")
+        }
+        return value
+    }
+
+    func seconds(_ node: Node, _ key: String) throws(ConfigurationError) -> Double {
+        guard let scalar = node.scalar, let value = Double(scalar.string), value > 0, value.isFinite else {
+            throw error(node, key, "expected a number of seconds above 0, found '\(node.scalar?.string ?? "a collection")'")
         }
         return value
     }
@@ -198,8 +206,13 @@ private struct NodeReader {
     }
 
     func callback(_ node: Node, into callback: inout CallbackConfiguration) throws(ConfigurationError) {
-        for (name, value) in try mapping(node, "callback", allowed: ["url", "api_key", "paths"]) {
+        let keys = ["url", "api_key", "paths", "max_attempts", "timeout", "retry_initial", "retry_max"]
+        for (name, value) in try mapping(node, "callback", allowed: keys) {
             switch name {
+            case "max_attempts": callback.maxAttempts = try integer(value, "callback.max_attempts", 1...100)
+            case "timeout": callback.timeout = try seconds(value, "callback.timeout")
+            case "retry_initial": callback.retryInitial = try seconds(value, "callback.retry_initial")
+            case "retry_max": callback.retryMax = try seconds(value, "callback.retry_max")
             case "url": callback.url = try url(value, "callback.url")
             case "api_key": callback.apiKey = try string(value, "callback.api_key")
             case "paths":

@@ -1,4 +1,5 @@
 import Foundation
+import TDMockCore
 
 /// An OAuth client of the token service.
 public struct OAuthClient: Sendable, Hashable {
@@ -32,25 +33,30 @@ public struct Touchpoint: Sendable, Hashable {
     }
 }
 
-/// The events the Builder integration sends to the integration's callback API.
-public enum CallbackEvent: String, Sendable, CaseIterable, Codable {
-    case conversationStarted = "conversation_started"
-    case messageCreated = "message_created"
-    case conversationEnded = "conversation_ended"
-
-    public var defaultPath: String { "/" + rawValue }
-}
-
 /// The Builder integration's settings: a base path, an x-api-key and one relative path per event.
 public struct CallbackConfiguration: Sendable, Hashable {
     public var url: String?
     public var apiKey: String?
     public var paths: [CallbackEvent: String]
+    /// Attempts before a delivery is marked failed.
+    public var maxAttempts: Int
+    /// Seconds one attempt may take (Builder allows 5 to 30).
+    public var timeout: Double
+    /// Seconds before the first retry; each retry waits twice as long, with jitter, up to `retryMax`.
+    public var retryInitial: Double
+    public var retryMax: Double
 
-    public init(url: String? = nil, apiKey: String? = nil, paths: [CallbackEvent: String] = [:]) {
+    public init(
+        url: String? = nil, apiKey: String? = nil, paths: [CallbackEvent: String] = [:], maxAttempts: Int = 8,
+        timeout: Double = 10, retryInitial: Double = 0.5, retryMax: Double = 30
+    ) {
         self.url = url
         self.apiKey = apiKey
         self.paths = paths
+        self.maxAttempts = maxAttempts
+        self.timeout = timeout
+        self.retryInitial = retryInitial
+        self.retryMax = retryMax
     }
 
     public func path(for event: CallbackEvent) -> String {
@@ -109,12 +115,18 @@ public struct ServeOverrides: Sendable, Hashable {
     public var touchpoints: [String]
     public var callbackURL: String?
     public var callbackAPIKey: String?
+    public var callbackMaxAttempts: Int?
+    public var callbackTimeout: Double?
+    public var callbackRetryInitial: Double?
+    public var callbackRetryMax: Double?
     public var tokenTTL: Int?
 
     public init(
         host: String? = nil, port: Int? = nil, db: String? = nil, inMemory: Bool? = nil, config: String? = nil,
         clientID: String? = nil, clientSecret: String? = nil, touchpoints: [String] = [],
-        callbackURL: String? = nil, callbackAPIKey: String? = nil, tokenTTL: Int? = nil
+        callbackURL: String? = nil, callbackAPIKey: String? = nil, callbackMaxAttempts: Int? = nil,
+        callbackTimeout: Double? = nil, callbackRetryInitial: Double? = nil, callbackRetryMax: Double? = nil,
+        tokenTTL: Int? = nil
     ) {
         self.host = host
         self.port = port
@@ -126,6 +138,10 @@ public struct ServeOverrides: Sendable, Hashable {
         self.touchpoints = touchpoints
         self.callbackURL = callbackURL
         self.callbackAPIKey = callbackAPIKey
+        self.callbackMaxAttempts = callbackMaxAttempts
+        self.callbackTimeout = callbackTimeout
+        self.callbackRetryInitial = callbackRetryInitial
+        self.callbackRetryMax = callbackRetryMax
         self.tokenTTL = tokenTTL
     }
 
@@ -139,6 +155,13 @@ public struct ServeOverrides: Sendable, Hashable {
             guard let text = value(name) else { return nil }
             guard let number = Int(text) else {
                 throw ConfigurationError(source: "environment", key: "TDMOCK_\(name)", message: "expected a whole number, found '\(text)'")
+            }
+            return number
+        }
+        func seconds(_ name: String) throws(ConfigurationError) -> Double? {
+            guard let text = value(name) else { return nil }
+            guard let number = Double(text), number.isFinite else {
+                throw ConfigurationError(source: "environment", key: "TDMOCK_\(name)", message: "expected a number of seconds, found '\(text)'")
             }
             return number
         }
@@ -156,6 +179,8 @@ public struct ServeOverrides: Sendable, Hashable {
             config: value("CONFIG"), clientID: value("CLIENT_ID"), clientSecret: value("CLIENT_SECRET"),
             touchpoints: value("TOUCHPOINT").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? [],
             callbackURL: value("CALLBACK_URL"), callbackAPIKey: value("CALLBACK_API_KEY"),
+            callbackMaxAttempts: try integer("CALLBACK_MAX_ATTEMPTS"), callbackTimeout: try seconds("CALLBACK_TIMEOUT"),
+            callbackRetryInitial: try seconds("CALLBACK_RETRY_INITIAL"), callbackRetryMax: try seconds("CALLBACK_RETRY_MAX"),
             tokenTTL: try integer("TOKEN_TTL"))
     }
 }
@@ -231,6 +256,10 @@ extension ServeConfiguration {
         configuration.callback = file.callback
         if let url = flags.callbackURL ?? env.callbackURL { configuration.callback.url = url }
         if let key = flags.callbackAPIKey ?? env.callbackAPIKey { configuration.callback.apiKey = key }
+        if let value = flags.callbackMaxAttempts ?? env.callbackMaxAttempts { configuration.callback.maxAttempts = value }
+        if let value = flags.callbackTimeout ?? env.callbackTimeout { configuration.callback.timeout = value }
+        if let value = flags.callbackRetryInitial ?? env.callbackRetryInitial { configuration.callback.retryInitial = value }
+        if let value = flags.callbackRetryMax ?? env.callbackRetryMax { configuration.callback.retryMax = value }
 
         try configuration.validate(flags: flags, env: env)
         return configuration
@@ -254,6 +283,20 @@ extension ServeConfiguration {
         if let url = callback.url, !Self.isHTTPURL(url) {
             let (where_, key) = source(flags.callbackURL, env.callbackURL, "callback-url", "TDMOCK_CALLBACK_URL")
             throw ConfigurationError(source: where_, key: key, message: "expected an http:// or https:// URL, found '\(url)'")
+        }
+        if !(1...100).contains(callback.maxAttempts) {
+            let (where_, key) = source(flags.callbackMaxAttempts, env.callbackMaxAttempts, "callback-max-attempts", "TDMOCK_CALLBACK_MAX_ATTEMPTS")
+            throw ConfigurationError(source: where_, key: key, message: "expected a whole number from 1 to 100, found \(callback.maxAttempts)")
+        }
+        if !(callback.timeout > 0 && callback.timeout <= 300) {
+            let (where_, key) = source(flags.callbackTimeout, env.callbackTimeout, "callback-timeout", "TDMOCK_CALLBACK_TIMEOUT")
+            throw ConfigurationError(source: where_, key: key, message: "expected seconds above 0 and at most 300, found \(callback.timeout)")
+        }
+        if !(callback.retryInitial > 0 && callback.retryInitial <= callback.retryMax && callback.retryMax <= 3600) {
+            let (where_, key) = source(flags.callbackRetryInitial, env.callbackRetryInitial, "callback-retry-initial", "TDMOCK_CALLBACK_RETRY_INITIAL")
+            throw ConfigurationError(
+                source: where_, key: key,
+                message: "expected 0 < retry_initial (\(callback.retryInitial)) <= retry_max (\(callback.retryMax)) <= 3600 seconds")
         }
         if host.isEmpty {
             throw ConfigurationError(source: "command line", key: "--host", message: "expected a host name or address")

@@ -7,6 +7,7 @@ import TDMockStore
 /// The Digital Connect API: start a conversation, send the contact's messages, end a conversation.
 struct DigitalConnectController {
     let services: AppServices
+    let events: EventHub
 
     func addRoutes(to router: Router<some RequestContext>) {
         let group = router.group("/digital-connect/conversations")
@@ -73,6 +74,12 @@ struct DigitalConnectController {
             let conversation = try Inbox.startConversation(db, new, clientID: client.id, ids: ids, now: now)
             return StoredResponse(status: 201, body: JSONResponse.data(StartConversationResponse(id: conversation.id)))
         }
+        if case .performed(let response) = outcome,
+            let id = try? JSONDecoder().decode(StartConversationResponse.self, from: response.body).id
+        {
+            events.publish(
+                InboxEvent(event: .conversationCreated, conversationId: id, time: now, authorName: new.contactPerson.name, touchpointId: new.touchpointID))
+        }
         return JSONResponse.make(status: .init(code: outcome.response.status), data: outcome.response.body)
     }
 
@@ -90,6 +97,13 @@ struct DigitalConnectController {
             let body = SendMessageResponse(id: conversationID, messageId: message.id, createdAt: Timestamp.string(from: message.createdAt))
             return StoredResponse(status: 201, body: JSONResponse.data(body))
         }
+        if case .performed(let response) = outcome,
+            let sent = try? JSONDecoder().decode(SendMessageResponse.self, from: response.body)
+        {
+            events.publish(
+                InboxEvent(
+                    event: .contactMessage, conversationId: conversationID, time: now, content: new.content, messageId: sent.messageId))
+        }
         return JSONResponse.make(status: .init(code: outcome.response.status), data: outcome.response.body)
     }
 
@@ -105,6 +119,7 @@ struct DigitalConnectController {
         } catch let error as InboxError {
             throw DigitalConnectError(error)
         }
+        events.publish(InboxEvent(event: .contactLeft, conversationId: conversationID, time: now))
         return Response(status: .noContent)
     }
 

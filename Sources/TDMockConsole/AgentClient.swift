@@ -1,0 +1,171 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TDMockCore
+
+/// A failure of an agent command, said in one line a person can act on.
+public struct ConsoleError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What the agent's side asks of the server. `AgentClient` speaks HTTP; tests give their own.
+public protocol AgentAPI: Sendable {
+    func info() async throws -> AgentWire.ServerInfo
+    func conversations(status: String) async throws -> [AgentWire.ConversationSummary]
+    func conversation(_ id: String) async throws -> AgentWire.ConversationDetail
+    func assign(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail
+    func reply(_ id: String, agent: String, content: String) async throws -> AgentWire.ConversationDetail
+    func close(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail
+    func callbacks(status: String?, conversationID: String?) async throws -> [AgentWire.DeliveryView]
+    func redeliver(_ deliveryID: String) async throws -> AgentWire.DeliveryView
+    /// The server's live events, until the connection ends.
+    func events() async throws -> AsyncThrowingStream<InboxEvent, any Error>
+}
+
+/// The agent API over HTTP (`/tdmock/v1`), with the process's shared AsyncHTTPClient.
+public struct AgentClient: AgentAPI {
+    public let server: String
+    private let client: HTTPClient
+
+    public init(server: String, client: HTTPClient = .shared) {
+        var server = server
+        while server.hasSuffix("/") { server.removeLast() }
+        self.server = server
+        self.client = client
+    }
+
+    private func url(_ path: String) -> String { server + "/tdmock/v1" + path }
+
+    private func send<T: Decodable>(_ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil, as: T.Type) async throws -> T {
+        var request = HTTPClientRequest(url: url(path))
+        request.method = method
+        if let body {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .seconds(30))
+        } catch {
+            throw ConsoleError("cannot reach tdmock at \(server): \(Self.describe(error)) (start it with `tdmock serve`, or set --server / TDMOCK_SERVER)")
+        }
+        let data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
+        guard (200..<300).contains(response.status.code) else {
+            if let error = try? JSONDecoder().decode(AgentWire.ErrorBody.self, from: data) { throw ConsoleError(error.message) }
+            throw ConsoleError("tdmock at \(server) answered \(response.status.code) to \(method.rawValue) \(path); is it a tdmock server?")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw ConsoleError("tdmock at \(server) sent an answer this console cannot read (\(error)); are both the same version?")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("connectTimeout") || text.contains("deadlineExceeded") { return "timed out" }
+        if text.lowercased().contains("refused") { return "connection refused" }
+        return text
+    }
+
+    private static func encode(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? value
+    }
+
+    public func info() async throws -> AgentWire.ServerInfo {
+        try await send(.GET, "/info", as: AgentWire.ServerInfo.self)
+    }
+
+    public func conversations(status: String) async throws -> [AgentWire.ConversationSummary] {
+        try await send(.GET, "/conversations?status=\(Self.encode(status))", as: [AgentWire.ConversationSummary].self)
+    }
+
+    public func conversation(_ id: String) async throws -> AgentWire.ConversationDetail {
+        try await send(.GET, "/conversations/\(Self.encode(id))", as: AgentWire.ConversationDetail.self)
+    }
+
+    public func assign(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail {
+        try await send(.POST, "/conversations/\(Self.encode(id))/assign", body: AgentWire.AgentActionRequest(agent: agent), as: AgentWire.ConversationDetail.self)
+    }
+
+    public func reply(_ id: String, agent: String, content: String) async throws -> AgentWire.ConversationDetail {
+        try await send(
+            .POST, "/conversations/\(Self.encode(id))/messages", body: AgentWire.AgentActionRequest(agent: agent, content: content),
+            as: AgentWire.ConversationDetail.self)
+    }
+
+    public func close(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail {
+        try await send(.POST, "/conversations/\(Self.encode(id))/close", body: AgentWire.AgentActionRequest(agent: agent), as: AgentWire.ConversationDetail.self)
+    }
+
+    public func callbacks(status: String?, conversationID: String?) async throws -> [AgentWire.DeliveryView] {
+        var query: [String] = []
+        if let status { query.append("status=\(Self.encode(status))") }
+        if let conversationID { query.append("conversation_id=\(Self.encode(conversationID))") }
+        return try await send(.GET, "/callbacks" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), as: [AgentWire.DeliveryView].self)
+    }
+
+    public func redeliver(_ deliveryID: String) async throws -> AgentWire.DeliveryView {
+        try await send(.POST, "/callbacks/\(Self.encode(deliveryID))/redeliver", as: AgentWire.DeliveryView.self)
+    }
+
+    public func events() async throws -> AsyncThrowingStream<InboxEvent, any Error> {
+        var request = HTTPClientRequest(url: url("/events"))
+        request.headers.add(name: "accept", value: "text/event-stream")
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, deadline: .distantFuture)
+        } catch {
+            throw ConsoleError("cannot reach tdmock at \(server): \(Self.describe(error))")
+        }
+        guard response.status == .ok else { throw ConsoleError("tdmock at \(server) refused the event stream (\(response.status.code))") }
+        let body = response.body
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var parser = ServerSentEvents()
+                let decoder = JSONDecoder()
+                do {
+                    for try await buffer in body {
+                        for data in parser.feed(Array(buffer.readableBytesView)) {
+                            if let event = try? decoder.decode(InboxEvent.self, from: Data(data.utf8)) { continuation.yield(event) }
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
+
+/// Splits a `text/event-stream` into the `data` of each event.
+struct ServerSentEvents {
+    private var pending: [UInt8] = []
+
+    mutating func feed(_ bytes: [UInt8]) -> [String] {
+        pending.append(contentsOf: bytes)
+        var events: [String] = []
+        while let end = Self.blankLine(in: pending) {
+            let block = String(decoding: pending[..<end.start], as: UTF8.self)
+            pending.removeFirst(end.end)
+            let data = block.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { $0.hasPrefix("data:") }
+                .map { $0.dropFirst(5).drop { $0 == " " } }
+                .joined(separator: "\n")
+            if !data.isEmpty { events.append(data) }
+        }
+        return events
+    }
+
+    private static func blankLine(in bytes: [UInt8]) -> (start: Int, end: Int)? {
+        guard bytes.count >= 2 else { return nil }
+        for index in 0..<(bytes.count - 1) where bytes[index] == 10 && bytes[index + 1] == 10 {
+            return (index, index + 2)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// What an agent command works with: the server, the agent's name, colours and where its output goes.
+/// Commands build the standard one; tests give their own API and capture the output.
+public struct AgentContext: Sendable {
+    public var api: any AgentAPI
+    public var agent: String
+    public var style: Style
+    public var write: @Sendable (String) -> Void
+
+    public init(api: any AgentAPI, agent: String, style: Style, write: @escaping @Sendable (String) -> Void) {
+        self.api = api
+        self.agent = agent
+        self.style = style
+        self.write = write
+    }
+
+    /// The server: `--server`, else `TDMOCK_SERVER`, else `http://127.0.0.1:8080`.
+    public static func serverURL(_ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let flag, !flag.isEmpty { return flag }
+        if let value = environment["TDMOCK_SERVER"], !value.isEmpty { return value }
+        return "http://127.0.0.1:8080"
+    }
+
+    /// The agent's display name: `--agent`, else `TDMOCK_AGENT`, else the login name.
+    public static func agentName(_ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let flag, !flag.isEmpty { return flag }
+        if let value = environment["TDMOCK_AGENT"], !value.isEmpty { return value }
+        if let login = getlogin().map({ String(cString: $0) }), !login.isEmpty { return login }
+        if let user = environment["USER"] ?? environment["LOGNAME"], !user.isEmpty { return user }
+        return "agent"
+    }
+
+    /// The context of a command run by a person: HTTP to the server, colour on a terminal, standard output.
+    public static func standard(server: String?, agent: String?) -> AgentContext {
+        AgentContext(
+            api: AgentClient(server: serverURL(server)), agent: agentName(agent), style: .forStandardOutput(),
+            write: { text in FileHandle.standardOutput.write(Data((text + "\n").utf8)) })
+    }
+}

@@ -1,0 +1,213 @@
+import CLibEdit
+import Foundation
+import Synchronization
+import TDMockCore
+
+/// Runs an `AgentSession` in the terminal: libedit line editing on a thread of its own (its `readline` state
+/// is not thread-safe and its reads block), with the session's output printed above the line being typed.
+///
+/// When standard input is not a terminal (a script piping lines in) it reads plain lines instead.
+public final class LineEditor: ConsoleOutput, Sendable {
+    private let pending = Mutex<[String]>([])
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let historyPath: String?
+    private let interactive: Bool
+
+    /// - Parameter historyPath: the file that keeps sent lines across sessions (nil: none).
+    public init(historyPath: String?) {
+        var fds: [Int32] = [0, 0]
+        _ = pipe(&fds)
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+        self.historyPath = historyPath
+        interactive = isatty(STDIN_FILENO) == 1
+    }
+
+    deinit {
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    /// The history file: `TDMOCK_HISTORY`, else `~/.tdmock_history`.
+    public static func defaultHistoryPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let path = environment["TDMOCK_HISTORY"], !path.isEmpty { return path }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.tdmock_history"
+    }
+
+    public func show(_ text: String) {
+        pending.withLock { $0.append(text) }
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    /// Runs until the session ends (`/quit`, `/close` in reply, Ctrl-D or end of input).
+    public func run(_ session: AgentSession, events: AsyncThrowingStream<InboxEvent, any Error>?) async {
+        let (lines, lineSink) = AsyncStream.makeStream(of: String?.self)
+        let done = DispatchSemaphore(value: 0)
+        let state = EditorState(prompt: await session.prompt, candidates: await session.completions)
+
+        let eventTask = Task {
+            guard let events else { return }
+            do {
+                for try await event in events {
+                    await session.handle(event: event)
+                    let completions = await session.completions
+                    state.candidates.withLock { $0 = completions }
+                    show("")
+                }
+                show("The connection to tdmock closed; live updates have stopped.")
+            } catch {
+                if !Task.isCancelled { show("Live updates stopped: \(error)") }
+            }
+        }
+
+        let thread = Thread { [self] in
+            if interactive {
+                editLoop(lines: lineSink, done: done, state: state)
+            } else {
+                plainLoop(lines: lineSink, done: done, state: state)
+            }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+
+        for await line in lines {
+            guard let line else { break }
+            let keepGoing = await session.handle(line: line)
+            let (newPrompt, completions) = (await session.prompt, await session.completions)
+            state.prompt.withLock { $0 = newPrompt }
+            state.candidates.withLock { $0 = completions }
+            if !keepGoing { state.stop.store(true, ordering: .releasing) }
+            done.signal()
+            if !keepGoing { break }
+        }
+        eventTask.cancel()
+        done.signal()
+        // Let the thread notice the stop and restore the terminal.
+        show("")
+        while !threadFinished.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    private let threadFinished = Atomic<Bool>(false)
+
+    private func drain() -> [String] {
+        var drained: UInt8 = 0
+        while read(wakeRead, &drained, 1) > 0 {
+            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 1, 0) <= 0 { break }
+        }
+        return pending.withLock { texts in
+            defer { texts.removeAll() }
+            return texts.filter { !$0.isEmpty }
+        }
+    }
+
+    /// Prints texts above the prompt (which is redrawn after them); with none, just draws the prompt.
+    private func printAbove(_ texts: [String]) {
+        guard !texts.isEmpty else {
+            tdm_redisplay()
+            return
+        }
+        let joined = texts.joined(separator: "\n").replacingOccurrences(of: "\n", with: "\r\n") + "\r\n"
+        tdm_print_above(joined)
+    }
+
+    private func setCandidates(_ list: [String]) {
+        var pointers = list.map { strdup($0) }
+        pointers.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { base in
+                tdm_set_candidates(base, Int32(buffer.count))
+            }
+        }
+        for pointer in pointers { free(pointer) }
+    }
+
+    private func editLoop(lines: AsyncStream<String?>.Continuation, done: DispatchSemaphore, state: EditorState) {
+        tdm_using_history()
+        tdm_stifle_history(1000)
+        if let historyPath { _ = tdm_read_history(historyPath) }
+        var installedCandidates = state.candidates.withLock { $0 }
+        setCandidates(installedCandidates)
+        tdm_install(state.prompt.withLock { $0 })
+        printAbove(drain())
+
+        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        loop: while !state.stop.load(ordering: .acquiring) {
+            fds[0].revents = 0
+            fds[1].revents = 0
+            guard poll(&fds, 2, -1) >= 0 else {
+                if errno == EINTR { continue }
+                break
+            }
+            if fds[1].revents != 0 {
+                let texts = drain()
+                if !texts.isEmpty { printAbove(texts) }
+                let latest = state.candidates.withLock { $0 }
+                if latest != installedCandidates {
+                    installedCandidates = latest
+                    setCandidates(latest)
+                }
+            }
+            if fds[0].revents != 0 {
+                var raw: UnsafeMutablePointer<CChar>?
+                guard tdm_read_char(&raw) == 1 else { continue }
+                guard let raw else {
+                    lines.yield(nil)
+                    break loop
+                }
+                let line = String(cString: raw)
+                free(raw)
+                if !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                    tdm_add_history(line)
+                    if let historyPath { _ = tdm_write_history(historyPath) }
+                }
+                lines.yield(line)
+                done.wait()
+                if state.stop.load(ordering: .acquiring) { break loop }
+                tdm_install(state.prompt.withLock { $0 })
+                printAbove(drain())
+            }
+        }
+        let last = drain()
+        if !last.isEmpty { printAbove(last) }
+        tdm_remove()
+        FileHandle.standardOutput.write(Data("\r\n".utf8))
+        lines.finish()
+        threadFinished.store(true, ordering: .releasing)
+    }
+
+    private func plainLoop(lines: AsyncStream<String?>.Continuation, done: DispatchSemaphore, state: EditorState) {
+        let printer = Thread { [self] in
+            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            while !threadFinished.load(ordering: .acquiring) {
+                fds[0].revents = 0
+                if poll(&fds, 1, 100) > 0 {
+                    for text in drain() { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+                }
+            }
+        }
+        for text in drain() { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+        printer.start()
+        while !state.stop.load(ordering: .acquiring), let line = readLine(strippingNewline: true) {
+            lines.yield(line)
+            done.wait()
+        }
+        if !state.stop.load(ordering: .acquiring) { lines.yield(nil) }
+        lines.finish()
+        for text in drain() { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+        threadFinished.store(true, ordering: .releasing)
+    }
+}
+
+/// What the async side and the terminal thread share.
+private final class EditorState: Sendable {
+    let prompt: Mutex<String>
+    let candidates: Mutex<[String]>
+    let stop = Atomic<Bool>(false)
+
+    init(prompt: String, candidates: [String]) {
+        self.prompt = Mutex(prompt)
+        self.candidates = Mutex(candidates)
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+import Hummingbird
+import ServiceLifecycle
+import TDMockCore
+import TDMockStore
+
+/// The agent API under `/tdmock/v1`: what `tdmock inbox`, `show`, `assign`, `reply`, `close`, `callbacks`,
+/// `redeliver` and the consoles use. Apart from the Talkdesk paths, as a Talkdesk agent's browser is.
+struct AgentController {
+    static let prefix = "/tdmock/v1"
+    let services: AppServices
+    let events: EventHub
+    let deliverer: CallbackDeliverer
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        let group = router.group(RouterPath(Self.prefix))
+        group.get("info") { _, _ in try await info() }
+        group.get("conversations") { request, _ in try await list(request) }
+        group.get("conversations/:id") { _, context in try await show(try context.parameters.require("id")) }
+        group.post("conversations/:id/assign") { request, context in
+            try await act(request, context) { db, id, body, ids, now in
+                try AgentActions.assign(db, conversationID: id, agent: body.agent, ids: ids, now: now)
+            }
+        }
+        group.post("conversations/:id/messages") { request, context in
+            try await act(request, context, needsContent: true) { db, id, body, ids, now in
+                try AgentActions.reply(db, conversationID: id, agent: body.agent, content: body.content ?? "", ids: ids, now: now)
+            }
+        }
+        group.post("conversations/:id/close") { request, context in
+            try await act(request, context) { db, id, body, ids, now in
+                try AgentActions.close(db, conversationID: id, agent: body.agent, ids: ids, now: now)
+            }
+        }
+        group.get("callbacks") { request, _ in try await callbacks(request) }
+        group.post("callbacks/:id/redeliver") { _, context in try await redeliver(try context.parameters.require("id")) }
+        group.get("events") { _, _ in stream() }
+    }
+
+    private func info() async throws -> Response {
+        let (pending, failed) = try await services.database.reader.read { db in
+            (try Outbox.deliveries(db, status: .pending).count, try Outbox.deliveries(db, status: .failed).count)
+        }
+        return JSONResponse.make(
+            status: .ok,
+            body: AgentWire.ServerInfo(
+                callbackUrl: services.configuration.callback.url, touchpoints: services.configuration.touchpoints.map(\.id),
+                pendingCallbacks: pending, failedCallbacks: failed))
+    }
+
+    private func list(_ request: Request) async throws -> Response {
+        let statusText = request.uri.queryParameters["status"].map(String.init) ?? "all"
+        let status: ConversationStatus?
+        if statusText == "all" {
+            status = nil
+        } else if let parsed = ConversationStatus(rawValue: statusText) {
+            status = parsed
+        } else {
+            throw AgentAPIError(.badRequest, "invalid_request", "status must be queued, assigned, ended or all, not '\(statusText)'")
+        }
+        let conversations = try await services.database.reader.read { db in try Inbox.conversations(db, status: status) }
+        return JSONResponse.make(status: .ok, body: conversations.map(AgentWire.ConversationSummary.init))
+    }
+
+    private func detail(_ id: String) async throws -> AgentWire.ConversationDetail {
+        let url = services.configuration.callback.url
+        return try await services.database.reader.read { db in
+            guard let conversation = try Inbox.conversation(db, id: id) else { throw AgentAPIError(.conversationNotFound(id)) }
+            let callbacks = try Outbox.deliveries(db, conversationID: id).map { delivery in
+                AgentWire.DeliveryView(delivery, journal: try Outbox.attempts(db, deliveryID: delivery.deliveryID), callbackURL: url)
+            }
+            return AgentWire.ConversationDetail(conversation, messages: try Inbox.messages(db, conversationID: id), callbacks: callbacks)
+        }
+    }
+
+    private func show(_ id: String) async throws -> Response {
+        JSONResponse.make(status: .ok, body: try await detail(id))
+    }
+
+    /// Runs an agent action and its outbox writes in one transaction, then wakes the deliverer and tells the streams.
+    private func act(
+        _ request: Request, _ context: some RequestContext, needsContent: Bool = false,
+        _ action: @escaping @Sendable (Database, String, AgentWire.AgentActionRequest, IdentifierGenerator, Date) throws -> AgentActionResult
+    ) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let data = try await request.collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is larger than \(BodyLimit.bytes) bytes"))
+        let body: AgentWire.AgentActionRequest
+        do {
+            body = try JSONDecoder().decode(AgentWire.AgentActionRequest.self, from: data)
+        } catch {
+            throw AgentAPIError(.badRequest, "invalid_request", "The body must be a JSON object with a string \"agent\"\(needsContent ? " and a string \"content\"" : "")")
+        }
+        guard !body.agent.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw AgentAPIError(.badRequest, "invalid_request", "agent must not be empty")
+        }
+        if needsContent, (body.content ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw AgentAPIError(.badRequest, "invalid_request", "content must not be empty")
+        }
+        let now = services.clock()
+        let ids = services.ids
+        let result: AgentActionResult
+        do {
+            result = try await services.database.writer.write { db in try action(db, id, body, ids, now) }
+        } catch let error as InboxError {
+            throw AgentAPIError(error)
+        }
+        if !result.deliveries.isEmpty { deliverer.notify() }
+        events.publish(result.deliveries.map { delivery in
+            InboxEvent(
+                event: InboxEvent.Name(rawValue: delivery.eventType.rawValue) ?? .messageCreated, conversationId: id, time: now,
+                content: delivery.eventType == .messageCreated ? result.message?.content : nil, authorName: body.agent,
+                messageId: delivery.eventType == .messageCreated ? result.message?.id : nil, deliveryId: delivery.deliveryID)
+        })
+        return JSONResponse.make(status: .ok, body: try await detail(id))
+    }
+
+    private func callbacks(_ request: Request) async throws -> Response {
+        let statusText = request.uri.queryParameters["status"].map(String.init)
+        var status: DeliveryStatus?
+        if let statusText, statusText != "all" {
+            guard let parsed = DeliveryStatus(rawValue: statusText) else {
+                throw AgentAPIError(.badRequest, "invalid_request", "status must be pending, delivered, failed or all, not '\(statusText)'")
+            }
+            status = parsed
+        }
+        let conversation = request.uri.queryParameters["conversation_id"].map(String.init)
+        let url = services.configuration.callback.url
+        let wanted = status
+        let views = try await services.database.reader.read { db in
+            try Outbox.deliveries(db, conversationID: conversation, status: wanted).map { delivery in
+                AgentWire.DeliveryView(delivery, journal: try Outbox.attempts(db, deliveryID: delivery.deliveryID), callbackURL: url)
+            }
+        }
+        return JSONResponse.make(status: .ok, body: views)
+    }
+
+    private func redeliver(_ id: String) async throws -> Response {
+        let now = services.clock()
+        let url = services.configuration.callback.url
+        let view: AgentWire.DeliveryView
+        do {
+            view = try await services.database.writer.write { db in
+                let delivery = try Outbox.redeliver(db, deliveryID: id, now: now)
+                return AgentWire.DeliveryView(delivery, journal: try Outbox.attempts(db, deliveryID: id), callbackURL: url)
+            }
+        } catch let error as InboxError {
+            throw AgentAPIError(error)
+        }
+        deliverer.notify()
+        return JSONResponse.make(status: .ok, body: view)
+    }
+
+    /// Server-Sent Events: one `event: <name>` / `data: <json>` per inbox event, a comment every 15 s to keep
+    /// the connection honest. Ends at server shutdown.
+    private func stream() -> Response {
+        let hub = events
+        let subscription = hub.subscribe()
+        let body = ResponseBody { writer in
+            let (output, sink) = AsyncStream.makeStream(of: String.self)
+            try await writer.write(ByteBuffer(string: ": tdmock events\n\n"))
+            try await withGracefulShutdownHandler {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        let encoder = JSONEncoder()
+                        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                        for await event in subscription {
+                            let data = (try? encoder.encode(event)) ?? Data("{}".utf8)
+                            sink.yield("event: \(event.event.rawValue)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
+                        }
+                        sink.finish()
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: .seconds(15))
+                            sink.yield(": keep-alive\n\n")
+                        }
+                    }
+                    for await chunk in output { try await writer.write(ByteBuffer(string: chunk)) }
+                    group.cancelAll()
+                }
+            } onGracefulShutdown: {
+                hub.finishAll()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+}

@@ -1,0 +1,175 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+import TDMockCore
+import TDMockStore
+
+/// Delivers the outbox to the integration's callback API, as Talkdesk's Builder integration would.
+///
+/// One delivery at a time per conversation, in the order the agent acted: a later event waits until the
+/// earlier one is delivered or has failed for good. Conversations are delivered in parallel. A 2xx is
+/// success; a timeout, a connection failure, 408, 429 or 5xx is retried with exponential backoff and
+/// jitter (a `Retry-After` is honoured up to `retryMax`); any other answer fails at once. Pending
+/// deliveries are in the database, so a restarted server resumes them.
+public final class CallbackDeliverer: Service, Sendable {
+    private let services: AppServices
+    private let events: EventHub
+    private let httpClient: HTTPClient
+    private let logger: Logger
+    private let wake = WakeSignal()
+    private let inFlight = Mutex<Set<String>>([])
+    private let stopping = Atomic<Bool>(false)
+    static let maxConcurrent = 64
+
+    public init(services: AppServices, events: EventHub, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "tdmock.callbacks")) {
+        self.services = services
+        self.events = events
+        self.httpClient = httpClient
+        self.logger = logger
+    }
+
+    private var configuration: CallbackConfiguration { services.configuration.callback }
+
+    /// Something new is in the outbox.
+    public func notify() { wake.signal() }
+
+    public func run() async throws {
+        guard configuration.url != nil else {
+            // Without a callback URL events stay pending; nothing to do until a restart with one.
+            try? await gracefulShutdown()
+            return
+        }
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                while !stopping.load(ordering: .acquiring) {
+                    let next = await startDueDeliveries(in: &group)
+                    await wake.wait(timeout: next)
+                }
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .releasing)
+            self.wake.signal()
+        }
+    }
+
+    /// Starts every delivery whose turn and time have come; returns how long until the next one is due.
+    private func startDueDeliveries(in group: inout DiscardingTaskGroup) async -> Duration? {
+        let heads: [CallbackDelivery]
+        do {
+            heads = try await services.database.reader.read { db in try Outbox.heads(db) }
+        } catch {
+            logger.error("cannot read the callback outbox", metadata: ["error": "\(error)"])
+            return .seconds(1)
+        }
+        let now = services.clock()
+        var soonest: TimeInterval?
+        for head in heads {
+            let due = head.nextAttemptAt.timeIntervalSince(now)
+            if due > 0 {
+                soonest = min(soonest ?? due, due)
+                continue
+            }
+            let started = inFlight.withLock { inFlight -> Bool in
+                guard inFlight.count < Self.maxConcurrent, !inFlight.contains(head.conversationID) else { return false }
+                inFlight.insert(head.conversationID)
+                return true
+            }
+            guard started else { continue }
+            group.addTask {
+                await self.attempt(head)
+                _ = self.inFlight.withLock { $0.remove(head.conversationID) }
+                self.wake.signal()
+            }
+        }
+        return soonest.map { .milliseconds(Int64(($0 * 1000).rounded(.up)) + 1) }
+    }
+
+    /// The URL an event is posted to: the base path and the event's relative path.
+    static func url(base: String, path: String) -> String {
+        var base = base
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + (path.hasPrefix("/") ? path : "/" + path)
+    }
+
+    private func attempt(_ delivery: CallbackDelivery) async {
+        guard let base = configuration.url else { return }
+        let number = delivery.attempts + 1
+        var request = HTTPClientRequest(url: Self.url(base: base, path: configuration.path(for: delivery.eventType)))
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        if let key = configuration.apiKey { request.headers.add(name: "x-api-key", value: key) }
+        request.headers.add(name: "x-tdmock-delivery-id", value: delivery.deliveryID)
+        request.headers.add(name: "x-tdmock-attempt", value: String(number))
+        request.body = .bytes(ByteBuffer(bytes: delivery.body))
+
+        let startedAt = services.clock()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var statusCode: Int?
+        var failure: String?
+        var retryAfter: Double?
+        do {
+            let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(configuration.timeout * 1000)))
+            statusCode = Int(response.status.code)
+            retryAfter = response.headers.first(name: "retry-after").flatMap(Double.init)
+            // Read (and drop) the answer so the connection can be reused.
+            _ = try? await response.body.collect(upTo: 1 << 20)
+        } catch {
+            failure = Self.describe(error)
+        }
+        let elapsed = clock.now - start
+        let latency = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+
+        let outcome = decide(statusCode: statusCode, retryAfter: retryAfter, attemptsSoFar: delivery.attemptsSinceRedelivery + 1)
+        let journal = CallbackAttempt(
+            deliveryID: delivery.deliveryID, attempt: number, startedAt: startedAt, statusCode: statusCode, error: failure, latency: latency)
+        do {
+            _ = try await services.database.writer.write { db in try Outbox.record(db, journal, outcome: outcome) }
+        } catch {
+            logger.error("cannot record a callback attempt", metadata: ["delivery": "\(delivery.deliveryID)", "error": "\(error)"])
+            return
+        }
+        let name: InboxEvent.Name
+        switch outcome {
+        case .delivered: name = .callbackDelivered
+        case .failed: name = .callbackFailed
+        case .retry: return
+        }
+        events.publish(
+            InboxEvent(
+                event: name, conversationId: delivery.conversationID, time: services.clock(), deliveryId: delivery.deliveryID,
+                eventType: delivery.eventType, attempt: number, statusCode: statusCode, error: failure))
+    }
+
+    /// Success, another try (when), or failure for good.
+    func decide(statusCode: Int?, retryAfter: Double?, attemptsSoFar: Int) -> DeliveryOutcome {
+        if let statusCode, (200..<300).contains(statusCode) { return .delivered }
+        let retryable = statusCode.map { $0 == 408 || $0 == 429 || (500..<600).contains($0) } ?? true
+        guard retryable, attemptsSoFar < configuration.maxAttempts else { return .failed }
+        var delay = Self.backoff(attempt: attemptsSoFar, initial: configuration.retryInitial, max: configuration.retryMax)
+        if let retryAfter, retryAfter > delay { delay = min(retryAfter, configuration.retryMax) }
+        return .retry(at: services.clock().addingTimeInterval(delay))
+    }
+
+    /// The wait before retry `attempt + 1`: `initial · 2^(attempt-1)`, at most `max`, less up to half as jitter.
+    static func backoff(attempt: Int, initial: Double, max: Double, jitter: Double = Double.random(in: 0...1)) -> Double {
+        let exponential = Swift.min(max, initial * pow(2, Double(Swift.max(0, attempt - 1))))
+        return exponential * (1 - 0.5 * jitter)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout: return "timeout"
+            default: return String(describing: error)
+            }
+        }
+        if error is NIOConnectionError || error is IOError { return "connection failed: \(error)" }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import TDMockCore
+
+/// What an attempt at a delivery came to.
+public enum DeliveryOutcome: Sendable, Hashable {
+    case delivered
+    /// Try again at this time.
+    case retry(at: Date)
+    /// Give up: shown to the agent, can be redelivered by hand.
+    case failed
+}
+
+/// The Builder integration's outbox and journal. Events are enqueued in the agent action's transaction.
+public enum Outbox {
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Adds the callback an agent action owes, with its body fixed now.
+    @discardableResult
+    public static func enqueue(
+        _ db: Database, conversationID: String, event: CallbackEvent, payload: CallbackBody.Payload,
+        ids: IdentifierGenerator, now: Date
+    ) throws -> CallbackDelivery {
+        let body = CallbackBody(eventType: event, conversationId: conversationID, timestamp: Timestamp.string(from: now), payload: payload)
+        var record = CallbackDeliveryRecord(
+            deliveryId: ids.identifier(), conversationId: conversationID, eventType: event, body: try encoder.encode(body),
+            status: .pending, attempts: 0, attemptsAllowedFrom: 0, nextAttemptAt: now, createdAt: now)
+        try record.insert(db)
+        return record.delivery
+    }
+
+    /// The first pending delivery of each conversation (its turn has come), earliest attempt time first.
+    public static func heads(_ db: Database, limit: Int = 512) throws -> [CallbackDelivery] {
+        try CallbackDeliveryRecord.fetchAll(
+            db,
+            sql: """
+                SELECT d.* FROM callback_delivery d
+                WHERE d.status = 'pending'
+                  AND d.seq = (SELECT MIN(p.seq) FROM callback_delivery p
+                               WHERE p.conversation_id = d.conversation_id AND p.status = 'pending')
+                ORDER BY d.next_attempt_at, d.seq
+                LIMIT ?
+                """, arguments: [limit]
+        ).map(\.delivery)
+    }
+
+    /// Writes an attempt to the journal and moves the delivery on.
+    @discardableResult
+    public static func record(_ db: Database, _ attempt: CallbackAttempt, outcome: DeliveryOutcome) throws -> CallbackDelivery {
+        guard var delivery = try CallbackDeliveryRecord.filter(Column("delivery_id") == attempt.deliveryID).fetchOne(db) else {
+            throw InboxError.deliveryNotFound(attempt.deliveryID)
+        }
+        var journal = CallbackAttemptRecord(
+            deliveryId: attempt.deliveryID, attempt: attempt.attempt, startedAt: attempt.startedAt, statusCode: attempt.statusCode,
+            error: attempt.error, latencyMs: attempt.latency * 1000)
+        try journal.insert(db)
+        delivery.attempts = max(delivery.attempts, attempt.attempt)
+        delivery.lastStatusCode = attempt.statusCode
+        delivery.lastError = attempt.error
+        switch outcome {
+        case .delivered:
+            delivery.status = .delivered
+            delivery.deliveredAt = attempt.startedAt.addingTimeInterval(attempt.latency)
+        case .retry(let date):
+            delivery.nextAttemptAt = date
+        case .failed:
+            delivery.status = .failed
+        }
+        try delivery.update(db)
+        return delivery.delivery
+    }
+
+    /// Puts a failed delivery back in line, with a fresh attempt budget.
+    public static func redeliver(_ db: Database, deliveryID: String, now: Date) throws -> CallbackDelivery {
+        guard var delivery = try CallbackDeliveryRecord.filter(Column("delivery_id") == deliveryID).fetchOne(db) else {
+            throw InboxError.deliveryNotFound(deliveryID)
+        }
+        guard delivery.status == .failed else { throw InboxError.deliveryNotFailed(deliveryID, delivery.status) }
+        delivery.status = .pending
+        delivery.attemptsAllowedFrom = delivery.attempts
+        delivery.nextAttemptAt = now
+        try delivery.update(db)
+        return delivery.delivery
+    }
+
+    /// Deliveries, oldest first: of one conversation, of one status, or all.
+    public static func deliveries(_ db: Database, conversationID: String? = nil, status: DeliveryStatus? = nil, limit: Int? = nil) throws
+        -> [CallbackDelivery]
+    {
+        var request = CallbackDeliveryRecord.all()
+        if let conversationID { request = request.filter(Column("conversation_id") == conversationID) }
+        if let status { request = request.filter(Column("status") == status) }
+        request = request.order(Column("seq"))
+        if let limit { request = request.limit(limit) }
+        return try request.fetchAll(db).map(\.delivery)
+    }
+
+    public static func delivery(_ db: Database, id: String) throws -> CallbackDelivery? {
+        try CallbackDeliveryRecord.filter(Column("delivery_id") == id).fetchOne(db)?.delivery
+    }
+
+    /// The journal of one delivery, first attempt first.
+    public static func attempts(_ db: Database, deliveryID: String) throws -> [CallbackAttempt] {
+        try CallbackAttemptRecord.filter(Column("delivery_id") == deliveryID).order(Column("attempt"), Column("id")).fetchAll(db).map(\.attemptValue)
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import TDMockConsole
+
+/// The options every agent command shares.
+struct AgentOptions: ParsableArguments {
+    @Option(help: "The tdmock server (default: TDMOCK_SERVER, else http://127.0.0.1:8080).")
+    var server: String?
+
+    @Option(help: "The agent's display name, the callbacks' author_name (default: TDMOCK_AGENT, else your login name).")
+    var agent: String?
+
+    var context: AgentContext { AgentContext.standard(server: server, agent: agent) }
+}
+
+/// `--json` for commands whose output scripts read.
+struct JSONOption: ParsableArguments {
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+}
+
+extension ParsableArguments {
+    /// Refuses an empty or blank id early, with a message that says which argument.
+    static func validateID(_ id: String, name: String = "conversation id") throws {
+        if id.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("the \(name) must not be empty") }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import TDMockConsole
+
+struct Inbox: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List conversations, newest activity first.",
+        discussion: """
+              $ tdmock inbox
+              $ tdmock inbox --status queued
+              $ tdmock inbox --json | jq -r '.[0].id'
+            """)
+
+    enum Status: String, ExpressibleByArgument, CaseIterable {
+        case queued, assigned, ended, all
+    }
+
+    @OptionGroup var options: AgentOptions
+    @OptionGroup var output: JSONOption
+    @Option(help: "Which conversations: queued, assigned, ended or all.") var status: Status = .all
+
+    func run() async throws { try await run(options.context) }
+
+    func run(_ context: AgentContext) async throws {
+        let conversations = try await context.api.conversations(status: status.rawValue)
+        context.write(output.json ? Render.json(conversations) : Render.inbox(conversations, style: context.style))
+    }
+}
