@@ -1,8 +1,9 @@
 # tdmock: `make run` and `make test` are all a fresh machine needs.
 SWIFT ?= swift
-# Debian packages the build needs (headers) and the tests use (curl and jq run the README walkthrough).
-APT_PACKAGES := libedit-dev libsqlite3-dev curl jq
-HEADERS := /usr/include/editline/readline.h /usr/include/sqlite3.h /usr/bin/curl /usr/bin/jq
+# Debian packages the build needs (headers) and the tests use (curl and jq run the README walkthrough,
+# tmux drives the line-editing session as a person would).
+APT_PACKAGES := libedit-dev libsqlite3-dev curl jq tmux
+HEADERS := /usr/include/editline/readline.h /usr/include/sqlite3.h /usr/bin/curl /usr/bin/jq /usr/bin/tmux
 RUN_ARGS ?=
 
 .PHONY: run test build build-release deps clean

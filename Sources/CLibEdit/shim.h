@@ -73,9 +73,6 @@ static inline void tdm_print_above(const char *text) {
     rl_forced_update_display();
 }
 
-/// Redraws the prompt and the line being edited.
-static inline void tdm_redisplay(void) { rl_forced_update_display(); }
-
 static inline void tdm_add_history(const char *line) { add_history(line); }
 static inline int tdm_read_history(const char *path) { return read_history(path); }
 static inline int tdm_write_history(const char *path) { return write_history(path); }

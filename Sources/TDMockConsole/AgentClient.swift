@@ -29,7 +29,16 @@ public struct AgentClient: AgentAPI {
     public let server: String
     private let client: HTTPClient
 
-    public init(server: String, client: HTTPClient = .shared) {
+    /// The console's client: a refused connection fails at once instead of being retried until the deadline,
+    /// so that "server not running" is said straight away. It lives as long as the process.
+    public static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(server: String, client: HTTPClient = AgentClient.sharedClient) {
         var server = server
         while server.hasSuffix("/") { server.removeLast() }
         self.server = server

@@ -103,12 +103,10 @@ public final class LineEditor: ConsoleOutput, Sendable {
         }
     }
 
-    /// Prints texts above the prompt (which is redrawn after them); with none, just draws the prompt.
+    /// Prints texts above the prompt, which is redrawn after them with the half-typed line. (Installing the
+    /// line handler draws the prompt itself, so with no texts there is nothing to do.)
     private func printAbove(_ texts: [String]) {
-        guard !texts.isEmpty else {
-            tdm_redisplay()
-            return
-        }
+        guard !texts.isEmpty else { return }
         let joined = texts.joined(separator: "\n").replacingOccurrences(of: "\n", with: "\r\n") + "\r\n"
         tdm_print_above(joined)
     }

@@ -13,7 +13,7 @@ public struct Style: Sendable {
     }
 
     func wrap(_ text: String, _ code: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-    func bold(_ text: String) -> String { wrap(text, "1") }
+    public func bold(_ text: String) -> String { wrap(text, "1") }
     func dim(_ text: String) -> String { wrap(text, "2") }
     func contact(_ text: String) -> String { wrap(text, "36") }
     func agent(_ text: String) -> String { wrap(text, "32") }

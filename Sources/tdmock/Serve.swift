@@ -30,13 +30,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Add a touchpoint id (repeatable).") var touchpoint: [String] = []
     @Option(help: "The Builder integration's base path: where callbacks go.") var callbackUrl: String?
     @Option(help: "The x-api-key sent with every callback.") var callbackApiKey: String?
+    @Option(help: "Callback attempts before a delivery is marked failed (default 8).") var callbackMaxAttempts: Int?
+    @Option(help: "Seconds one callback attempt may take (default 10).") var callbackTimeout: Double?
     @Option(help: "Access token lifetime in seconds (default 3600).") var tokenTtl: Int?
 
     var overrides: ServeOverrides {
         ServeOverrides(
             host: host, port: port, db: db, inMemory: inMemory ? true : nil, config: config, clientID: clientId,
             clientSecret: clientSecret, touchpoints: touchpoint, callbackURL: callbackUrl,
-            callbackAPIKey: callbackApiKey, tokenTTL: tokenTtl)
+            callbackAPIKey: callbackApiKey, callbackMaxAttempts: callbackMaxAttempts, callbackTimeout: callbackTimeout,
+            tokenTTL: tokenTtl)
     }
 
     func run() async throws {

@@ -147,3 +147,55 @@ enum HTTP {
         return try await call(method, url, headers: headers, body: body)
     }
 }
+
+/// What a one-shot `tdmock` command printed, and how it exited.
+struct CommandResult {
+    var status: Int32
+    var output: String
+    var errors: String
+
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(output.utf8)) }
+}
+
+/// Runs `tdmock ARGS...` to its end (standard input empty), reading both pipes to their end.
+func tdmock(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+    try await Task.detached {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repository.binary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TDMOCK_") }
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let errors = Task.detached { String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, output: output, errors: await errors.value)
+    }.value
+}
+
+/// Starts a conversation with the fixture and returns its id.
+func startConversation(_ server: Server, token: String? = nil) async throws -> String {
+    var bearer = token
+    if bearer == nil { bearer = try await HTTP.token(server.url) }
+    let token = bearer ?? ""
+    let body = try String(contentsOf: Repository.root.appendingPathComponent("fixtures/start-conversation.json"), encoding: .utf8)
+    let result = try await HTTP.json(.POST, server.url + "/digital-connect/conversations", token: token, body: body)
+    return try #require(result.json["id"] as? String, "start: \(result.body)")
+}
+
+/// Polls until `condition` holds (a generous limit, for slow machines); records an issue otherwise.
+func eventually(_ what: String, limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + limit
+    while clock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+    Issue.record("timed out waiting for: \(what)")
+}

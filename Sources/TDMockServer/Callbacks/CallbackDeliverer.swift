@@ -26,7 +26,17 @@ public final class CallbackDeliverer: Service, Sendable {
     private let stopping = Atomic<Bool>(false)
     static let maxConcurrent = 64
 
-    public init(services: AppServices, events: EventHub, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "tdmock.callbacks")) {
+    /// The deliverer's client: a refused connection is an attempt that failed (retried by the deliverer's own
+    /// backoff), not something to retry silently until the timeout. It lives as long as the process.
+    public static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maxConcurrent
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(services: AppServices, events: EventHub, httpClient: HTTPClient = CallbackDeliverer.sharedClient, logger: Logger = Logger(label: "tdmock.callbacks")) {
         self.services = services
         self.events = events
         self.httpClient = httpClient

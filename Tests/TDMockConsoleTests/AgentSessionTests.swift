@@ -1,0 +1,131 @@
+import Foundation
+import Synchronization
+import TDMockConsole
+import TDMockCore
+import Testing
+
+/// Captures what a session shows.
+final class CapturedOutput: ConsoleOutput {
+    private let texts = Mutex<[String]>([])
+    func show(_ text: String) { texts.withLock { $0.append(text) } }
+    var all: String { texts.withLock { $0.joined(separator: "\n") } }
+    var last: String? { texts.withLock { $0.last } }
+}
+
+/// An agent API that records the actions asked of it.
+final class FakeAPI: AgentAPI {
+    let actions = Mutex<[String]>([])
+    let detail: AgentWire.ConversationDetail
+
+    init(id: String = "c0ffee00000000000000000000000001") {
+        let conversation = Conversation(
+            id: id, touchpointID: "tp", clientID: "c", subject: "Login", contactPerson: ContactPerson(email: "ana@example.com", name: "Ana"),
+            contextParameters: ["sentiment": "NEGATIVE"], status: .queued, agent: nil, endedBy: nil,
+            createdAt: Date(timeIntervalSince1970: 0), lastActivityAt: Date(timeIntervalSince1970: 0), endedAt: nil, messageCount: 1)
+        let message = Message(id: "m1", conversationID: id, author: .contact, authorName: "Ana", content: "hi", attachments: [], createdAt: Date(timeIntervalSince1970: 0))
+        detail = AgentWire.ConversationDetail(conversation, messages: [message], callbacks: [])
+    }
+
+    func record(_ action: String) { actions.withLock { $0.append(action) } }
+    func info() async throws -> AgentWire.ServerInfo { AgentWire.ServerInfo(callbackUrl: nil, touchpoints: [], pendingCallbacks: 0, failedCallbacks: 0) }
+    func conversations(status: String) async throws -> [AgentWire.ConversationSummary] { [AgentWire.ConversationSummary(
+        Conversation(id: detail.id, touchpointID: "tp", clientID: "c", subject: nil, contactPerson: ContactPerson(email: "ana@example.com", name: "Ana"),
+                     contextParameters: [:], status: .queued, agent: nil, endedBy: nil, createdAt: Date(), lastActivityAt: Date(), endedAt: nil, messageCount: 1))] }
+    func conversation(_ id: String) async throws -> AgentWire.ConversationDetail {
+        guard id == detail.id else { throw ConsoleError("conversation \(id) does not exist") }
+        return detail
+    }
+    func assign(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail { record("assign \(id) \(agent)"); return detail }
+    func reply(_ id: String, agent: String, content: String) async throws -> AgentWire.ConversationDetail { record("reply \(id) \(agent) \(content)"); return detail }
+    func close(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail { record("close \(id) \(agent)"); return detail }
+    func callbacks(status: String?, conversationID: String?) async throws -> [AgentWire.DeliveryView] { [] }
+    func redeliver(_ deliveryID: String) async throws -> AgentWire.DeliveryView { throw ConsoleError("no") }
+    func events() async throws -> AsyncThrowingStream<InboxEvent, any Error> { AsyncThrowingStream { $0.finish() } }
+}
+
+@Suite struct AgentSessionTests {
+    let id = "c0ffee00000000000000000000000001"
+
+    @Test func replyShowsTheConversationThenSendsLinesAndCloses() async throws {
+        let api = FakeAPI()
+        let output = CapturedOutput()
+        let session = AgentSession(api: api, agent: "Dana", mode: .reply(id), style: Style(enabled: false), output: output)
+        try await session.start()
+        #expect(output.all.contains("Contact:     Ana <ana@example.com>"))
+        #expect(output.all.contains("sentiment = NEGATIVE"))
+        #expect(output.all.contains("00:00:00  Ana: hi"))
+        #expect(await session.prompt == "Dana@c0ffee00> ")
+        #expect(await session.handle(line: "How can I help?"))
+        #expect(await session.handle(line: "   "))
+        #expect(await session.handle(line: "/assign"))
+        #expect(await session.handle(line: "/close") == false)
+        #expect(api.actions.withLock { $0 } == ["reply \(id) Dana How can I help?", "assign \(id) Dana", "close \(id) Dana"])
+    }
+
+    @Test func unknownCommandsAndFailuresSayWhatToDo() async throws {
+        let output = CapturedOutput()
+        let session = AgentSession(api: FakeAPI(), agent: "Dana", mode: .reply(id), style: Style(enabled: false), output: output)
+        #expect(await session.handle(line: "/frobnicate"))
+        #expect(output.last == "error: unknown command /frobnicate; /help lists the commands")
+        #expect(await session.handle(line: "/open x"))
+        #expect(output.last == "error: unknown command /open; /help lists the commands")
+        #expect(await session.handle(line: "/quit") == false)
+        await #expect(throws: ConsoleError("conversation nope does not exist")) {
+            try await AgentSession(api: FakeAPI(), agent: "Dana", mode: .reply("nope"), style: Style(enabled: false), output: output).start()
+        }
+    }
+
+    @Test func showsTheContactsMessagesAndLeavingForTheOpenConversationOnly() async throws {
+        let output = CapturedOutput()
+        let session = AgentSession(api: FakeAPI(), agent: "Dana", mode: .reply(id), style: Style(enabled: false), output: output)
+        try await session.start()
+        let time = Date(timeIntervalSince1970: 3661)
+        await session.handle(event: InboxEvent(event: .contactMessage, conversationId: "other", time: time, content: "elsewhere"))
+        await session.handle(event: InboxEvent(event: .contactMessage, conversationId: id, time: time, content: "still locked out"))
+        #expect(output.last == "01:01:01  Ana: still locked out")
+        await session.handle(event: InboxEvent(event: .messageCreated, conversationId: id, time: time, content: "mine", authorName: "Dana"))
+        #expect(output.last == "01:01:01  Ana: still locked out")
+        await session.handle(event: InboxEvent(event: .contactLeft, conversationId: id, time: time))
+        #expect(output.last == "Ana left the conversation.")
+        #expect(!output.all.contains("elsewhere"))
+    }
+
+    @Test func consoleAnnouncesNewConversationsAndOpensByPrefix() async throws {
+        let api = FakeAPI()
+        let output = CapturedOutput()
+        let session = AgentSession(api: api, agent: "Dana", mode: .console, style: Style(enabled: false), output: output)
+        try await session.start()
+        #expect(output.all.contains(id))
+        #expect(await session.completions.contains("/open"))
+        #expect(await session.completions.contains(id))
+        #expect(await session.handle(line: "typed before opening"))
+        #expect(output.last?.contains("No conversation is open") == true)
+        await session.handle(event: InboxEvent(event: .conversationCreated, conversationId: "beef", time: Date(), authorName: "Bo", touchpointId: "tp-web"))
+        #expect(output.last == "New conversation beef from Bo on tp-web: /open beef")
+        #expect(await session.completions.contains("beef"))
+        #expect(await session.handle(line: "/open c0ffee"))
+        #expect(await session.prompt == "Dana@c0ffee00> ")
+        #expect(await session.handle(line: "hello"))
+        #expect(await session.handle(line: "/close"))
+        #expect(await session.prompt == "Dana> ")
+        #expect(api.actions.withLock { $0 } == ["reply \(id) Dana hello", "close \(id) Dana"])
+    }
+}
+
+@Suite struct RenderTests {
+    @Test func colourOnlyWhenEnabled() {
+        #expect(Style(enabled: false).bold("x") == "x")
+        #expect(Style(enabled: true).bold("x") == "\u{1B}[1mx\u{1B}[0m")
+        #expect(Style.forStandardOutput(environment: ["NO_COLOR": "1"]).enabled == false)
+    }
+
+    @Test func serverAndAgentComeFromFlagThenEnvironment() {
+        #expect(AgentContext.serverURL(nil, environment: [:]) == "http://127.0.0.1:8080")
+        #expect(AgentContext.serverURL(nil, environment: ["TDMOCK_SERVER": "http://h:1"]) == "http://h:1")
+        #expect(AgentContext.serverURL("http://f:2", environment: ["TDMOCK_SERVER": "http://h:1"]) == "http://f:2")
+        #expect(AgentContext.agentName("Dana", environment: ["TDMOCK_AGENT": "Eve"]) == "Dana")
+        #expect(AgentContext.agentName(nil, environment: ["TDMOCK_AGENT": "Eve"]) == "Eve")
+        #expect(LineEditor.defaultHistoryPath(environment: ["TDMOCK_HISTORY": "/tmp/h"]) == "/tmp/h")
+        #expect(LineEditor.defaultHistoryPath(environment: ["HOME": "/home/x"]) == "/home/x/.tdmock_history")
+    }
+}
