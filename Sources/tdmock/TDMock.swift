@@ -7,11 +7,13 @@ struct TDMock: AsyncParsableCommand {
         commandName: "tdmock",
         abstract: "A local Talkdesk Digital Connect for testing chat integrations.",
         discussion: """
-            tdmock plays Talkdesk for the code you are testing: the token service, the Digital Connect API \
-            and an inbox kept in SQLite.
+            tdmock plays Talkdesk for the code you are testing: the token service, the Digital Connect API, \
+            an inbox kept in SQLite, and the Builder integration that delivers the agent's actions to your \
+            callback API. The agent commands answer conversations from another terminal.
 
-              $ tdmock serve
-              $ tdmock serve --port 0 --in-memory
+              $ tdmock serve --callback-url http://127.0.0.1:9000/prod --callback-api-key k-123
+              $ tdmock console --agent Dana
+              $ tdmock inbox --json
             """,
         subcommands: [
             Serve.self, Inbox.self, Show.self, Assign.self, Reply.self, Close.self, Console.self, Callbacks.self,

@@ -100,7 +100,7 @@ public final class CallbackDeliverer: Service, Sendable {
     }
 
     /// The URL an event is posted to: the base path and the event's relative path.
-    static func url(base: String, path: String) -> String {
+    public static func url(base: String, path: String) -> String {
         var base = base
         while base.hasSuffix("/") { base.removeLast() }
         return base + (path.hasPrefix("/") ? path : "/" + path)
@@ -167,7 +167,7 @@ public final class CallbackDeliverer: Service, Sendable {
     }
 
     /// The wait before retry `attempt + 1`: `initial · 2^(attempt-1)`, at most `max`, less up to half as jitter.
-    static func backoff(attempt: Int, initial: Double, max: Double, jitter: Double = Double.random(in: 0...1)) -> Double {
+    public static func backoff(attempt: Int, initial: Double, max: Double, jitter: Double = Double.random(in: 0...1)) -> Double {
         let exponential = Swift.min(max, initial * pow(2, Double(Swift.max(0, attempt - 1))))
         return exponential * (1 - 0.5 * jitter)
     }

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import TDMockCore
+import TDMockServer
+import TDMockStore
+import Testing
+
+@Suite struct AgentAPITests {
+    func action(_ client: some TestClientProtocol, _ id: String, _ verb: String, _ body: String) async throws -> TestResponse {
+        try await client.execute(
+            uri: "/tdmock/v1/conversations/\(id)/\(verb)", method: .post, headers: [.contentType: "application/json"],
+            body: ByteBuffer(string: body))
+    }
+
+    @Test func replyAssignsFirstAndWritesTheCallbacksInOrder() async throws {
+        let app = try TestApp()
+        let id = try await app.test { client in
+            let id = try await client.startConversation(token: try await client.token())
+            let response = try await action(client, id, "messages", #"{"agent":"Dana","content":"How can I help?"}"#)
+            #expect(response.status == .ok)
+            let detail = try json(response)
+            #expect(detail["status"] as? String == "assigned")
+            #expect(detail["agent"] as? String == "Dana")
+            #expect((detail["context_parameters"] as? [String: Any])?["sentiment"] as? String == "NEGATIVE")
+            let messages = try #require(detail["messages"] as? [[String: Any]])
+            #expect(messages.last?["author"] as? String == "agent")
+            #expect(messages.last?["content"] as? String == "How can I help?")
+            let callbacks = try #require(detail["callbacks"] as? [[String: Any]])
+            #expect(callbacks.compactMap { $0["event_type"] as? String } == ["conversation_started", "message_created"])
+            #expect(callbacks.allSatisfy { $0["status"] as? String == "pending" && ($0["waiting"] as? String)?.contains("no callback URL") == true })
+            return id
+        }
+        let bodies = try await app.services.database.reader.read { try Outbox.deliveries($0, conversationID: id) }.map(\.body)
+        let message = try #require(try JSONSerialization.jsonObject(with: bodies[1]) as? [String: Any])
+        #expect(message["event_type"] as? String == "message_created")
+        #expect(message["conversation_id"] as? String == id)
+        #expect((message["payload"] as? [String: Any])?["author_name"] as? String == "Dana")
+    }
+
+    @Test func anotherAgentsConversationIsAConflict() async throws {
+        try await TestApp().test { client in
+            let id = try await client.startConversation(token: try await client.token())
+            #expect(try await action(client, id, "assign", #"{"agent":"Dana"}"#).status == .ok)
+            #expect(try await action(client, id, "assign", #"{"agent":"Dana"}"#).status == .ok)
+            let other = try await action(client, id, "assign", #"{"agent":"Eve"}"#)
+            #expect(other.status == .conflict)
+            #expect(try json(other)["message"] as? String == "conversation \(id) is assigned to Dana")
+            #expect(try await action(client, id, "close", #"{"agent":"Eve"}"#).status == .conflict)
+            #expect(try await action(client, id, "close", #"{"agent":"Dana"}"#).status == .ok)
+            let ended = try await action(client, id, "messages", #"{"agent":"Dana","content":"x"}"#)
+            #expect(ended.status == .conflict)
+            #expect(try json(ended)["error"] as? String == "conflict")
+        }
+    }
+
+    @Test func refusesBadRequestsWithAMessage() async throws {
+        try await TestApp().test { client in
+            let id = try await client.startConversation(token: try await client.token())
+            for (verb, body) in [("messages", #"{"agent":"Dana"}"#), ("messages", #"{"agent":"","content":"x"}"#), ("assign", "not json"), ("assign", "{}")] {
+                let response = try await action(client, id, verb, body)
+                #expect(response.status == .badRequest)
+                #expect(try json(response)["error"] as? String == "invalid_request")
+            }
+            let unknown = try await action(client, "nope", "assign", #"{"agent":"Dana"}"#)
+            #expect(unknown.status == .notFound)
+            #expect(try json(unknown)["message"] as? String == "conversation nope does not exist")
+            let status = try await client.execute(uri: "/tdmock/v1/conversations?status=open", method: .get)
+            #expect(status.status == .badRequest)
+            let redeliver = try await client.execute(uri: "/tdmock/v1/callbacks/nope/redeliver", method: .post)
+            #expect(redeliver.status == .notFound)
+            let path = try await client.execute(uri: "/tdmock/v1/nothing", method: .get)
+            #expect(path.status == .notFound)
+            #expect(try json(path)["error"] as? String == "not_found")
+        }
+    }
+}
+
+@Suite struct DelivererTests {
+    @Test func backoffDoublesUpToTheMaximumWithAtMostHalfAsJitter() {
+        #expect(CallbackDeliverer.backoff(attempt: 1, initial: 0.5, max: 30, jitter: 0) == 0.5)
+        #expect(CallbackDeliverer.backoff(attempt: 3, initial: 0.5, max: 30, jitter: 0) == 2)
+        #expect(CallbackDeliverer.backoff(attempt: 3, initial: 0.5, max: 30, jitter: 1) == 1)
+        #expect(CallbackDeliverer.backoff(attempt: 10, initial: 0.5, max: 30, jitter: 0) == 30)
+    }
+
+    @Test func joinsTheBasePathAndTheRelativePath() {
+        #expect(CallbackDeliverer.url(base: "https://x/prod/", path: "/message_created") == "https://x/prod/message_created")
+        #expect(CallbackDeliverer.url(base: "https://x/prod", path: "webhook") == "https://x/prod/webhook")
+    }
+}
