@@ -47,7 +47,9 @@ public struct AgentClient: AgentAPI {
 
     private func url(_ path: String) -> String { server + "/tdmock/v1" + path }
 
-    private func send<T: Decodable>(_ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil, as: T.Type) async throws -> T {
+    private func send<T: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30), as: T.Type
+    ) async throws -> T {
         var request = HTTPClientRequest(url: url(path))
         request.method = method
         if let body {
@@ -56,7 +58,7 @@ public struct AgentClient: AgentAPI {
         }
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: .seconds(30))
+            response = try await client.execute(request, timeout: timeout)
         } catch {
             throw ConsoleError("cannot reach tdmock at \(server): \(Self.describe(error)) (start it with `tdmock serve`, or set --server / TDMOCK_SERVER)")
         }
@@ -118,6 +120,35 @@ public struct AgentClient: AgentAPI {
 
     public func redeliver(_ deliveryID: String) async throws -> AgentWire.DeliveryView {
         try await send(.POST, "/callbacks/\(Self.encode(deliveryID))/redeliver", as: AgentWire.DeliveryView.self)
+    }
+
+    /// Empties the inbox and the event log (`tdmock reset`).
+    public func reset() async throws {
+        _ = try await send(.POST, "/reset", as: [String: String].self)
+    }
+
+    /// The events named `event` (of one conversation, if given) once at least `count` have happened since
+    /// start or reset; nil when `timeout` seconds pass first.
+    public func wait(event: String, conversationID: String?, count: Int, timeout: Double) async throws -> [InboxEvent]? {
+        var query = "event=\(Self.encode(event))&count=\(count)&timeout=\(timeout)"
+        if let conversationID { query += "&conversation_id=\(Self.encode(conversationID))" }
+        do {
+            return try await send(.GET, "/wait?" + query, timeout: .milliseconds(Int64(timeout * 1000) + 30_000), as: [InboxEvent].self)
+        } catch let error as ConsoleError where error.description.hasPrefix("fewer than") {
+            return nil
+        }
+    }
+
+    public func faults() async throws -> [Fault] {
+        try await send(.GET, "/faults", as: [Fault].self)
+    }
+
+    public func addFault(_ fault: Fault) async throws -> Fault {
+        try await send(.POST, "/faults", body: fault, as: Fault.self)
+    }
+
+    public func clearFaults() async throws {
+        _ = try await send(.DELETE, "/faults", as: [Fault].self)
     }
 
     public func events() async throws -> AsyncThrowingStream<InboxEvent, any Error> {

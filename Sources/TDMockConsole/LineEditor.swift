@@ -3,7 +3,17 @@ import Foundation
 import Synchronization
 import TDMockCore
 
-/// Runs an `AgentSession` in the terminal: libedit line editing on a thread of its own (its `readline` state
+/// A line-editing session's logic: what a line does, the prompt and the Tab completions.
+public protocol LineSession: Actor {
+    var prompt: String { get }
+    var completions: [String] { get }
+    /// Handles one typed line; false when the session should end.
+    func handle(line: String) async -> Bool
+}
+
+extension AgentSession: LineSession {}
+
+/// Runs a `LineSession` (the agent's, the customer's) in the terminal: libedit line editing on a thread of its own (its `readline` state
 /// is not thread-safe and its reads block), with the session's output printed above the line being typed.
 ///
 /// When standard input is not a terminal (a script piping lines in) it reads plain lines instead.
@@ -18,6 +28,8 @@ public final class LineEditor: ConsoleOutput, Sendable {
     public init(historyPath: String?) {
         var fds: [Int32] = [0, 0]
         _ = pipe(&fds)
+        // Reading the wake pipe never blocks: drain() empties whatever is there.
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
         wakeRead = fds[0]
         wakeWrite = fds[1]
         self.historyPath = historyPath
@@ -41,25 +53,47 @@ public final class LineEditor: ConsoleOutput, Sendable {
         _ = write(wakeWrite, &byte, 1)
     }
 
-    /// Runs until the session ends (`/quit`, `/close` in reply, Ctrl-D or end of input).
-    public func run(_ session: AgentSession, events: AsyncThrowingStream<InboxEvent, any Error>?) async {
-        let (lines, lineSink) = AsyncStream.makeStream(of: String?.self)
-        let done = DispatchSemaphore(value: 0)
-        let state = EditorState(prompt: await session.prompt, candidates: await session.completions)
+    /// Ends the session from elsewhere (the other side ended the chat): the line being typed is dropped.
+    public func stop() {
+        stopRequested.set()
+        show("")
+    }
 
-        let eventTask = Task {
+    private let stopRequested = Flag()
+
+    /// Runs the agent's session with the server's live events until it ends (`/quit`, `/close` in reply,
+    /// Ctrl-D or end of input).
+    public func run(_ session: AgentSession, events: AsyncThrowingStream<InboxEvent, any Error>?) async {
+        await run(session) { [self] in
             guard let events else { return }
             do {
                 for try await event in events {
                     await session.handle(event: event)
+                    self.show("")
+                }
+                self.show("The connection to tdmock closed; live updates have stopped.")
+            } catch {
+                if !Task.isCancelled { self.show("Live updates stopped: \(error)") }
+            }
+        }
+    }
+
+    /// Runs a session until it ends, with `background` (what brings the other side's messages) alongside.
+    public func run(_ session: some LineSession, background: @escaping @Sendable () async -> Void) async {
+        let (lines, lineSink) = AsyncStream.makeStream(of: String?.self)
+        let done = DispatchSemaphore(value: 0)
+        let state = EditorState(prompt: await session.prompt, candidates: await session.completions, stop: stopRequested)
+        let eventTask = Task {
+            let refresh = Task {
+                // Keep Tab completion current while the other side changes the session.
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
                     let completions = await session.completions
                     state.candidates.withLock { $0 = completions }
-                    show("")
                 }
-                show("The connection to tdmock closed; live updates have stopped.")
-            } catch {
-                if !Task.isCancelled { show("Live updates stopped: \(error)") }
             }
+            await background()
+            refresh.cancel()
         }
 
         let thread = Thread { [self] in
@@ -78,11 +112,12 @@ public final class LineEditor: ConsoleOutput, Sendable {
             let (newPrompt, completions) = (await session.prompt, await session.completions)
             state.prompt.withLock { $0 = newPrompt }
             state.candidates.withLock { $0 = completions }
-            if !keepGoing { state.stop.store(true, ordering: .releasing) }
+            if !keepGoing { state.stop.set() }
             done.signal()
             if !keepGoing { break }
         }
         eventTask.cancel()
+        state.stop.set()
         done.signal()
         // Let the thread notice the stop and restore the terminal.
         show("")
@@ -92,11 +127,8 @@ public final class LineEditor: ConsoleOutput, Sendable {
     private let threadFinished = Atomic<Bool>(false)
 
     private func drain() -> [String] {
-        var drained: UInt8 = 0
-        while read(wakeRead, &drained, 1) > 0 {
-            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, 1, 0) <= 0 { break }
-        }
+        var drained = [UInt8](repeating: 0, count: 256)
+        while read(wakeRead, &drained, drained.count) > 0 {}
         return pending.withLock { texts in
             defer { texts.removeAll() }
             return texts.filter { !$0.isEmpty }
@@ -131,7 +163,7 @@ public final class LineEditor: ConsoleOutput, Sendable {
         printAbove(drain())
 
         var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-        loop: while !state.stop.load(ordering: .acquiring) {
+        loop: while !state.stop.isSet {
             fds[0].revents = 0
             fds[1].revents = 0
             guard poll(&fds, 2, -1) >= 0 else {
@@ -162,38 +194,40 @@ public final class LineEditor: ConsoleOutput, Sendable {
                 }
                 lines.yield(line)
                 done.wait()
-                if state.stop.load(ordering: .acquiring) { break loop }
+                if state.stop.isSet { break loop }
                 tdm_install(state.prompt.withLock { $0 })
                 printAbove(drain())
             }
         }
+        // The session is over: the last words go out plainly, with no prompt drawn again after them.
         let last = drain()
-        if !last.isEmpty { printAbove(last) }
         tdm_remove()
-        FileHandle.standardOutput.write(Data("\r\n".utf8))
+        var tail = "\r\u{1B}[K"
+        if !last.isEmpty { tail += last.joined(separator: "\n").replacingOccurrences(of: "\n", with: "\r\n") + "\r\n" }
+        FileHandle.standardOutput.write(Data(tail.utf8))
         lines.finish()
         threadFinished.store(true, ordering: .releasing)
     }
 
+    /// Lines from a pipe or file: no editing, output printed as it comes. A reader thread blocks on standard
+    /// input; this thread prints, and ends the session when it is stopped from the other side.
     private func plainLoop(lines: AsyncStream<String?>.Continuation, done: DispatchSemaphore, state: EditorState) {
-        let printer = Thread { [self] in
-            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-            while !threadFinished.load(ordering: .acquiring) {
-                fds[0].revents = 0
-                if poll(&fds, 1, 100) > 0 {
-                    for text in drain() { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
-                }
+        let reader = Thread {
+            while !state.stop.isSet, let line = readLine(strippingNewline: true) {
+                lines.yield(line)
+                done.wait()
             }
+            lines.yield(nil)
         }
-        for text in drain() { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
-        printer.start()
-        while !state.stop.load(ordering: .acquiring), let line = readLine(strippingNewline: true) {
-            lines.yield(line)
-            done.wait()
+        reader.start()
+        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        while true {
+            for text in drain() { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+            if state.stop.isSet { break }
+            fds[0].revents = 0
+            _ = poll(&fds, 1, 100)
         }
-        if !state.stop.load(ordering: .acquiring) { lines.yield(nil) }
         lines.finish()
-        for text in drain() { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
         threadFinished.store(true, ordering: .releasing)
     }
 }
@@ -202,10 +236,18 @@ public final class LineEditor: ConsoleOutput, Sendable {
 private final class EditorState: Sendable {
     let prompt: Mutex<String>
     let candidates: Mutex<[String]>
-    let stop = Atomic<Bool>(false)
+    let stop: Flag
 
-    init(prompt: String, candidates: [String]) {
+    init(prompt: String, candidates: [String], stop: Flag) {
         self.prompt = Mutex(prompt)
         self.candidates = Mutex(candidates)
+        self.stop = stop
     }
+}
+
+/// A flag set once, read from any thread.
+final class Flag: Sendable {
+    private let atomic = Atomic<Bool>(false)
+    var isSet: Bool { atomic.load(ordering: .acquiring) }
+    func set() { atomic.store(true, ordering: .releasing) }
 }

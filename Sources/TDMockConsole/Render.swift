@@ -24,7 +24,7 @@ public struct Style: Sendable {
 /// How the agent's side shows the inbox, a conversation and the callback journal.
 public enum Render {
     /// `HH:MM:SS` of a timestamp (UTC, as Talkdesk's times are).
-    static func clock(_ timestamp: String) -> String {
+    public static func clock(_ timestamp: String) -> String {
         guard timestamp.count >= 19 else { return timestamp }
         let start = timestamp.index(timestamp.startIndex, offsetBy: 11)
         return String(timestamp[start..<timestamp.index(start, offsetBy: 8)])

@@ -12,15 +12,25 @@ public final class IdentifierGenerator: Sendable {
     }
 
     private let source: Mutex<Source>
+    /// The seed, when ids are deterministic.
+    public let seed: UInt64?
 
     /// Ids from the system's cryptographic random source.
     public init() {
         source = Mutex(.system)
+        seed = nil
     }
 
     /// Ids from a deterministic generator: the same seed gives the same sequence.
     public init(seed: UInt64) {
         source = Mutex(.seeded(SplitMix64(state: seed)))
+        self.seed = seed
+    }
+
+    /// Starts a seeded sequence again from its seed (nothing changes for random ids).
+    public func restart() {
+        guard let seed else { return }
+        source.withLock { $0 = .seeded(SplitMix64(state: seed)) }
     }
 
     /// `count` random bytes.

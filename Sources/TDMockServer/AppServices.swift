@@ -12,6 +12,7 @@ public struct AppServices: Sendable {
     public let tokens: TokenService
     /// The time now, in whole milliseconds; tests give their own.
     public let clock: @Sendable () -> Date
+    public let faults: FaultInjector
     let touchpointIDs: Set<String>
 
     public init(
@@ -22,6 +23,7 @@ public struct AppServices: Sendable {
         self.database = database
         self.ids = ids
         self.clock = clock
+        self.faults = FaultInjector(configuration.faults)
         self.tokens = TokenService(database: database, ids: ids, ttl: configuration.tokenTTL, clients: configuration.clients)
         self.touchpointIDs = Set(configuration.touchpoints.map(\.id))
     }

@@ -9,12 +9,13 @@ import TDMockStore
 ///
 /// - Parameter onServerRunning: called with the bound port once the server listens (the real one for port 0).
 public func buildApplication(
-    _ configuration: ServeConfiguration, ids: IdentifierGenerator = IdentifierGenerator(),
+    _ configuration: ServeConfiguration, ids: IdentifierGenerator? = nil,
     clock: @escaping @Sendable () -> Date = Timestamp.now, logger: Logger? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let logger = logger ?? Logger(label: "tdmock")
     let database = try AppServices.openDatabase(configuration.database)
+    let ids = ids ?? configuration.seed.map(IdentifierGenerator.init(seed:)) ?? IdentifierGenerator()
     let services = AppServices(configuration: configuration, database: database, ids: ids, clock: clock)
     let events = EventHub()
     let deliverer = CallbackDeliverer(services: services, events: events, logger: logger)

@@ -103,6 +103,12 @@ public enum Outbox {
         try CallbackDeliveryRecord.filter(Column("delivery_id") == id).fetchOne(db)?.delivery
     }
 
+    /// Empties the inbox: conversations, messages, deliveries, their journal and the idempotency records
+    /// (whose answers name conversations that are gone). Access tokens stay valid.
+    public static func reset(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM callback_attempt; DELETE FROM callback_delivery; DELETE FROM message; DELETE FROM conversation; DELETE FROM idempotency_record")
+    }
+
     /// The journal of one delivery, first attempt first.
     public static func attempts(_ db: Database, deliveryID: String) throws -> [CallbackAttempt] {
         try CallbackAttemptRecord.filter(Column("delivery_id") == deliveryID).order(Column("attempt"), Column("id")).fetchAll(db).map(\.attemptValue)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import TDMockCore
 import TDMockServer
 
 struct Serve: AsyncParsableCommand {
@@ -33,13 +34,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Callback attempts before a delivery is marked failed (default 8).") var callbackMaxAttempts: Int?
     @Option(help: "Seconds one callback attempt may take (default 10).") var callbackTimeout: Double?
     @Option(help: "Access token lifetime in seconds (default 3600).") var tokenTtl: Int?
+    @Option(help: "Make ids and tokens from a seeded generator: the same seed and requests give the same ids.") var seed: UInt64?
 
     var overrides: ServeOverrides {
         ServeOverrides(
             host: host, port: port, db: db, inMemory: inMemory ? true : nil, config: config, clientID: clientId,
             clientSecret: clientSecret, touchpoints: touchpoint, callbackURL: callbackUrl,
             callbackAPIKey: callbackApiKey, callbackMaxAttempts: callbackMaxAttempts, callbackTimeout: callbackTimeout,
-            tokenTTL: tokenTtl)
+            tokenTTL: tokenTtl, seed: seed)
     }
 
     func run() async throws {
@@ -80,6 +82,8 @@ struct Serve: AsyncParsableCommand {
             lines.append("touchpoint: \(touchpoint.id)" + (touchpoint.name.map { " (\($0))" } ?? ""))
         }
         lines.append("callbacks: " + (configuration.callback.url ?? "no callback URL set: events stay pending"))
+        if let seed = configuration.seed { lines.append("seed: \(seed) (ids and tokens are deterministic, not secret)") }
+        for fault in configuration.faults { lines.append("fault: \(Fault.describe(fault))") }
         return lines
     }
 }

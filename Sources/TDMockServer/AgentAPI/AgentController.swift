@@ -36,6 +36,14 @@ struct AgentController {
         group.get("callbacks") { request, _ in try await callbacks(request) }
         group.post("callbacks/:id/redeliver") { _, context in try await redeliver(try context.parameters.require("id")) }
         group.get("events") { _, _ in stream() }
+        group.get("wait") { request, _ in try await wait(request) }
+        group.post("reset") { _, _ in try await reset() }
+        group.get("faults") { _, _ in JSONResponse.make(status: .ok, body: services.faults.all) }
+        group.post("faults") { request, _ in try await addFault(request) }
+        group.delete("faults") { _, _ in
+            services.faults.clear()
+            return JSONResponse.make(status: .ok, body: services.faults.all)
+        }
     }
 
     private func info() async throws -> Response {
@@ -149,6 +157,54 @@ struct AgentController {
         }
         deliverer.notify()
         return JSONResponse.make(status: .ok, body: view)
+    }
+
+    /// Long-polls the event log: answers as soon as `count` events named `event` (of one conversation, if
+    /// given) have happened since start or reset, or 408 after `timeout` seconds.
+    private func wait(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let name = query["event"].map(String.init), let event = InboxEvent.Name(rawValue: name) else {
+            let names = InboxEvent.Name.allCases.map(\.rawValue).joined(separator: ", ")
+            throw AgentAPIError(.badRequest, "invalid_request", "event must be one of \(names)")
+        }
+        let conversation = query["conversation_id"].map(String.init)
+        let count = query["count"].map { Int(String($0)) } ?? 1
+        let timeout = query["timeout"].map { Double(String($0)) } ?? 30
+        guard let count, count >= 1 else { throw AgentAPIError(.badRequest, "invalid_request", "count must be a whole number of at least 1") }
+        guard let timeout, timeout >= 0, timeout <= 3600 else {
+            throw AgentAPIError(.badRequest, "invalid_request", "timeout must be a number of seconds from 0 to 3600")
+        }
+        let found = await events.wait(count: count, timeout: .milliseconds(Int64(timeout * 1000))) { candidate in
+            candidate.event == event && (conversation == nil || candidate.conversationId == conversation)
+        }
+        guard let found else {
+            throw AgentAPIError(.requestTimeout, "timeout", "fewer than \(count) \(name) events within \(timeout) s")
+        }
+        return JSONResponse.make(status: .ok, body: found)
+    }
+
+    /// `tdmock reset`: an empty inbox and event log; a seeded id sequence starts again.
+    private func reset() async throws -> Response {
+        try await services.database.writer.write { db in try Outbox.reset(db) }
+        services.ids.restart()
+        events.resetLog()
+        return JSONResponse.make(status: .ok, body: ["status": "reset"])
+    }
+
+    private func addFault(_ request: Request) async throws -> Response {
+        let data = try await request.collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is too large"))
+        var fault: Fault
+        do {
+            fault = try JSONDecoder().decode(Fault.self, from: data)
+        } catch {
+            let targets = Fault.Target.allCases.map(\.rawValue).joined(separator: ", ")
+            throw AgentAPIError(.badRequest, "invalid_request", "a fault is {\"target\": one of \(targets), \"status\", \"remaining\", \"latency_ms\", \"retry_after\"}")
+        }
+        if fault.id.isEmpty { fault.id = services.ids.identifier() }
+        if let problem = fault.problem { throw AgentAPIError(.badRequest, "invalid_request", problem) }
+        services.faults.add(fault)
+        if fault.target.isCallback { deliverer.notify() }
+        return JSONResponse.make(status: .created, body: fault)
     }
 
     /// Server-Sent Events: one `event: <name>` / `data: <json>` per inbox event, a comment every 15 s to keep

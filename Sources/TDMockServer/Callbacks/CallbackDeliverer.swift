@@ -123,14 +123,26 @@ public final class CallbackDeliverer: Service, Sendable {
         var statusCode: Int?
         var failure: String?
         var retryAfter: Double?
-        do {
-            let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(configuration.timeout * 1000)))
-            statusCode = Int(response.status.code)
-            retryAfter = response.headers.first(name: "retry-after").flatMap(Double.init)
-            // Read (and drop) the answer so the connection can be reused.
-            _ = try? await response.body.collect(upTo: 1 << 20)
-        } catch {
-            failure = Self.describe(error)
+        if let delay = services.faults.take(.callbackDelay), let latency = delay.latencyMs {
+            try? await Task.sleep(for: .milliseconds(latency))
+        }
+        let sends = services.faults.take(.callbackDuplicate) != nil ? 2 : 1
+        if services.faults.take(.callbackDrop) != nil {
+            failure = "dropped by fault injection (callback:drop)"
+        } else {
+            for _ in 0..<sends {
+                do {
+                    let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(configuration.timeout * 1000)))
+                    statusCode = Int(response.status.code)
+                    retryAfter = response.headers.first(name: "retry-after").flatMap(Double.init)
+                    failure = nil
+                    // Read (and drop) the answer so the connection can be reused.
+                    _ = try? await response.body.collect(upTo: 1 << 20)
+                } catch {
+                    statusCode = nil
+                    failure = Self.describe(error)
+                }
+            }
         }
         let elapsed = clock.now - start
         let latency = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -140,6 +152,8 @@ public final class CallbackDeliverer: Service, Sendable {
             deliveryID: delivery.deliveryID, attempt: number, startedAt: startedAt, statusCode: statusCode, error: failure, latency: latency)
         do {
             _ = try await services.database.writer.write { db in try Outbox.record(db, journal, outcome: outcome) }
+        } catch InboxError.deliveryNotFound {
+            return  // `tdmock reset` emptied the outbox meanwhile.
         } catch {
             logger.error("cannot record a callback attempt", metadata: ["delivery": "\(delivery.deliveryID)", "error": "\(error)"])
             return

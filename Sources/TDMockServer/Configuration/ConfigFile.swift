@@ -13,6 +13,8 @@ struct ConfigFile: Sendable, Hashable {
     var clients: [OAuthClient] = []
     var touchpoints: [Touchpoint] = []
     var callback = CallbackConfiguration()
+    var seed: UInt64?
+    var faults: [Fault] = []
 
     static func load(path: String) throws(ConfigurationError) -> ConfigFile {
         let text: String
@@ -113,7 +115,9 @@ private struct NodeReader {
         var config = ConfigFile()
         let keys = [
             "host", "port", "db", "in_memory", "token_ttl", "client_id", "client_secret", "touchpoint",
-            "callback_url", "callback_api_key", "clients", "touchpoints", "callback",
+            "callback_url", "callback_api_key", "clients", "touchpoints", "callback", "seed", "faults",
+            // `tdmock bridge` reads its own section; serve accepts and leaves it.
+            "bridge",
         ]
         var single = (clientID: String?.none, clientSecret: String?.none, clientNode: Node?.none)
         for (key, value) in try mapping(root, "", allowed: keys) {
@@ -135,6 +139,10 @@ private struct NodeReader {
             case "clients": config.clients = try clients(value)
             case "touchpoints": config.touchpoints.append(contentsOf: try touchpoints(value))
             case "callback": try callback(value, into: &config.callback)
+            case "seed":
+                guard let text = value.scalar?.string, let seed = UInt64(text) else { throw error(value, key, "expected a whole number from 0") }
+                config.seed = seed
+            case "faults": config.faults = try faults(value)
             default: break
             }
         }
@@ -226,6 +234,38 @@ private struct NodeReader {
             default: break
             }
         }
+    }
+
+    func faults(_ node: Node) throws(ConfigurationError) -> [Fault] {
+        guard let sequence = node.sequence else { throw error(node, "faults", "expected a list of faults") }
+        var faults: [Fault] = []
+        for (index, item) in sequence.enumerated() {
+            let key = "faults[\(index)]"
+            var target: Fault.Target?
+            var fault = Fault(id: "config-\(index + 1)", target: .token)
+            for (name, value) in try mapping(item, key, allowed: ["target", "status", "count", "latency_ms", "retry_after"]) {
+                switch name {
+                case "target":
+                    let text = try string(value, key + ".target")
+                    guard let parsed = Fault.Target(rawValue: text) else {
+                        throw error(value, key + ".target", "expected one of \(Fault.Target.allCases.map(\.rawValue).joined(separator: ", ")), found '\(text)'")
+                    }
+                    target = parsed
+                case "status": fault.status = try integer(value, key + ".status", 400...599)
+                case "count":
+                    let count = try integer(value, key + ".count", 0...1_000_000)
+                    fault.remaining = count == 0 ? nil : count
+                case "latency_ms": fault.latencyMs = try integer(value, key + ".latency_ms", 0...600_000)
+                case "retry_after": fault.retryAfter = try integer(value, key + ".retry_after", 0...86_400)
+                default: break
+                }
+            }
+            guard let target else { throw error(item, key + ".target", "every fault needs a target") }
+            fault.target = target
+            if let problem = fault.problem { throw error(item, key, problem) }
+            faults.append(fault)
+        }
+        return faults
     }
 
     func checkReferences(_ config: ConfigFile, _ root: Node) throws(ConfigurationError) {

@@ -85,6 +85,10 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var callback: CallbackConfiguration
     /// Lifetime of access tokens, in seconds.
     public var tokenTTL: Int
+    /// Deterministic ids and tokens (`--seed`).
+    public var seed: UInt64?
+    /// Faults in force from the start (config `faults:`).
+    public var faults: [Fault] = []
 
     public init(
         host: String = "127.0.0.1", port: Int = ServeConfiguration.defaultPort,
@@ -120,14 +124,16 @@ public struct ServeOverrides: Sendable, Hashable {
     public var callbackRetryInitial: Double?
     public var callbackRetryMax: Double?
     public var tokenTTL: Int?
+    public var seed: UInt64?
 
     public init(
         host: String? = nil, port: Int? = nil, db: String? = nil, inMemory: Bool? = nil, config: String? = nil,
         clientID: String? = nil, clientSecret: String? = nil, touchpoints: [String] = [],
         callbackURL: String? = nil, callbackAPIKey: String? = nil, callbackMaxAttempts: Int? = nil,
         callbackTimeout: Double? = nil, callbackRetryInitial: Double? = nil, callbackRetryMax: Double? = nil,
-        tokenTTL: Int? = nil
+        tokenTTL: Int? = nil, seed: UInt64? = nil
     ) {
+        self.seed = seed
         self.host = host
         self.port = port
         self.db = db
@@ -165,6 +171,13 @@ public struct ServeOverrides: Sendable, Hashable {
             }
             return number
         }
+        func seed() throws(ConfigurationError) -> UInt64? {
+            guard let text = value("SEED") else { return nil }
+            guard let number = UInt64(text) else {
+                throw ConfigurationError(source: "environment", key: "TDMOCK_SEED", message: "expected a whole number from 0, found '\(text)'")
+            }
+            return number
+        }
         var inMemory: Bool?
         if let text = value("IN_MEMORY") {
             switch text.lowercased() {
@@ -181,7 +194,7 @@ public struct ServeOverrides: Sendable, Hashable {
             callbackURL: value("CALLBACK_URL"), callbackAPIKey: value("CALLBACK_API_KEY"),
             callbackMaxAttempts: try integer("CALLBACK_MAX_ATTEMPTS"), callbackTimeout: try seconds("CALLBACK_TIMEOUT"),
             callbackRetryInitial: try seconds("CALLBACK_RETRY_INITIAL"), callbackRetryMax: try seconds("CALLBACK_RETRY_MAX"),
-            tokenTTL: try integer("TOKEN_TTL"))
+            tokenTTL: try integer("TOKEN_TTL"), seed: try seed())
     }
 }
 
@@ -230,6 +243,8 @@ extension ServeConfiguration {
         let path = flags.db ?? env.db ?? file.db ?? defaultDatabasePath
         configuration.database = inMemory ? .inMemory : .file(path)
         configuration.tokenTTL = flags.tokenTTL ?? env.tokenTTL ?? file.tokenTTL ?? configuration.tokenTTL
+        configuration.seed = flags.seed ?? env.seed ?? file.seed
+        configuration.faults = file.faults
 
         let flagTouchpoints = flags.touchpoints.isEmpty ? env.touchpoints : flags.touchpoints
         var touchpoints = file.touchpoints

@@ -58,6 +58,7 @@ struct DigitalConnectController {
     }
 
     func startConversation(_ request: Request, context: some RequestContext) async throws -> Response {
+        try await services.faults.inject(.startConversation)
         let client = try await authorize(request)
         let json = try await body(request)
         let new = try NewConversation(validating: json)
@@ -84,6 +85,7 @@ struct DigitalConnectController {
     }
 
     func sendMessage(_ request: Request, context: some RequestContext) async throws -> Response {
+        try await services.faults.inject(.sendMessage)
         let client = try await authorize(request)
         let conversationID = try context.parameters.require("id")
         let json = try await body(request)
@@ -108,6 +110,7 @@ struct DigitalConnectController {
     }
 
     func endConversation(_ request: Request, context: some RequestContext) async throws -> Response {
+        try await services.faults.inject(.endConversation)
         let client = try await authorize(request)
         let conversationID = try context.parameters.require("id")
         let now = services.clock()

@@ -51,6 +51,7 @@ public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable 
         public static let idempotencyConflict = "3016009"
         public static let conversationEnded = "3016011"
         public static let payloadTooLarge = "3016013"
+        public static let tooManyRequests = "3016029"
         public static let internalError = "3016500"
     }
 

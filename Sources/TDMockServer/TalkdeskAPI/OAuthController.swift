@@ -16,6 +16,7 @@ struct OAuthController {
     }
 
     func token(_ request: Request, context: some RequestContext) async throws -> Response {
+        try await services.faults.inject(.token)
         let client = try authenticate(request)
         let data = try await request.collectBody(
             orThrow: OAuthError(status: .contentTooLarge, error: "invalid_request", description: "The request body is larger than \(BodyLimit.bytes) bytes"))

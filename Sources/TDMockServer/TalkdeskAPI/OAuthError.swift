@@ -14,6 +14,8 @@ public struct OAuthError: Error, HTTPResponseError, Sendable, Hashable {
 
     public var status: HTTPResponse.Status
     public var body: Body
+    /// Seconds for a `Retry-After` header (injected faults).
+    public var retryAfter: Int?
 
     public init(status: HTTPResponse.Status, error: String, description: String) {
         self.status = status
@@ -24,6 +26,7 @@ public struct OAuthError: Error, HTTPResponseError, Sendable, Hashable {
         var response = JSONResponse.make(status: status, body: body)
         response.headers[.cacheControl] = "no-store"
         if status == .unauthorized { response.headers[.wwwAuthenticate] = #"Basic realm="tdmock""# }
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
 

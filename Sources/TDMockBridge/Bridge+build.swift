@@ -1,0 +1,128 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import TDMockCore
+
+/// Builds `tdmock bridge`: on one port, what the reference architecture builds from API Gateway (the
+/// WebSocket API and the callback REST API), Lambda and DynamoDB, speaking the Lex Web UI's live-chat protocol.
+public func buildBridge(
+    _ configuration: BridgeConfiguration, logger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let logger = logger ?? Logger(label: "tdmock.bridge")
+    let talkdesk = TalkdeskClient(configuration: configuration, client: TalkdeskClient.sharedClient)
+    let connections = Connections()
+
+    let router = Router()
+    router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
+
+    // The callback REST API: x-api-key missing 401, wrong 403; the frame goes to the conversation's socket.
+    router.post("/callback/**") { request, _ -> Response in
+        var request = request
+        guard let key = request.headers[xAPIKey] else { return json(.unauthorized, ["message": "x-api-key is missing"]) }
+        guard let expected = configuration.apiKey, constantTimeEquals(key, expected) else {
+            return json(.forbidden, ["message": "x-api-key is wrong"])
+        }
+        let data = Data((try await request.collectBody(upTo: 1 << 20)).readableBytesView)
+        guard let event = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let type = event["event_type"] as? String, let id = event["conversation_id"] as? String
+        else { return json(.badRequest, ["message": "expected a Builder callback body with event_type and conversation_id"]) }
+        let payload = event["payload"] as? [String: Any] ?? [:]
+        switch type {
+        case "message_created", "conversation_ended":
+            var frame: [String: Any] = ["event_type": type, "author_name": payload["author_name"] as? String ?? "Agent"]
+            frame["content"] = payload["content"] as? String ?? ""
+            await connections.push(id, frame: String(decoding: try JSONSerialization.data(withJSONObject: frame, options: [.sortedKeys]), as: UTF8.self), close: type == "conversation_ended")
+        default:
+            break  // conversation_started: nothing for the customer to see.
+        }
+        return json(.ok, [:])
+    }
+
+    // The fulfillment Lambda's escalation: a Lex V2 event in, a conversation started, a Lex V2 response out.
+    router.post("/lex/fulfillment") { request, _ -> Response in
+        var request = request
+        let data = Data((try await request.collectBody(upTo: 1 << 20)).readableBytesView)
+        guard let event = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return json(.badRequest, ["message": "expected a Lex V2 fulfillment event (JSON)"])
+        }
+        let escalation: Lex.Escalation
+        do {
+            escalation = try Lex.escalation(from: event, touchpoint: configuration.touchpoint)
+        } catch {
+            return json(.badRequest, ["message": "\(error)"])
+        }
+        do {
+            let id = try await talkdesk.startConversation(escalation.body)
+            return json(.ok, Lex.response(sessionAttributes: escalation.sessionAttributes, intentName: escalation.intentName, conversationID: id, message: "Connecting you with an agent."))
+        } catch {
+            logger.warning("escalation failed", metadata: ["error": "\(error)"])
+            return json(.ok, Lex.response(sessionAttributes: escalation.sessionAttributes, intentName: escalation.intentName, conversationID: nil, message: "Sorry, no agent can take the chat right now."))
+        }
+    }
+
+    return Application(
+        router: router,
+        server: .http1WebSocketUpgrade { request, channel, logger in
+            guard request.path?.hasPrefix("/ws") == true, let id = conversationID(in: request.path ?? "") else { return .dontUpgrade }
+            return .upgrade([:]) { inbound, outbound, _ in
+                let sniffer = await CloseFrameSniffer.install(on: channel)
+                let key = ObjectIdentifier(sniffer ?? CloseFrameSniffer())
+                let open = await connections.attach(id, key, outbound)
+                if !open {
+                    try? await outbound.close(.normalClosure, reason: "conversation ended")
+                    await connections.detach(id, key)
+                    return
+                }
+                do {
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .text(let text) = message else { continue }
+                        guard let frame = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                            frame["action"] as? String == "onMessage", let content = frame["message"] as? String
+                        else {
+                            try? await outbound.write(.text(#"{"content":"expected {\"action\":\"onMessage\",\"message\":\"...\"}","event_type":"error"}"#))
+                            continue
+                        }
+                        do {
+                            try await talkdesk.sendMessage(frame["conversationId"] as? String ?? id, content: content)
+                        } catch {
+                            let error = ["event_type": "error", "content": "\(error)"]
+                            try? await outbound.write(.text(String(decoding: try JSONSerialization.data(withJSONObject: error, options: [.sortedKeys]), as: UTF8.self)))
+                        }
+                    }
+                } catch {
+                    logger.debug("websocket ended", metadata: ["error": "\(error)"])
+                }
+                await connections.detach(id, key)
+                // Close code 4000 with reason conversationId:ID: the customer left; end the conversation.
+                if let close = sniffer?.closeFrame, close.code == 4000 {
+                    let target = close.reason.hasPrefix("conversationId:") ? String(close.reason.dropFirst("conversationId:".count)) : id
+                    do {
+                        try await talkdesk.endConversation(target.isEmpty ? id : target)
+                    } catch {
+                        logger.warning("ending the conversation failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        },
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tdmock-bridge"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}
+
+/// `conversationId` of `/ws?conversationId=ID`.
+func conversationID(in path: String) -> String? {
+    guard let components = URLComponents(string: path) else { return nil }
+    let value = components.queryItems?.first { $0.name == "conversationId" }?.value
+    return value?.isEmpty == false ? value : nil
+}
+
+private func json(_ status: HTTPResponse.Status, _ body: [String: Any]) -> Response {
+    let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
+    return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+private let xAPIKey = HTTPField.Name("x-api-key")!

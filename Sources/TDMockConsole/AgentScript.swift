@@ -1,0 +1,224 @@
+import Foundation
+import Mustache
+import TDMockCore
+import Yams
+
+/// The rules of `tdmock agent --script FILE`.
+///
+/// ```yaml
+/// rules:
+///   - match: {touchpoint_id: tp-web-chat, subject_contains: login, context: {sentiment: NEGATIVE}}
+///     greeting: "Hi {{contact.name}}, this is Robo."
+///     reply: "You said: {{message}}"
+///     close_when_contact_says: [bye, thanks]
+///     close_after_replies: 5
+/// ```
+public struct AgentScript: Sendable {
+    public struct Rule: Sendable {
+        public var touchpointID: String?
+        public var subjectContains: String?
+        public var context: [String: String] = [:]
+        public var greeting: MustacheTemplate?
+        public var reply: MustacheTemplate?
+        public var closeWhenContactSays: [String] = []
+        public var closeAfterReplies: Int?
+
+        /// Whether this rule takes a conversation.
+        public func matches(_ conversation: AgentWire.ConversationDetail) -> Bool {
+            if let touchpointID, touchpointID != conversation.touchpointId { return false }
+            if let subjectContains, !(conversation.subject ?? "").localizedCaseInsensitiveContains(subjectContains) { return false }
+            for (key, value) in context {
+                guard let actual = conversation.contextParameters[key], Render.jsonText(actual) == value else { return false }
+            }
+            return true
+        }
+
+        /// Whether the contact's message asks to end: one of the phrases, as whole words, in any letter case.
+        public func wantsToClose(_ message: String) -> Bool {
+            let said = Self.words(message)
+            return closeWhenContactSays.contains { phrase in
+                let wanted = Self.words(phrase)
+                guard !wanted.isEmpty, wanted.count <= said.count else { return false }
+                return (0...(said.count - wanted.count)).contains { said[$0..<($0 + wanted.count)].elementsEqual(wanted) }
+            }
+        }
+
+        static func words(_ text: String) -> [String] {
+            text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        }
+    }
+
+    public var rules: [Rule]
+
+    /// The first rule that takes the conversation.
+    public func rule(for conversation: AgentWire.ConversationDetail) -> Rule? {
+        rules.first { $0.matches(conversation) }
+    }
+
+    /// Renders a template with `{{message}}`, `{{contact.name}}`, `{{contact.email}}` and `{{context.KEY}}`.
+    public static func render(_ template: MustacheTemplate, conversation: AgentWire.ConversationDetail, message: String?) -> String {
+        var context: [String: String] = [:]
+        for (key, value) in conversation.contextParameters { context[key] = Render.jsonText(value) }
+        let values: [String: Any] = [
+            "message": message ?? "",
+            "contact": ["name": conversation.contactPerson.name ?? conversation.contactPerson.email, "email": conversation.contactPerson.email],
+            "context": context,
+        ]
+        return template.render(values).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Reads a script file, refusing mistakes with the file, line and key named.
+    public static func load(path: String) throws -> AgentScript {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConsoleError("cannot read the script \(path): \(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws -> AgentScript {
+        func fail(_ node: Node?, _ key: String, _ message: String) -> ConsoleError {
+            ConsoleError("\(file)\(node?.mark.map { ":\($0.line)" } ?? ""): \(key): \(message)")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConsoleError("\(file): not valid YAML: \(error)")
+        }
+        guard let rulesNode = root?.mapping?["rules"], let sequence = rulesNode.sequence else {
+            throw fail(root, "rules", "a script is a mapping with a list under rules:")
+        }
+        if let extra = root?.mapping?.keys.compactMap(\.string).first(where: { $0 != "rules" }) {
+            throw fail(root, extra, "unknown key; a script has only rules:")
+        }
+        var rules: [Rule] = []
+        for (index, item) in sequence.enumerated() {
+            let key = "rules[\(index)]"
+            guard let mapping = item.mapping else { throw fail(item, key, "expected a mapping") }
+            var rule = Rule()
+            for (keyNode, value) in mapping {
+                let name = keyNode.string ?? ""
+                let path = key + "." + name
+                func template() throws -> MustacheTemplate {
+                    guard let string = value.string else { throw fail(value, path, "expected a string") }
+                    do {
+                        return try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + string)
+                    } catch {
+                        throw fail(value, path, "not a valid template: \(error)")
+                    }
+                }
+                switch name {
+                case "match":
+                    guard let match = value.mapping else { throw fail(value, path, "expected a mapping") }
+                    for (matchKey, matchValue) in match {
+                        switch matchKey.string ?? "" {
+                        case "touchpoint_id": rule.touchpointID = matchValue.string
+                        case "subject_contains": rule.subjectContains = matchValue.string
+                        case "context":
+                            guard let pairs = matchValue.mapping else { throw fail(matchValue, path + ".context", "expected a mapping") }
+                            for (contextKey, contextValue) in pairs {
+                                if let k = contextKey.string, let v = contextValue.string { rule.context[k] = v }
+                            }
+                        default:
+                            throw fail(matchKey, path + "." + (matchKey.string ?? ""), "unknown key; expected touchpoint_id, subject_contains, context")
+                        }
+                    }
+                case "greeting": rule.greeting = try template()
+                case "reply": rule.reply = try template()
+                case "close_when_contact_says":
+                    guard let list = value.sequence?.compactMap(\.string) else { throw fail(value, path, "expected a list of words") }
+                    rule.closeWhenContactSays = list
+                case "close_after_replies":
+                    guard let count = value.int, count >= 1 else { throw fail(value, path, "expected a whole number of at least 1") }
+                    rule.closeAfterReplies = count
+                default:
+                    throw fail(keyNode, path, "unknown key; expected match, greeting, reply, close_when_contact_says, close_after_replies")
+                }
+            }
+            rules.append(rule)
+        }
+        guard !rules.isEmpty else { throw fail(rulesNode, "rules", "at least one rule is needed") }
+        return AgentScript(rules: rules)
+    }
+}
+
+/// Answers conversations by the script's rules, as a person at the console would: a client of the agent API.
+public actor ScriptedAgent {
+    let api: any AgentAPI
+    let agent: String
+    let script: AgentScript
+    let log: @Sendable (String) -> Void
+    private var handled: [String: (rule: AgentScript.Rule, conversation: AgentWire.ConversationDetail, replies: Int)] = [:]
+    private var seen: Set<String> = []
+
+    public init(api: any AgentAPI, agent: String, script: AgentScript, log: @escaping @Sendable (String) -> Void) {
+        self.api = api
+        self.agent = agent
+        self.script = script
+        self.log = log
+    }
+
+    /// Takes the conversations already queued, then follows `events` until they end.
+    public func run(events: AsyncThrowingStream<InboxEvent, any Error>) async throws {
+        for conversation in try await api.conversations(status: "queued").reversed() { await take(conversation.id) }
+        for try await event in events { await handle(event) }
+    }
+
+    public func handle(_ event: InboxEvent) async {
+        switch event.event {
+        case .conversationCreated: await take(event.conversationId)
+        case .contactMessage: await answer(event.conversationId, message: event.content ?? "")
+        case .contactLeft:
+            if handled.removeValue(forKey: event.conversationId) != nil { log("\(event.conversationId): the contact left") }
+        default: break
+        }
+    }
+
+    private func take(_ id: String) async {
+        guard !seen.contains(id) else { return }
+        seen.insert(id)
+        do {
+            let conversation = try await api.conversation(id)
+            guard conversation.status == .queued, let rule = script.rule(for: conversation) else { return }
+            handled[id] = (rule, conversation, 0)
+            if let greeting = rule.greeting {
+                _ = try await api.reply(id, agent: agent, content: AgentScript.render(greeting, conversation: conversation, message: nil))
+                log("\(id): greeted \(Render.contactName(conversation.contactPerson))")
+            } else {
+                _ = try await api.assign(id, agent: agent)
+                log("\(id): assigned")
+            }
+        } catch {
+            log("\(id): \(error)")
+        }
+    }
+
+    private func answer(_ id: String, message: String) async {
+        guard var state = handled[id] else { return }
+        do {
+            if state.rule.wantsToClose(message) {
+                handled[id] = nil
+                _ = try await api.close(id, agent: agent)
+                log("\(id): closed (the contact said \"\(message)\")")
+                return
+            }
+            if let reply = state.rule.reply {
+                _ = try await api.reply(id, agent: agent, content: AgentScript.render(reply, conversation: state.conversation, message: message))
+                state.replies += 1
+                log("\(id): replied")
+            }
+            if let limit = state.rule.closeAfterReplies, state.replies >= limit {
+                handled[id] = nil
+                _ = try await api.close(id, agent: agent)
+                log("\(id): closed after \(state.replies) replies")
+                return
+            }
+            handled[id] = state
+        } catch {
+            log("\(id): \(error)")
+        }
+    }
+}

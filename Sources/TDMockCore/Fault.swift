@@ -1,0 +1,87 @@
+/// A fault injected into the Talkdesk surface or the callback deliveries, to see how an integration copes.
+public struct Fault: Codable, Sendable, Hashable {
+    public enum Target: String, Codable, Sendable, CaseIterable {
+        case token
+        case startConversation = "start_conversation"
+        case sendMessage = "send_message"
+        case endConversation = "end_conversation"
+        /// Wait `latency_ms` before sending a callback.
+        case callbackDelay = "callback:delay"
+        /// Send a callback twice, with the same delivery id.
+        case callbackDuplicate = "callback:duplicate"
+        /// Drop a callback's attempt (nothing is sent), so that the retry delivers it.
+        case callbackDrop = "callback:drop"
+
+        public var isCallback: Bool { rawValue.hasPrefix("callback:") }
+    }
+
+    public var id: String
+    public var target: Target
+    /// The HTTP status the Talkdesk surface answers with (nil: answer normally, after any latency).
+    public var status: Int?
+    /// How many requests (or deliveries) it still affects; nil: every one until cleared.
+    public var remaining: Int?
+    public var latencyMs: Int?
+    /// Seconds for a `Retry-After` header.
+    public var retryAfter: Int?
+
+    public init(id: String, target: Target, status: Int? = nil, remaining: Int? = 1, latencyMs: Int? = nil, retryAfter: Int? = nil) {
+        self.id = id
+        self.target = target
+        self.status = status
+        self.remaining = remaining
+        self.latencyMs = latencyMs
+        self.retryAfter = retryAfter
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, target, status, remaining
+        case latencyMs = "latency_ms"
+        case retryAfter = "retry_after"
+    }
+
+    /// `id` may be left out (the server makes one); `remaining` left out is 1, null is "until cleared".
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(String.self, forKey: .id) ?? ""
+        target = try container.decode(Target.self, forKey: .target)
+        status = try container.decodeIfPresent(Int.self, forKey: .status)
+        remaining = container.contains(.remaining) ? try container.decodeIfPresent(Int.self, forKey: .remaining) : 1
+        latencyMs = try container.decodeIfPresent(Int.self, forKey: .latencyMs)
+        retryAfter = try container.decodeIfPresent(Int.self, forKey: .retryAfter)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(target, forKey: .target)
+        try container.encodeIfPresent(status, forKey: .status)
+        try container.encode(remaining, forKey: .remaining)
+        try container.encodeIfPresent(latencyMs, forKey: .latencyMs)
+        try container.encodeIfPresent(retryAfter, forKey: .retryAfter)
+    }
+
+    /// What is wrong with it, if anything: a status only for the Talkdesk surface, a latency for a delay.
+    public var problem: String? {
+        if let status, !(400...599).contains(status) { return "status must be an HTTP error status from 400 to 599, not \(status)" }
+        if let remaining, remaining < 1 { return "count must be at least 1 (0 on the command line means until cleared)" }
+        if let latencyMs, latencyMs < 0 || latencyMs > 600_000 { return "latency must be from 0 to 600000 ms" }
+        if let retryAfter, retryAfter < 0 { return "retry-after must not be negative" }
+        if target.isCallback && status != nil { return "\(target.rawValue) takes no status" }
+        if target == .callbackDelay && (latencyMs ?? 0) == 0 { return "callback:delay needs a latency" }
+        if !target.isCallback && status == nil && (latencyMs ?? 0) == 0 { return "\(target.rawValue) needs a status, a latency or both" }
+        return nil
+    }
+}
+
+extension Fault {
+    /// One line: `start_conversation: 503 with Retry-After 2, after 300 ms, next 2 requests`.
+    public static func describe(_ fault: Fault) -> String {
+        var parts: [String] = []
+        if let status = fault.status { parts.append("\(status)") }
+        if let retryAfter = fault.retryAfter { parts.append("Retry-After \(retryAfter)") }
+        if let latency = fault.latencyMs, latency > 0 { parts.append("\(latency) ms") }
+        let scope = fault.remaining.map { "next \($0)" } ?? "until cleared"
+        return "\(fault.target.rawValue) " + (parts.isEmpty ? "" : parts.joined(separator: ", ") + " ") + "(\(scope)) [\(fault.id)]"
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import Synchronization
+import TDMockCore
+
+/// The faults in force, consumed one request (or delivery) at a time.
+public final class FaultInjector: Sendable {
+    private let faults: Mutex<[Fault]>
+
+    public init(_ faults: [Fault] = []) {
+        self.faults = Mutex(faults)
+    }
+
+    public var all: [Fault] { faults.withLock { $0 } }
+
+    public func add(_ fault: Fault) { faults.withLock { $0.append(fault) } }
+
+    public func clear() { faults.withLock { $0.removeAll() } }
+
+    /// Takes one use of the first fault on `target`, if any.
+    public func take(_ target: Fault.Target) -> Fault? {
+        faults.withLock { faults in
+            guard let index = faults.firstIndex(where: { $0.target == target }) else { return nil }
+            let fault = faults[index]
+            if let remaining = fault.remaining {
+                if remaining <= 1 { faults.remove(at: index) } else { faults[index].remaining = remaining - 1 }
+            }
+            return fault
+        }
+    }
+
+    /// Applies a fault of the Talkdesk surface: waits its latency, then throws its status in the surface's
+    /// own error shape (OAuth for the token service, Digital Connect otherwise), with `Retry-After`.
+    func inject(_ target: Fault.Target) async throws {
+        guard let fault = take(target) else { return }
+        if let latency = fault.latencyMs, latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
+        guard let code = fault.status else { return }
+        let status = HTTPResponse.Status(code: code)
+        if target == .token {
+            let error = code == 503 ? "temporarily_unavailable" : code >= 500 ? "server_error" : "invalid_request"
+            var oauth = OAuthError(status: status, error: error, description: "Injected fault: HTTP \(code) (tdmock fault \(fault.id))")
+            oauth.retryAfter = fault.retryAfter
+            throw oauth
+        }
+        let dcCode = code == 429 ? DigitalConnectError.Code.tooManyRequests : code >= 500 ? DigitalConnectError.Code.internalError : DigitalConnectError.Code.invalidRequest
+        var error = DigitalConnectError(status: status, code: dcCode, message: "Injected fault: HTTP \(code)", description: "tdmock fault \(fault.id) on \(target.rawValue)")
+        if let retryAfter = fault.retryAfter { error.headers[.retryAfter] = String(retryAfter) }
+        throw error
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import TDMockConsole
+import Foundation
+import Hummingbird
+import Logging
+import TDMockBridge
+
+struct Bridge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A local stand-in for the integration's AWS side: WebSocket API, callback REST API, Lex escalation.",
+        discussion: """
+            It plays, on one port, what the reference architecture builds from API Gateway, Lambda and \
+            DynamoDB: GET /ws?conversationId=ID (the Lex Web UI's live chat), POST /callback/<event path> \
+            (point serve --callback-url at http://HOST:PORT/callback, with the same --api-key), and \
+            POST /lex/fulfillment (the escalation). Every option is also TDMOCK_BRIDGE_<NAME> and a key under \
+            bridge: in the config file.
+
+              $ tdmock bridge --port 8090 --talkdesk-url http://127.0.0.1:8080 --api-key k-123
+              $ tdmock serve --callback-url http://127.0.0.1:8090/callback --callback-api-key k-123
+            """)
+
+    @Option(help: "The address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "The port to listen on, 0 for a free one (default 8090).") var port: Int?
+    @Option(help: "The Talkdesk to call: a tdmock serve (default http://127.0.0.1:8080).") var talkdeskUrl: String?
+    @Option(help: "The OAuth client id (default tdmock-client).") var clientId: String?
+    @Option(help: "The OAuth client secret (default tdmock-secret).") var clientSecret: String?
+    @Option(help: "The touchpoint conversations start on (default tp-tdmock).") var touchpoint: String?
+    @Option(help: "The x-api-key the callbacks must carry.") var apiKey: String?
+    @Option(help: "A YAML config file (its bridge: section).") var config: String?
+
+    func run() async throws {
+        let flags = BridgeConfiguration.Overrides(
+            host: host, port: port, talkdeskURL: talkdeskUrl, clientID: clientId, clientSecret: clientSecret,
+            touchpoint: touchpoint, apiKey: apiKey, config: config)
+        let configuration: BridgeConfiguration
+        do {
+            configuration = try BridgeConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw CLIError("invalid configuration: \(error)")
+        }
+        if configuration.apiKey == nil { Output.line("warning: no --api-key: every callback will be refused with 401") }
+        var logger = Logger(label: "tdmock.bridge")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        let app = buildBridge(configuration, logger: logger) { port in
+            Output.line("tdmock bridge listening on http://\(host):\(port)")
+        }
+        try await app.runService()
+    }
+}
+
+struct Customer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The customer in a terminal: escalate from the bot through the bridge, then chat with the agent.",
+        discussion: """
+            It sends the bridge a Lex V2 fulfillment event (the bot transcript so far, sentiment and intent \
+            history), connects the live-chat WebSocket and reads lines to send; the agent's messages appear \
+            as they arrive. /leave ends the chat (close code 4000); /quit and Ctrl-D close the window only.
+
+              $ tdmock customer --bridge http://127.0.0.1:8090 --name Ana --email ana@example.com
+            """)
+
+    @Option(help: "The bridge (default: TDMOCK_BRIDGE, else http://127.0.0.1:8090).") var bridge: String?
+    @Option(help: "The customer's name.") var name = "Ana"
+    @Option(help: "The customer's email.") var email = "ana@example.com"
+
+    func run() async throws {
+        var address = bridge ?? ProcessInfo.processInfo.environment["TDMOCK_BRIDGE"] ?? "http://127.0.0.1:8090"
+        while address.hasSuffix("/") { address.removeLast() }
+        let url = address
+        let (id, message) = try await CustomerSession.escalate(bridge: url, name: name, email: email, client: AgentClient.sharedClient)
+        let editor = LineEditor(historyPath: nil)
+        let session = CustomerSession(name: name, conversationID: id, style: .forStandardOutput(), output: editor)
+        editor.show("Bot: \(message)")
+        editor.show("Conversation \(id). Type a line to send it; /leave ends the chat.")
+        await editor.run(session) {
+            await session.connect(bridge: url) { editor.stop() }
+        }
+    }
+}
