@@ -25,7 +25,7 @@ struct AgentCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
         let events = try await context.api.events()
-        print("tdmock agent \(context.agent) is answering with \(rules.rules.count) rule(s); Ctrl-C stops it.")
+        Output.line("tdmock agent \(context.agent) is answering with \(rules.rules.count) rule(s); Ctrl-C stops it.")
         try await agent.run(events: events)
         throw CLIError("the connection to tdmock closed")
     }

@@ -117,10 +117,8 @@ import Testing
     }
 
     @Test func deliveriesSurviveARestartWhileTheReceiverIsDown() async throws {
-        // Find a free port for the receiver, then leave nothing listening there.
-        let placeholder = try await Receiver.start()
-        let port = placeholder.port
-        await placeholder.stop()
+        // A free port for the receiver, with nothing listening there yet.
+        let port = try await freePort()
 
         let directory = try Repository.temporaryDirectory()
         let db = directory.appendingPathComponent("inbox.sqlite").path

@@ -26,7 +26,9 @@ final class TDMockProcess: Sendable {
     private let output = TextBuffer()
     private let errors = TextBuffer()
 
-    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
+    private let input: Pipe?
+
+    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, interactive: Bool = false) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repository.binary)
         process.arguments = arguments
@@ -38,7 +40,9 @@ final class TDMockProcess: Sendable {
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let input = interactive ? Pipe() : nil
+        process.standardInput = input ?? FileHandle.nullDevice
+        self.input = input
         self.process = process
         stdout.fileHandleForReading.readabilityHandler = { [output] handle in
             let data = handle.availableData
@@ -49,6 +53,18 @@ final class TDMockProcess: Sendable {
             errors.append(data)
         }
         try process.run()
+    }
+
+    /// Types a line into a process started with `interactive: true` (its standard input is a pipe).
+    func send(_ line: String) {
+        input?.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    /// Waits until the output contains `text` (a generous limit, for slow machines).
+    func waitForOutput(_ text: String, limit: Duration = .seconds(30)) async throws {
+        try await eventually("output containing '\(text)'; it is:\n\(standardOutput)\nstderr: \(standardError)", limit: limit) {
+            standardOutput.contains(text)
+        }
     }
 
     var standardOutput: String { output.text }
@@ -157,9 +173,19 @@ struct CommandResult {
     var json: Any? { try? JSONSerialization.jsonObject(with: Data(output.utf8)) }
 }
 
+/// Runs blocking work (waiting on a child process) on a thread of its own: the test's cooperative pool has
+/// as many threads as cores, and a few blocked `tdmock wait`s would stall every other test.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }.start()
+    }
+}
+
 /// Runs `tdmock ARGS...` to its end (standard input empty), reading both pipes to their end.
 func tdmock(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
-    try await Task.detached {
+    try await onOwnThread {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repository.binary)
         process.arguments = arguments
@@ -172,11 +198,15 @@ func tdmock(_ arguments: [String], environment: [String: String] = [:]) async th
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let errors = Task.detached { String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+        let errors = TextBuffer()
+        let errorReader = Thread { errors.append(stderr.fileHandleForReading.readDataToEndOfFile()) }
+        errorReader.start()
         let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, output: output, errors: await errors.value)
-    }.value
+        // stderr reaches its end when the process has exited; wait for the reader to have it all.
+        while !errorReader.isFinished { usleep(1000) }
+        return CommandResult(status: process.terminationStatus, output: output, errors: errors.text)
+    }
 }
 
 /// Starts a conversation with the fixture and returns its id.
@@ -198,4 +228,21 @@ func eventually(_ what: String, limit: Duration = .seconds(30), _ condition: () 
         try await Task.sleep(for: .milliseconds(25))
     }
     Issue.record("timed out waiting for: \(what)")
+}
+
+/// Runs `tdmock wait` against a server and returns the events it printed (it exits 1 on timeout).
+func waitFor(_ server: String, event: String, conversation: String? = nil, count: Int = 1) async throws -> [[String: Any]] {
+    var arguments = ["wait", "--server", server, "--event", event, "--count", String(count), "--timeout", "30"]
+    if let conversation { arguments += ["--conversation", conversation] }
+    let result = try await tdmock(arguments)
+    #expect(result.status == 0, "tdmock wait --event \(event): \(result.errors)")
+    return result.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+}
+
+/// A free port on loopback, found by binding a receiver there and stopping it.
+func freePort() async throws -> Int {
+    let placeholder = try await Receiver.start()
+    let port = placeholder.port
+    await placeholder.stop()
+    return port
 }

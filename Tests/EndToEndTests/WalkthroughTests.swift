@@ -23,9 +23,11 @@ import Testing
         let errors = Pipe()
         bash.standardError = errors
         try bash.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        bash.waitUntilExit()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let (text, stderr) = try await onOwnThread {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            bash.waitUntilExit()
+            return (text, String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
         #expect(bash.terminationStatus == 0, "stderr: \(stderr)")
 
         let lines = text.split(separator: "\n").map(String.init)
