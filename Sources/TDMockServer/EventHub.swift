@@ -79,7 +79,8 @@ public final class EventHub: Sendable {
         guard !events.isEmpty else { return }
         log.withLock { log in
             log.events.append(contentsOf: events)
-            if log.events.count > Self.logLimit { log.events.removeFirst(log.events.count - Self.logLimit) }
+            // Trimmed a quarter at a time, so that each event costs O(1) on average.
+            if log.events.count > Self.logLimit + Self.logLimit / 4 { log.events.removeFirst(log.events.count - Self.logLimit) }
         }
         wakeWaiters()
         let continuations = subscribers.withLock { Array($0.values) }

@@ -8,10 +8,18 @@ import GRDB
 public struct AppDatabase: Sendable {
     /// The connection (a WAL `DatabasePool` on a file, a `DatabaseQueue` in memory).
     public let writer: any DatabaseWriter
+    private let groupCommit: GroupCommit
 
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
+        self.groupCommit = GroupCommit(writer: writer)
         try Self.migrator.migrate(writer)
+    }
+
+    /// Runs a request's writes as one unit (a savepoint in a group-committed transaction) and answers
+    /// once they are committed. A write that throws leaves nothing behind.
+    public func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await groupCommit.write(operation)
     }
 
     /// Opens (creating when missing) the database file at `path`, in WAL mode.

@@ -46,21 +46,26 @@ extension AppDatabase {
     ///
     /// The idempotency record is written in the same transaction as the operation's writes; an operation
     /// that throws leaves nothing behind, so the client may retry it with the same key.
-    public func idempotentWrite(
-        _ key: IdempotencyKey?, now: Date, _ operation: @Sendable @escaping (Database) throws -> StoredResponse
-    ) async throws -> IdempotentOutcome {
-        try await writer.write { db in
-            guard let key else { return .performed(try operation(db)) }
+    ///
+    /// `operation` also returns a value for the caller (what to announce once committed); a replay has none.
+    public func idempotentWrite<T: Sendable>(
+        _ key: IdempotencyKey?, now: Date, _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T)
+    ) async throws -> (IdempotentOutcome, T?) {
+        try await write { db in
+            guard let key else {
+                let (response, value) = try operation(db)
+                return (.performed(response), value)
+            }
             if let record = try IdempotencyRecord.fetchOne(db, key: ["client_id": key.clientID, "key": key.key]) {
                 guard record.fingerprint == key.fingerprint else { throw InboxError.idempotencyKeyReused(key.key) }
-                return .replayed(StoredResponse(status: record.status, body: record.body))
+                return (.replayed(StoredResponse(status: record.status, body: record.body)), nil)
             }
-            let response = try operation(db)
+            let (response, value) = try operation(db)
             try IdempotencyRecord(
                 clientId: key.clientID, key: key.key, fingerprint: key.fingerprint, status: response.status,
                 body: response.body, createdAt: now
             ).insert(db)
-            return .performed(response)
+            return (.performed(response), value)
         }
     }
 }

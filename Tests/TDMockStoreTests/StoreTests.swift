@@ -43,21 +43,55 @@ import Testing
     @Test func aFailedOperationLeavesNoIdempotencyRecord() async throws {
         let database = try AppDatabase.inMemory()
         let key = IdempotencyKey(clientID: "c", key: "k", fingerprint: "POST /x\n{}")
+        let created = StoredResponse(status: 201, body: Data("{}".utf8))
         await #expect(throws: InboxError.conversationNotFound("x")) {
-            try await database.idempotentWrite(key, now: now) { _ in throw InboxError.conversationNotFound("x") }
+            try await database.idempotentWrite(key, now: now) { _ -> (StoredResponse, Int) in throw InboxError.conversationNotFound("x") }
         }
-        let retried = try await database.idempotentWrite(key, now: now) { _ in StoredResponse(status: 201, body: Data("{}".utf8)) }
-        #expect(retried == .performed(StoredResponse(status: 201, body: Data("{}".utf8))))
-        let replayed = try await database.idempotentWrite(key, now: now) { _ in StoredResponse(status: 500, body: Data()) }
-        #expect(replayed == .replayed(StoredResponse(status: 201, body: Data("{}".utf8))))
+        let retried = try await database.idempotentWrite(key, now: now) { _ in (created, 1) }
+        #expect(retried.0 == .performed(created) && retried.1 == 1)
+        let replayed = try await database.idempotentWrite(key, now: now) { _ in (StoredResponse(status: 500, body: Data()), 2) }
+        #expect(replayed.0 == .replayed(created) && replayed.1 == nil)
         var other = key
         other.fingerprint = "POST /x\n{\"a\":1}"
         await #expect(throws: InboxError.idempotencyKeyReused("k")) {
-            try await database.idempotentWrite(other, now: now) { _ in StoredResponse(status: 201, body: Data()) }
+            try await database.idempotentWrite(other, now: now) { _ in (created, 3) }
         }
         // Another client may use the same key.
         other.clientID = "d"
-        #expect(try await database.idempotentWrite(other, now: now) { _ in StoredResponse(status: 201, body: Data()) } == .performed(StoredResponse(status: 201, body: Data())))
+        #expect(try await database.idempotentWrite(other, now: now) { _ in (created, 4) }.0 == .performed(created))
+    }
+
+    @Test func concurrentWritesCommitTogetherAndAFailingOneRollsBackAlone() async throws {
+        let database = try AppDatabase.open(path: temporaryPath())
+        let (ids, new, now) = (ids, new, now)
+        let conversation = try await database.write { db in try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now) }
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    do {
+                        _ = try await database.write { db in
+                            // Every tenth write fails after writing: its savepoint must roll back alone.
+                            let message = try Inbox.addContactMessage(
+                                db, conversationID: conversation.id, NewContactMessage(content: "m\(index)", attachments: []),
+                                allowedTouchpoints: nil, ids: ids, now: now)
+                            if index % 10 == 0 { throw InboxError.conversationEnded(message.id) }
+                            return message.id
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 180)
+        let (messages, stored) = try await database.reader.read { db in
+            (try Inbox.messages(db, conversationID: conversation.id), try Inbox.conversation(db, id: conversation.id))
+        }
+        #expect(messages.count == 181)  // the previous message and the 180 that succeeded
+        #expect(stored?.messageCount == 181)
+        #expect(!messages.contains { $0.content.hasPrefix("m") && Int($0.content.dropFirst())! % 10 == 0 })
     }
 
     @Test func endedConversationsTakeNoMoreMessages() async throws {

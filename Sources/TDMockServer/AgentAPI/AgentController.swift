@@ -109,7 +109,7 @@ struct AgentController {
         let ids = services.ids
         let result: AgentActionResult
         do {
-            result = try await services.database.writer.write { db in try action(db, id, body, ids, now) }
+            result = try await services.database.write { db in try action(db, id, body, ids, now) }
         } catch let error as InboxError {
             throw AgentAPIError(error)
         }
@@ -148,7 +148,7 @@ struct AgentController {
         let url = services.configuration.callback.url
         let view: AgentWire.DeliveryView
         do {
-            view = try await services.database.writer.write { db in
+            view = try await services.database.write { db in
                 let delivery = try Outbox.redeliver(db, deliveryID: id, now: now)
                 return AgentWire.DeliveryView(delivery, journal: try Outbox.attempts(db, deliveryID: id), callbackURL: url)
             }
@@ -185,7 +185,7 @@ struct AgentController {
 
     /// `tdmock reset`: an empty inbox and event log; a seeded id sequence starts again.
     private func reset() async throws -> Response {
-        try await services.database.writer.write { db in try Outbox.reset(db) }
+        try await services.database.write { db in try Outbox.reset(db) }
         services.ids.restart()
         events.resetLog()
         return JSONResponse.make(status: .ok, body: ["status": "reset"])

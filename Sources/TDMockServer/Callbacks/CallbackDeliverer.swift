@@ -151,7 +151,7 @@ public final class CallbackDeliverer: Service, Sendable {
         let journal = CallbackAttempt(
             deliveryID: delivery.deliveryID, attempt: number, startedAt: startedAt, statusCode: statusCode, error: failure, latency: latency)
         do {
-            _ = try await services.database.writer.write { db in try Outbox.record(db, journal, outcome: outcome) }
+            _ = try await services.database.write { db in try Outbox.record(db, journal, outcome: outcome) }
         } catch InboxError.deliveryNotFound {
             return  // `tdmock reset` emptied the outbox meanwhile.
         } catch {

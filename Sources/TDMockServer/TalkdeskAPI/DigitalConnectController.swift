@@ -71,13 +71,11 @@ struct DigitalConnectController {
         let key = try idempotencyKey(request, client: client, body: json)
         let now = services.clock()
         let ids = services.ids
-        let outcome = try await perform(key, now: now) { db in
+        let (outcome, id) = try await perform(key, now: now) { db in
             let conversation = try Inbox.startConversation(db, new, clientID: client.id, ids: ids, now: now)
-            return StoredResponse(status: 201, body: JSONResponse.data(StartConversationResponse(id: conversation.id)))
+            return (StoredResponse(status: 201, body: JSONResponse.data(StartConversationResponse(id: conversation.id))), conversation.id)
         }
-        if case .performed(let response) = outcome,
-            let id = try? JSONDecoder().decode(StartConversationResponse.self, from: response.body).id
-        {
+        if let id {
             events.publish(
                 InboxEvent(event: .conversationCreated, conversationId: id, time: now, authorName: new.contactPerson.name, touchpointId: new.touchpointID))
         }
@@ -94,17 +92,13 @@ struct DigitalConnectController {
         let now = services.clock()
         let ids = services.ids
         let allowed = allowedTouchpoints(client)
-        let outcome = try await perform(key, now: now) { db in
+        let (outcome, messageID) = try await perform(key, now: now) { db in
             let message = try Inbox.addContactMessage(db, conversationID: conversationID, new, allowedTouchpoints: allowed, ids: ids, now: now)
             let body = SendMessageResponse(id: conversationID, messageId: message.id, createdAt: Timestamp.string(from: message.createdAt))
-            return StoredResponse(status: 201, body: JSONResponse.data(body))
+            return (StoredResponse(status: 201, body: JSONResponse.data(body)), message.id)
         }
-        if case .performed(let response) = outcome,
-            let sent = try? JSONDecoder().decode(SendMessageResponse.self, from: response.body)
-        {
-            events.publish(
-                InboxEvent(
-                    event: .contactMessage, conversationId: conversationID, time: now, content: new.content, messageId: sent.messageId))
+        if let messageID {
+            events.publish(InboxEvent(event: .contactMessage, conversationId: conversationID, time: now, content: new.content, messageId: messageID))
         }
         return JSONResponse.make(status: .init(code: outcome.response.status), data: outcome.response.body)
     }
@@ -116,7 +110,7 @@ struct DigitalConnectController {
         let now = services.clock()
         let allowed = allowedTouchpoints(client)
         do {
-            _ = try await services.database.writer.write { db in
+            _ = try await services.database.write { db in
                 try Inbox.endConversation(db, conversationID: conversationID, by: .contact, allowedTouchpoints: allowed, now: now)
             }
         } catch let error as InboxError {
@@ -127,8 +121,8 @@ struct DigitalConnectController {
     }
 
     private func perform(
-        _ key: IdempotencyKey?, now: Date, _ operation: @escaping @Sendable (GRDB.Database) throws -> StoredResponse
-    ) async throws -> IdempotentOutcome {
+        _ key: IdempotencyKey?, now: Date, _ operation: @escaping @Sendable (GRDB.Database) throws -> (StoredResponse, String)
+    ) async throws -> (IdempotentOutcome, String?) {
         do {
             return try await services.database.idempotentWrite(key, now: now, operation)
         } catch let error as InboxError {

@@ -34,7 +34,7 @@ public final class TokenService: Sendable {
     /// A new token for `client`, granted `scopes`.
     func issue(for client: OAuthClient, scopes: [String], now: Date) async throws -> AccessTokens.Grant {
         let grant = AccessTokens.Grant(token: ids.token(), clientID: client.id, scopes: scopes, expiresAt: now.addingTimeInterval(ttl))
-        try await database.writer.write { db in
+        try await database.write { db in
             try AccessTokens.deleteExpired(db, before: now)
             try AccessTokens.save(db, grant)
         }

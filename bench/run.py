@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""make bench: tdmock side by side with the loopback floor (nginx) and a hand-written Flask + SQLite stub.
+
+Every figure comes from one run on this machine, so the ratios compare like with like. Prints a table and
+writes it to bench/results/latest.md. It is a benchmark, not a test: nothing in `make test` depends on it.
+"""
+import argparse
+import base64
+import datetime
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+NPROC = os.cpu_count() or 1
+WRK_THREADS = 2
+WRK_CONNECTIONS = 64
+DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, headers=None, timeout=30):
+    request = urllib.request.Request(url, data=body.encode() if isinstance(body, str) else body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def wait_healthy(url, limit=30.0):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            status, _ = http("GET", url, timeout=1)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.002)
+    raise RuntimeError(f"{url} did not answer within {limit} s")
+
+
+def wrk(url, script, env=None, duration=DURATION, connections=WRK_CONNECTIONS, threads=WRK_THREADS):
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s", "-s", os.path.join(HERE, "lua", script), url]
+    environment = dict(os.environ, CONNECTIONS=str(connections), THREADS=str(threads), **(env or {}))
+    output = subprocess.run(command, capture_output=True, text=True, env=environment, check=True).stdout
+    match = re.search(r"^RESULT (\{.*\})$", output, re.M)
+    if not match:
+        raise RuntimeError(f"wrk printed no result:\n{output}")
+    result = json.loads(match.group(1))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["command"] = " ".join(command)
+    if result["non2xx"] or result["socket_errors"]:
+        print(f"  warning: {result['non2xx']} non-2xx answers, {result['socket_errors']} socket errors: {result['command']}", file=sys.stderr)
+    return result
+
+
+class Process:
+    def __init__(self, command, env=None, cwd=None):
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})), cwd=cwd)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def rss_mb(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+
+def start_nginx(port, workdir):
+    config = os.path.join(workdir, "nginx.conf")
+    with open(config, "w") as f:
+        f.write(f"""
+worker_processes {NPROC};
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {workdir}/body;
+  proxy_temp_path {workdir}/proxy;
+  fastcgi_temp_path {workdir}/fastcgi;
+  uwsgi_temp_path {workdir}/uwsgi;
+  scgi_temp_path {workdir}/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    default_type application/json;
+    location / {{ return 201 '{{"id":"0123456789abcdef0123456789abcdef","message_id":"0123456789abcdef0123456789abcdef","created_at":"2026-01-01T08:00:00.000Z"}}'; }}
+  }}
+}}
+""")
+    process = Process(["nginx", "-c", config, "-g", "daemon off;"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("nginx did not start")
+
+
+def start_tdmock(binary, port, db, extra=()):
+    process = Process([binary, "serve", "--port", str(port), "--db", db, *extra], env={"TDMOCK_CALLBACK_RETRY_INITIAL": "0.05"})
+    wait_healthy(f"http://127.0.0.1:{port}/healthz")
+    return process
+
+
+def token(base):
+    basic = base64.b64encode(b"tdmock-client:tdmock-secret").decode()
+    status, body = http("POST", base + "/oauth/token", "grant_type=client_credentials", {"Authorization": "Basic " + basic, "Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200, body
+    return json.loads(body)["access_token"]
+
+
+def start_conversation(base, bearer, body):
+    status, answer = http("POST", base + "/digital-connect/conversations", body, {"Authorization": "Bearer " + bearer, "Content-Type": "application/json"})
+    assert status == 201, answer
+    return json.loads(answer)["id"]
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    arrivals = {}
+    lock = threading.Lock()
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length", 0))
+        body = json.loads(self.rfile.read(length))
+        now = time.perf_counter()
+        content = body.get("payload", {}).get("content")
+        if content:
+            with Receiver.lock:
+                Receiver.arrivals[content] = now
+        self.send_response(200)
+        self.send_header("content-length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+def percentile(values, p):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * p / 100
+    low, high = int(k), min(int(k) + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (k - low)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tdmock", required=True)
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
+    parser.add_argument("--messages", type=int, default=int(os.environ.get("BENCH_MESSAGES", "1000000")))
+    parser.add_argument("--conversations", type=int, default=int(os.environ.get("BENCH_CONVERSATIONS", "100000")))
+    args = parser.parse_args()
+    binary = os.path.abspath(args.tdmock)
+    workdir = tempfile.mkdtemp(prefix="tdmock-bench-")
+    rows = []  # (figure, value, target, verdict, command)
+    started = time.monotonic()
+    start_body = open(os.path.join(ROOT, "fixtures", "start-conversation.json")).read()
+    send_body = '{"content":"I still cannot log in"}'
+    processes = []
+
+    def row(name, value, unit, target=None, ok=None, command=""):
+        text = f"{value:,.0f} {unit}" if value >= 100 else f"{value:.2f} {unit}"
+        verdict = "" if ok is None else ("met" if ok else "MISSED")
+        rows.append((name, text, target or "", verdict, command))
+        print(f"{name}: {text} {('(' + target + ': ' + verdict + ')') if target else ''}", flush=True)
+
+    try:
+        # 1. The loopback floor.
+        nginx_port = free_port()
+        processes.append(start_nginx(nginx_port, workdir))
+        floor = wrk(f"http://127.0.0.1:{nginx_port}/digital-connect/conversations/x/messages", "post.lua", {"BODY": send_body})
+        row("nginx `return 201` (loopback floor)", floor["rps"], "req/s", command=floor["command"])
+        processes.pop().stop()
+
+        # 2. The peer users would write instead.
+        peer_port = free_port()
+        peer_db = os.path.join(workdir, "peer.sqlite")
+        processes.append(Process(
+            [sys.executable, "-m", "gunicorn", "-w", str(NPROC), "-b", f"127.0.0.1:{peer_port}", "--log-level", "warning", "flask_stub:app"],
+            env={"STUB_DB": peer_db}, cwd=os.path.join(HERE, "peers")))
+        peer = f"http://127.0.0.1:{peer_port}"
+        wait_healthy(peer + "/healthz")
+        peer_token = token(peer)
+        peer_conversation = start_conversation(peer, peer_token, start_body)
+        peer_send = wrk(f"{peer}/digital-connect/conversations/{peer_conversation}/messages", "post.lua", {"BODY": send_body, "TOKEN": peer_token})
+        row("Flask+SQLite stub: Send a Message", peer_send["rps"], "req/s", command=peer_send["command"])
+        peer_start = wrk(f"{peer}/digital-connect/conversations", "post.lua", {"BODY": start_body, "TOKEN": peer_token})
+        row("Flask+SQLite stub: Start a Conversation", peer_start["rps"], "req/s", command=peer_start["command"])
+        processes.pop().stop()
+
+        # 3. tdmock, release build, durable store in a file.
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        db = os.path.join(workdir, "tdmock.sqlite")
+        processes.append(start_tdmock(binary, port, db))
+        health = wrk(base + "/healthz", "get.lua")
+        row("tdmock `GET /healthz`", health["rps"], "req/s", command=health["command"])
+        bearer = token(base)
+        conversation = start_conversation(base, bearer, start_body)
+        send = wrk(f"{base}/digital-connect/conversations/{conversation}/messages", "post.lua", {"BODY": send_body, "TOKEN": bearer})
+        send_rps = send["rps"]
+        row("tdmock Send a Message (durable)", send_rps, "req/s", command=send["command"])
+        row("  as a share of the loopback floor", 100 * send_rps / floor["rps"], "%", ">= 25 %", send_rps >= 0.25 * floor["rps"])
+        row("  / the Flask+SQLite stub", send_rps / peer_send["rps"], "x", ">= 10x", send_rps >= 10 * peer_send["rps"])
+        row("  as a share of tdmock's /healthz", 100 * send_rps / health["rps"], "%", ">= 70 %", send_rps >= 0.7 * health["rps"])
+        fixed = wrk(f"{base}/digital-connect/conversations/{conversation}/messages", "post.lua",
+                    {"BODY": send_body, "TOKEN": bearer, "RATE": "1000"}, connections=10, threads=1, duration=max(DURATION, 10))
+        row("tdmock Send a Message at 1,000 req/s: p50", fixed["p50_us"] / 1000, "ms", command=fixed["command"])
+        row("tdmock Send a Message at 1,000 req/s: p99", fixed["p99_us"] / 1000, "ms", "<= 2 ms", fixed["p99_us"] <= 2000)
+        row("tdmock Send a Message at 1,000 req/s: p99.9", fixed["p999_us"] / 1000, "ms")
+        start = wrk(f"{base}/digital-connect/conversations", "post.lua", {"BODY": start_body, "TOKEN": bearer})
+        row("tdmock Start a Conversation", start["rps"], "req/s", command=start["command"])
+        row("  p99 at saturation", start["p99_us"] / 1000, "ms")
+        row("  / the Flask+SQLite stub", start["rps"] / peer_start["rps"], "x")
+        processes.pop().stop()
+
+        # 4. Agent reply -> callback received at a local receiver.
+        receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        processes.append(start_tdmock(binary, port, os.path.join(workdir, "callbacks.sqlite"),
+                                      ["--callback-url", f"http://127.0.0.1:{receiver.server_address[1]}", "--callback-api-key", "k"]))
+        bearer = token(base)
+        latencies = []
+        conversation = start_conversation(base, bearer, start_body)
+        http("POST", f"{base}/tdmock/v1/conversations/{conversation}/assign", '{"agent":"Bench"}', {"Content-Type": "application/json"})
+        for index in range(1000):
+            content = f"reply {index}"
+            sent_at = time.perf_counter()
+            status, _ = http("POST", f"{base}/tdmock/v1/conversations/{conversation}/messages", json.dumps({"agent": "Bench", "content": content}), {"Content-Type": "application/json"})
+            assert status == 200
+            deadline = time.monotonic() + 10
+            while content not in Receiver.arrivals and time.monotonic() < deadline:
+                time.sleep(0.0001)
+            latencies.append((Receiver.arrivals.get(content, float("inf")) - sent_at) * 1000)
+        row("agent reply -> callback received: p50", percentile(latencies, 50), "ms", command="1,000 sequential POST /tdmock/v1/.../messages, timed to arrival at a local receiver")
+        row("agent reply -> callback received: p99", percentile(latencies, 99), "ms", "<= 10 ms", percentile(latencies, 99) <= 10)
+        processes.pop().stop()
+        receiver.shutdown()
+
+        # 5. Start to first 200 from /healthz, and idle RSS.
+        times = []
+        rss = []
+        for _ in range(20):
+            port = free_port()
+            begin = time.perf_counter()
+            process = Process([binary, "serve", "--port", str(port), "--in-memory"])
+            wait_healthy(f"http://127.0.0.1:{port}/healthz")
+            times.append((time.perf_counter() - begin) * 1000)
+            time.sleep(0.2)
+            rss.append(process.rss_mb())
+            process.stop()
+        row("`serve` start to first 200 from /healthz (median of 20)", statistics.median(times), "ms", "<= 150 ms", statistics.median(times) <= 150)
+        row("idle RSS after start (median of 20)", statistics.median(rss), "MB", "<= 30 MB", statistics.median(rss) <= 30)
+
+        # 6. inbox --json with 100k conversations; Send a Message with 1M messages stored vs empty.
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        big = os.path.join(workdir, "big.sqlite")
+        processes.append(start_tdmock(binary, port, big))
+        bearer = token(base)
+        fill = wrk(f"{base}/digital-connect/conversations", "post.lua", {"BODY": start_body, "TOKEN": bearer, "COUNT": str(args.conversations)}, duration=600)
+        status, answer = http("GET", f"{base}/tdmock/v1/info")
+        conversation = start_conversation(base, bearer, start_body)
+        inbox_times = []
+        for _ in range(5):
+            begin = time.perf_counter()
+            output = subprocess.run([binary, "inbox", "--json", "--server", base], capture_output=True, check=True).stdout
+            inbox_times.append((time.perf_counter() - begin) * 1000)
+        count = len(json.loads(output))
+        row(f"`tdmock inbox --json` with {count:,} conversations (median of 5)", statistics.median(inbox_times), "ms", "<= 150 ms",
+            statistics.median(inbox_times) <= 150, f"{binary} inbox --json --server {base}")
+        empty_send = wrk(f"{base}/digital-connect/conversations/{conversation}/messages", "post.lua", {"BODY": send_body, "TOKEN": bearer}, duration=5)
+        wrk(f"{base}/digital-connect/conversations/{conversation}/messages", "post.lua", {"BODY": send_body, "TOKEN": bearer, "COUNT": str(args.messages)}, duration=900)
+        full_send = wrk(f"{base}/digital-connect/conversations/{conversation}/messages", "post.lua", {"BODY": send_body, "TOKEN": bearer}, duration=5)
+        row("Send a Message, nearly empty store", empty_send["rps"], "req/s", command=empty_send["command"])
+        row(f"Send a Message with {args.messages:,}+ messages stored", full_send["rps"], "req/s", ">= 90 % of empty",
+            full_send["rps"] >= 0.9 * empty_send["rps"], full_send["command"])
+        processes.pop().stop()
+    finally:
+        for process in processes:
+            process.stop()
+
+    elapsed = time.monotonic() - started
+    lines = [
+        "# tdmock benchmarks",
+        "",
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, nproc {NPROC}, wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{DURATION}s "
+        f"on the same machine as the servers; {elapsed:.0f} s in all. Ratios compare figures of this one run.",
+        "",
+        "| figure | value | target | verdict |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| {name} | {value} | {target} | {verdict} |" for name, value, target, verdict, _ in rows]
+    lines += ["", "Commands:", ""]
+    lines += [f"- {name.strip()}: `{command}`" for name, _, _, _, command in rows if command]
+    report = "\n".join(lines) + "\n"
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write(report)
+    print()
+    print(report)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
