@@ -7,7 +7,8 @@ import Synchronization
 /// a seeded generator makes two runs with the same requests give the same ids.
 public final class IdentifierGenerator: Sendable {
     private enum Source {
-        case system
+        /// Bytes from `getrandom(2)`, fetched 4 KiB at a time (one system call, not one per id).
+        case system(buffer: [UInt8], position: Int)
         case seeded(SplitMix64)
     }
 
@@ -17,7 +18,7 @@ public final class IdentifierGenerator: Sendable {
 
     /// Ids from the system's cryptographic random source.
     public init() {
-        source = Mutex(.system)
+        source = Mutex(.system(buffer: [], position: 0))
         seed = nil
     }
 
@@ -38,20 +39,41 @@ public final class IdentifierGenerator: Sendable {
         source.withLock { source in
             var result = [UInt8]()
             result.reserveCapacity(count)
-            while result.count < count {
-                let word: UInt64
-                switch source {
-                case .system:
-                    var generator = SystemRandomNumberGenerator()
-                    word = generator.next()
-                case .seeded(var generator):
-                    word = generator.next()
-                    source = .seeded(generator)
+            switch source {
+            case .system(var buffer, var position):
+                while result.count < count {
+                    if position == buffer.count {
+                        buffer = Self.systemRandom(4096)
+                        position = 0
+                    }
+                    let take = min(count - result.count, buffer.count - position)
+                    result.append(contentsOf: buffer[position..<(position + take)])
+                    position += take
                 }
-                withUnsafeBytes(of: word.littleEndian) { result.append(contentsOf: $0.prefix(count - result.count)) }
+                source = .system(buffer: buffer, position: position)
+            case .seeded(var generator):
+                while result.count < count {
+                    let word = generator.next()
+                    withUnsafeBytes(of: word.littleEndian) { result.append(contentsOf: $0.prefix(count - result.count)) }
+                }
+                source = .seeded(generator)
             }
             return result
         }
+    }
+
+    /// `count` bytes from the system's cryptographic source: the kernel's `/dev/urandom`, read in one go
+    /// (Swift's `SystemRandomNumberGenerator` makes one `getrandom` call per 8 bytes), else the generator.
+    private static func systemRandom(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        if let file = fopen("/dev/urandom", "rb") {
+            let read = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, count, file) }
+            fclose(file)
+            if read == count { return bytes }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
+        return bytes
     }
 
     /// A 128-bit id as 32 lowercase hex digits (the form of Talkdesk's conversation ids).

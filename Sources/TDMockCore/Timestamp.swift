@@ -7,10 +7,43 @@ public enum Timestamp {
 
     /// Formats a date as `YYYY-MM-DDTHH:MM:SS.mmmZ`, to the nearest millisecond.
     ///
-    /// Foundation's formatter truncates, and a time of whole milliseconds is often a hair below its
-    /// value as a Double (…\.12299999): half a millisecond more makes truncation round to the nearest.
+    /// Done by hand from the integer milliseconds: it is on every response's path, and Foundation's
+    /// formatter both costs more and truncates (a whole millisecond is often a hair below it as a Double).
     public static func string(from date: Date) -> String {
-        withFraction.format(date.addingTimeInterval(0.0005))
+        let total = milliseconds(date)
+        let millisecond = Int(((total % 1000) + 1000) % 1000)
+        let seconds = (total - Int64(millisecond)) / 1000
+        let secondOfDay = Int(((seconds % 86_400) + 86_400) % 86_400)
+        let (year, month, day) = civilDate(daysSinceEpoch: (seconds - Int64(secondOfDay)) / 86_400)
+        var utf8 = [UInt8]()
+        utf8.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                utf8.append(UInt8(48 + rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4); utf8.append(45); digits(month, 2); utf8.append(45); digits(day, 2); utf8.append(84)
+        digits(secondOfDay / 3600, 2); utf8.append(58); digits(secondOfDay % 3600 / 60, 2); utf8.append(58)
+        digits(secondOfDay % 60, 2); utf8.append(46); digits(millisecond, 3); utf8.append(90)
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// Days since 1970-01-01 to a (year, month, day) of the proleptic Gregorian calendar (H. Hinnant's algorithm).
+    static func civilDate(daysSinceEpoch: Int64) -> (Int, Int, Int) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
     }
 
     /// Milliseconds since 1970, to the nearest: how the store keeps times.

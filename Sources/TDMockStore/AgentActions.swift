@@ -16,20 +16,19 @@ public enum AgentActions {
     public static func assign(_ db: Database, conversationID: String, agent: String, ids: IdentifierGenerator, now: Date) throws
         -> AgentActionResult
     {
-        var record = try Inbox.openConversation(db, conversationID, allowedTouchpoints: nil)
-        if record.status == .assigned {
-            guard record.agent == agent else {
-                throw InboxError.assignedToAnother(conversation: conversationID, agent: record.agent ?? "another agent")
+        let head = try Inbox.openConversation(db, conversationID, allowedTouchpoints: nil)
+        if head.status == .assigned {
+            guard head.agent == agent else {
+                throw InboxError.assignedToAnother(conversation: conversationID, agent: head.agent ?? "another agent")
             }
-            return AgentActionResult(conversation: record.conversation, message: nil, deliveries: [])
+            return AgentActionResult(conversation: try current(db, conversationID), message: nil, deliveries: [])
         }
-        record.status = .assigned
-        record.agent = agent
-        record.lastActivityAt = now
-        try record.update(db)
+        try db.execute(
+            sql: "UPDATE conversation SET status = 'assigned', agent = ?, last_activity_at = ? WHERE id = ?",
+            arguments: [agent, Timestamp.milliseconds(now), conversationID])
         let delivery = try Outbox.enqueue(
             db, conversationID: conversationID, event: .conversationStarted, payload: .init(authorName: agent), ids: ids, now: now)
-        return AgentActionResult(conversation: record.conversation, message: nil, deliveries: [delivery])
+        return AgentActionResult(conversation: try current(db, conversationID), message: nil, deliveries: [delivery])
     }
 
     /// Sends the agent's message (→ `message_created`), assigning a queued conversation first, so that the
@@ -38,15 +37,14 @@ public enum AgentActions {
         _ db: Database, conversationID: String, agent: String, content: String, ids: IdentifierGenerator, now: Date
     ) throws -> AgentActionResult {
         var result = try assign(db, conversationID: conversationID, agent: agent, ids: ids, now: now)
-        let record = try Inbox.openConversation(db, conversationID, allowedTouchpoints: nil)
         let message = try Inbox.appendMessage(
-            db, to: record, author: .agent, authorName: agent, content: content, attachments: [], ids: ids, now: now)
+            db, to: conversationID, author: .agent, authorName: agent, content: content, attachments: [], ids: ids, now: now)
         let delivery = try Outbox.enqueue(
             db, conversationID: conversationID, event: .messageCreated,
             payload: .init(messageId: message.id, content: content, authorName: agent), ids: ids, now: now)
         result.message = message
         result.deliveries.append(delivery)
-        result.conversation = try Inbox.conversation(db, id: conversationID) ?? result.conversation
+        result.conversation = try current(db, conversationID)
         return result
     }
 
@@ -54,17 +52,21 @@ public enum AgentActions {
     public static func close(_ db: Database, conversationID: String, agent: String, ids: IdentifierGenerator, now: Date) throws
         -> AgentActionResult
     {
-        let current = try Inbox.openConversation(db, conversationID, allowedTouchpoints: nil)
-        if current.status == .assigned, let owner = current.agent, owner != agent {
+        let head = try Inbox.openConversation(db, conversationID, allowedTouchpoints: nil)
+        if head.status == .assigned, let owner = head.agent, owner != agent {
             throw InboxError.assignedToAnother(conversation: conversationID, agent: owner)
         }
-        var conversation = try Inbox.endConversation(db, conversationID: conversationID, by: .agent, allowedTouchpoints: nil, now: now)
-        if conversation.agent == nil {
-            conversation.agent = agent
+        let ended = try Inbox.endConversation(db, conversationID: conversationID, by: .agent, allowedTouchpoints: nil, now: now)
+        if ended.agent == nil {
             try db.execute(sql: "UPDATE conversation SET agent = ? WHERE id = ?", arguments: [agent, conversationID])
         }
         let delivery = try Outbox.enqueue(
             db, conversationID: conversationID, event: .conversationEnded, payload: .init(authorName: agent), ids: ids, now: now)
-        return AgentActionResult(conversation: conversation, message: nil, deliveries: [delivery])
+        return AgentActionResult(conversation: try current(db, conversationID), message: nil, deliveries: [delivery])
+    }
+
+    private static func current(_ db: Database, _ id: String) throws -> Conversation {
+        guard let conversation = try Inbox.conversation(db, id: id) else { throw InboxError.conversationNotFound(id) }
+        return conversation
     }
 }

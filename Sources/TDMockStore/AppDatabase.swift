@@ -9,10 +9,16 @@ public struct AppDatabase: Sendable {
     /// The connection (a WAL `DatabasePool` on a file, a `DatabaseQueue` in memory).
     public let writer: any DatabaseWriter
     private let groupCommit: GroupCommit
+    private let checkpointer: Checkpointer?
 
     public init(_ writer: any DatabaseWriter) throws {
+        try self.init(writer, checkpointer: nil)
+    }
+
+    private init(_ writer: any DatabaseWriter, checkpointer: Checkpointer?) throws {
         self.writer = writer
         self.groupCommit = GroupCommit(writer: writer)
+        self.checkpointer = checkpointer
         try Self.migrator.migrate(writer)
     }
 
@@ -26,8 +32,14 @@ public struct AppDatabase: Sendable {
     public static func open(path: String) throws -> AppDatabase {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let pool = try DatabasePool(path: path, configuration: configuration())
-        return try AppDatabase(pool)
+        var configuration = configuration()
+        configuration.prepareDatabase { db in
+            // Checkpoints (which fsync) run on a connection of their own, off the write path.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Checkpointer.walLimit)")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        return try AppDatabase(pool, checkpointer: Checkpointer(path: path))
     }
 
     /// A throwaway database that lives as long as the process.

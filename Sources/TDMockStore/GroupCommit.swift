@@ -1,4 +1,3 @@
-import Dispatch
 import GRDB
 import Synchronization
 
@@ -22,7 +21,6 @@ final class GroupCommit: Sendable {
 
     private let writer: any DatabaseWriter
     private let state = Mutex(State())
-    private let drainQueue = DispatchQueue(label: "tdmock.group-commit")
     /// The most writes one transaction takes, so that a burst cannot hold the write lock for long.
     static let maxBatch = 512
 
@@ -57,11 +55,12 @@ final class GroupCommit: Sendable {
                 state.draining = true
                 return true
             }
-            if start { drainQueue.async { self.drain() } }
+            // Drain on GRDB's own writer queue: no hop between threads for each batch.
+            if start { writer.asyncWriteWithoutTransaction { db in self.drain(db) } }
         }
     }
 
-    private func drain() {
+    private func drain(_ db: Database) {
         while true {
             let batch = state.withLock { state -> [Job] in
                 guard !state.queue.isEmpty else {
@@ -75,8 +74,9 @@ final class GroupCommit: Sendable {
             guard !batch.isEmpty else { return }
             var failure: (any Error)?
             do {
-                try writer.write { db in
+                try db.inTransaction {
                     for job in batch { job.run(db) }
+                    return .commit
                 }
             } catch {
                 failure = error
@@ -86,7 +86,7 @@ final class GroupCommit: Sendable {
     }
 }
 
-/// One write's result, set inside the batch's transaction on the drain queue and read by `finish` on the
+/// One write's result, set inside the batch's transaction on GRDB's writer queue and read by `finish` on the
 /// same queue after the commit: never touched from two threads at once, hence unchecked.
 private final class Outcome<T: Sendable>: @unchecked Sendable {
     var result: Result<T, any Error>?

@@ -102,7 +102,7 @@ public enum Inbox {
     ) throws -> Message {
         let conversation = try openConversation(db, conversationID, allowedTouchpoints: allowedTouchpoints)
         return try appendMessage(
-            db, to: conversation, author: .contact, authorName: conversation.contactName, content: new.content,
+            db, to: conversation.id, author: .contact, authorName: conversation.contactName, content: new.content,
             attachments: new.attachments, ids: ids, now: now)
     }
 
@@ -111,14 +111,13 @@ public enum Inbox {
     public static func endConversation(
         _ db: Database, conversationID: String, by party: ConversationParty, allowedTouchpoints: Set<String>?,
         now: Date
-    ) throws -> Conversation {
-        var record = try openConversation(db, conversationID, allowedTouchpoints: allowedTouchpoints)
-        record.status = .ended
-        record.endedBy = party
-        record.endedAt = now
-        record.lastActivityAt = now
-        try record.update(db)
-        return record.conversation
+    ) throws -> ConversationHead {
+        var head = try openConversation(db, conversationID, allowedTouchpoints: allowedTouchpoints)
+        try db.cachedStatement(
+            sql: "UPDATE conversation SET status = 'ended', ended_by = ?, ended_at = ?, last_activity_at = ? WHERE id = ?"
+        ).execute(arguments: [party.rawValue, Timestamp.milliseconds(now), Timestamp.milliseconds(now), conversationID])
+        head.status = .ended
+        return head
     }
 
     /// One conversation, or nil.
@@ -146,32 +145,50 @@ public enum Inbox {
         return try request.fetchAll(db).map(\.conversation)
     }
 
-    static func openConversation(_ db: Database, _ id: String, allowedTouchpoints: Set<String>?) throws
-        -> ConversationRecord
-    {
-        guard let record = try ConversationRecord.fetchOne(db, key: id) else {
-            throw InboxError.conversationNotFound(id)
-        }
-        if let allowedTouchpoints, !allowedTouchpoints.contains(record.touchpointId) {
-            throw InboxError.touchpointNotAllowed(record.touchpointId)
-        }
-        guard record.status != .ended else { throw InboxError.conversationEnded(id) }
-        return record
+    /// What the hot paths need to know of a conversation, read with one cached statement.
+    public struct ConversationHead: Sendable, Hashable {
+        public var id: String
+        public var touchpointID: String
+        public var status: ConversationStatus
+        public var agent: String?
+        public var contactName: String?
     }
 
+    static func head(_ db: Database, _ id: String) throws -> ConversationHead? {
+        let statement = try db.cachedStatement(sql: "SELECT touchpoint_id, status, agent, contact_name FROM conversation WHERE id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+        return ConversationHead(
+            id: id, touchpointID: row[0], status: ConversationStatus(rawValue: row[1]) ?? .ended, agent: row[2], contactName: row[3])
+    }
+
+    /// The conversation, if it exists, is the client's to use, and has not ended.
+    static func openConversation(_ db: Database, _ id: String, allowedTouchpoints: Set<String>?) throws -> ConversationHead {
+        guard let head = try head(db, id) else { throw InboxError.conversationNotFound(id) }
+        if let allowedTouchpoints, !allowedTouchpoints.contains(head.touchpointID) {
+            throw InboxError.touchpointNotAllowed(head.touchpointID)
+        }
+        guard head.status != .ended else { throw InboxError.conversationEnded(id) }
+        return head
+    }
+
+    private static let attachmentEncoder = JSONEncoder()
+
     static func appendMessage(
-        _ db: Database, to conversation: ConversationRecord, author: MessageAuthor, authorName: String?,
+        _ db: Database, to conversationID: String, author: MessageAuthor, authorName: String?,
         content: String, attachments: [Attachment], ids: IdentifierGenerator, now: Date
     ) throws -> Message {
-        var record = MessageRecord(
-            Message(
-                id: ids.identifier(), conversationID: conversation.id, author: author, authorName: authorName,
-                content: content, attachments: attachments, createdAt: now))
-        try record.insert(db)
-        try db.execute(
-            sql: "UPDATE conversation SET message_count = message_count + 1, last_activity_at = ? WHERE id = ?",
-            arguments: [Timestamp.milliseconds(now), conversation.id])
-        return record.message
+        let message = Message(
+            id: ids.identifier(), conversationID: conversationID, author: author, authorName: authorName, content: content,
+            attachments: attachments, createdAt: now)
+        let attachmentsJSON = attachments.isEmpty ? "[]" : String(decoding: try attachmentEncoder.encode(attachments), as: UTF8.self)
+        let milliseconds = Timestamp.milliseconds(now)
+        try db.cachedStatement(
+            sql: "INSERT INTO message (id, conversation_id, author, author_name, content, attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [message.id, conversationID, author.rawValue, authorName, content, attachmentsJSON, milliseconds])
+        try db.cachedStatement(
+            sql: "UPDATE conversation SET message_count = message_count + 1, last_activity_at = ? WHERE id = ?"
+        ).execute(arguments: [milliseconds, conversationID])
+        return message
     }
 }
 

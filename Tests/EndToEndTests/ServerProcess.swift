@@ -13,6 +13,20 @@ enum Repository {
         ProcessInfo.processInfo.environment["TDMOCK_BINARY"] ?? root.appendingPathComponent(".build/debug/tdmock").path
     }
 
+    /// The built `tdmock` with these arguments, the test's environment less its TDMOCK_ variables plus
+    /// `environment`, and pipes for its output.
+    static func process(_ arguments: [String], environment: [String: String]) -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TDMOCK_") }.merging(environment) { _, new in new }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        return (process, stdout, stderr)
+    }
+
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("tdmock-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -29,17 +43,8 @@ final class TDMockProcess: Sendable {
     private let input: Pipe?
 
     init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, interactive: Bool = false) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Repository.binary)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TDMOCK_") }
-        env.merge(environment) { _, new in new }
-        process.environment = env
+        let (process, stdout, stderr) = Repository.process(arguments, environment: environment)
         if let directory { process.currentDirectoryURL = directory }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
         let input = interactive ? Pipe() : nil
         process.standardInput = input ?? FileHandle.nullDevice
         self.input = input
@@ -186,16 +191,7 @@ func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async 
 /// Runs `tdmock ARGS...` to its end (standard input empty), reading both pipes to their end.
 func tdmock(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
     try await onOwnThread {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Repository.binary)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TDMOCK_") }
-        env.merge(environment) { _, new in new }
-        process.environment = env
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
+        let (process, stdout, stderr) = Repository.process(arguments, environment: environment)
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let errors = TextBuffer()

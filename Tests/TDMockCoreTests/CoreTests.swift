@@ -9,6 +9,17 @@ import Testing
         #expect(Timestamp.string(from: Date(timeIntervalSince1970: 0)).count == 24)
     }
 
+    @Test func agreesWithFoundationOverCenturies() {
+        let foundation = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let milliseconds = Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &generator)  // 1900...2100
+            let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+            #expect(Timestamp.string(from: date) == foundation.format(Date(timeIntervalSince1970: Double(milliseconds) / 1000 + 0.0001)))
+        }
+        #expect(Timestamp.string(from: Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00.000Z")
+    }
+
     @Test func parsesWithAndWithoutFraction() {
         #expect(Timestamp.date(from: "2026-01-01T08:00:00.000Z") == Date(timeIntervalSince1970: 1_767_254_400))
         #expect(Timestamp.date(from: "2026-01-01T08:00:00Z") == Date(timeIntervalSince1970: 1_767_254_400))
@@ -52,5 +63,10 @@ import Testing
         let data = try JSONEncoder().encode(value)
         #expect(try JSONDecoder().decode(JSONValue.self, from: data) == value)
         #expect(String(decoding: try JSONEncoder().encode(JSONValue.number(3)), as: UTF8.self) == "3")
+    }
+
+    @Test func readsWhatJSONSerializationParsedKeepingBooleansApart() throws {
+        let parsed = try JSONSerialization.jsonObject(with: Data(#"{"t":true,"f":false,"one":1,"zero":0,"x":1.5,"s":"a","n":null,"a":[true,2]}"#.utf8))
+        #expect(JSONValue(serialized: parsed) == ["t": true, "f": false, "one": 1, "zero": 0, "x": .number(1.5), "s": "a", "n": nil, "a": [true, 2]])
     }
 }

@@ -1,5 +1,5 @@
 -- wrk: POST a JSON body with a bearer token; BODY, TOKEN from the environment; RATE (req/s overall,
--- with CONNECTIONS connections) turns the load into a constant-rate one; COUNT stops after that many requests.
+-- with CONNECTIONS connections) turns the load into a constant-rate one.
 wrk.method = "POST"
 wrk.body = os.getenv("BODY") or "{}"
 wrk.headers["Content-Type"] = "application/json"
@@ -7,19 +7,9 @@ local token = os.getenv("TOKEN")
 if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
 local rate = tonumber(os.getenv("RATE") or "0")
 local connections = tonumber(os.getenv("CONNECTIONS") or "1")
-local threads = tonumber(os.getenv("THREADS") or "1")
-local count = tonumber(os.getenv("COUNT") or "0")
-local sent = 0
 
 if rate > 0 then
   delay = function() return connections * 1000 / rate end
-end
-
-if count > 0 then
-  response = function()
-    sent = sent + 1
-    if sent >= count / threads then wrk.thread:stop() end
-  end
 end
 
 done = function(summary, latency, requests)

@@ -3,34 +3,27 @@ import TDMockCore
 
 /// Turns a request body into JSON, refusing what is not a JSON object with a message that names the problem.
 enum RequestJSON {
-    private static let decoder = JSONDecoder()
-
     static func object(from data: Data) throws(DigitalConnectError) -> [String: JSONValue] {
         guard !data.isEmpty else { throw .invalidBody("The request body is empty; expected a JSON object") }
         guard String(validating: data, as: UTF8.self) != nil else {
             throw .invalidBody("The request body is not valid UTF-8")
         }
-        let value: JSONValue
+        let parsed: Any
         do {
-            value = try decoder.decode(JSONValue.self, from: data)
+            parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            throw .invalidBody("The request body is not valid JSON: \(syntaxProblem(in: data))")
+            throw .invalidBody("The request body is not valid JSON: \(describe(error))")
         }
+        guard let value = JSONValue(serialized: parsed) else { throw .invalidBody("The request body is not valid JSON") }
         guard let object = value.objectValue else {
             throw .invalidBody("The request body must be a JSON object, found \(value.typeDescription)")
         }
         return object
     }
 
-    /// Foundation's JSONSerialization says where the syntax breaks ("Invalid value around character 12.");
-    /// JSONDecoder does not, so it is asked only once a body has been refused.
-    private static func syntaxProblem(in data: Data) -> String {
-        do {
-            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            if let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
-        }
-        return "it cannot be parsed"
+    /// JSONSerialization says where the syntax breaks ("Invalid value around character 12.").
+    private static func describe(_ error: any Error) -> String {
+        (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "it cannot be parsed"
     }
 
     /// The body in a canonical form (keys sorted), so that reformatted copies of one request compare equal.
