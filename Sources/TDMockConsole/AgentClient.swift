@@ -50,6 +50,18 @@ public struct AgentClient: AgentAPI {
     private func send<T: Decodable>(
         _ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30), as: T.Type
     ) async throws -> T {
+        let data = try await raw(method, path, body: body, timeout: timeout)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw ConsoleError("tdmock at \(server) sent an answer this console cannot read (\(error)); are both the same version?")
+        }
+    }
+
+    /// The body of a successful answer, as the server sent it.
+    private func raw(
+        _ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30)
+    ) async throws -> Data {
         var request = HTTPClientRequest(url: url(path))
         request.method = method
         if let body {
@@ -62,16 +74,18 @@ public struct AgentClient: AgentAPI {
         } catch {
             throw ConsoleError("cannot reach tdmock at \(server): \(Self.describe(error)) (start it with `tdmock serve`, or set --server / TDMOCK_SERVER)")
         }
-        let data = Data((try await response.body.collect(upTo: 64 << 20)).readableBytesView)
+        let data = Data((try await response.body.collect(upTo: 1 << 30)).readableBytesView)
         guard (200..<300).contains(response.status.code) else {
             if let error = try? JSONDecoder().decode(AgentWire.ErrorBody.self, from: data) { throw ConsoleError(error.message) }
             throw ConsoleError("tdmock at \(server) answered \(response.status.code) to \(method.rawValue) \(path); is it a tdmock server?")
         }
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch {
-            throw ConsoleError("tdmock at \(server) sent an answer this console cannot read (\(error)); are both the same version?")
-        }
+        return data
+    }
+
+    /// The inbox as the server's JSON, untouched (`inbox --json` passes it through rather than decoding
+    /// and encoding hundreds of thousands of conversations again).
+    public func conversationsJSON(status: String) async throws -> Data {
+        try await raw(.GET, "/conversations?status=\(Self.encode(status))")
     }
 
     static func describe(_ error: any Error) -> String {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TDMockConsole
 
 struct Inbox: AsyncParsableCommand {
@@ -18,7 +19,17 @@ struct Inbox: AsyncParsableCommand {
     @OptionGroup var output: JSONOption
     @Option(help: "Which conversations: queued, assigned, ended or all.") var status: Status = .all
 
-    func run() async throws { try await run(options.context) }
+    func run() async throws {
+        let context = options.context
+        if output.json, let client = context.api as? AgentClient {
+            // Straight through: the server's JSON array, with no decoding and encoding again.
+            let data = try await client.conversationsJSON(status: status.rawValue)
+            FileHandle.standardOutput.write(data)
+            FileHandle.standardOutput.write(Data("\n".utf8))
+            return
+        }
+        try await run(context)
+    }
 
     func run(_ context: AgentContext) async throws {
         let conversations = try await context.api.conversations(status: status.rawValue)

@@ -38,6 +38,27 @@ import Testing
         #expect((message["payload"] as? [String: Any])?["author_name"] as? String == "Dana")
     }
 
+    @Test func theInboxListIsTheSummariesOfTheStoreEscapedAsJSON() async throws {
+        let app = try TestApp()
+        try await app.test { client in
+            let token = try await client.token()
+            _ = try await client.startConversation(token: token)
+            app.clock.advance(by: 1)
+            let tricky = #"{"touchpoint_id":"tp-tdmock","subject":"a \"quoted\" line\nand a tab\t, a bell \u0007 and ünïcödé 💬","contact_person":{"email":"x@y.z","name":"Zoë \\ back"}}"#
+            let id = try await client.startConversation(token: token, body: tricky)
+            _ = try await action(client, id, "assign", #"{"agent":"Dana"}"#)
+            let response = try await client.execute(uri: "/tdmock/v1/conversations", method: .get)
+            #expect(response.status == .ok)
+            let listed = try JSONDecoder().decode([AgentWire.ConversationSummary].self, from: Data(response.body.readableBytesView))
+            let stored = try await app.services.database.reader.read { try Inbox.conversations($0, status: nil) }.map(AgentWire.ConversationSummary.init)
+            #expect(listed == stored)
+            #expect(listed.first?.subject == "a \"quoted\" line\nand a tab\t, a bell \u{07} and ünïcödé 💬")
+            #expect(listed.first?.contactPerson.name == "Zoë \\ back")
+            let queued = try await client.execute(uri: "/tdmock/v1/conversations?status=queued", method: .get)
+            #expect(try JSONDecoder().decode([AgentWire.ConversationSummary].self, from: Data(queued.body.readableBytesView)).count == 1)
+        }
+    }
+
     @Test func anotherAgentsConversationIsAConflict() async throws {
         try await TestApp().test { client in
             let id = try await client.startConversation(token: try await client.token())

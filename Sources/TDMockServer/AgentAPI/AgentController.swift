@@ -67,8 +67,8 @@ struct AgentController {
         } else {
             throw AgentAPIError(.badRequest, "invalid_request", "status must be queued, assigned, ended or all, not '\(statusText)'")
         }
-        let conversations = try await services.database.reader.read { db in try Inbox.conversations(db, status: status) }
-        return JSONResponse.make(status: .ok, body: conversations.map(AgentWire.ConversationSummary.init))
+        let body = try await services.database.reader.read { db in try InboxJSON.conversations(db, status: status) }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: body))
     }
 
     private func detail(_ id: String) async throws -> AgentWire.ConversationDetail {
