@@ -21,7 +21,6 @@ public actor AgentSession {
     let mode: Mode
     /// The conversation typed lines go to.
     private(set) var current: String?
-    private var currentStatus: ConversationStatus?
     private var names: [String: String] = [:]
     private var knownIDs: [String] = []
 
@@ -70,7 +69,6 @@ public actor AgentSession {
 
     private func remember(_ conversation: AgentWire.ConversationDetail) {
         names[conversation.id] = Render.contactName(conversation.contactPerson)
-        if conversation.id == current { currentStatus = conversation.status }
         if !knownIDs.contains(conversation.id) { knownIDs.append(conversation.id) }
     }
 
@@ -184,7 +182,6 @@ public actor AgentSession {
         case .contactLeft:
             guard isCurrent || mode == .console else { return }
             output.show(tag + style.warning("\(names[id] ?? "The contact") left the conversation."))
-            if isCurrent { currentStatus = .ended }
             if mode == .console && !isCurrent { knownIDs.removeAll { $0 == id } }
         case .conversationCreated:
             guard mode == .console else { return }

@@ -99,6 +99,10 @@ public enum Outbox {
         return try request.fetchAll(db).map(\.delivery)
     }
 
+    public static func count(_ db: Database, status: DeliveryStatus) throws -> Int {
+        try CallbackDeliveryRecord.filter(Column("status") == status).fetchCount(db)
+    }
+
     public static func delivery(_ db: Database, id: String) throws -> CallbackDelivery? {
         try CallbackDeliveryRecord.filter(Column("delivery_id") == id).fetchOne(db)?.delivery
     }

@@ -48,7 +48,7 @@ struct AgentController {
 
     private func info() async throws -> Response {
         let (pending, failed) = try await services.database.reader.read { db in
-            (try Outbox.deliveries(db, status: .pending).count, try Outbox.deliveries(db, status: .failed).count)
+            (try Outbox.count(db, status: .pending), try Outbox.count(db, status: .failed))
         }
         return JSONResponse.make(
             status: .ok,
