@@ -141,50 +141,46 @@ public enum AgentWire {
         }
     }
 
+    /// One conversation in full: its summary's fields, flattened into the same JSON object, and the
+    /// context parameters, transcript and callback deliveries. The summary's fields read as its own
+    /// (`detail.status`).
+    @dynamicMemberLookup
     public struct ConversationDetail: Codable, Sendable, Hashable {
-        public var id: String
-        public var status: ConversationStatus
-        public var touchpointId: String
-        public var contactPerson: ContactPersonView
-        public var subject: String?
-        public var agent: String?
-        public var createdAt: String
-        public var lastActivityAt: String
-        public var messageCount: Int
-        public var endedBy: ConversationParty?
-        public var endedAt: String?
+        public var summary: ConversationSummary
         public var contextParameters: [String: JSONValue]
         public var messages: [MessageView]
         public var callbacks: [DeliveryView]
 
         enum CodingKeys: String, CodingKey {
-            case id, status, subject, agent, messages, callbacks
-            case touchpointId = "touchpoint_id"
-            case contactPerson = "contact_person"
-            case createdAt = "created_at"
-            case lastActivityAt = "last_activity_at"
-            case messageCount = "message_count"
-            case endedBy = "ended_by"
-            case endedAt = "ended_at"
+            case messages, callbacks
             case contextParameters = "context_parameters"
         }
 
+        public subscript<T>(dynamicMember keyPath: KeyPath<ConversationSummary, T>) -> T {
+            summary[keyPath: keyPath]
+        }
+
         public init(_ conversation: Conversation, messages: [Message], callbacks: [DeliveryView]) {
-            let summary = ConversationSummary(conversation)
-            id = summary.id
-            status = summary.status
-            touchpointId = summary.touchpointId
-            contactPerson = summary.contactPerson
-            subject = summary.subject
-            agent = summary.agent
-            createdAt = summary.createdAt
-            lastActivityAt = summary.lastActivityAt
-            messageCount = summary.messageCount
-            endedBy = summary.endedBy
-            endedAt = summary.endedAt
+            summary = ConversationSummary(conversation)
             contextParameters = conversation.contextParameters
             self.messages = messages.map(MessageView.init)
             self.callbacks = callbacks
+        }
+
+        public init(from decoder: any Decoder) throws {
+            summary = try ConversationSummary(from: decoder)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            contextParameters = try container.decode([String: JSONValue].self, forKey: .contextParameters)
+            messages = try container.decode([MessageView].self, forKey: .messages)
+            callbacks = try container.decode([DeliveryView].self, forKey: .callbacks)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            try summary.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(contextParameters, forKey: .contextParameters)
+            try container.encode(messages, forKey: .messages)
+            try container.encode(callbacks, forKey: .callbacks)
         }
     }
 
