@@ -62,6 +62,14 @@ public struct AgentClient: AgentAPI {
     private func raw(
         _ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30)
     ) async throws -> Data {
+        let response = try await execute(method, path, body: body, timeout: timeout)
+        return Data((try await response.body.collect(upTo: 1 << 30)).readableBytesView)
+    }
+
+    /// A successful answer whose body is still to be read; any other answer becomes a ConsoleError.
+    private func execute(
+        _ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30)
+    ) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url(path))
         request.method = method
         if let body {
@@ -74,18 +82,19 @@ public struct AgentClient: AgentAPI {
         } catch {
             throw ConsoleError("cannot reach tdmock at \(server): \(Self.describe(error)) (start it with `tdmock serve`, or set --server / TDMOCK_SERVER)")
         }
-        let data = Data((try await response.body.collect(upTo: 1 << 30)).readableBytesView)
         guard (200..<300).contains(response.status.code) else {
+            let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
             if let error = try? JSONDecoder().decode(AgentWire.ErrorBody.self, from: data) { throw ConsoleError(error.message) }
             throw ConsoleError("tdmock at \(server) answered \(response.status.code) to \(method.rawValue) \(path); is it a tdmock server?")
         }
-        return data
+        return response
     }
 
-    /// The inbox as the server's JSON, untouched (`inbox --json` passes it through rather than decoding
-    /// and encoding hundreds of thousands of conversations again).
-    public func conversationsJSON(status: String) async throws -> Data {
-        try await raw(.GET, "/conversations?status=\(Self.encode(status))")
+    /// The inbox as the server's JSON, untouched and handed on in chunks as they arrive (`inbox --json`
+    /// passes it through rather than decoding and encoding hundreds of thousands of conversations again).
+    public func conversationsJSON(status: String, into sink: (ByteBuffer) throws -> Void) async throws {
+        let response = try await execute(.GET, "/conversations?status=\(Self.encode(status))", timeout: .minutes(5))
+        for try await chunk in response.body { try sink(chunk) }
     }
 
     static func describe(_ error: any Error) -> String {

@@ -10,27 +10,39 @@ public enum Timestamp {
     /// Done by hand from the integer milliseconds: it is on every response's path, and Foundation's
     /// formatter both costs more and truncates (a whole millisecond is often a hair below it as a Double).
     public static func string(from date: Date) -> String {
-        let total = milliseconds(date)
+        var utf8 = [UInt8]()
+        utf8.reserveCapacity(24)
+        append(milliseconds: milliseconds(date), to: &utf8)
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// Appends the 24 bytes of `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since 1970.
+    public static func append(milliseconds total: Int64, to utf8: inout [UInt8]) {
+        let start = utf8.count
+        utf8.append(contentsOf: repeatElement(0, count: 24))
+        utf8.withUnsafeMutableBufferPointer { buffer in _ = write(milliseconds: total, to: buffer.baseAddress! + start) }
+    }
+
+    /// Writes the 24 bytes of `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since 1970 at `out` (which
+    /// must have room for them) and returns 24: the form used where JSON is written straight from
+    /// stored rows.
+    @discardableResult
+    public static func write(milliseconds total: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
         let millisecond = Int(((total % 1000) + 1000) % 1000)
         let seconds = (total - Int64(millisecond)) / 1000
         let secondOfDay = Int(((seconds % 86_400) + 86_400) % 86_400)
         let (year, month, day) = civilDate(daysSinceEpoch: (seconds - Int64(secondOfDay)) / 86_400)
-        var utf8 = [UInt8]()
-        utf8.reserveCapacity(24)
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
+        @inline(__always) func digits(_ value: Int, _ at: Int, _ width: Int) {
             var rest = value
-            while divisor > 0 {
-                utf8.append(UInt8(48 + rest / divisor % 10))
-                rest %= divisor
-                divisor /= 10
+            for offset in stride(from: width - 1, through: 0, by: -1) {
+                out[at + offset] = UInt8(48 + rest % 10)
+                rest /= 10
             }
         }
-        digits(year, 4); utf8.append(45); digits(month, 2); utf8.append(45); digits(day, 2); utf8.append(84)
-        digits(secondOfDay / 3600, 2); utf8.append(58); digits(secondOfDay % 3600 / 60, 2); utf8.append(58)
-        digits(secondOfDay % 60, 2); utf8.append(46); digits(millisecond, 3); utf8.append(90)
-        return String(decoding: utf8, as: UTF8.self)
+        digits(year, 0, 4); out[4] = 45; digits(month, 5, 2); out[7] = 45; digits(day, 8, 2); out[10] = 84
+        digits(secondOfDay / 3600, 11, 2); out[13] = 58; digits(secondOfDay % 3600 / 60, 14, 2); out[16] = 58
+        digits(secondOfDay % 60, 17, 2); out[19] = 46; digits(millisecond, 20, 3); out[23] = 90
+        return 24
     }
 
     /// Days since 1970-01-01 to a (year, month, day) of the proleptic Gregorian calendar (H. Hinnant's algorithm).

@@ -23,9 +23,10 @@ struct Inbox: AsyncParsableCommand {
         let context = options.context
         if output.json, let client = context.api as? AgentClient {
             // Straight through: the server's JSON array, with no decoding and encoding again.
-            let data = try await client.conversationsJSON(status: status.rawValue)
-            FileHandle.standardOutput.write(data)
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            try await client.conversationsJSON(status: status.rawValue) { chunk in
+                try FileHandle.standardOutput.write(contentsOf: chunk.readableBytesView)
+            }
+            try FileHandle.standardOutput.write(contentsOf: Data("\n".utf8))
             return
         }
         try await run(context)

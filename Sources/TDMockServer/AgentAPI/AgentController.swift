@@ -67,8 +67,10 @@ struct AgentController {
         } else {
             throw AgentAPIError(.badRequest, "invalid_request", "status must be queued, assigned, ended or all, not '\(statusText)'")
         }
-        let body = try await services.database.reader.read { db in try InboxJSON.conversations(db, status: status) }
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: body))
+        let listing = try await services.database.reader.read { db in try InboxJSON.conversations(db, status: status) }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(contentLength: listing.contentLength) { writer in try await listing.write(to: &writer) })
     }
 
     private func detail(_ id: String) async throws -> AgentWire.ConversationDetail {
