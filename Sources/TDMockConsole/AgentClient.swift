@@ -27,6 +27,8 @@ public protocol AgentAPI: Sendable {
 /// The agent API over HTTP (`/tdmock/v1`), with the process's shared AsyncHTTPClient.
 public struct AgentClient: AgentAPI {
     public let server: String
+    /// The agent token a server listening beyond loopback asks for (`Authorization: Bearer`).
+    public let token: String?
     private let client: HTTPClient
 
     /// The console's client: a refused connection fails at once instead of being retried until the deadline,
@@ -38,14 +40,19 @@ public struct AgentClient: AgentAPI {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    public init(server: String, client: HTTPClient = AgentClient.sharedClient) {
+    public init(server: String, token: String? = nil, client: HTTPClient = AgentClient.sharedClient) {
         var server = server
         while server.hasSuffix("/") { server.removeLast() }
         self.server = server
+        self.token = token.flatMap { $0.isEmpty ? nil : $0 }
         self.client = client
     }
 
     private func url(_ path: String) -> String { server + "/tdmock/v1" + path }
+
+    private func authorize(_ request: inout HTTPClientRequest) {
+        if let token { request.headers.add(name: "authorization", value: "Bearer \(token)") }
+    }
 
     private func send<T: Decodable>(
         _ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30), as: T.Type
@@ -72,6 +79,7 @@ public struct AgentClient: AgentAPI {
     ) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url(path))
         request.method = method
+        authorize(&request)
         if let body {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
@@ -176,6 +184,7 @@ public struct AgentClient: AgentAPI {
 
     public func events() async throws -> AsyncThrowingStream<InboxEvent, any Error> {
         var request = HTTPClientRequest(url: url("/events"))
+        authorize(&request)
         request.headers.add(name: "accept", value: "text/event-stream")
         let response: HTTPClientResponse
         do {

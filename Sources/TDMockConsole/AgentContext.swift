@@ -22,6 +22,13 @@ public struct AgentContext: Sendable {
         return "http://127.0.0.1:8080"
     }
 
+    /// The agent token: `--agent-token`, else `TDMOCK_AGENT_TOKEN`, else none.
+    public static func agentToken(_ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let flag, !flag.isEmpty { return flag }
+        if let value = environment["TDMOCK_AGENT_TOKEN"], !value.isEmpty { return value }
+        return nil
+    }
+
     /// The agent's display name: `--agent`, else `TDMOCK_AGENT`, else the login name.
     public static func agentName(_ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let flag, !flag.isEmpty { return flag }
@@ -32,9 +39,9 @@ public struct AgentContext: Sendable {
     }
 
     /// The context of a command run by a person: HTTP to the server, colour on a terminal, standard output.
-    public static func standard(server: String?, agent: String?) -> AgentContext {
+    public static func standard(server: String?, agent: String?, token: String? = nil) -> AgentContext {
         AgentContext(
-            api: AgentClient(server: serverURL(server)), agent: agentName(agent), style: .forStandardOutput(),
+            api: AgentClient(server: serverURL(server), token: agentToken(token)), agent: agentName(agent), style: .forStandardOutput(),
             write: { text in FileHandle.standardOutput.write(Data((text + "\n").utf8)) })
     }
 }

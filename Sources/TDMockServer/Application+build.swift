@@ -22,6 +22,7 @@ public func buildApplication(
     let router = buildRouter(services, events: events, deliverer: deliverer)
     return Application(
         router: router,
+        server: configuration.limits.http1(logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tdmock"),
         services: [deliverer],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

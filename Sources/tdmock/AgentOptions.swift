@@ -9,7 +9,10 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "The agent's display name, the callbacks' author_name (default: TDMOCK_AGENT, else your login name).")
     var agent: String?
 
-    var context: AgentContext { AgentContext.standard(server: server, agent: agent) }
+    @Option(help: "The agent token of a server that asks for one (default: TDMOCK_AGENT_TOKEN).")
+    var agentToken: String?
+
+    var context: AgentContext { AgentContext.standard(server: server, agent: agent, token: agentToken) }
 }
 
 /// `--json` for commands whose output scripts read.

@@ -8,7 +8,10 @@ struct ServerOption: ParsableArguments {
     @Option(help: "The tdmock server (default: TDMOCK_SERVER, else http://127.0.0.1:8080).")
     var server: String?
 
-    var client: AgentClient { AgentClient(server: AgentContext.serverURL(server)) }
+    @Option(help: "The agent token of a server that asks for one (default: TDMOCK_AGENT_TOKEN).")
+    var agentToken: String?
+
+    var client: AgentClient { AgentClient(server: AgentContext.serverURL(server), token: AgentContext.agentToken(agentToken)) }
 }
 
 struct Reset: AsyncParsableCommand {

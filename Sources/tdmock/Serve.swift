@@ -31,17 +31,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Add a touchpoint id (repeatable).") var touchpoint: [String] = []
     @Option(help: "The Builder integration's base path: where callbacks go.") var callbackUrl: String?
     @Option(help: "The x-api-key sent with every callback.") var callbackApiKey: String?
-    @Option(help: "Callback attempts before a delivery is marked failed (default 8).") var callbackMaxAttempts: Int?
+    @Option(help: "Callback attempts before a delivery is marked failed (default 15).") var callbackMaxAttempts: Int?
     @Option(help: "Seconds one callback attempt may take (default 10).") var callbackTimeout: Double?
     @Option(help: "Access token lifetime in seconds (default 3600).") var tokenTtl: Int?
     @Option(help: "Make ids and tokens from a seeded generator: the same seed and requests give the same ids.") var seed: UInt64?
+    @Option(help: "A bearer token the agent API then asks for (required to listen on anything but loopback).") var agentToken: String?
 
     var overrides: ServeOverrides {
         ServeOverrides(
             host: host, port: port, db: db, inMemory: inMemory ? true : nil, config: config, clientID: clientId,
             clientSecret: clientSecret, touchpoints: touchpoint, callbackURL: callbackUrl,
             callbackAPIKey: callbackApiKey, callbackMaxAttempts: callbackMaxAttempts, callbackTimeout: callbackTimeout,
-            tokenTTL: tokenTtl, seed: seed)
+            tokenTTL: tokenTtl, seed: seed, agentToken: agentToken)
     }
 
     func run() async throws {
@@ -82,6 +83,7 @@ struct Serve: AsyncParsableCommand {
             lines.append("touchpoint: \(touchpoint.id)" + (touchpoint.name.map { " (\($0))" } ?? ""))
         }
         lines.append("callbacks: " + (configuration.callback.url ?? "no callback URL set: events stay pending"))
+        if configuration.agentToken != nil { lines.append("agent API: asks for the agent token (Authorization: Bearer)") }
         if let seed = configuration.seed { lines.append("seed: \(seed) (ids and tokens are deterministic, not secret)") }
         for fault in configuration.faults { lines.append("fault: \(Fault.describe(fault))") }
         return lines

@@ -5,6 +5,7 @@ import TDMockCore
 public struct AgentAPIError: Error, HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status
     public var body: AgentWire.ErrorBody
+    public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, _ error: String, _ message: String) {
         self.status = status
@@ -23,6 +24,34 @@ public struct AgentAPIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        JSONResponse.make(status: status, body: body)
+        var response = JSONResponse.make(status: status, body: body)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+}
+
+/// The agent API's bearer token (`--agent-token`): asked of every agent API request when one is set.
+struct AgentTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            throw AgentAPIError.unauthorized("this tdmock asks for the agent token: send Authorization: Bearer <token> (tdmock commands: --agent-token or TDMOCK_AGENT_TOKEN)")
+        }
+        let prefix = "bearer "
+        guard header.count > prefix.count, header.lowercased().hasPrefix(prefix),
+            constantTimeEquals(String(header.dropFirst(prefix.count)), token)
+        else {
+            throw AgentAPIError.unauthorized("the agent token is not this tdmock's")
+        }
+        return try await next(request, context)
+    }
+}
+
+extension AgentAPIError {
+    static func unauthorized(_ message: String) -> AgentAPIError {
+        var error = AgentAPIError(.unauthorized, "unauthorized", message)
+        error.headers = [.wwwAuthenticate: #"Bearer realm="tdmock agent API""#]
+        return error
     }
 }

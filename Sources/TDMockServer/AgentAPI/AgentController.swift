@@ -15,6 +15,7 @@ struct AgentController {
 
     func addRoutes(to router: Router<some RequestContext>) {
         let group = router.group(RouterPath(Self.prefix))
+        if let token = services.configuration.agentToken { group.add(middleware: AgentTokenMiddleware(token: token)) }
         group.get("info") { _, _ in try await info() }
         group.get("conversations") { request, _ in try await list(request) }
         group.get("conversations/:id") { _, context in try await show(try context.parameters.require("id")) }

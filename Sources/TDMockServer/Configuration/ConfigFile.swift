@@ -15,6 +15,8 @@ struct ConfigFile: Sendable, Hashable {
     var callback = CallbackConfiguration()
     var seed: UInt64?
     var faults: [Fault] = []
+    var agentToken: String?
+    var limits = ServerLimits()
 
     static func load(path: String) throws(ConfigurationError) -> ConfigFile {
         let text: String
@@ -115,7 +117,7 @@ private struct NodeReader {
         var config = ConfigFile()
         let keys = [
             "host", "port", "db", "in_memory", "token_ttl", "client_id", "client_secret", "touchpoint",
-            "callback_url", "callback_api_key", "clients", "touchpoints", "callback", "seed", "faults",
+            "callback_url", "callback_api_key", "clients", "touchpoints", "callback", "seed", "faults", "agent_token", "limits",
             // `tdmock bridge` reads its own section; serve accepts and leaves it.
             "bridge",
         ]
@@ -143,6 +145,8 @@ private struct NodeReader {
                 guard let text = value.scalar?.string, let seed = UInt64(text) else { throw error(value, key, "expected a whole number from 0") }
                 config.seed = seed
             case "faults": config.faults = try faults(value)
+            case "agent_token": config.agentToken = try string(value, key)
+            case "limits": try limits(value, into: &config.limits)
             default: break
             }
         }
@@ -231,6 +235,21 @@ private struct NodeReader {
                     guard path.hasPrefix("/") else { throw error(pathNode, key, "a relative path starts with '/', found '\(path)'") }
                     if let event = CallbackEvent(rawValue: eventName) { callback.paths[event] = path }
                 }
+            default: break
+            }
+        }
+    }
+
+    func limits(_ node: Node, into limits: inout ServerLimits) throws(ConfigurationError) {
+        let keys = ["max_header_bytes", "max_connections", "header_timeout", "body_timeout", "idle_timeout"]
+        for (name, value) in try mapping(node, "limits", allowed: keys) {
+            let key = "limits." + name
+            switch name {
+            case "max_header_bytes": limits.maxHeaderBytes = try integer(value, key, 1024...(1 << 20))
+            case "max_connections": limits.maxConnections = try integer(value, key, 1...100_000)
+            case "header_timeout": limits.headerTimeout = try seconds(value, key)
+            case "body_timeout": limits.bodyTimeout = try seconds(value, key)
+            case "idle_timeout": limits.idleTimeout = try seconds(value, key)
             default: break
             }
         }

@@ -47,7 +47,7 @@ public struct CallbackConfiguration: Sendable, Hashable {
     public var retryMax: Double
 
     public init(
-        url: String? = nil, apiKey: String? = nil, paths: [CallbackEvent: String] = [:], maxAttempts: Int = 8,
+        url: String? = nil, apiKey: String? = nil, paths: [CallbackEvent: String] = [:], maxAttempts: Int = 15,
         timeout: Double = 10, retryInitial: Double = 0.5, retryMax: Double = 30
     ) {
         self.url = url
@@ -89,6 +89,10 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var seed: UInt64?
     /// Faults in force from the start (config `faults:`).
     public var faults: [Fault] = []
+    /// The bearer token the agent API asks for; required to listen on anything but loopback.
+    public var agentToken: String?
+    /// Header size, connections, timeouts.
+    public var limits = ServerLimits()
 
     public init(
         host: String = "127.0.0.1", port: Int = ServeConfiguration.defaultPort,
@@ -125,15 +129,17 @@ public struct ServeOverrides: Sendable, Hashable {
     public var callbackRetryMax: Double?
     public var tokenTTL: Int?
     public var seed: UInt64?
+    public var agentToken: String?
 
     public init(
         host: String? = nil, port: Int? = nil, db: String? = nil, inMemory: Bool? = nil, config: String? = nil,
         clientID: String? = nil, clientSecret: String? = nil, touchpoints: [String] = [],
         callbackURL: String? = nil, callbackAPIKey: String? = nil, callbackMaxAttempts: Int? = nil,
         callbackTimeout: Double? = nil, callbackRetryInitial: Double? = nil, callbackRetryMax: Double? = nil,
-        tokenTTL: Int? = nil, seed: UInt64? = nil
+        tokenTTL: Int? = nil, seed: UInt64? = nil, agentToken: String? = nil
     ) {
         self.seed = seed
+        self.agentToken = agentToken
         self.host = host
         self.port = port
         self.db = db
@@ -194,7 +200,7 @@ public struct ServeOverrides: Sendable, Hashable {
             callbackURL: value("CALLBACK_URL"), callbackAPIKey: value("CALLBACK_API_KEY"),
             callbackMaxAttempts: try integer("CALLBACK_MAX_ATTEMPTS"), callbackTimeout: try seconds("CALLBACK_TIMEOUT"),
             callbackRetryInitial: try seconds("CALLBACK_RETRY_INITIAL"), callbackRetryMax: try seconds("CALLBACK_RETRY_MAX"),
-            tokenTTL: try integer("TOKEN_TTL"), seed: try seed())
+            tokenTTL: try integer("TOKEN_TTL"), seed: try seed(), agentToken: value("AGENT_TOKEN"))
     }
 }
 
@@ -245,6 +251,8 @@ extension ServeConfiguration {
         configuration.tokenTTL = flags.tokenTTL ?? env.tokenTTL ?? file.tokenTTL ?? configuration.tokenTTL
         configuration.seed = flags.seed ?? env.seed ?? file.seed
         configuration.faults = file.faults
+        configuration.agentToken = flags.agentToken ?? env.agentToken ?? file.agentToken
+        configuration.limits = file.limits
 
         let flagTouchpoints = flags.touchpoints.isEmpty ? env.touchpoints : flags.touchpoints
         var touchpoints = file.touchpoints
@@ -316,9 +324,33 @@ extension ServeConfiguration {
         if host.isEmpty {
             throw ConfigurationError(source: "command line", key: "--host", message: "expected a host name or address")
         }
+        if let agentToken, agentToken.utf8.count < Self.minimumAgentTokenLength {
+            let (where_, key) = source(flags.agentToken, env.agentToken, "agent-token", "TDMOCK_AGENT_TOKEN")
+            throw ConfigurationError(
+                source: where_, key: key,
+                message: "an agent token needs at least \(Self.minimumAgentTokenLength) characters (try `openssl rand -hex 16`)")
+        }
+        if agentToken == nil && !Self.isLoopback(host) {
+            let (where_, key) = source(flags.host, env.host, "host", "TDMOCK_HOST")
+            throw ConfigurationError(
+                source: where_, key: key,
+                message: "listening on '\(host)' lets other machines reach the agent API; set --agent-token (TDMOCK_AGENT_TOKEN, agent_token) "
+                    + "so that it asks for a bearer token, or listen on 127.0.0.1")
+        }
         if case .file(let path) = database, path.isEmpty {
             throw ConfigurationError(source: "command line", key: "--db", message: "expected a file path")
         }
+    }
+
+    /// Shorter agent tokens are refused: 16 characters of hex are 64 bits, and a person picks them.
+    public static let minimumAgentTokenLength = 16
+
+    /// Whether an address to listen on is reachable from this machine only.
+    public static func isLoopback(_ host: String) -> Bool {
+        let lowered = host.lowercased()
+        if lowered == "localhost" || lowered == "::1" || lowered == "[::1]" { return true }
+        let parts = lowered.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     static func isHTTPURL(_ text: String) -> Bool {

@@ -1,0 +1,175 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// How many connections are open, against `ServerLimits.maxConnections`.
+final class ConnectionCounter: Sendable {
+    private let open = Mutex(0)
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes a place; false when all are taken (nothing taken then).
+    func acquire() -> Bool {
+        open.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func release() { open.withLock { $0 -= 1 } }
+}
+
+/// Enforces the per-connection limits Hummingbird leaves to the application: the connection limit
+/// (one connection too many is answered 503 at its first request and closed), the time a request's
+/// headers may take from its first byte (408 and closed: a client trickling a byte a second is cut
+/// off), and the time its body may take after them (closed).
+///
+/// Sits after the HTTP decoder (it sees request heads and ends and the response's end) and puts a
+/// small observer at the front of the pipeline to learn when a request's first bytes arrive. The
+/// deadlines are checked once a second by one repeated task per connection, so the hot path only
+/// notes times.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let limits: ServerLimits
+    private let counter: ConnectionCounter
+    private let logger: Logger
+    private var admitted = false
+    private var released = false
+    private var headStarted: NIODeadline?
+    private var bodyStarted: NIODeadline?
+    private var inRequest = false
+    private var responsesOwed = 0
+    private var closing = false
+    private var check: RepeatedTask?
+
+    init(limits: ServerLimits, counter: ConnectionCounter, logger: Logger) {
+        self.limits = limits
+        self.counter = counter
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        admitted = counter.acquire()
+        try? context.pipeline.syncOperations.addHandler(FirstByteObserver(owner: self), position: .first)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        check = context.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            let (handler, context) = bound.value
+            handler.checkDeadlines(context: context)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { finish() }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish()
+        context.fireChannelInactive()
+    }
+
+    private func finish() {
+        check?.cancel()
+        check = nil
+        if admitted && !released {
+            released = true
+            counter.release()
+        }
+    }
+
+    /// Bytes arrived: when no request is under way, they are the start of the next one's headers.
+    fileprivate func bytesArrived() {
+        if !inRequest && headStarted == nil { headStarted = .now() }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch part {
+        case .head:
+            headStarted = nil
+            inRequest = true
+            bodyStarted = .now()
+            guard admitted else {
+                refuse(context, status: .serviceUnavailable,
+                       message: "tdmock has \(limits.maxConnections) connections open, its limit (limits.max_connections)")
+                return
+            }
+            responsesOwed += 1
+        case .body:
+            guard admitted else { return }
+        case .end:
+            inRequest = false
+            bodyStarted = nil
+            guard admitted else { return }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { responsesOwed -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    private func checkDeadlines(context: ChannelHandlerContext) {
+        guard !closing else { return }
+        let now = NIODeadline.now()
+        if let started = headStarted, now - started > .nanoseconds(Int64(limits.headerTimeout * 1e9)), responsesOwed == 0 {
+            logger.info("closing a connection whose request headers took too long", metadata: ["limit_seconds": "\(limits.headerTimeout)"])
+            refuse(context, status: .requestTimeout,
+                   message: "the request's headers did not arrive within \(limits.headerTimeout) s (limits.header_timeout)")
+        } else if let started = bodyStarted, now - started > .nanoseconds(Int64(limits.bodyTimeout * 1e9)) {
+            logger.info("closing a connection whose request body took too long", metadata: ["limit_seconds": "\(limits.bodyTimeout)"])
+            closing = true
+            context.close(promise: nil)
+        }
+    }
+
+    /// Answers with `status` and a one-line JSON body, then closes the connection.
+    private func refuse(_ context: ChannelHandlerContext, status: HTTPResponse.Status, message: String) {
+        guard !closing else { return }
+        closing = true
+        var body = ByteBuffer()
+        body.writeString(#"{"error":"\#(status == .serviceUnavailable ? "unavailable" : "timeout")","message":"\#(message)"}"#)
+        let head = HTTPResponse(status: status, headerFields: [
+            .contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes), .connection: "close",
+        ])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+/// At the front of the pipeline: tells the guard that bytes arrived, and passes them on.
+private final class FirstByteObserver: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private weak var owner: ConnectionGuard?
+
+    init(owner: ConnectionGuard) { self.owner = owner }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        owner?.bytesArrived()
+        context.fireChannelRead(data)
+    }
+}
+
+extension ServerLimits {
+    /// The HTTP/1 server with these limits: header sizes in the decoder, the idle timeout in
+    /// Hummingbird's connection handler, the rest in a `ConnectionGuard` per connection.
+    func http1(logger: Logger) -> HTTPServerBuilder {
+        let counter = ConnectionCounter(limit: maxConnections)
+        let limits = self
+        return .http1(configuration: HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter, logger: logger)],
+            idleTimeout: .nanoseconds(Int64(idleTimeout * 1e9)),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes)))
+    }
+}
