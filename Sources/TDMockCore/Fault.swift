@@ -45,10 +45,20 @@ public struct Fault: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decodeIfPresent(String.self, forKey: .id) ?? ""
         target = try container.decode(Target.self, forKey: .target)
-        status = try container.decodeIfPresent(Int.self, forKey: .status)
-        remaining = container.contains(.remaining) ? try container.decodeIfPresent(Int.self, forKey: .remaining) : 1
-        latencyMs = try container.decodeIfPresent(Int.self, forKey: .latencyMs)
-        retryAfter = try container.decodeIfPresent(Int.self, forKey: .retryAfter)
+        status = try Self.wholeNumber(container, .status)
+        remaining = container.contains(.remaining) ? try Self.wholeNumber(container, .remaining) : 1
+        latencyMs = try Self.wholeNumber(container, .latencyMs)
+        retryAfter = try Self.wholeNumber(container, .retryAfter)
+    }
+
+    /// A whole number as JSON may write it: `5` or `5.0` (both are JSON Schema integers).
+    private static func wholeNumber(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int? {
+        if let value = try? container.decodeIfPresent(Int.self, forKey: key) { return value }
+        guard let number = try container.decodeIfPresent(Double.self, forKey: key) else { return nil }
+        guard number.rounded() == number, abs(number) <= 9_007_199_254_740_992 else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "\(key.stringValue) must be a whole number")
+        }
+        return Int(number)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -65,8 +75,9 @@ public struct Fault: Codable, Sendable, Hashable {
     public var problem: String? {
         if let status, !(400...599).contains(status) { return "status must be an HTTP error status from 400 to 599, not \(status)" }
         if let remaining, remaining < 1 { return "count must be at least 1 (0 on the command line means until cleared)" }
+        if let remaining, remaining > 1_000_000_000 { return "count must be at most 1000000000 (0 on the command line means until cleared)" }
         if let latencyMs, latencyMs < 0 || latencyMs > 600_000 { return "latency must be from 0 to 600000 ms" }
-        if let retryAfter, retryAfter < 0 { return "retry-after must not be negative" }
+        if let retryAfter, retryAfter < 0 || retryAfter > 86_400 { return "retry-after must be from 0 to 86400 seconds" }
         if target.isCallback && status != nil { return "\(target.rawValue) takes no status" }
         if target == .callbackDelay && (latencyMs ?? 0) == 0 { return "callback:delay needs a latency" }
         if !target.isCallback && status == nil && (latencyMs ?? 0) == 0 { return "\(target.rawValue) needs a status, a latency or both" }

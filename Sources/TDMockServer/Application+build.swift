@@ -40,6 +40,39 @@ public func buildRouter(_ services: AppServices, events: EventHub, deliverer: Ca
     return router
 }
 
+/// The methods each path answers, for a 405 with `Allow` when another method is used (the router
+/// itself only says 404). Kept beside the routes it describes; a test checks every route is here.
+enum Routes {
+    static let table: [(pattern: [Substring], methods: [String])] = [
+        ("/healthz", ["GET"]),
+        ("/oauth/token", ["POST"]),
+        ("/digital-connect/conversations", ["POST"]),
+        ("/digital-connect/conversations/*", ["DELETE"]),
+        ("/digital-connect/conversations/*/messages", ["POST"]),
+        ("/tdmock/v1/info", ["GET"]),
+        ("/tdmock/v1/conversations", ["GET"]),
+        ("/tdmock/v1/conversations/*", ["GET"]),
+        ("/tdmock/v1/conversations/*/assign", ["POST"]),
+        ("/tdmock/v1/conversations/*/messages", ["POST"]),
+        ("/tdmock/v1/conversations/*/close", ["POST"]),
+        ("/tdmock/v1/callbacks", ["GET"]),
+        ("/tdmock/v1/callbacks/*/redeliver", ["POST"]),
+        ("/tdmock/v1/events", ["GET"]),
+        ("/tdmock/v1/wait", ["GET"]),
+        ("/tdmock/v1/reset", ["POST"]),
+        ("/tdmock/v1/faults", ["GET", "POST", "DELETE"]),
+    ].map { ($0.0.split(separator: "/"), $0.1) }
+
+    /// The methods of the route matching `path`; empty when none does.
+    static func allowedMethods(_ path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        for (pattern, methods) in table where pattern.count == segments.count {
+            if zip(pattern, segments).allSatisfy({ $0 == "*" || $0 == $1 }) { return methods }
+        }
+        return []
+    }
+}
+
 /// Renders the errors that are not already in a surface's own shape (unknown paths, wrong methods,
 /// unexpected failures) in that shape: Digital Connect's under `/digital-connect`, OAuth's under `/oauth`.
 struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -54,22 +87,33 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch {
             let path = request.uri.path
-            let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
+            var status = (error as? any HTTPResponseError)?.status ?? .internalServerError
+            let allowed = status == .notFound || status == .methodNotAllowed ? Routes.allowedMethods(path) : []
+            if !allowed.isEmpty { status = .methodNotAllowed }
             if status == .internalServerError {
                 context.logger.error("request failed", metadata: ["path": .string(path), "error": .string(String(describing: error))])
             }
+            let surfaceError: any HTTPResponseError
             if path.hasPrefix("/digital-connect") {
-                throw Self.digitalConnect(status, request: request)
-            }
-            if path.hasPrefix(AgentController.prefix) {
+                surfaceError = Self.digitalConnect(status, request: request)
+            } else if path.hasPrefix(AgentController.prefix) {
                 let kind = status == .notFound ? "not_found" : status == .internalServerError ? "internal" : "invalid_request"
-                throw AgentAPIError(status, kind,
-                                    status == .notFound ? "No agent API operation at \(request.method.rawValue) \(path)" : status.reasonPhrase)
+                let message = switch status {
+                case .notFound: "No agent API operation at \(request.method.rawValue) \(path)"
+                case .methodNotAllowed: "\(request.method.rawValue) is not allowed on \(path); use \(allowed.joined(separator: ", "))"
+                default: status.reasonPhrase
+                }
+                surfaceError = AgentAPIError(status, kind, message)
+            } else if path.hasPrefix("/oauth") {
+                surfaceError = OAuthError(status: status, error: status == .internalServerError ? "server_error" : "invalid_request", description: status.reasonPhrase)
+            } else if !allowed.isEmpty {
+                surfaceError = HTTPError(.methodNotAllowed)
+            } else {
+                throw error
             }
-            if path.hasPrefix("/oauth") {
-                throw OAuthError(status: status, error: status == .internalServerError ? "server_error" : "invalid_request", description: status.reasonPhrase)
-            }
-            throw error
+            var response = try surfaceError.response(from: request, context: context)
+            if !allowed.isEmpty { response.headers[.allow] = allowed.joined(separator: ", ") }
+            return response
         }
     }
 

@@ -102,10 +102,10 @@ struct AgentController {
         } catch {
             throw AgentAPIError(.badRequest, "invalid_request", "The body must be a JSON object with a string \"agent\"\(needsContent ? " and a string \"content\"" : "")")
         }
-        guard !body.agent.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !Blank.isBlank(body.agent) else {
             throw AgentAPIError(.badRequest, "invalid_request", "agent must not be empty")
         }
-        if needsContent, (body.content ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if needsContent, Blank.isBlank(body.content ?? "") {
             throw AgentAPIError(.badRequest, "invalid_request", "content must not be empty")
         }
         let now = services.clock()

@@ -22,7 +22,7 @@ public final class CallbackDeliverer: Service, Sendable {
     private let httpClient: HTTPClient
     private let logger: Logger
     private let wake = WakeSignal()
-    private let inFlight = Mutex<Set<String>>([])
+    private let dispatch = Mutex(Dispatch())
     private let stopping = Atomic<Bool>(false)
     static let maxConcurrent = 64
 
@@ -67,8 +67,19 @@ public final class CallbackDeliverer: Service, Sendable {
         }
     }
 
+    /// Which conversations have an attempt under way, and which finished one since the outbox was last read.
+    ///
+    /// A conversation whose attempt finished after the read began may be listed by that read as it was
+    /// before the attempt was recorded; starting it again from there would send the same delivery twice
+    /// (seen in the outage test). It waits for the next read, which the finished attempt wakes.
+    private struct Dispatch {
+        var running: Set<String> = []
+        var finishedSinceRead: Set<String> = []
+    }
+
     /// Starts every delivery whose turn and time have come; returns how long until the next one is due.
     private func startDueDeliveries(in group: inout DiscardingTaskGroup) async -> Duration? {
+        dispatch.withLock { $0.finishedSinceRead.removeAll(keepingCapacity: true) }
         let heads: [CallbackDelivery]
         do {
             heads = try await services.database.reader.read { db in try Outbox.heads(db) }
@@ -84,15 +95,20 @@ public final class CallbackDeliverer: Service, Sendable {
                 soonest = min(soonest ?? due, due)
                 continue
             }
-            let started = inFlight.withLock { inFlight -> Bool in
-                guard inFlight.count < Self.maxConcurrent, !inFlight.contains(head.conversationID) else { return false }
-                inFlight.insert(head.conversationID)
+            let started = dispatch.withLock { dispatch -> Bool in
+                guard dispatch.running.count < Self.maxConcurrent, !dispatch.running.contains(head.conversationID),
+                    !dispatch.finishedSinceRead.contains(head.conversationID)
+                else { return false }
+                dispatch.running.insert(head.conversationID)
                 return true
             }
             guard started else { continue }
             group.addTask {
                 await self.attempt(head)
-                _ = self.inFlight.withLock { $0.remove(head.conversationID) }
+                self.dispatch.withLock { dispatch in
+                    dispatch.running.remove(head.conversationID)
+                    dispatch.finishedSinceRead.insert(head.conversationID)
+                }
                 self.wake.signal()
             }
         }

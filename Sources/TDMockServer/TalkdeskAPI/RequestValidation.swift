@@ -58,7 +58,7 @@ struct FieldReader {
             if required { fail(key, "is required") }
             return nil
         case .string(let value)?:
-            if required && value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if required && Blank.isBlank(value) {
                 fail(key, "must not be empty")
                 return nil
             }
@@ -127,7 +127,7 @@ extension NewConversation {
             let createdAtText = messageReader.string("created_at")
             let kind = type.flatMap { PreviousMessage.Kind(rawValue: $0.lowercased()) }
             if let type, kind == nil { messageReader.fail("type", "must be user or external, found '\(type)'") }
-            let createdAt = createdAtText.flatMap(Timestamp.date(from:))
+            let createdAt = createdAtText.flatMap { Self.isTimestamp($0) ? Timestamp.date(from: $0) : nil }
             if let createdAtText, createdAt == nil {
                 messageReader.fail("created_at", "must be an ISO 8601 timestamp, found '\(createdAtText)'")
             }
@@ -140,13 +140,22 @@ extension NewConversation {
         self.init(touchpointID: touchpointID, subject: subject, contactPerson: contact, contextParameters: context, previousMessages: previous)
     }
 
-    static func looksLikeEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && !text.contains(where: \.isWhitespace)
+    /// ISO 8601 with a Z or an offset, optional fractional seconds, fields in range (as openapi/talkdesk.yaml says).
+    static func isTimestamp(_ text: String) -> Bool {
+        text.wholeMatch(of: /[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-7]):[0-5][0-9])/) != nil
     }
+
+    static func looksLikeEmail(_ text: String) -> Bool { Blank.looksLikeEmail(text) }
 }
 
 extension NewContactMessage {
+    /// A size given as a string: ASCII digits (at most 18), spaces and tabs around them allowed.
+    static func wholeNumber(_ text: String) -> Int64? {
+        let digits = text.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+        guard (1...18).contains(digits.utf8.count), digits.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
+        return Int64(digits)
+    }
+
     /// Validates a Send a Message body: at least one of a non-empty content and a non-empty attachments list.
     init(validating body: [String: JSONValue]) throws(DigitalConnectError) {
         var reader = FieldReader(body)
@@ -165,9 +174,9 @@ extension NewContactMessage {
             var size: Int64?
             switch object["size"] {
             case nil, .null?: break
-            case .number(let number)? where number >= 0 && number.rounded() == number && number < 9e18: size = Int64(number)
-            case .string(let text)? where Int64(text.trimmingCharacters(in: .whitespaces)).map({ $0 >= 0 }) == true:
-                size = Int64(text.trimmingCharacters(in: .whitespaces))
+            case .number(let number)? where number >= 0 && number.rounded() == number && number <= 9e18: size = Int64(number)
+            case .string(let text)? where Self.wholeNumber(text) != nil:
+                size = Self.wholeNumber(text)
             case let other?:
                 let found = other.stringValue.map { "'\($0)'" } ?? other.typeDescription
                 attachmentReader.fail("size", "must be a whole number of bytes (a number or a numeric string), found \(found)")
