@@ -37,6 +37,42 @@ import Testing
         #expect(flagOnly.database == .inMemory)
     }
 
+    @Test func readsLimitsAndTheAgentTokenFromTheFile() throws {
+        let file = try writeConfig("""
+            host: 0.0.0.0
+            agent_token: from-the-file-0123456789
+            limits:
+              max_header_bytes: 32768
+              max_connections: 7
+              header_timeout: 2.5
+              body_timeout: 3
+              idle_timeout: 4
+            """)
+        let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+        #expect(configuration.agentToken == "from-the-file-0123456789")
+        #expect(configuration.limits == ServerLimits(maxHeaderBytes: 32768, maxConnections: 7, headerTimeout: 2.5, bodyTimeout: 3, idleTimeout: 4))
+        let defaults = try ServeConfiguration.resolve(flags: ServeOverrides(), environment: [:])
+        #expect(defaults.limits == ServerLimits())
+        #expect(defaults.agentToken == nil)
+    }
+
+    @Test func listeningBeyondLoopbackNeedsAnAgentTokenOfSixteenCharacters() throws {
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1"] {
+            #expect(throws: Never.self) { try ServeConfiguration.resolve(flags: ServeOverrides(host: host), environment: [:]) }
+        }
+        let exposed = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(flags: ServeOverrides(), environment: ["TDMOCK_HOST": "0.0.0.0"])
+        }
+        #expect(exposed?.key == "TDMOCK_HOST")
+        #expect(exposed?.message.contains("set --agent-token") == true)
+        let short = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(flags: ServeOverrides(host: "0.0.0.0", agentToken: "0123456789abcde"), environment: [:])
+        }
+        #expect(short?.key == "--agent-token")
+        let fine = try ServeConfiguration.resolve(flags: ServeOverrides(host: "0.0.0.0"), environment: ["TDMOCK_AGENT_TOKEN": "0123456789abcdef"])
+        #expect(fine.agentToken == "0123456789abcdef")
+    }
+
     @Test func readsTheExampleConfigFile() throws {
         let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: Fixtures.path("tdmock.yaml")), environment: [:])
         #expect(configuration.clients.map(\.id) == ["lex-integration", "reporting"])
@@ -86,6 +122,10 @@ import Testing
         ("clients:\n  - id: a\n    secret: s\n    touchpoints: [tp-x]\n", 2, "clients[0].touchpoints", "touchpoint 'tp-x' is not listed"),
         ("touchpoints:\n  - id: t\n  - id: t\n", 3, "touchpoints[1].id", "listed twice"),
         ("port: [1\n", 2, "(syntax)", "not valid YAML"),
+        ("limits:\n  max_connections: 0\n", 2, "limits.max_connections", "expected a whole number from 1"),
+        ("limits:\n  header_timeout: -1\n", 2, "limits.header_timeout", "expected a number of seconds above 0"),
+        ("limits:\n  max_header_bytes: 10\n", 2, "limits.max_header_bytes", "expected a whole number from 1024"),
+        ("limits:\n  slow_loris: 1\n", 2, "limits.slow_loris", "unknown key"),
     ])
     func refusesAnInvalidFileNamingFileLineAndKey(text: String, line: Int, key: String, message: String) throws {
         let file = try writeConfig(text)
