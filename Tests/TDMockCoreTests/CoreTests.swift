@@ -70,3 +70,43 @@ import Testing
         #expect(JSONValue(serialized: parsed) == ["t": true, "f": false, "one": 1, "zero": 0, "x": .number(1.5), "s": "a", "n": nil, "a": [true, 2]])
     }
 }
+
+@Suite struct SecretTests {
+    @Test func constantTimeEqualsComparesWholeStrings() {
+        #expect(constantTimeEquals("tdmock-secret", "tdmock-secret"))
+        #expect(!constantTimeEquals("tdmock-secret", "tdmock-secreT"))
+        #expect(!constantTimeEquals("tdmock-secret", "tdmock-secret-and-more"))
+        #expect(!constantTimeEquals("tdmock-secret", "tdmock"))
+        #expect(!constantTimeEquals("", "x"))
+        #expect(constantTimeEquals("", ""))
+        #expect(!constantTimeEquals("é", "e\u{301}"))  // bytes, not canonical equivalence
+    }
+
+    @Test func idsAndTokensCarryAtLeast128RandomBits() {
+        let ids = IdentifierGenerator()
+        var seen = Set<String>()
+        for _ in 0..<10_000 {
+            let id = ids.identifier()
+            #expect(id.count == 32 && id.allSatisfy(\.isHexDigit))
+            seen.insert(id)
+            let token = ids.token()
+            #expect(token.count >= 43, "256 bits in URL-safe base64")
+            seen.insert(token)
+        }
+        #expect(seen.count == 20_000)
+        // Not a sequence: two unseeded generators do not agree.
+        #expect(IdentifierGenerator().identifier() != IdentifierGenerator().identifier())
+    }
+
+    @Test func blankIsTheDocumentsWhitespaceSet() {
+        #expect(Blank.isBlank(""))
+        #expect(Blank.isBlank(" \t\n\r\u{0B}\u{0C}\u{1C}\u{1F}\u{85}\u{A0}\u{1680}\u{2000}\u{200A}\u{2028}\u{2029}\u{202F}\u{205F}\u{3000}"))
+        #expect(!Blank.isBlank("\u{200B}"))  // zero width space is not White_Space
+        #expect(!Blank.isBlank(" x "))
+        #expect(Blank.looksLikeEmail("ana@example.com"))
+        #expect(Blank.looksLikeEmail("a@\u{1F3FB}"))
+        #expect(!Blank.looksLikeEmail("a@b@c"))
+        #expect(!Blank.looksLikeEmail("@b"))
+        #expect(!Blank.looksLikeEmail("a @b"))
+    }
+}
