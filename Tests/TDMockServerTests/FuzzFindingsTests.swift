@@ -53,7 +53,9 @@ import Testing
                 let response = try await client.call(.post, "/digital-connect/conversations", token: token, body: body(good))
                 #expect(response.status == .created, "\(good): \(String(buffer: response.body))")
             }
-            for bad in ["", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T08:00:00+20:15", "2026-01-01 08:00:00Z", "2026-01-01T08:00:00"] {
+            for bad in ["", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T08:00:00+20:15", "2026-01-01 08:00:00Z", "2026-01-01T08:00:00",
+                        "2026-01-01T08:00:00.Z", "2026-01-01T08:00:00.1234567890Z", "2026-01-01T08:00:00+18:00", "2026-01-01T08:00:00Zx",
+                        "2026-01-01T08:00:00+05:3", "2026-00-01T08:00:00Z", "2026-01-32T08:00:00Z", "2026-01-01T08:60:00Z"] {
                 let response = try await client.call(.post, "/digital-connect/conversations", token: token, body: body(bad))
                 try expectDigitalConnectError(response, status: .badRequest, code: "3016000", fields: ["previous_messages[0].created_at"])
             }
