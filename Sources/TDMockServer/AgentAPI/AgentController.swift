@@ -68,7 +68,7 @@ struct AgentController {
         } else {
             throw AgentAPIError(.badRequest, "invalid_request", "status must be queued, assigned, ended or all, not '\(statusText)'")
         }
-        let listing = try await services.database.reader.read { db in try InboxJSON.conversations(db, status: status) }
+        let listing = try await InboxJSON.conversations(services.database.reader, status: status)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(contentLength: listing.contentLength) { writer in try await listing.write(to: &writer) })

@@ -9,9 +9,9 @@ import TDMockCore
 /// The inbox can hold hundreds of thousands of conversations: decoding each row into a record and
 /// encoding it again with `JSONEncoder` took 4.9 s for 100k, going through GRDB's `Row` 0.4 s (see
 /// bench/results). So the table is read in storage order (a sequential scan, where walking the
-/// `last_activity_at` index costs a random lookup per row) with SQLite's C API, each row is written
-/// once as a JSON object into one buffer, and the objects are then put in inbox order (most recent
-/// activity first, then id) by sorting small index entries, not the rows. The keys and their order
+/// `last_activity_at` index costs a random lookup per row), in two halves at once, with SQLite's C
+/// API; each row is written once as a JSON object, and the objects are then put in inbox order (most
+/// recent activity first, then id) by sorting small index entries, not the rows. The keys and their order
 /// are those of `AgentWire.ConversationSummary` (sorted, as every answer of the agent API).
 enum InboxJSON {
     private enum Column: Int32 {
@@ -19,88 +19,124 @@ enum InboxJSON {
             touchpointID
     }
 
-    /// Where one conversation's object lies in the scratch buffer, and what it sorts by.
+    /// Where one conversation's object lies in its part's buffer, and what it sorts by.
     fileprivate struct Entry {
         var lastActivity: Int64
+        var part: Int
         var start: Int
         var end: Int
         var idStart: Int
         var idEnd: Int
     }
 
-    static func conversations(_ db: Database, status: ConversationStatus?) throws -> Listing {
-        var sql = """
-            SELECT agent, contact_email, contact_name, created_at, ended_at, ended_by, id, last_activity_at,
-                   message_count, status, subject, touchpoint_id
-            FROM conversation
-            """
-        var arguments: StatementArguments = []
-        if let status {
-            sql += " WHERE status = ?"
-            arguments = [status.rawValue]
-        }
-        let statement = try db.makeStatement(sql: sql)
-        try statement.setArguments(arguments)
-        let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
-        // Sized from a count first (an index-only scan): growing a buffer of tens of MB by doubling
-        // was a third of the time, in copies and page faults.
-        let expected = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversation" + (status == nil ? "" : " WHERE status = ?"),
-                                        arguments: arguments) ?? 0
-        var rows = JSONBytes(capacity: expected * 420)
+    /// The inbox as JSON: the table is read in two halves by rowid, on two reader connections at once
+    /// (one per core here), then the objects are put in order.
+    static func conversations(_ reader: any DatabaseReader, status: ConversationStatus?) async throws -> Listing {
+        let last = try await reader.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(rowid) FROM conversation") } ?? 0
+        let middle = last / 2
+        async let first = reader.read { db in try Part(db, status: status, rowids: Int64.min...middle) }
+        async let second = reader.read { db in try Part(db, status: status, rowids: (middle + 1)...Int64.max) }
+        let parts = try await [first, second]
         var entries = [Entry]()
-        entries.reserveCapacity(expected)
-        while true {
-            let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
-            }
-            let start = rows.count
-            rows.literal(#"{"agent":"#); rows.string(handle, Column.agent.rawValue)
-            rows.literal(#","contact_person":{"email":"#); rows.string(handle, Column.contactEmail.rawValue)
-            if sqlite3_column_type(handle, Column.contactName.rawValue) != SQLITE_NULL {
-                rows.literal(#","name":"#); rows.string(handle, Column.contactName.rawValue)
-            }
-            rows.literal(#"},"created_at":"#); rows.timestamp(handle, Column.createdAt.rawValue)
-            rows.literal(#","ended_at":"#); rows.timestamp(handle, Column.endedAt.rawValue)
-            rows.literal(#","ended_by":"#); rows.string(handle, Column.endedBy.rawValue)
-            rows.literal(#","id":"#)
-            let idStart = rows.count
-            rows.string(handle, Column.id.rawValue)
-            let idEnd = rows.count
-            rows.literal(#","last_activity_at":"#); rows.timestamp(handle, Column.lastActivityAt.rawValue)
-            rows.literal(#","message_count":"#); rows.integer(sqlite3_column_int64(handle, Column.messageCount.rawValue))
-            rows.literal(#","status":"#); rows.string(handle, Column.status.rawValue)
-            rows.literal(#","subject":"#); rows.string(handle, Column.subject.rawValue)
-            rows.literal(#","touchpoint_id":"#); rows.string(handle, Column.touchpointID.rawValue)
-            rows.append(byte: UInt8(ascii: "}"))
-            entries.append(Entry(
-                lastActivity: sqlite3_column_int64(handle, Column.lastActivityAt.rawValue), start: start, end: rows.count,
-                idStart: idStart, idEnd: idEnd))
-        }
+        entries.reserveCapacity(parts.reduce(0) { $0 + $1.entries.count })
         // Rows come mostly in creation order, so reversed they are nearly in inbox order already,
         // which the (run-detecting, stable) sort then passes through quickly.
-        entries.reverse()
-        rows.withBytes { bytes in
-            entries.sort { a, b in
-                if a.lastActivity != b.lastActivity { return a.lastActivity > b.lastActivity }
-                return bytes[a.idStart..<a.idEnd].lexicographicallyPrecedes(bytes[b.idStart..<b.idEnd])
+        for (index, part) in parts.enumerated().reversed() {
+            for var entry in part.entries.reversed() {
+                entry.part = index
+                entries.append(entry)
             }
         }
-        return Listing(rows: rows, entries: entries)
+        let buffers = parts.map(\.rows)
+        entries.sort { a, b in
+            if a.lastActivity != b.lastActivity { return a.lastActivity > b.lastActivity }
+            return buffers[a.part].withBytes { left in
+                buffers[b.part].withBytes { right in
+                    left[a.idStart..<a.idEnd].lexicographicallyPrecedes(right[b.idStart..<b.idEnd])
+                }
+            }
+        }
+        return Listing(parts: buffers, entries: entries)
+    }
+
+    /// The conversations whose rowids are in `rowids`, each written once as a JSON object.
+    fileprivate final class Part: @unchecked Sendable {  // made on one reader, read-only afterwards
+        let rows: Rows
+        let entries: [Entry]
+
+        init(_ db: Database, status: ConversationStatus?, rowids: ClosedRange<Int64>) throws {
+            var filter = " WHERE rowid BETWEEN ? AND ?"
+            var arguments: StatementArguments = [rowids.lowerBound, rowids.upperBound]
+            if let status {
+                filter += " AND status = ?"
+                arguments += [status.rawValue]
+            }
+            let sql = """
+                SELECT agent, contact_email, contact_name, created_at, ended_at, ended_by, id, last_activity_at,
+                       message_count, status, subject, touchpoint_id
+                FROM conversation
+                """ + filter
+            let statement = try db.makeStatement(sql: sql)
+            try statement.setArguments(arguments)
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
+            // Sized from a count first: growing a buffer of tens of MB by doubling was a third of the
+            // time, in copies and page faults.
+            let expected = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversation" + filter, arguments: arguments) ?? 0
+            var rows = JSONBytes(capacity: expected * 420)
+            var entries = [Entry]()
+            entries.reserveCapacity(expected)
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw DatabaseError(
+                        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+                }
+                let start = rows.count
+                rows.literal(#"{"agent":"#); rows.string(handle, Column.agent.rawValue)
+                rows.literal(#","contact_person":{"email":"#); rows.string(handle, Column.contactEmail.rawValue)
+                if sqlite3_column_type(handle, Column.contactName.rawValue) != SQLITE_NULL {
+                    rows.literal(#","name":"#); rows.string(handle, Column.contactName.rawValue)
+                }
+                rows.literal(#"},"created_at":"#); rows.timestamp(handle, Column.createdAt.rawValue)
+                rows.literal(#","ended_at":"#); rows.timestamp(handle, Column.endedAt.rawValue)
+                rows.literal(#","ended_by":"#); rows.string(handle, Column.endedBy.rawValue)
+                rows.literal(#","id":"#)
+                let idStart = rows.count
+                rows.string(handle, Column.id.rawValue)
+                let idEnd = rows.count
+                rows.literal(#","last_activity_at":"#); rows.timestamp(handle, Column.lastActivityAt.rawValue)
+                rows.literal(#","message_count":"#); rows.integer(sqlite3_column_int64(handle, Column.messageCount.rawValue))
+                rows.literal(#","status":"#); rows.string(handle, Column.status.rawValue)
+                rows.literal(#","subject":"#); rows.string(handle, Column.subject.rawValue)
+                rows.literal(#","touchpoint_id":"#); rows.string(handle, Column.touchpointID.rawValue)
+                rows.append(byte: UInt8(ascii: "}"))
+                entries.append(Entry(
+                    lastActivity: sqlite3_column_int64(handle, Column.lastActivityAt.rawValue), part: 0, start: start, end: rows.count,
+                    idStart: idStart, idEnd: idEnd))
+            }
+            self.rows = Rows(rows)
+            self.entries = entries
+        }
+    }
+
+    /// A part's bytes, shared by the listing that writes them out.
+    final class Rows: @unchecked Sendable {  // read-only once made
+        private let bytes: JSONBytes
+        init(_ bytes: consuming JSONBytes) { self.bytes = bytes }
+        func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result { try bytes.withBytes(body) }
     }
 
     /// The conversations' objects and their order, written out in chunks as the answer's body (no
     /// second copy of the whole list).
     final class Listing: @unchecked Sendable {  // immutable once made
-        private let rows: JSONBytes
+        private let parts: [Rows]
         private let entries: [Entry]
         private static let chunk = 256 * 1024
 
-        fileprivate init(rows: consuming JSONBytes, entries: [Entry]) {
-            self.rows = rows
+        fileprivate init(parts: [Rows], entries: [Entry]) {
+            self.parts = parts
             self.entries = entries
         }
 
@@ -114,7 +150,7 @@ enum InboxJSON {
             out.writeInteger(UInt8(ascii: "["))
             for (index, entry) in entries.enumerated() {
                 if index > 0 { out.writeInteger(UInt8(ascii: ",")) }
-                rows.withBytes { bytes in _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[entry.start..<entry.end])) }
+                parts[entry.part].withBytes { bytes in _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[entry.start..<entry.end])) }
                 if out.readableBytes >= Self.chunk {
                     try await writer.write(out)
                     out = ByteBuffer()
