@@ -15,9 +15,9 @@ public struct AppDatabase: Sendable {
         try self.init(writer, checkpointer: nil)
     }
 
-    private init(_ writer: any DatabaseWriter, checkpointer: Checkpointer?) throws {
+    private init(_ writer: any DatabaseWriter, checkpointer: Checkpointer?, pressure: WALPressure? = nil) throws {
         self.writer = writer
-        self.groupCommit = GroupCommit(writer: writer)
+        self.groupCommit = GroupCommit(writer: writer, pressure: pressure)
         self.checkpointer = checkpointer
         try Self.migrator.migrate(writer)
     }
@@ -39,7 +39,8 @@ public struct AppDatabase: Sendable {
             try db.execute(sql: "PRAGMA journal_size_limit = \(Checkpointer.walLimit)")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
-        return try AppDatabase(pool, checkpointer: Checkpointer(path: path))
+        let pressure = WALPressure()
+        return try AppDatabase(pool, checkpointer: Checkpointer(path: path, pressure: pressure), pressure: pressure)
     }
 
     /// A throwaway database that lives as long as the process.

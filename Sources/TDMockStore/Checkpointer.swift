@@ -6,14 +6,17 @@ import Synchronization
 ///
 /// A checkpoint fsyncs; done by the writer (SQLite's default, every 1000 pages) it stalls every write behind
 /// it for milliseconds. A PASSIVE checkpoint here takes no lock that writers or readers wait on. Under a
-/// steady load the WAL never gets back to its start that way, so once it passes `walLimit` bytes a
-/// RESTART checkpoint (which waits for the writer and holds it up briefly) starts it afresh.
+/// steady load the WAL never gets back to its start that way (new frames keep arriving behind the copied
+/// ones), so once it passes `walLimit` bytes it asks the writer, through `pressure`, to run a RESTART
+/// checkpoint between two of its transactions: the writer holds the write lock itself, so that neither
+/// waits for the other (done from here, the RESTART waited for a moment without a write, which a steady
+/// load never gives: the WAL grew to 800 MB in a 30 s fill). If the writer is idle, it does it itself.
 final class Checkpointer: Sendable {
     private let stopped = Atomic<Bool>(false)
 
     static let walLimit = 32 << 20
 
-    init(path: String) throws {
+    init(path: String, pressure: WALPressure) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
@@ -21,12 +24,16 @@ final class Checkpointer: Sendable {
         let thread = Thread { [stopped = StopFlag(self)] in
             while !stopped.isStopped {
                 usleep(500_000)
-                try? connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
-                // Nearly everything is copied by now, so restarting the WAL holds the writer up only briefly.
-                let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
-                if size > Self.walLimit {
-                    try? connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(RESTART)") }
+                if pressure.restartWanted.load(ordering: .acquiring) {
+                    // Half a second without the writer taking it: the writer is idle, so nothing waits.
+                    if pressure.restartWanted.exchange(false, ordering: .acquiringAndReleasing) {
+                        try? connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(RESTART)") }
+                    }
+                    continue
                 }
+                try? connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+                let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
+                if size > Self.walLimit { pressure.restartWanted.store(true, ordering: .releasing) }
             }
         }
         thread.name = "tdmock.checkpoint"
@@ -43,4 +50,10 @@ final class Checkpointer: Sendable {
         init(_ checkpointer: Checkpointer) { self.checkpointer = checkpointer }
         var isStopped: Bool { checkpointer?.stopped.load(ordering: .acquiring) ?? true }
     }
+}
+
+/// Set by the checkpointer when the WAL should start again from its beginning; taken by whoever runs
+/// the RESTART checkpoint (the writer between two transactions, else the checkpointer).
+final class WALPressure: Sendable {
+    let restartWanted = Atomic<Bool>(false)
 }

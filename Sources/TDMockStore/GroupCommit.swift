@@ -20,12 +20,14 @@ final class GroupCommit: Sendable {
     }
 
     private let writer: any DatabaseWriter
+    private let pressure: WALPressure?
     private let state = Mutex(State())
     /// The most writes one transaction takes, so that a burst cannot hold the write lock for long.
     static let maxBatch = 512
 
-    init(writer: any DatabaseWriter) {
+    init(writer: any DatabaseWriter, pressure: WALPressure? = nil) {
         self.writer = writer
+        self.pressure = pressure
     }
 
     func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -82,6 +84,10 @@ final class GroupCommit: Sendable {
                 failure = error
             }
             for job in batch { job.finish(failure) }
+            // The WAL is past its limit: start it again now, between two transactions (see Checkpointer).
+            if let pressure, pressure.restartWanted.exchange(false, ordering: .acquiringAndReleasing) {
+                try? db.execute(sql: "PRAGMA wal_checkpoint(RESTART)")
+            }
         }
     }
 }
