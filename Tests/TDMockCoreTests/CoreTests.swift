@@ -82,7 +82,7 @@ import Testing
         #expect(!constantTimeEquals("é", "e\u{301}"))  // bytes, not canonical equivalence
     }
 
-    @Test func idsAndTokensCarryAtLeast128RandomBits() {
+    @Test func idsAreTimeOrderedWithEightyRandomBitsAndTokensCarry256() {
         let ids = IdentifierGenerator()
         var seen = Set<String>()
         for _ in 0..<10_000 {
@@ -96,6 +96,19 @@ import Testing
         #expect(seen.count == 20_000)
         // Not a sequence: two unseeded generators do not agree.
         #expect(IdentifierGenerator().identifier() != IdentifierGenerator().identifier())
+        // The first 12 digits are the time in milliseconds: ids made one after the other sort together.
+        let before = UInt64(Date().timeIntervalSince1970 * 1000)
+        let made = (0..<1000).map { _ in ids.identifier() }
+        let after = UInt64(Date().timeIntervalSince1970 * 1000)
+        let stamps = made.compactMap { UInt64($0.prefix(12), radix: 16) }
+        #expect(stamps.count == 1000 && stamps == stamps.sorted())
+        #expect(stamps.allSatisfy { (before...after).contains($0) })
+        // Seeded: a counter stands for the time, and the sequence starts again on restart.
+        let seeded = IdentifierGenerator(seed: 42)
+        let first = (0..<3).map { _ in seeded.identifier() }
+        #expect(first.map { $0.prefix(12) } == ["000000000001", "000000000002", "000000000003"])
+        seeded.restart()
+        #expect((0..<3).map { _ in seeded.identifier() } == first)
     }
 
     @Test func blankIsTheDocumentsWhitespaceSet() {
