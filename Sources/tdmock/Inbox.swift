@@ -22,7 +22,9 @@ struct Inbox: AsyncParsableCommand {
     func run() async throws {
         let context = options.context
         if output.json, let client = context.api as? AgentClient {
-            // Straight through: the server's JSON array, with no decoding and encoding again.
+            // Straight through: the server's JSON array, with no decoding and encoding again. Into a
+            // pipe, a 1 MiB pipe buffer (Linux) spares the reader and this process tens of MB of 64 KiB turns.
+            Self.widenStandardOutputPipe()
             try await client.conversationsJSON(status: status.rawValue) { chunk in
                 try FileHandle.standardOutput.write(contentsOf: chunk.readableBytesView)
             }
@@ -30,6 +32,15 @@ struct Inbox: AsyncParsableCommand {
             return
         }
         try await run(context)
+    }
+
+    static func widenStandardOutputPipe() {
+        #if os(Linux)
+        var status = stat()
+        if fstat(STDOUT_FILENO, &status) == 0, (status.st_mode & S_IFMT) == S_IFIFO {
+            _ = fcntl(STDOUT_FILENO, 1031 /* F_SETPIPE_SZ, which Glibc's module leaves out */, 1 << 20)
+        }
+        #endif
     }
 
     func run(_ context: AgentContext) async throws {

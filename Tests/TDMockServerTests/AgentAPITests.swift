@@ -52,6 +52,10 @@ import Testing
             let listed = try JSONDecoder().decode([AgentWire.ConversationSummary].self, from: Data(response.body.readableBytesView))
             let stored = try await app.services.database.reader.read { try Inbox.conversations($0, status: nil) }.map(AgentWire.ConversationSummary.init)
             #expect(listed == stored)
+            // Byte for byte what JSONEncoder writes (keys sorted, absent values left out), though written by hand.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            #expect(String(buffer: response.body) == String(decoding: try encoder.encode(stored), as: UTF8.self))
             #expect(listed.first?.subject == "a \"quoted\" line\nand a tab\t, a bell \u{07} and ünïcödé 💬")
             #expect(listed.first?.contactPerson.name == "Zoë \\ back")
             let queued = try await client.execute(uri: "/tdmock/v1/conversations?status=queued", method: .get)

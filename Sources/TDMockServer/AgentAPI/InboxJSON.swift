@@ -94,14 +94,15 @@ enum InboxJSON {
                         resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
                 }
                 let start = rows.count
-                rows.literal(#"{"agent":"#); rows.string(handle, Column.agent.rawValue)
-                rows.literal(#","contact_person":{"email":"#); rows.string(handle, Column.contactEmail.rawValue)
-                if sqlite3_column_type(handle, Column.contactName.rawValue) != SQLITE_NULL {
-                    rows.literal(#","name":"#); rows.string(handle, Column.contactName.rawValue)
-                }
+                // Keys sorted, absent values left out: as JSONEncoder writes `AgentWire.ConversationSummary`.
+                func present(_ column: Column) -> Bool { sqlite3_column_type(handle, column.rawValue) != SQLITE_NULL }
+                rows.append(byte: UInt8(ascii: "{"))
+                if present(.agent) { rows.literal(#""agent":"#); rows.string(handle, Column.agent.rawValue); rows.append(byte: UInt8(ascii: ",")) }
+                rows.literal(#""contact_person":{"email":"#); rows.string(handle, Column.contactEmail.rawValue)
+                if present(.contactName) { rows.literal(#","name":"#); rows.string(handle, Column.contactName.rawValue) }
                 rows.literal(#"},"created_at":"#); rows.timestamp(handle, Column.createdAt.rawValue)
-                rows.literal(#","ended_at":"#); rows.timestamp(handle, Column.endedAt.rawValue)
-                rows.literal(#","ended_by":"#); rows.string(handle, Column.endedBy.rawValue)
+                if present(.endedAt) { rows.literal(#","ended_at":"#); rows.timestamp(handle, Column.endedAt.rawValue) }
+                if present(.endedBy) { rows.literal(#","ended_by":"#); rows.string(handle, Column.endedBy.rawValue) }
                 rows.literal(#","id":"#)
                 let idStart = rows.count
                 rows.string(handle, Column.id.rawValue)
@@ -109,7 +110,7 @@ enum InboxJSON {
                 rows.literal(#","last_activity_at":"#); rows.timestamp(handle, Column.lastActivityAt.rawValue)
                 rows.literal(#","message_count":"#); rows.integer(sqlite3_column_int64(handle, Column.messageCount.rawValue))
                 rows.literal(#","status":"#); rows.string(handle, Column.status.rawValue)
-                rows.literal(#","subject":"#); rows.string(handle, Column.subject.rawValue)
+                if present(.subject) { rows.literal(#","subject":"#); rows.string(handle, Column.subject.rawValue) }
                 rows.literal(#","touchpoint_id":"#); rows.string(handle, Column.touchpointID.rawValue)
                 rows.append(byte: UInt8(ascii: "}"))
                 entries.append(Entry(
