@@ -75,6 +75,14 @@ class Receiver:
                     length = int(self.headers.get("content-length") or 0)
                     raw = self.rfile.read(length)
                     with receiver.lock:
+                        if receiver.mode == "down":
+                            # Going down while this request was on its way: it is not received.
+                            self.close_connection = True
+                            try:
+                                self.connection.shutdown(socket.SHUT_RDWR)
+                            except OSError:
+                                pass
+                            return
                         status = 503 if receiver.mode == "503" else 200
                         if self.headers.get("x-api-key") != API_KEY:
                             status = 401
