@@ -41,7 +41,7 @@ public func buildRouter(_ services: AppServices, events: EventHub, deliverer: Ca
 }
 
 /// The methods each path answers, for a 405 with `Allow` when another method is used (the router
-/// itself only says 404). Kept beside the routes it describes; a test checks every route is here.
+/// itself only says 404). Kept beside the routes it describes; a test checks that each entry is served.
 enum Routes {
     static let table: [(pattern: [Substring], methods: [String])] = [
         ("/healthz", ["GET"]),
