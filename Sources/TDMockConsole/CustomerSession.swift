@@ -17,6 +17,8 @@ public actor CustomerSession: LineSession {
     private var pending: [String] = []
     /// Set once the agent has ended the chat.
     public private(set) var ended = false
+    /// Set once the WebSocket is closed (both sides' close frames exchanged, or the connection gone).
+    private var disconnected = false
 
     public init(name: String, conversationID: String, style: Style, output: any ConsoleOutput) {
         self.name = name
@@ -56,10 +58,12 @@ public actor CustomerSession: LineSession {
         case "/leave":
             // The Lex Web UI's way to leave: close code 4000 with the conversation's id.
             try? await outbound?.close(.unknown(4000), reason: "conversationId:\(conversationID)")
+            await waitForDisconnection()
             output.show("You left the chat.")
             return false
         case "/quit":
             try? await outbound?.close(.normalClosure, reason: nil)
+            await waitForDisconnection()
             return false
         case "/help":
             output.show("Type a line to send it to the agent.\n  /leave  end the chat\n  /quit   close this window without ending the chat (Ctrl-D too)")
@@ -138,6 +142,18 @@ public actor CustomerSession: LineSession {
         return (id, message)
     }
 
+    /// Waits (up to 5 s) for the bridge's answer to our close frame, so that the process does not end
+    /// while its close frame (and the code 4000 that ends the conversation) is still on its way: exiting
+    /// with the bridge's reply unread made the kernel reset the connection, and the bridge then saw no
+    /// close code at all (a flaky end-to-end test under load).
+    private func waitForDisconnection() async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(5)
+        while !disconnected && clock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    private func markDisconnected() { disconnected = true }
+
     /// The live chat: the WebSocket to the bridge, until either side closes it.
     public func connect(bridge: String, onEnd: @escaping @Sendable () -> Void) async {
         var url = bridge.replacingOccurrences(of: "https://", with: "wss://").replacingOccurrences(of: "http://", with: "ws://")
@@ -153,6 +169,7 @@ public actor CustomerSession: LineSession {
         } catch {
             output.show(style.error("The chat connection failed: \(error)"))
         }
+        markDisconnected()
         onEnd()
     }
 }
