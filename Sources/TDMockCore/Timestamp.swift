@@ -10,17 +10,7 @@ public enum Timestamp {
     /// Done by hand from the integer milliseconds: it is on every response's path, and Foundation's
     /// formatter both costs more and truncates (a whole millisecond is often a hair below it as a Double).
     public static func string(from date: Date) -> String {
-        var utf8 = [UInt8]()
-        utf8.reserveCapacity(24)
-        append(milliseconds: milliseconds(date), to: &utf8)
-        return String(decoding: utf8, as: UTF8.self)
-    }
-
-    /// Appends the 24 bytes of `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since 1970.
-    public static func append(milliseconds total: Int64, to utf8: inout [UInt8]) {
-        let start = utf8.count
-        utf8.append(contentsOf: repeatElement(0, count: 24))
-        utf8.withUnsafeMutableBufferPointer { buffer in _ = write(milliseconds: total, to: buffer.baseAddress! + start) }
+        String(unsafeUninitializedCapacity: 24) { buffer in write(milliseconds: milliseconds(date), to: buffer.baseAddress!) }
     }
 
     /// Writes the 24 bytes of `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since 1970 at `out` (which

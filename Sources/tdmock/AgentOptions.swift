@@ -1,18 +1,25 @@
 import ArgumentParser
 import TDMockConsole
 
-/// The options every agent command shares.
-struct AgentOptions: ParsableArguments {
+/// The server and its agent token: what every command that talks to the agent API needs.
+struct ServerOption: ParsableArguments {
     @Option(help: "The tdmock server (default: TDMOCK_SERVER, else http://127.0.0.1:8080).")
     var server: String?
-
-    @Option(help: "The agent's display name, the callbacks' author_name (default: TDMOCK_AGENT, else your login name).")
-    var agent: String?
 
     @Option(help: "The agent token of a server that asks for one (default: TDMOCK_AGENT_TOKEN).")
     var agentToken: String?
 
-    var context: AgentContext { AgentContext.standard(server: server, agent: agent, token: agentToken) }
+    var client: AgentClient { AgentClient(server: AgentContext.serverURL(server), token: AgentContext.agentToken(agentToken)) }
+}
+
+/// The options every agent command shares.
+struct AgentOptions: ParsableArguments {
+    @OptionGroup var connection: ServerOption
+
+    @Option(help: "The agent's display name, the callbacks' author_name (default: TDMOCK_AGENT, else your login name).")
+    var agent: String?
+
+    var context: AgentContext { AgentContext.standard(server: connection.server, agent: agent, token: connection.agentToken) }
 }
 
 /// `--json` for commands whose output scripts read.

@@ -3,17 +3,6 @@ import Foundation
 import TDMockConsole
 import TDMockCore
 
-/// The option the harness commands share.
-struct ServerOption: ParsableArguments {
-    @Option(help: "The tdmock server (default: TDMOCK_SERVER, else http://127.0.0.1:8080).")
-    var server: String?
-
-    @Option(help: "The agent token of a server that asks for one (default: TDMOCK_AGENT_TOKEN).")
-    var agentToken: String?
-
-    var client: AgentClient { AgentClient(server: AgentContext.serverURL(server), token: AgentContext.agentToken(agentToken)) }
-}
-
 struct Reset: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Empty the inbox: conversations, messages, callback deliveries and the event log.",

@@ -106,7 +106,7 @@ extension NewConversation {
             var personReader = FieldReader(person, prefix: "contact_person")
             let email = personReader.string("email", required: true)
             let name = personReader.string("name")
-            if let email, !Self.looksLikeEmail(email) {
+            if let email, !Blank.looksLikeEmail(email) {
                 personReader.fail("email", "must be an email address, found '\(email)'")
             } else if let email {
                 contact = ContactPerson(email: email, name: name)
@@ -173,7 +173,6 @@ extension NewConversation {
         return at + 6 == bytes.count
     }
 
-    static func looksLikeEmail(_ text: String) -> Bool { Blank.looksLikeEmail(text) }
 }
 
 extension NewContactMessage {
