@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import TDMockCore
@@ -22,11 +23,17 @@ public func buildApplication(
     let router = buildRouter(services, events: events, deliverer: deliverer)
     return Application(
         router: router,
-        server: configuration.limits.http1(logger: logger),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tdmock"),
+        server: httpServer(services, events: events, logger: logger),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: ServerIdentity.name),
         services: [deliverer],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
+}
+
+/// The HTTP server of `tdmock serve`: the configured limits, and Send a Message answered by
+/// `SendMessageFastPath` before the router when it can be; for the application and for tests.
+public func httpServer(_ services: AppServices, events: EventHub, logger: Logger) -> HTTPServerBuilder {
+    services.configuration.limits.http1(logger: logger, sendMessage: DigitalConnectController(services: services, events: events))
 }
 
 /// The routes of `tdmock serve`, for the application and for tests.

@@ -163,12 +163,14 @@ private final class FirstByteObserver: ChannelInboundHandler, RemovableChannelHa
 
 extension ServerLimits {
     /// The HTTP/1 server with these limits: header sizes in the decoder, the idle timeout in
-    /// Hummingbird's connection handler, the rest in a `ConnectionGuard` per connection.
-    func http1(logger: Logger) -> HTTPServerBuilder {
+    /// Hummingbird's connection handler, the rest in a `ConnectionGuard` per connection; behind it,
+    /// `SendMessageFastPath` when given the controller it serves from.
+    func http1(logger: Logger, sendMessage controller: DigitalConnectController? = nil) -> HTTPServerBuilder {
         let counter = ConnectionCounter(limit: maxConnections)
         let limits = self
         return .http1(configuration: HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter, logger: logger)],
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter, logger: logger)]
+                + (controller.map { [SendMessageFastPath(controller: $0)] } ?? []),
             idleTimeout: .nanoseconds(Int64(idleTimeout * 1e9)),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes)))
     }

@@ -17,6 +17,11 @@ public final class FaultInjector: Sendable {
 
     public func clear() { faults.withLock { $0.removeAll() } }
 
+    /// Whether a fault on `target` is in force (without using it).
+    public func isArmed(_ target: Fault.Target) -> Bool {
+        faults.withLock { faults in faults.contains { $0.target == target } }
+    }
+
     /// Takes one use of the first fault on `target`, if any.
     public func take(_ target: Fault.Target) -> Fault? {
         faults.withLock { faults in

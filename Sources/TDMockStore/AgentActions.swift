@@ -38,7 +38,7 @@ public enum AgentActions {
     ) throws -> AgentActionResult {
         var result = try assign(db, conversationID: conversationID, agent: agent, ids: ids, now: now)
         let message = try Inbox.appendMessage(
-            db, to: conversationID, author: .agent, authorName: agent, content: content, attachments: [], ids: ids, now: now)
+            db, to: conversationID, id: ids.identifier(), author: .agent, authorName: agent, content: content, attachments: [], now: now)
         let delivery = try Outbox.enqueue(
             db, conversationID: conversationID, event: .messageCreated,
             payload: .init(messageId: message.id, content: content, authorName: agent), ids: ids, now: now)

@@ -28,6 +28,15 @@ public struct AppDatabase: Sendable {
         try await groupCommit.write(operation)
     }
 
+    /// `write` for callers outside an async context: `completion` runs once committed, on `executor` (with
+    /// the other completions of the batch bound for it) or on the writer's queue when it is nil.
+    public func submitWrite<T: Sendable>(
+        _ operation: @escaping @Sendable (Database) throws -> T, on executor: (any CompletionExecutor)?,
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        groupCommit.submit(operation, on: executor, completion: completion)
+    }
+
     /// Opens (creating when missing) the database file at `path`, in WAL mode.
     public static func open(path: String) throws -> AppDatabase {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()

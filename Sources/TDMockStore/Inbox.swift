@@ -51,7 +51,21 @@ extension AppDatabase {
     public func idempotentWrite<T: Sendable>(
         _ key: IdempotencyKey?, now: Date, _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T)
     ) async throws -> (IdempotentOutcome, T?) {
-        try await write { db in
+        try await write(Self.idempotent(key, now: now, operation))
+    }
+
+    /// `idempotentWrite` for callers outside an async context (see `submitWrite`).
+    public func submitIdempotentWrite<T: Sendable>(
+        _ key: IdempotencyKey?, now: Date, _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T),
+        on executor: (any CompletionExecutor)?, completion: @escaping @Sendable (Result<(IdempotentOutcome, T?), any Error>) -> Void
+    ) {
+        submitWrite(Self.idempotent(key, now: now, operation), on: executor, completion: completion)
+    }
+
+    private static func idempotent<T: Sendable>(
+        _ key: IdempotencyKey?, now: Date, _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T)
+    ) -> @Sendable (Database) throws -> (IdempotentOutcome, T?) {
+        { db in
             guard let key else {
                 let (response, value) = try operation(db)
                 return (.performed(response), value)
@@ -95,15 +109,15 @@ public enum Inbox {
         return conversation
     }
 
-    /// Adds the contact's message to an open conversation.
+    /// Adds the contact's message, with the id `messageID`, to an open conversation.
     public static func addContactMessage(
         _ db: Database, conversationID: String, _ new: NewContactMessage, allowedTouchpoints: Set<String>?,
-        ids: IdentifierGenerator, now: Date
+        messageID: String, now: Date
     ) throws -> Message {
         let conversation = try openConversation(db, conversationID, allowedTouchpoints: allowedTouchpoints)
         return try appendMessage(
-            db, to: conversation.id, author: .contact, authorName: conversation.contactName, content: new.content,
-            attachments: new.attachments, ids: ids, now: now)
+            db, to: conversation.id, id: messageID, author: .contact, authorName: conversation.contactName, content: new.content,
+            attachments: new.attachments, now: now)
     }
 
     /// Ends an open conversation on behalf of `party`.
@@ -174,11 +188,11 @@ public enum Inbox {
     private static let attachmentEncoder = JSONEncoder()
 
     static func appendMessage(
-        _ db: Database, to conversationID: String, author: MessageAuthor, authorName: String?,
-        content: String, attachments: [Attachment], ids: IdentifierGenerator, now: Date
+        _ db: Database, to conversationID: String, id: String, author: MessageAuthor, authorName: String?,
+        content: String, attachments: [Attachment], now: Date
     ) throws -> Message {
         let message = Message(
-            id: ids.identifier(), conversationID: conversationID, author: author, authorName: authorName, content: content,
+            id: id, conversationID: conversationID, author: author, authorName: authorName, content: content,
             attachments: attachments, createdAt: now)
         let attachmentsJSON = attachments.isEmpty ? "[]" : String(decoding: try attachmentEncoder.encode(attachments), as: UTF8.self)
         let milliseconds = Timestamp.milliseconds(now)

@@ -44,7 +44,7 @@ import Testing
             let token = try await client.token()
             _ = try await client.startConversation(token: token)
             app.clock.advance(by: 1)
-            let tricky = #"{"touchpoint_id":"tp-tdmock","subject":"a \"quoted\" line\nand a tab\t, a bell \u0007 and ünïcödé 💬","contact_person":{"email":"x@y.z","name":"Zoë \\ back"}}"#
+            let tricky = #"{"touchpoint_id":"tp-tdmock","subject":"a \"quoted\" line\nand a tab\t, a bell \u0007, a backspace \b, a form feed \f and ünïcödé 💬","contact_person":{"email":"x@y.z","name":"Zoë \\ back"}}"#
             let id = try await client.startConversation(token: token, body: tricky)
             _ = try await action(client, id, "assign", #"{"agent":"Dana"}"#)
             let response = try await client.execute(uri: "/tdmock/v1/conversations", method: .get)
@@ -56,7 +56,7 @@ import Testing
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             #expect(String(buffer: response.body) == String(decoding: try encoder.encode(stored), as: UTF8.self))
-            #expect(listed.first?.subject == "a \"quoted\" line\nand a tab\t, a bell \u{07} and ünïcödé 💬")
+            #expect(listed.first?.subject == "a \"quoted\" line\nand a tab\t, a bell \u{07}, a backspace \u{08}, a form feed \u{0C} and ünïcödé 💬")
             #expect(listed.first?.contactPerson.name == "Zoë \\ back")
             let queued = try await client.execute(uri: "/tdmock/v1/conversations?status=queued", method: .get)
             #expect(try JSONDecoder().decode([AgentWire.ConversationSummary].self, from: Data(queued.body.readableBytesView)).count == 1)

@@ -1,9 +1,11 @@
 import Foundation
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import Synchronization
 import TDMockCore
 import TDMockServer
+import TDMockStore
 import Testing
 
 /// A clock the test moves by hand.
@@ -31,23 +33,34 @@ enum Fixtures {
     }
 }
 
-/// An application on an in-memory inbox, with a test clock.
+/// An application on an in-memory inbox, with a test clock, served over HTTP as `tdmock serve` serves it
+/// (so that Send a Message goes through the server's fast path, and the router when that declines).
 struct TestApp {
     let clock = TestClock()
     let services: AppServices
     let app: Application<RouterResponder<BasicRequestContext>>
 
     init(_ configuration: ServeConfiguration = ServeConfiguration(database: .inMemory)) throws {
+        try self.init(configuration, database: try AppServices.openDatabase(configuration.database))
+    }
+
+    /// A second server on `other`'s store, as after a restart: it holds none of the tokens `other` issued.
+    init(sharing other: TestApp) throws {
+        try self.init(other.services.configuration, database: other.services.database)
+    }
+
+    private init(_ configuration: ServeConfiguration, database: AppDatabase) throws {
         let clock = clock
-        services = AppServices(
-            configuration: configuration, database: try AppServices.openDatabase(configuration.database),
-            clock: { clock.now })
+        services = AppServices(configuration: configuration, database: database, clock: { clock.now })
         let events = EventHub()
-        app = Application(router: buildRouter(services, events: events, deliverer: CallbackDeliverer(services: services, events: events)))
+        app = Application(
+            router: buildRouter(services, events: events, deliverer: CallbackDeliverer(services: services, events: events)),
+            server: httpServer(services, events: events, logger: Logger(label: "tdmock-test")),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tdmock"))
     }
 
     func test<Value>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        try await app.test(.router, body)
+        try await app.test(.live, body)
     }
 }
 

@@ -23,7 +23,7 @@ import Testing
             let (ids, new, now) = (ids, new, now)
             id = try await database.writer.write { db in
                 let conversation = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
-                _ = try Inbox.addContactMessage(db, conversationID: conversation.id, NewContactMessage(content: "hi", attachments: []), allowedTouchpoints: nil, ids: ids, now: now)
+                _ = try Inbox.addContactMessage(db, conversationID: conversation.id, NewContactMessage(content: "hi", attachments: []), allowedTouchpoints: nil, messageID: ids.identifier(), now: now)
                 return conversation.id
             }
             #expect(try await database.reader.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
@@ -73,7 +73,7 @@ import Testing
                             // Every tenth write fails after writing: its savepoint must roll back alone.
                             let message = try Inbox.addContactMessage(
                                 db, conversationID: conversation.id, NewContactMessage(content: "m\(index)", attachments: []),
-                                allowedTouchpoints: nil, ids: ids, now: now)
+                                allowedTouchpoints: nil, messageID: ids.identifier(), now: now)
                             if index % 10 == 0 { throw InboxError.conversationEnded(message.id) }
                             return message.id
                         }
@@ -101,7 +101,7 @@ import Testing
             let conversation = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
             try Inbox.endConversation(db, conversationID: conversation.id, by: .contact, allowedTouchpoints: nil, now: now)
             #expect(throws: InboxError.conversationEnded(conversation.id)) {
-                try Inbox.addContactMessage(db, conversationID: conversation.id, NewContactMessage(content: "x", attachments: []), allowedTouchpoints: nil, ids: ids, now: now)
+                try Inbox.addContactMessage(db, conversationID: conversation.id, NewContactMessage(content: "x", attachments: []), allowedTouchpoints: nil, messageID: ids.identifier(), now: now)
             }
             #expect(throws: InboxError.touchpointNotAllowed("tp")) {
                 try Inbox.endConversation(db, conversationID: conversation.id, by: .contact, allowedTouchpoints: ["other"], now: now)
@@ -115,7 +115,7 @@ import Testing
         let listed = try await database.writer.write { db in
             let first = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
             let second = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now.addingTimeInterval(1))
-            _ = try Inbox.addContactMessage(db, conversationID: first.id, NewContactMessage(content: "x", attachments: []), allowedTouchpoints: nil, ids: ids, now: now.addingTimeInterval(2))
+            _ = try Inbox.addContactMessage(db, conversationID: first.id, NewContactMessage(content: "x", attachments: []), allowedTouchpoints: nil, messageID: ids.identifier(), now: now.addingTimeInterval(2))
             return (try Inbox.conversations(db, status: nil).map(\.id), [first.id, second.id])
         }
         #expect(listed.0 == listed.1)

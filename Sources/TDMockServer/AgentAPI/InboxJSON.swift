@@ -236,6 +236,11 @@ struct JSONBytes: ~Copyable {
         string(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))))
     }
 
+    mutating func string(_ value: String) {
+        var value = value
+        value.withUTF8 { string($0) }
+    }
+
     /// An integer column of milliseconds as a Talkdesk timestamp string, or null.
     mutating func timestamp(_ handle: OpaquePointer?, _ column: Int32) {
         guard sqlite3_column_type(handle, column) != SQLITE_NULL else {
@@ -251,7 +256,8 @@ struct JSONBytes: ~Copyable {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    /// UTF-8 bytes as a JSON string, escaped as RFC 8259 asks: quote, backslash and control characters.
+    /// UTF-8 bytes as a JSON string, escaped as RFC 8259 asks (quote, backslash and control characters)
+    /// and as JSONEncoder does it (short forms where JSON has them, lowercase hex otherwise).
     mutating func string(_ value: UnsafeBufferPointer<UInt8>) {
         append(byte: UInt8(ascii: "\""))
         var plain = value.startIndex
@@ -266,6 +272,8 @@ struct JSONBytes: ~Copyable {
             case 0x0A: literal(#"\n"#)
             case 0x0D: literal(#"\r"#)
             case 0x09: literal(#"\t"#)
+            case 0x08: literal(#"\b"#)
+            case 0x0C: literal(#"\f"#)
             default:
                 literal(#"\u00"#)
                 append(byte: Self.hex[Int(byte >> 4)])

@@ -21,11 +21,9 @@ struct DigitalConnectController {
         guard let header = request.headers[.authorization] else {
             throw DigitalConnectError.unauthorized("The Authorization header is missing; send Bearer <access_token>")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard let token = Self.bearerToken(header) else {
             throw DigitalConnectError.unauthorized("The Authorization header must be Bearer <access_token>")
         }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
         guard let grant = try await services.tokens.validate(token, now: services.clock()),
             let client = services.tokens.client(id: grant.clientID)
         else {
@@ -37,19 +35,33 @@ struct DigitalConnectController {
         return client
     }
 
-    private func body(_ request: Request) async throws -> [String: JSONValue] {
-        let data = try await request.collectBody(orThrow: DigitalConnectError.payloadTooLarge)
-        return try RequestJSON.object(from: data)
+    /// The token of an `Authorization: Bearer <token>` header; nil when the header has another shape.
+    /// (Read byte by byte: Foundation's `trimmingCharacters` was a tenth of a Send a Message's handling.)
+    static func bearerToken(_ header: String) -> String? {
+        let bytes = header.utf8
+        let scheme = "bearer ".utf8
+        guard bytes.count > scheme.count,
+            zip(bytes, scheme).allSatisfy({ byte, expected in byte | 0x20 == expected })
+        else { return nil }
+        // The token, less the spaces and tabs around it.
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        var token = bytes.dropFirst(scheme.count)
+        while let first = token.first, blank(first) { token = token.dropFirst() }
+        while let last = token.last, blank(last) { token = token.dropLast() }
+        return String(token)
     }
 
-    private func idempotencyKey(_ request: Request, client: OAuthClient, body: [String: JSONValue]) throws -> IdempotencyKey? {
-        guard let key = request.headers[.idempotencyKey], !key.isEmpty else { return nil }
+    /// The `x-idempotency-key` of a request, with what the request asked (method, path, canonical body).
+    private func idempotencyKey(
+        _ header: String?, method: HTTPRequest.Method, path: String, client: OAuthClient, body: [String: JSONValue]
+    ) throws -> IdempotencyKey? {
+        guard let key = header, !key.isEmpty else { return nil }
         guard key.utf8.count <= 255 else {
             throw DigitalConnectError.invalidBody(
                 "The x-idempotency-key header is longer than 255 bytes",
                 fields: [FieldError(name: "x-idempotency-key", description: "must be at most 255 bytes")])
         }
-        let fingerprint = "\(request.method.rawValue) \(request.uri.path)\n" + RequestJSON.canonical(body)
+        let fingerprint = "\(method.rawValue) \(path)\n" + RequestJSON.canonical(body)
         return IdempotencyKey(clientID: client.id, key: key, fingerprint: fingerprint)
     }
 
@@ -60,7 +72,7 @@ struct DigitalConnectController {
     func startConversation(_ request: Request, context: some RequestContext) async throws -> Response {
         try await services.faults.inject(.startConversation)
         let client = try await authorize(request)
-        let json = try await body(request)
+        let json = try RequestJSON.object(from: try await request.collectBody(orThrow: DigitalConnectError.payloadTooLarge))
         let new = try NewConversation(validating: json)
         guard services.touchpointIDs.contains(new.touchpointID) else {
             throw DigitalConnectError.touchpointNotFound(new.touchpointID)
@@ -68,7 +80,8 @@ struct DigitalConnectController {
         if let allowed = allowedTouchpoints(client), !allowed.contains(new.touchpointID) {
             throw DigitalConnectError(.touchpointNotAllowed(new.touchpointID))
         }
-        let key = try idempotencyKey(request, client: client, body: json)
+        let key = try idempotencyKey(
+            request.headers[.idempotencyKey], method: request.method, path: request.uri.path, client: client, body: json)
         let now = services.clock()
         let ids = services.ids
         let (outcome, id) = try await perform(key, now: now) { db in
@@ -86,21 +99,88 @@ struct DigitalConnectController {
         try await services.faults.inject(.sendMessage)
         let client = try await authorize(request)
         let conversationID = try context.parameters.require("id")
-        let json = try await body(request)
-        let new = try NewContactMessage(validating: json)
-        let key = try idempotencyKey(request, client: client, body: json)
+        let plan = try planSend(
+            conversationID: conversationID, body: try await request.collectBody(orThrow: DigitalConnectError.payloadTooLarge),
+            idempotencyKey: request.headers[.idempotencyKey], path: request.uri.path, client: client)
+        let response = try await withCheckedThrowingContinuation { continuation in
+            commitSend(plan, on: nil) { continuation.resume(with: $0) }
+        }
+        return JSONResponse.make(status: .init(code: response.status), data: response.body)
+    }
+
+    /// A Send a Message request that passed every check made before the store: what to write, and the
+    /// answer to give once it is written (made beforehand, outside the store's transaction).
+    struct SendPlan: Sendable {
+        var conversationID: String
+        var message: NewContactMessage
+        var key: IdempotencyKey?
+        var allowedTouchpoints: Set<String>?
+        var now: Date
+        var messageID: String
+        var response: StoredResponse
+    }
+
+    /// Validates a Send a Message body (and its idempotency key) from `client`.
+    func planSend(conversationID: String, body: Data, idempotencyKey header: String?, path: String, client: OAuthClient) throws -> SendPlan {
+        let json = try RequestJSON.object(from: body)
+        let message = try NewContactMessage(validating: json)
+        let key = try idempotencyKey(header, method: .post, path: path, client: client, body: json)
         let now = services.clock()
-        let ids = services.ids
-        let allowed = allowedTouchpoints(client)
-        let (outcome, messageID) = try await perform(key, now: now) { db in
-            let message = try Inbox.addContactMessage(db, conversationID: conversationID, new, allowedTouchpoints: allowed, ids: ids, now: now)
-            let body = SendMessageResponse(id: conversationID, messageId: message.id, createdAt: Timestamp.string(from: message.createdAt))
-            return (StoredResponse(status: 201, body: JSONResponse.data(body)), message.id)
-        }
-        if let messageID {
-            events.publish(InboxEvent(event: .contactMessage, conversationId: conversationID, time: now, content: new.content, messageId: messageID))
-        }
-        return JSONResponse.make(status: .init(code: outcome.response.status), data: outcome.response.body)
+        let messageID = services.ids.identifier()
+        let response = SendMessageResponse(id: conversationID, messageId: messageID, createdAt: Timestamp.string(from: now))
+        return SendPlan(
+            conversationID: conversationID, message: message, key: key, allowedTouchpoints: allowedTouchpoints(client), now: now,
+            messageID: messageID, response: StoredResponse(status: 201, body: response.json))
+    }
+
+    /// Stores the message (or finds an idempotent replay's answer) and announces it once committed.
+    /// `completion` gets the response to give, on `executor` (the writer's queue when nil).
+    func commitSend(
+        _ plan: SendPlan, on executor: (any CompletionExecutor)?, completion: @escaping @Sendable (Result<StoredResponse, any Error>) -> Void
+    ) {
+        let events = events
+        services.database.submitIdempotentWrite(plan.key, now: plan.now, { db in
+            _ = try Inbox.addContactMessage(
+                db, conversationID: plan.conversationID, plan.message, allowedTouchpoints: plan.allowedTouchpoints,
+                messageID: plan.messageID, now: plan.now)
+            return (plan.response, plan.messageID)
+        }, on: executor, completion: { result in
+            switch result {
+            case .success((let outcome, let messageID)):
+                if let messageID {
+                    events.publish(InboxEvent(
+                        event: .contactMessage, conversationId: plan.conversationID, time: plan.now, content: plan.message.content,
+                        messageId: messageID))
+                }
+                completion(.success(outcome.response))
+            case .failure(let error as InboxError):
+                completion(.failure(DigitalConnectError(error)))
+            case .failure(let error):
+                completion(.failure(error))
+            }
+        })
+    }
+
+    /// Send a Message for `SendMessageFastPath`, when nothing about the request needs the router: no fault
+    /// in force, a token held in memory with the scope, a body that passes validation. Returns false, having
+    /// done nothing, otherwise. When true, `completion` (on `executor`) gets the response, or nil when the
+    /// store refused the write (unknown or ended conversation, reused key...): a refused write leaves
+    /// nothing behind, so the router can then answer the request, in the surface's own error shape.
+    func sendDirectly(
+        conversationID: String, path: String, headers: HTTPFields, body: ByteBuffer, on executor: any CompletionExecutor,
+        completion: @escaping @Sendable (StoredResponse?) -> Void
+    ) -> Bool {
+        guard !services.faults.isArmed(.sendMessage),
+            let header = headers[.authorization], let token = Self.bearerToken(header),
+            let grant = services.tokens.cachedGrant(token, now: services.clock()),
+            grant.scopes.contains(Scope.digitalConnectWrite),
+            let client = services.tokens.client(id: grant.clientID),
+            let plan = try? planSend(
+                conversationID: conversationID, body: Data(body.readableBytesView), idempotencyKey: headers[.idempotencyKey],
+                path: path, client: client)
+        else { return false }
+        commitSend(plan, on: executor) { completion(try? $0.get()) }
+        return true
     }
 
     func endConversation(_ request: Request, context: some RequestContext) async throws -> Response {

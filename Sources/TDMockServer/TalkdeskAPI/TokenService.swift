@@ -42,6 +42,13 @@ public final class TokenService: Sendable {
         return grant
     }
 
+    /// The grant behind a token from memory alone: nil when it is not held there (or has expired), in
+    /// which case `validate` decides.
+    func cachedGrant(_ token: String, now: Date) -> AccessTokens.Grant? {
+        guard let grant = cache.withLock({ $0[token] }), grant.expiresAt > now else { return nil }
+        return grant
+    }
+
     /// The grant behind a token, if the token is known and has not expired.
     func validate(_ token: String, now: Date) async throws -> AccessTokens.Grant? {
         var grant = cache.withLock { $0[token] }

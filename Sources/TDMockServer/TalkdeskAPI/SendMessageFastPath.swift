@@ -1,0 +1,199 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+import TDMockStore
+
+/// Serves Send a Message, the operation integrations call most, on the connection's event loop instead
+/// of through the router: the request goes from the HTTP decoder to the store's group commit and its
+/// answer back to the encoder, with no task per request (the router's async path cost half the time of a
+/// request under load; see the README's "Performance").
+///
+/// It only answers the plain case (`DigitalConnectController.sendDirectly`: no fault in force, a token
+/// held in memory, a valid body, a write the store accepts) and hands every other request, unchanged and
+/// in order, to the router, which answers exactly as before. Requests wait for the answers owed before
+/// them: one that arrives while the router owes an answer goes to the router too, and parts that arrive
+/// while this handler is answering wait until it has.
+final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private enum State {
+        /// Between requests.
+        case idle
+        /// Reading the body of a request this handler may answer.
+        case collecting(HTTPRequest, conversationID: String, body: ByteBuffer)
+        /// Waiting for the store; later parts are queued.
+        case answering(HTTPRequest, body: ByteBuffer)
+        /// Passing the current request's parts to the router.
+        case passing
+    }
+
+    private let controller: DigitalConnectController
+    private var state = State.idle
+    /// Answers the router owes for requests passed to it (its response ends come through `write`).
+    private var routerOwes = 0
+    private var queued: [HTTPRequestPart] = []
+
+    init(controller: DigitalConnectController) {
+        self.controller = controller
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if case .answering = state {
+            queued.append(part)
+        } else {
+            handle(part, context: context)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Only the router's writes come through here; this handler's own go to the next handler directly.
+        if case .end = unwrapOutboundIn(data) { routerOwes -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch (state, part) {
+        case (.idle, .head(let head)):
+            if routerOwes == 0, let conversationID = Self.conversationID(of: head) {
+                state = .collecting(head, conversationID: conversationID, body: context.channel.allocator.buffer(capacity: 0))
+            } else {
+                pass(.head(head), context: context)
+                state = .passing
+            }
+        case (.collecting(let head, let conversationID, var body), .body(var chunk)):
+            guard body.readableBytes + chunk.readableBytes <= BodyLimit.bytes else {
+                // Too large: the router refuses it (413) as it refuses every other.
+                pass(.head(head), context: context)
+                pass(.body(body), context: context)
+                pass(.body(chunk), context: context)
+                state = .passing
+                return
+            }
+            body.writeBuffer(&chunk)
+            state = .collecting(head, conversationID: conversationID, body: body)
+        case (.collecting(let head, let conversationID, let body), .end):
+            answer(head, conversationID: conversationID, body: body, context: context)
+        case (.passing, .end):
+            pass(part, context: context)
+            state = .idle
+        default:
+            // The router's request (.passing), or parts out of order, which the router reports.
+            pass(part, context: context)
+        }
+    }
+
+    private func pass(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        if case .head = part { routerOwes += 1 }
+        context.fireChannelRead(wrapInboundOut(part))
+    }
+
+    private func answer(_ head: HTTPRequest, conversationID: String, body: ByteBuffer, context: ChannelHandlerContext) {
+        state = .answering(head, body: body)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let submitted = controller.sendDirectly(
+            conversationID: conversationID, path: head.path ?? "", headers: head.headerFields, body: body,
+            on: EventLoopCompletions(loop: context.eventLoop)
+        ) { response in
+            let (handler, context) = bound.value
+            handler.finish(response, context: context)
+        }
+        if !submitted { finish(nil, context: context) }
+    }
+
+    /// Writes the store's answer, or hands the request to the router; then takes up the queued parts.
+    private func finish(_ response: StoredResponse?, context: ChannelHandlerContext) {
+        guard case .answering(let head, let body) = state else { return }
+        state = .idle
+        if let response {
+            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+            buffer.writeBytes(response.body)
+            let fields: HTTPFields = [
+                .contentType: "application/json; charset=utf-8", .contentLength: String(buffer.readableBytes),
+                .date: HTTPDate.now, .server: ServerIdentity.name,
+            ]
+            context.write(wrapOutboundOut(.head(HTTPResponse(status: .init(code: response.status), headerFields: fields))), promise: nil)
+            context.write(wrapOutboundOut(.body(buffer)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            pass(.head(head), context: context)
+            if body.readableBytes > 0 { pass(.body(body), context: context) }
+            pass(.end(nil), context: context)
+            context.fireChannelReadComplete()
+        }
+        let waiting = queued
+        queued = []
+        for (index, part) in waiting.enumerated() {
+            if case .answering = state {
+                queued.append(contentsOf: waiting[index...])
+                return
+            }
+            handle(part, context: context)
+        }
+        if !waiting.isEmpty { context.fireChannelReadComplete() }
+    }
+
+    /// The conversation of a Send a Message request this handler may answer: a keep-alive POST to
+    /// `/digital-connect/conversations/{id}/messages` with a plain id (letters, digits, `-`, `_`: no
+    /// escapes to decode), no query, a body within the limit and no `Expect`. Nil for anything else.
+    static func conversationID(of head: HTTPRequest) -> String? {
+        guard head.method == .post, let path = head.path,
+            head.headerFields[.connection] == nil || head.headerFields[.connection]?.lowercased() == "keep-alive",
+            head.headerFields[.expect] == nil
+        else { return nil }
+        if let length = head.headerFields[.contentLength], (Int(length) ?? Int.max) > BodyLimit.bytes { return nil }
+        let prefix = "/digital-connect/conversations/".utf8
+        let suffix = "/messages".utf8
+        let bytes = path.utf8
+        guard bytes.count > prefix.count + suffix.count, bytes.starts(with: prefix), bytes.reversed().starts(with: suffix.reversed())
+        else { return nil }
+        let id = bytes.dropFirst(prefix.count).dropLast(suffix.count)
+        guard id.allSatisfy({ byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
+        }) else { return nil }
+        return String(decoding: id, as: UTF8.self)
+    }
+}
+
+/// Runs the store's completions for one event loop's connections together, on that loop.
+struct EventLoopCompletions: CompletionExecutor {
+    let loop: any EventLoop
+
+    var identity: ObjectIdentifier { ObjectIdentifier(loop) }
+
+    func execute(_ work: @escaping @Sendable () -> Void) { loop.execute(work) }
+}
+
+/// The server's name, in the `Server` header of every response.
+enum ServerIdentity {
+    static let name = "tdmock"
+}
+
+/// The `Date` header's value (RFC 9110 IMF-fixdate), made once a second.
+enum HTTPDate {
+    private static let cache = Mutex<(second: Int, text: String)>((0, ""))
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    static var now: String {
+        let second = time(nil)
+        return cache.withLock { cache in
+            if cache.second != second { cache = (second, format(second)) }
+            return cache.text
+        }
+    }
+
+    static func format(_ second: Int) -> String {
+        var time = time_t(second)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(1900 + parts.tm_year) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}
