@@ -1,3 +1,4 @@
+import CSQLiteSetup
 import Foundation
 import GRDB
 
@@ -59,7 +60,11 @@ public struct AppDatabase: Sendable {
 
     public var reader: any DatabaseReader { writer }
 
+    /// SQLite's process-wide settings, made once, before the first connection opens (see CSQLiteSetup).
+    private static let sqliteConfigured: Void = { _ = tdmock_sqlite_configure() }()
+
     private static func configuration() -> Configuration {
+        _ = sqliteConfigured
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // WAL is durable against a killed process at NORMAL: a committed transaction is in the WAL

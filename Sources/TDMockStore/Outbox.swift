@@ -115,6 +115,19 @@ public enum Outbox {
 
     /// The journal of one delivery, first attempt first.
     public static func attempts(_ db: Database, deliveryID: String) throws -> [CallbackAttempt] {
-        try CallbackAttemptRecord.filter(Column("delivery_id") == deliveryID).order(Column("attempt"), Column("id")).fetchAll(db).map(\.attemptValue)
+        try attempts(db, deliveryIDs: [deliveryID])[deliveryID] ?? []
+    }
+
+    /// The journals of these deliveries by delivery id, each oldest attempt first: one query for up to 500
+    /// deliveries, where asking delivery by delivery made a thousand queries for a long conversation.
+    public static func attempts(_ db: Database, deliveryIDs: [String]) throws -> [String: [CallbackAttempt]] {
+        var journals: [String: [CallbackAttempt]] = [:]
+        for start in stride(from: 0, to: deliveryIDs.count, by: 500) {
+            let chunk = deliveryIDs[start..<min(start + 500, deliveryIDs.count)]
+            let records = try CallbackAttemptRecord.filter(chunk.contains(Column("delivery_id")))
+                .order(Column("attempt"), Column("id")).fetchAll(db)
+            for record in records { journals[record.deliveryId, default: []].append(record.attemptValue) }
+        }
+        return journals
     }
 }

@@ -2,13 +2,12 @@ import Foundation
 import GRDB
 import TDMockCore
 
-/// The coding every table shares: snake_case columns, times as integer milliseconds since 1970.
+/// The coding every table shares: snake_case columns (each record names them in its `CodingKeys`: GRDB's
+/// snake_case strategies converted every column name of every row, a quarter of reading a long
+/// conversation), times as integer milliseconds since 1970.
 protocol InboxRecord: Codable, FetchableRecord, EncodableRecord {}
 
 extension InboxRecord {
-    static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
-    static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
-
     static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy {
         .custom { Timestamp.milliseconds($0) }
     }
@@ -36,6 +35,23 @@ struct ConversationRecord: InboxRecord, PersistableRecord {
     var lastActivityAt: Date
     var endedAt: Date?
     var messageCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case touchpointId = "touchpoint_id"
+        case clientId = "client_id"
+        case subject
+        case contactEmail = "contact_email"
+        case contactName = "contact_name"
+        case contextParameters = "context_parameters"
+        case status
+        case agent
+        case endedBy = "ended_by"
+        case createdAt = "created_at"
+        case lastActivityAt = "last_activity_at"
+        case endedAt = "ended_at"
+        case messageCount = "message_count"
+    }
 
     init(_ conversation: Conversation) {
         id = conversation.id
@@ -80,6 +96,17 @@ struct MessageRecord: InboxRecord, MutablePersistableRecord {
     var attachments: [Attachment]
     var createdAt: Date
 
+    enum CodingKeys: String, CodingKey {
+        case seq
+        case id
+        case conversationId = "conversation_id"
+        case author
+        case authorName = "author_name"
+        case content
+        case attachments
+        case createdAt = "created_at"
+    }
+
     init(_ message: Message) {
         id = message.id
         conversationId = message.conversationID
@@ -111,6 +138,15 @@ struct IdempotencyRecord: InboxRecord, PersistableRecord {
     var status: Int
     var body: Data
     var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case clientId = "client_id"
+        case key
+        case fingerprint
+        case status
+        case body
+        case createdAt = "created_at"
+    }
 }
 
 /// A row of `access_token`.
@@ -121,6 +157,13 @@ struct AccessTokenRecord: InboxRecord, PersistableRecord {
     var clientId: String
     var scopes: String
     var expiresAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case token
+        case clientId = "client_id"
+        case scopes
+        case expiresAt = "expires_at"
+    }
 }
 
 extension DeliveryStatus: DatabaseValueConvertible {}
@@ -152,6 +195,22 @@ struct CallbackDeliveryRecord: InboxRecord, MutablePersistableRecord {
             lastStatusCode: lastStatusCode, lastError: lastError, createdAt: createdAt, deliveredAt: deliveredAt)
     }
 
+    enum CodingKeys: String, CodingKey {
+        case seq
+        case deliveryId = "delivery_id"
+        case conversationId = "conversation_id"
+        case eventType = "event_type"
+        case body
+        case status
+        case attempts
+        case attemptsAllowedFrom = "attempts_allowed_from"
+        case nextAttemptAt = "next_attempt_at"
+        case lastStatusCode = "last_status_code"
+        case lastError = "last_error"
+        case createdAt = "created_at"
+        case deliveredAt = "delivered_at"
+    }
+
     mutating func didInsert(_ inserted: InsertionSuccess) {
         seq = inserted.rowID
     }
@@ -171,5 +230,15 @@ struct CallbackAttemptRecord: InboxRecord, MutablePersistableRecord {
 
     var attemptValue: CallbackAttempt {
         CallbackAttempt(deliveryID: deliveryId, attempt: attempt, startedAt: startedAt, statusCode: statusCode, error: error, latency: latencyMs / 1000)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case deliveryId = "delivery_id"
+        case attempt
+        case startedAt = "started_at"
+        case statusCode = "status_code"
+        case error
+        case latencyMs = "latency_ms"
     }
 }

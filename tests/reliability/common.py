@@ -74,6 +74,10 @@ class Receiver:
                 def do_POST(self):
                     length = int(self.headers.get("content-length") or 0)
                     raw = self.rfile.read(length)
+                    if len(raw) < length:
+                        # The sender died halfway through the body (a kill): an HTTP server receives nothing.
+                        self.close_connection = True
+                        return
                     with receiver.lock:
                         if receiver.mode == "down":
                             # Going down while this request was on its way: it is not received.

@@ -78,11 +78,15 @@ struct AgentController {
         let url = services.configuration.callback.url
         return try await services.database.reader.read { db in
             guard let conversation = try Inbox.conversation(db, id: id) else { throw AgentAPIError(.conversationNotFound(id)) }
-            let callbacks = try Outbox.deliveries(db, conversationID: id).map { delivery in
-                AgentWire.DeliveryView(delivery, journal: try Outbox.attempts(db, deliveryID: delivery.deliveryID), callbackURL: url)
-            }
+            let callbacks = try Self.views(db, of: Outbox.deliveries(db, conversationID: id), callbackURL: url)
             return AgentWire.ConversationDetail(conversation, messages: try Inbox.messages(db, conversationID: id), callbacks: callbacks)
         }
+    }
+
+    /// The deliveries with their journals.
+    private static func views(_ db: Database, of deliveries: [CallbackDelivery], callbackURL: String?) throws -> [AgentWire.DeliveryView] {
+        let journals = try Outbox.attempts(db, deliveryIDs: deliveries.map(\.deliveryID))
+        return deliveries.map { AgentWire.DeliveryView($0, journal: journals[$0.deliveryID] ?? [], callbackURL: callbackURL) }
     }
 
     private func show(_ id: String) async throws -> Response {
@@ -139,9 +143,7 @@ struct AgentController {
         let url = services.configuration.callback.url
         let wanted = status
         let views = try await services.database.reader.read { db in
-            try Outbox.deliveries(db, conversationID: conversation, status: wanted).map { delivery in
-                AgentWire.DeliveryView(delivery, journal: try Outbox.attempts(db, deliveryID: delivery.deliveryID), callbackURL: url)
-            }
+            try Self.views(db, of: Outbox.deliveries(db, conversationID: conversation, status: wanted), callbackURL: url)
         }
         return JSONResponse.make(status: .ok, body: views)
     }
