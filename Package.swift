@@ -110,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TDMockStoreTests",
-            dependencies: ["TDMockStore"],
+            dependencies: ["TDMockStore", .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -25,13 +25,34 @@ struct Inbox: AsyncParsableCommand {
             // Straight through: the server's JSON array, with no decoding and encoding again. Into a
             // pipe, a 1 MiB pipe buffer (Linux) spares the reader and this process tens of MB of 64 KiB turns.
             Self.widenStandardOutputPipe()
+            // The answer arrives in reads of tens of KB: gathered into 1 MiB writes, with write(2) itself.
+            var pending = [UInt8]()
+            pending.reserveCapacity(Self.outputChunk)
             try await client.conversationsJSON(status: status.rawValue) { chunk in
-                try FileHandle.standardOutput.write(contentsOf: chunk.readableBytesView)
+                chunk.withUnsafeReadableBytes { pending.append(contentsOf: $0) }
+                if pending.count >= Self.outputChunk { try Self.writeOut(&pending) }
             }
-            try FileHandle.standardOutput.write(contentsOf: Data("\n".utf8))
+            pending.append(UInt8(ascii: "\n"))
+            try Self.writeOut(&pending)
             return
         }
         try await run(context)
+    }
+
+    static let outputChunk = 1 << 20
+
+    /// Writes all of `buffer` to standard output and empties it.
+    static func writeOut(_ buffer: inout [UInt8]) throws {
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                continue
+            }
+            offset += written
+        }
+        buffer.removeAll(keepingCapacity: true)
     }
 
     static func widenStandardOutputPipe() {

@@ -63,6 +63,23 @@ import Testing
         }
     }
 
+    @Test func theInboxListIsInTheStoresOrderWhenManyShareAMillisecond() async throws {
+        // Read in two halves, each sorted, then merged: ties on the time are broken by id, across halves too.
+        let app = try TestApp()
+        try await app.test { client in
+            let token = try await client.token()
+            for round in 0..<3 {
+                for _ in 0..<12 { _ = try await client.startConversation(token: token) }
+                if round == 1 { app.clock.advance(by: -5) } else { app.clock.advance(by: 1) }
+            }
+            let response = try await client.execute(uri: "/tdmock/v1/conversations", method: .get)
+            let listed = try JSONDecoder().decode([AgentWire.ConversationSummary].self, from: Data(response.body.readableBytesView)).map(\.id)
+            let stored = try await app.services.database.reader.read { try Inbox.conversations($0, status: nil) }.map(\.id)
+            #expect(listed.count == 36)
+            #expect(listed == stored)
+        }
+    }
+
     @Test func anotherAgentsConversationIsAConflict() async throws {
         try await TestApp().test { client in
             let id = try await client.startConversation(token: try await client.token())

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TDMockCore
 import TDMockStore
 import Testing
@@ -119,5 +120,40 @@ import Testing
             return (try Inbox.conversations(db, status: nil).map(\.id), [first.id, second.id])
         }
         #expect(listed.0 == listed.1)
+    }
+
+    @Test func journalsAreReadForManyDeliveriesAtOnceEachInAttemptOrder() async throws {
+        let database = try AppDatabase.inMemory()
+        let (ids, new, now) = (ids, new, now)
+        let (deliveries, journals) = try await database.write { db in
+            let conversation = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
+            // More deliveries than one query asks for (500), so that the journals come from two.
+            let deliveries = try (0..<501).map { _ in
+                try Outbox.enqueue(db, conversationID: conversation.id, event: .messageCreated, payload: .init(authorName: "Dana"), ids: ids, now: now)
+            }
+            for (delivery, attempts) in [(deliveries[0], 3), (deliveries[500], 2)] {
+                for number in 1...attempts {
+                    let attempt = CallbackAttempt(
+                        deliveryID: delivery.deliveryID, attempt: number, startedAt: now, statusCode: number == attempts ? 200 : 503,
+                        error: nil, latency: 0.001)
+                    _ = try Outbox.record(db, attempt, outcome: number == attempts ? .delivered : .retry(at: now))
+                }
+            }
+            return (deliveries, try Outbox.attempts(db, deliveryIDs: deliveries.map(\.deliveryID)))
+        }
+        #expect(journals.count == 2)
+        #expect(journals[deliveries[0].deliveryID]?.map(\.attempt) == [1, 2, 3])
+        #expect(journals[deliveries[0].deliveryID]?.map(\.statusCode) == [503, 503, 200])
+        #expect(journals[deliveries[500].deliveryID]?.map(\.attempt) == [1, 2])
+        #expect(journals[deliveries[1].deliveryID] == nil)
+    }
+
+    @Test func sqliteKeepsNoAllocationStatistics() async throws {
+        // Off before the first connection (CSQLiteSetup): with them on, every allocation takes one
+        // process-wide mutex. Off, SQLite reports no memory in use however much it uses.
+        let database = try AppDatabase.inMemory()
+        let (ids, new, now) = (ids, new, now)
+        _ = try await database.write { db in try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now) }
+        #expect(sqlite3_memory_used() == 0)
     }
 }

@@ -19,14 +19,39 @@ enum InboxJSON {
             touchpointID
     }
 
-    /// Where one conversation's object lies in its part's buffer, and what it sorts by.
+    /// Where one conversation's object lies in its part's buffer, and what it sorts by: newest activity
+    /// first, then by id, compared as the id's first 16 bytes packed in two integers (the whole id only
+    /// when those are equal).
     fileprivate struct Entry {
         var lastActivity: Int64
+        var idKey: (UInt64, UInt64)
         var part: Int
         var start: Int
         var end: Int
         var idStart: Int
         var idEnd: Int
+
+        /// Whether `self` comes before `other` in the inbox; `bytes` gives each one's part's buffer.
+        @inline(__always)
+        func precedes(_ other: Entry, _ bytes: (Int) -> UnsafeRawBufferPointer) -> Bool {
+            if lastActivity != other.lastActivity { return lastActivity > other.lastActivity }
+            if idKey.0 != other.idKey.0 { return idKey.0 < other.idKey.0 }
+            if idKey.1 != other.idKey.1 { return idKey.1 < other.idKey.1 }
+            return bytes(part)[idStart..<idEnd].lexicographicallyPrecedes(bytes(other.part)[other.idStart..<other.idEnd])
+        }
+
+        /// The first 16 bytes of a text, big-endian in two integers (zeros past its end), so that the
+        /// integers order as the texts do.
+        static func key(_ text: UnsafePointer<UInt8>?, count: Int) -> (UInt64, UInt64) {
+            guard let text else { return (0, 0) }
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            for index in 0..<16 {
+                let byte = index < count ? UInt64(text[index]) : 0
+                if index < 8 { high = high << 8 | byte } else { low = low << 8 | byte }
+            }
+            return (high, low)
+        }
     }
 
     /// The inbox as JSON: the table is read in two halves by rowid, on two reader connections at once
@@ -34,26 +59,30 @@ enum InboxJSON {
     static func conversations(_ reader: any DatabaseReader, status: ConversationStatus?) async throws -> Listing {
         let last = try await reader.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(rowid) FROM conversation") } ?? 0
         let middle = last / 2
-        async let first = reader.read { db in try Part(db, status: status, rowids: Int64.min...middle) }
-        async let second = reader.read { db in try Part(db, status: status, rowids: (middle + 1)...Int64.max) }
+        async let first = reader.read { db in try Part(db, index: 0, status: status, rowids: Int64.min...middle) }
+        async let second = reader.read { db in try Part(db, index: 1, status: status, rowids: (middle + 1)...Int64.max) }
         let parts = try await [first, second]
-        var entries = [Entry]()
-        entries.reserveCapacity(parts.reduce(0) { $0 + $1.entries.count })
-        // Rows come mostly in creation order, so reversed they are nearly in inbox order already,
-        // which the (run-detecting, stable) sort then passes through quickly.
-        for (index, part) in parts.enumerated().reversed() {
-            for var entry in part.entries.reversed() {
-                entry.part = index
-                entries.append(entry)
-            }
-        }
         let buffers = parts.map(\.rows)
-        entries.sort { a, b in
-            if a.lastActivity != b.lastActivity { return a.lastActivity > b.lastActivity }
-            return buffers[a.part].withBytes { left in
-                buffers[b.part].withBytes { right in
-                    left[a.idStart..<a.idEnd].lexicographicallyPrecedes(right[b.idStart..<b.idEnd])
+        // Each half comes sorted (on its reader, at the same time): merge them.
+        let entries = buffers[0].withBytes { zero in
+            buffers[1].withBytes { one in
+                let bytes = { (part: Int) in part == 0 ? zero : one }
+                let (left, right) = (parts[0].entries, parts[1].entries)
+                var merged = [Entry]()
+                merged.reserveCapacity(left.count + right.count)
+                var (i, j) = (0, 0)
+                while i < left.count, j < right.count {
+                    if right[j].precedes(left[i], bytes) {
+                        merged.append(right[j])
+                        j += 1
+                    } else {
+                        merged.append(left[i])
+                        i += 1
+                    }
                 }
+                merged.append(contentsOf: left[i...])
+                merged.append(contentsOf: right[j...])
+                return merged
             }
         }
         return Listing(parts: buffers, entries: entries)
@@ -64,7 +93,7 @@ enum InboxJSON {
         let rows: Rows
         let entries: [Entry]
 
-        init(_ db: Database, status: ConversationStatus?, rowids: ClosedRange<Int64>) throws {
+        init(_ db: Database, index: Int, status: ConversationStatus?, rowids: ClosedRange<Int64>) throws {
             var filter = " WHERE rowid BETWEEN ? AND ?"
             var arguments: StatementArguments = [rowids.lowerBound, rowids.upperBound]
             if let status {
@@ -114,9 +143,14 @@ enum InboxJSON {
                 rows.literal(#","touchpoint_id":"#); rows.string(handle, Column.touchpointID.rawValue)
                 rows.append(byte: UInt8(ascii: "}"))
                 entries.append(Entry(
-                    lastActivity: sqlite3_column_int64(handle, Column.lastActivityAt.rawValue), part: 0, start: start, end: rows.count,
-                    idStart: idStart, idEnd: idEnd))
+                    lastActivity: sqlite3_column_int64(handle, Column.lastActivityAt.rawValue),
+                    idKey: Entry.key(sqlite3_column_text(handle, Column.id.rawValue), count: Int(sqlite3_column_bytes(handle, Column.id.rawValue))),
+                    part: index, start: start, end: rows.count, idStart: idStart, idEnd: idEnd))
             }
+            // Rows come mostly in creation order, so reversed they are nearly in inbox order already,
+            // which the (run-detecting, stable) sort then passes through quickly.
+            entries.reverse()
+            rows.withBytes { bytes in entries.sort { $0.precedes($1, { _ in bytes }) } }
             self.rows = Rows(rows)
             self.entries = entries
         }
