@@ -169,10 +169,12 @@ public enum Inbox {
     }
 
     static func head(_ db: Database, _ id: String) throws -> ConversationHead? {
-        let statement = try db.cachedStatement(sql: "SELECT touchpoint_id, status, agent, contact_name FROM conversation WHERE id = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+        var statement = try RawStatement(db, "SELECT touchpoint_id, status, agent, contact_name FROM conversation WHERE id = ?")
+        statement.bind(id)
+        guard try statement.step() else { return nil }
         return ConversationHead(
-            id: id, touchpointID: row[0], status: ConversationStatus(rawValue: row[1]) ?? .ended, agent: row[2], contactName: row[3])
+            id: id, touchpointID: statement.text(0) ?? "", status: statement.text(1).flatMap(ConversationStatus.init(rawValue:)) ?? .ended,
+            agent: statement.text(2), contactName: statement.text(3))
     }
 
     /// The conversation, if it exists, is the client's to use, and has not ended.
@@ -196,12 +198,20 @@ public enum Inbox {
             attachments: attachments, createdAt: now)
         let attachmentsJSON = attachments.isEmpty ? "[]" : String(decoding: try attachmentEncoder.encode(attachments), as: UTF8.self)
         let milliseconds = Timestamp.milliseconds(now)
-        try db.cachedStatement(
-            sql: "INSERT INTO message (id, conversation_id, author, author_name, content, attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [message.id, conversationID, author.rawValue, authorName, content, attachmentsJSON, milliseconds])
-        try db.cachedStatement(
-            sql: "UPDATE conversation SET message_count = message_count + 1, last_activity_at = ? WHERE id = ?"
-        ).execute(arguments: [milliseconds, conversationID])
+        var insert = try RawStatement(
+            db, "INSERT INTO message (id, conversation_id, author, author_name, content, attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        insert.bind(message.id)
+        insert.bind(conversationID)
+        insert.bind(author.rawValue)
+        insert.bind(authorName)
+        insert.bind(content)
+        insert.bind(attachmentsJSON)
+        insert.bind(milliseconds)
+        try insert.execute()
+        var touch = try RawStatement(db, "UPDATE conversation SET message_count = message_count + 1, last_activity_at = ? WHERE id = ?")
+        touch.bind(milliseconds)
+        touch.bind(conversationID)
+        try touch.execute()
         return message
     }
 }

@@ -1,0 +1,70 @@
+import GRDB
+import GRDBSQLite
+
+/// A statement GRDB compiled and caches, run through SQLite's C API: for the few statements every
+/// message runs (reading the conversation's head, inserting the message, touching the conversation),
+/// where GRDB's argument arrays, value conversions and execution hooks cost more than SQLite itself.
+/// Only for plain reads and writes inside a transaction GRDB opened (no transaction or savepoint
+/// statements: GRDB tracks those), and the store has no transaction observers for the hooks to tell.
+struct RawStatement: ~Copyable {
+    private let handle: OpaquePointer
+    private let db: Database
+    private let sql: String
+    private var index: Int32 = 1
+
+    init(_ db: Database, _ sql: String) throws {
+        let statement = try db.cachedStatement(sql: sql)
+        handle = statement.sqliteStatement
+        self.db = db
+        self.sql = sql
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    deinit { sqlite3_reset(handle) }
+
+    /// SQLite copies the bytes (SQLITE_TRANSIENT), so the text need not outlive the call.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    private static var empty: UnsafePointer<CChar> { UnsafeRawPointer(("" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self) }
+
+    mutating func bind(_ text: String?) {
+        if let text {
+            var text = text
+            text.withUTF8 { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { chars in
+                    // An empty text still needs a pointer: a null one would bind NULL.
+                    _ = sqlite3_bind_text(handle, index, chars.baseAddress ?? Self.empty, Int32(chars.count), Self.transient)
+                }
+            }
+        } else {
+            sqlite3_bind_null(handle, index)
+        }
+        index += 1
+    }
+
+    mutating func bind(_ value: Int64) {
+        sqlite3_bind_int64(handle, index, value)
+        index += 1
+    }
+
+    /// Steps once: true with a row to read, false when done.
+    func step() throws -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code:
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    func execute() throws {
+        _ = try step()
+    }
+
+    /// A text column of the current row; nil for NULL.
+    func text(_ column: Int32) -> String? {
+        guard let text = sqlite3_column_text(handle, column) else { return nil }
+        return String(cString: text)
+    }
+}
