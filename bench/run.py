@@ -248,6 +248,9 @@ def main():
         row("  as a share of the loopback floor", 100 * send_rps / floor["rps"], "%", ">= 25 %", send_rps >= 0.25 * floor["rps"])
         row("  / the Flask+SQLite stub", send_rps / peer_send["rps"], "x", ">= 10x", send_rps >= 10 * peer_send["rps"])
         row("  as a share of tdmock's /healthz", 100 * send_rps / health["rps"], "%", ">= 70 %", send_rps >= 0.7 * health["rps"])
+        # A pause first: the saturation run just wrote a GB or two of WAL, and while the kernel writes it
+        # back, fsyncs (the checkpoints') take 100 ms and more on this machine.
+        time.sleep(3)
         fixed = wrk(f"{base}/digital-connect/conversations/{conversation}/messages", "post.lua",
                     {"BODY": send_body, "TOKEN": bearer, "RATE": "1000"}, connections=10, threads=1, duration=max(DURATION, 10))
         row("tdmock Send a Message at 1,000 req/s: p50", fixed["p50_us"] / 1000, "ms", command=fixed["command"])
@@ -304,6 +307,9 @@ def main():
         base = f"http://127.0.0.1:{port}"
         big = os.path.join(workdir, "big.sqlite")
         processes.append(start_tdmock(binary, port, big))
+        # A second server on an empty store, measured in turn with the full one below.
+        empty_base = f"http://127.0.0.1:{free_port()}"
+        processes.append(start_tdmock(binary, int(empty_base.rsplit(":", 1)[1]), os.path.join(workdir, "empty.sqlite")))
         bearer = token(base)
         fill(f"{base}/digital-connect/conversations", {"BODY": start_body, "TOKEN": bearer}, args.conversations)
         conversation = start_conversation(base, bearer, start_body)
@@ -315,12 +321,24 @@ def main():
         count = len(json.loads(output))
         row(f"`tdmock inbox --json` with {count:,} conversations (median of 5)", statistics.median(inbox_times), "ms", "<= 150 ms",
             statistics.median(inbox_times) <= 150, f"{binary} inbox --json --server {base}")
-        empty_send = wrk(f"{base}/digital-connect/conversations/{conversation}/messages", "post.lua", {"BODY": send_body, "TOKEN": bearer}, duration=5)
         fill(f"{base}/digital-connect/conversations/{conversation}/messages", {"BODY": send_body, "TOKEN": bearer}, args.messages)
-        full_send = wrk(f"{base}/digital-connect/conversations/{conversation}/messages", "post.lua", {"BODY": send_body, "TOKEN": bearer}, duration=5)
-        row("Send a Message, nearly empty store", empty_send["rps"], "req/s", command=empty_send["command"])
-        row(f"Send a Message with {args.messages:,}+ messages stored", full_send["rps"], "req/s", ">= 90 % of empty",
-            full_send["rps"] >= 0.9 * empty_send["rps"], full_send["command"])
+        empty_bearer = token(empty_base)
+        empty_conversation = start_conversation(empty_base, empty_bearer, start_body)
+        # The empty store and the full one in turn, three 5 s runs each, medians compared: drift on this
+        # shared machine (the kernel writing back the fill's GBs, other tenants) falls on both alike.
+        # (One run of each, minutes apart, gave anything from 80 to 105 % for the same binary.)
+        empty_runs, full_runs = [], []
+        for _ in range(3):
+            empty_runs.append(wrk(f"{empty_base}/digital-connect/conversations/{empty_conversation}/messages", "post.lua",
+                                  {"BODY": send_body, "TOKEN": empty_bearer}, duration=5))
+            full_runs.append(wrk(f"{base}/digital-connect/conversations/{conversation}/messages", "post.lua",
+                                 {"BODY": send_body, "TOKEN": bearer}, duration=5))
+        empty_rps = statistics.median(run["rps"] for run in empty_runs)
+        full_rps = statistics.median(run["rps"] for run in full_runs)
+        row("Send a Message, empty store (median of 3)", empty_rps, "req/s", command=empty_runs[0]["command"])
+        row(f"Send a Message with {args.messages:,}+ messages stored (median of 3, in turn)", full_rps, "req/s", ">= 90 % of empty",
+            full_rps >= 0.9 * empty_rps, full_runs[0]["command"])
+        processes.pop().stop()
         processes.pop().stop()
     finally:
         for process in processes:

@@ -25,15 +25,17 @@ final class ConnectionCounter: Sendable {
     func release() { open.withLock { $0 -= 1 } }
 }
 
-/// Enforces the per-connection limits Hummingbird leaves to the application: the connection limit
-/// (one connection too many is answered 503 at its first request and closed), the time a request's
-/// headers may take from its first byte (408 and closed: a client trickling a byte a second is cut
-/// off), and the time its body may take after them (closed).
+/// Enforces the per-connection limits: the connection limit (one connection too many is answered 503
+/// at its first request and closed), the time a request's headers may take from its first byte (408
+/// and closed: a client trickling a byte a second is cut off), the time its body may take after them
+/// (closed), and the idle timeout (closed after that long without a byte either way, no answer owed).
 ///
 /// Sits after the HTTP decoder (it sees request heads and ends and the response's end) and puts a
-/// small observer at the front of the pipeline to learn when a request's first bytes arrive. The
-/// deadlines are checked once a second by one repeated task per connection, so the hot path only
-/// notes times.
+/// small observer at the front of the pipeline to learn when bytes arrive. The deadlines are checked
+/// once a second by one repeated task per connection, so the hot path only notes times. The idle
+/// timeout is here rather than in Hummingbird's connection handler because that one only sees the
+/// requests the router answers, not those `SendMessageFastPath` answers before it: it closed
+/// connections busy with Send a Message as idle.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -48,6 +50,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var headStarted: NIODeadline?
     private var bodyStarted: NIODeadline?
     private var inRequest = false
+    private var lastActivity = NIODeadline.now()
     private var responsesOwed = 0
     private var closing = false
     private var check: RepeatedTask?
@@ -86,7 +89,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Bytes arrived: when no request is under way, they are the start of the next one's headers.
     fileprivate func bytesArrived() {
-        if !inRequest && headStarted == nil { headStarted = .now() }
+        lastActivity = .now()
+        if !inRequest && headStarted == nil { headStarted = lastActivity }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -113,7 +117,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { responsesOwed -= 1 }
+        if case .end = unwrapOutboundIn(data) {
+            responsesOwed -= 1
+            lastActivity = .now()
+        }
         context.write(data, promise: promise)
     }
 
@@ -126,6 +133,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                    message: "the request's headers did not arrive within \(limits.headerTimeout) s (limits.header_timeout)")
         } else if let started = bodyStarted, now - started > .nanoseconds(Int64(limits.bodyTimeout * 1e9)) {
             logger.info("closing a connection whose request body took too long", metadata: ["limit_seconds": "\(limits.bodyTimeout)"])
+            closing = true
+            context.close(promise: nil)
+        } else if !inRequest, headStarted == nil, responsesOwed <= 0, now - lastActivity > .nanoseconds(Int64(limits.idleTimeout * 1e9)) {
+            logger.debug("closing an idle connection", metadata: ["limit_seconds": "\(limits.idleTimeout)"])
             closing = true
             context.close(promise: nil)
         }
@@ -162,16 +173,15 @@ private final class FirstByteObserver: ChannelInboundHandler, RemovableChannelHa
 }
 
 extension ServerLimits {
-    /// The HTTP/1 server with these limits: header sizes in the decoder, the idle timeout in
-    /// Hummingbird's connection handler, the rest in a `ConnectionGuard` per connection; behind it,
-    /// `SendMessageFastPath` when given the controller it serves from.
+    /// The HTTP/1 server with these limits: header sizes in the decoder, the rest in a `ConnectionGuard`
+    /// per connection; behind it, `SendMessageFastPath` when given the controller it serves from.
     func http1(logger: Logger, sendMessage controller: DigitalConnectController? = nil) -> HTTPServerBuilder {
         let counter = ConnectionCounter(limit: maxConnections)
         let limits = self
         return .http1(configuration: HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter, logger: logger)]
                 + (controller.map { [SendMessageFastPath(controller: $0)] } ?? []),
-            idleTimeout: .nanoseconds(Int64(idleTimeout * 1e9)),
+            idleTimeout: nil,  // ConnectionGuard's: Hummingbird's does not see the fast path's requests
             httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes)))
     }
 }

@@ -80,6 +80,34 @@ import Testing
         withExtendedLifetime(server) {}
     }
 
+    @Test func aConnectionBusyWithSendAMessageIsNotIdle() async throws {
+        // Send a Message is answered before the router (SendMessageFastPath); Hummingbird's idle timer,
+        // which only sees the router's requests, closed such a connection while it was in use.
+        let (server, port) = try await server(limits: ["idle_timeout": "2"])
+        let token = try await HTTP.token(server.url)
+        let conversation = try await startConversation(server, token: token)
+        let body = #"{"content":"still here"}"#
+        let request = "POST /digital-connect/conversations/\(conversation)/messages HTTP/1.1\r\nHost: x\r\n"
+            + "Authorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let answers = try await onOwnThread {
+            let connection = try RawConnection(port: port)
+            var statuses: [String] = []
+            // Four seconds of requests, one every half second: twice the idle limit, never idle for it.
+            for _ in 0..<8 {
+                guard connection.send(request) else { break }
+                statuses.append(String(connection.readResponse(limit: 5).prefix(12)))
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+            let started = Date()
+            let quiet = connection.readUntilClosed(limit: 10)
+            return (statuses, quiet.closed, Date().timeIntervalSince(started))
+        }
+        #expect(answers.0 == Array(repeating: "HTTP/1.1 201", count: 8))
+        #expect(answers.1, "closed once idle")
+        #expect(answers.2 >= 1, "not before the limit: \(answers.2)")
+        withExtendedLifetime(server) {}
+    }
+
     @Test func oneConnectionOverTheLimitIsAnswered503() async throws {
         let (server, port) = try await server(limits: ["max_connections": "2"])
         let answers = try await onOwnThread {

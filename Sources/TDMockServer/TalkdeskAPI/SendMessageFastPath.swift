@@ -34,6 +34,9 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let controller: DigitalConnectController
     private var state = State.idle
+    /// A graceful shutdown's request to close once idle, held while this handler has a request of its
+    /// own under way (the connection handler behind it, which has not seen that request, would close at once).
+    private var heldQuiesce: Any?
     /// Answers the router owes for requests passed to it (its response ends come through `write`).
     private var routerOwes = 0
     private var queued: [HTTPRequestPart] = []
@@ -49,6 +52,19 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             handle(part, context: context)
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch state {
+        case .collecting, .answering:
+            if event is ChannelShouldQuiesceEvent {
+                heldQuiesce = event
+                return
+            }
+        case .idle, .passing:
+            break
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -136,6 +152,14 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             handle(part, context: context)
         }
         if !waiting.isEmpty { context.fireChannelReadComplete() }
+        switch (heldQuiesce, state) {
+        case (let event?, .idle), (let event?, .passing):
+            // Nothing of this handler's under way: the connection handler may close when it has answered.
+            heldQuiesce = nil
+            context.fireUserInboundEventTriggered(event)
+        default:
+            break
+        }
     }
 
     /// The conversation of a Send a Message request this handler may answer: a keep-alive POST to

@@ -36,7 +36,7 @@ public struct TokenResponse: Codable, Sendable, Hashable {
 
 extension SendMessageResponse {
     /// What `JSONResponse.data` writes for this answer (keys sorted, slashes as they are), written by hand:
-    /// it is made for every message sent, where JSONEncoder was a tenth of the store's time (a test
+    /// it is made for every message sent, where JSONEncoder was a fifth of the store's time (a test
     /// compares the two).
     var json: Data {
         var out = JSONBytes(capacity: 160)
