@@ -33,6 +33,11 @@ final class RawConnection {
         return bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
 
+    /// Closes the sending side (a FIN) and keeps reading: a client that says it has nothing more to ask.
+    func finishSending() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
     /// Everything the server sends until it closes the connection or `limit` seconds pass; `closed`
     /// says which.
     func readUntilClosed(limit: Double) -> (text: String, closed: Bool) {

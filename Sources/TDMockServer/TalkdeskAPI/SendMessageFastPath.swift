@@ -8,7 +8,7 @@ import TDMockStore
 /// Serves Send a Message, the operation integrations call most, on the connection's event loop instead
 /// of through the router: the request goes from the HTTP decoder to the store's group commit and its
 /// answer back to the encoder, with no task per request (the router's async path cost half the time of a
-/// request under load; see the README's "Performance").
+/// request under load; see "How Send a Message is served" in the README).
 ///
 /// It only answers the plain case (`DigitalConnectController.sendDirectly`: no fault in force, a token
 /// held in memory, a valid body, a write the store accepts) and hands every other request, unchanged and
@@ -34,9 +34,10 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let controller: DigitalConnectController
     private var state = State.idle
-    /// A graceful shutdown's request to close once idle, held while this handler has a request of its
-    /// own under way (the connection handler behind it, which has not seen that request, would close at once).
-    private var heldQuiesce: Any?
+    /// Events that would have the handlers behind this one close the connection (a graceful shutdown's
+    /// quiesce, the client closing its side after its last request), held while this handler has a
+    /// request of its own under way: they have not seen that request, and would close before its answer.
+    private var held: [Any] = []
     /// Answers the router owes for requests passed to it (its response ends come through `write`).
     private var routerOwes = 0
     private var queued: [HTTPRequestPart] = []
@@ -57,8 +58,8 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch state {
         case .collecting, .answering:
-            if event is ChannelShouldQuiesceEvent {
-                heldQuiesce = event
+            if event is ChannelShouldQuiesceEvent || (event as? ChannelEvent) == .inputClosed {
+                held.append(event)
                 return
             }
         case .idle, .passing:
@@ -152,12 +153,13 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             handle(part, context: context)
         }
         if !waiting.isEmpty { context.fireChannelReadComplete() }
-        switch (heldQuiesce, state) {
-        case (let event?, .idle), (let event?, .passing):
-            // Nothing of this handler's under way: the connection handler may close when it has answered.
-            heldQuiesce = nil
-            context.fireUserInboundEventTriggered(event)
-        default:
+        switch state {
+        case .idle, .passing:
+            // Nothing of this handler's under way: the handlers behind may close once they have answered.
+            let events = held
+            held = []
+            for event in events { context.fireUserInboundEventTriggered(event) }
+        case .collecting, .answering:
             break
         }
     }
