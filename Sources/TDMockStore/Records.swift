@@ -17,6 +17,26 @@ extension InboxRecord {
     }
 }
 
+/// Reading a row by hand, for the records a conversation's detail reads by the thousand (its messages,
+/// deliveries and journal): GRDB's `Decodable` path was most of the time of an agent's reply in a long
+/// conversation. Each reads what the `Decodable` path reads (a test compares them).
+extension Row {
+    /// An integer column of milliseconds since 1970, as GRDB's `.millisecondsSince1970` reads it.
+    func date(_ column: String) -> Date {
+        Date(timeIntervalSince1970: Double(self[column] as Int64) / 1000.0)
+    }
+
+    func optionalDate(_ column: String) -> Date? {
+        (self[column] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000.0) }
+    }
+
+    /// A column holding a JSON text, decoded.
+    func json<T: Decodable>(_ type: T.Type, _ column: String) throws -> T {
+        let text: String = self[column]
+        return try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}
+
 /// A row of `conversation`.
 struct ConversationRecord: InboxRecord, PersistableRecord {
     static let databaseTableName = "conversation"
@@ -240,5 +260,49 @@ struct CallbackAttemptRecord: InboxRecord, MutablePersistableRecord {
         case statusCode = "status_code"
         case error
         case latencyMs = "latency_ms"
+    }
+}
+
+extension MessageRecord {
+    init(row: Row) throws {
+        seq = row["seq"]
+        id = row["id"]
+        conversationId = row["conversation_id"]
+        author = row["author"]
+        authorName = row["author_name"]
+        content = row["content"]
+        let attachmentsText: String = row["attachments"]
+        attachments = attachmentsText == "[]" ? [] : try row.json([Attachment].self, "attachments")
+        createdAt = row.date("created_at")
+    }
+}
+
+extension CallbackDeliveryRecord {
+    init(row: Row) throws {
+        seq = row["seq"]
+        deliveryId = row["delivery_id"]
+        conversationId = row["conversation_id"]
+        eventType = row["event_type"]
+        body = row["body"]
+        status = row["status"]
+        attempts = row["attempts"]
+        attemptsAllowedFrom = row["attempts_allowed_from"]
+        nextAttemptAt = row.date("next_attempt_at")
+        lastStatusCode = row["last_status_code"]
+        lastError = row["last_error"]
+        createdAt = row.date("created_at")
+        deliveredAt = row.optionalDate("delivered_at")
+    }
+}
+
+extension CallbackAttemptRecord {
+    init(row: Row) throws {
+        id = row["id"]
+        deliveryId = row["delivery_id"]
+        attempt = row["attempt"]
+        startedAt = row.date("started_at")
+        statusCode = row["status_code"]
+        error = row["error"]
+        latencyMs = row["latency_ms"]
     }
 }

@@ -156,4 +156,42 @@ import Testing
         _ = try await database.write { db in try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now) }
         #expect(sqlite3_memory_used() == 0)
     }
+
+    @Test func messagesDeliveriesAndJournalsReadBackAsWritten() async throws {
+        // Read by hand rather than through Decodable (Records.swift): every column, null or not, comes back.
+        let database = try AppDatabase.inMemory()
+        let (ids, new, now) = (ids, new, now)
+        let attachments = [Attachment(id: "a1", name: "log.txt", type: "text/plain", size: 12), Attachment(name: "no id")]
+        let written = try await database.write { db in
+            let conversation = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
+            let message = try Inbox.addContactMessage(
+                db, conversationID: conversation.id, NewContactMessage(content: "with files", attachments: attachments),
+                allowedTouchpoints: nil, messageID: ids.identifier(), now: now.addingTimeInterval(1.5))
+            let delivery = try Outbox.enqueue(
+                db, conversationID: conversation.id, event: .messageCreated, payload: .init(messageId: message.id, content: "x", authorName: "Dana"),
+                ids: ids, now: now)
+            let failed = CallbackAttempt(deliveryID: delivery.deliveryID, attempt: 1, startedAt: now, statusCode: nil, error: "refused", latency: 0.0125)
+            _ = try Outbox.record(db, failed, outcome: .retry(at: now.addingTimeInterval(0.5)))
+            let delivered = CallbackAttempt(deliveryID: delivery.deliveryID, attempt: 2, startedAt: now.addingTimeInterval(1), statusCode: 200, error: nil, latency: 0.002)
+            let final = try Outbox.record(db, delivered, outcome: .delivered)
+            return (conversation.id, message, final, [failed, delivered])
+        }
+        let read = try await database.reader.read { db in
+            (try Inbox.messages(db, conversationID: written.0), try Outbox.deliveries(db, conversationID: written.0),
+             try Outbox.attempts(db, deliveryID: written.2.deliveryID))
+        }
+        #expect(read.0.last == written.1)
+        #expect(read.0.last?.attachments == attachments)
+        #expect(read.0.first?.authorName == nil)
+        // What was written in memory, at the store's precision (milliseconds).
+        func stored(_ date: Date) -> Date { Date(timeIntervalSince1970: Double(Timestamp.milliseconds(date)) / 1000.0) }
+        var expected = written.2
+        expected.nextAttemptAt = stored(expected.nextAttemptAt)
+        expected.createdAt = stored(expected.createdAt)
+        expected.deliveredAt = expected.deliveredAt.map(stored)
+        #expect(read.1 == [expected])
+        #expect(read.1.first?.deliveredAt != nil)
+        #expect(read.1.first?.lastStatusCode == 200)
+        #expect(read.2 == written.3)
+    }
 }
