@@ -159,6 +159,12 @@ public struct AppDatabase: Sendable {
             }
             try db.create(index: "callback_attempt_on_delivery", on: "callback_attempt", columns: ["delivery_id", "attempt"])
         }
+        migrator.registerMigration("v3-unused-conversation-indexes") { db in
+            // Every message moves its conversation's entry in both (last_activity_at changes), and no query
+            // uses them: the inbox listing reads the table by rowid and sorts (InboxJSON).
+            try db.drop(index: "conversation_on_last_activity")
+            try db.drop(index: "conversation_on_status")
+        }
         return migrator
     }
 }
