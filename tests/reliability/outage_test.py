@@ -11,6 +11,7 @@ schedule one delivery went through, from the journal.
 
 import argparse
 import os
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -94,7 +95,7 @@ def variant(name, binary, conversations, outage, results):
         "problems": problems, "deliveries": len(deliveries), "accepted": sum(len(v) for v in order.values()),
         "repeats": repeats, "refused": refused, "actions": actions, "drained": drained, "waits": waits,
         "attempts": len(journal), "most": most, "seconds": time.time() - began,
-        "last": journal[-1][2] if journal else None,
+        "last": journal[-1][2] if journal else None, "directory": directory,
     }
 
 
@@ -126,7 +127,12 @@ def main():
         print(f"  one delivery's attempts: {result['attempts']}, waits between them (s): {result['waits']}")
         for problem in result["problems"][:20]:
             print("  PROBLEM " + problem, file=sys.stderr)
-        failed = failed or bool(result["problems"])
+        if result["problems"]:
+            print(f"  the store and the server's log are kept in {result['directory']}", file=sys.stderr)
+            failed = True
+        else:
+            # Nothing to look at, and the stores would pile up in the temporary directory run after run.
+            shutil.rmtree(result["directory"], ignore_errors=True)
     if failed:
         print("outage test FAILED", file=sys.stderr)
         return 1
