@@ -8,10 +8,11 @@ import TDMockCore
 ///
 /// The inbox can hold hundreds of thousands of conversations: decoding each row into a record and
 /// encoding it again with `JSONEncoder` took 4.9 s for 100k, going through GRDB's `Row` 0.4 s (see
-/// bench/results). So the table is read in storage order (a sequential scan, where walking the
-/// `last_activity_at` index costs a random lookup per row), in two halves at once, with SQLite's C
-/// API; each row is written once as a JSON object, and the objects are then put in inbox order (most
-/// recent activity first, then id) by sorting small index entries, not the rows. The keys and their order
+/// bench/results). So the table is read in storage order (a sequential scan, where reading it in
+/// `last_activity_at` order through an index cost a random lookup per row; migration v3 dropped that
+/// index), in two halves at once, with SQLite's C API; each row is written once as a JSON object, and
+/// the objects are then put in inbox order (most recent activity first, then id) by sorting small
+/// entries that point at them, each half on its own reader, and merging the two. The keys and their order
 /// are those of `AgentWire.ConversationSummary` (sorted, as every answer of the agent API).
 enum InboxJSON {
     private enum Column: Int32 {
