@@ -41,14 +41,18 @@ struct Inbox: AsyncParsableCommand {
 
     static let outputChunk = 1 << 20
 
-    /// Writes all of `buffer` to standard output and empties it.
+    /// Writes all of `buffer` to standard output and empties it. A reader that stopped reading (`| head`)
+    /// ends the command quietly, with the status of a process killed by SIGPIPE, as other Unix tools do.
     static func writeOut(_ buffer: inout [UInt8]) throws {
         var offset = 0
         while offset < buffer.count {
             let written = buffer.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 {
-                guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-                continue
+                switch errno {
+                case EINTR: continue
+                case EPIPE: throw ExitCode(128 + SIGPIPE)
+                case let code: throw CLIError("cannot write to standard output: \(String(cString: strerror(code)))")
+                }
             }
             offset += written
         }

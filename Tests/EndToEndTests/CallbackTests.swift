@@ -209,6 +209,17 @@ import Testing
         #expect(!table.output.contains("\u{1B}["), "no colour when not on a terminal")
         let bad = try await tdmock(["inbox", "--status", "open"], environment: env)
         #expect(bad.status != 0)
+        // Standard output that cannot be written: one line that says so, not Foundation's error dump.
+        let full = try await onOwnThread {
+            let (process, _, stderr) = Repository.process(["inbox", "--json"], environment: env)
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+            try process.run()
+            let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, errors)
+        }
+        #expect(full.0 == 1)
+        #expect(full.1 == "Error: cannot write to standard output: No space left on device\n")
         server.process.signal(SIGTERM)
         _ = try await server.process.waitForExit()
     }
