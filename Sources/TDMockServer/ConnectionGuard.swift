@@ -149,7 +149,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         var body = ByteBuffer()
         body.writeString(#"{"error":"\#(status == .serviceUnavailable ? "unavailable" : "timeout")","message":"\#(message)"}"#)
         let head = HTTPResponse(status: status, headerFields: [
-            .contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes), .connection: "close",
+            .contentType: JSONResponse.contentType, .contentLength: String(body.readableBytes), .connection: "close",
         ])
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)

@@ -70,7 +70,7 @@ struct AgentController {
         }
         let listing = try await InboxJSON.conversations(services.database.reader, status: status)
         return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            status: .ok, headers: [.contentType: JSONResponse.contentType],
             body: ResponseBody(contentLength: listing.contentLength) { writer in try await listing.write(to: &writer) })
     }
 

@@ -114,9 +114,12 @@ enum JSONResponse {
         (try? encoder.encode(value)) ?? Data("{}".utf8)
     }
 
+    /// The `Content-Type` of every JSON answer, whichever handler writes it.
+    static let contentType = "application/json; charset=utf-8"
+
     static func make(status: HTTPResponse.Status, data: Data) -> Response {
         Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            status: status, headers: [.contentType: contentType],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 

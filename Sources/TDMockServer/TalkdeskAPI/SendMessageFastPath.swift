@@ -131,7 +131,7 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             var buffer = context.channel.allocator.buffer(capacity: response.body.count)
             buffer.writeBytes(response.body)
             let fields: HTTPFields = [
-                .contentType: "application/json; charset=utf-8", .contentLength: String(buffer.readableBytes),
+                .contentType: JSONResponse.contentType, .contentLength: String(buffer.readableBytes),
                 .date: HTTPDate.now, .server: ServerIdentity.name,
             ]
             context.write(wrapOutboundOut(.head(HTTPResponse(status: .init(code: response.status), headerFields: fields))), promise: nil)
