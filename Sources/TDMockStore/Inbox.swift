@@ -141,11 +141,21 @@ public enum Inbox {
 
     /// A conversation's transcript, oldest first.
     public static func messages(_ db: Database, conversationID: String) throws -> [Message] {
-        try MessageRecord
-            .filter(Column("conversation_id") == conversationID)
-            .order(Column("seq"))
-            .fetchAll(db)
-            .map(\.message)
+        // Read on every agent action (its answer is the whole conversation): one cached statement through
+        // SQLite's C API, as `MessageRecord` reads a row (a test compares the two).
+        var statement = try RawStatement(
+            db, "SELECT id, conversation_id, author, author_name, content, attachments, created_at FROM message WHERE conversation_id = ? ORDER BY seq")
+        statement.bind(conversationID)
+        var messages = [Message]()
+        while try statement.step() {
+            let attachments = statement.string(5)
+            messages.append(Message(
+                id: statement.string(0), conversationID: statement.string(1), author: try statement.value(2, as: MessageAuthor.self),
+                authorName: statement.text(3), content: statement.string(4),
+                attachments: attachments == "[]" ? [] : try JSONDecoder().decode([Attachment].self, from: Data(attachments.utf8)),
+                createdAt: statement.date(6)))
+        }
+        return messages
     }
 
     /// Conversations, newest activity first, optionally of one status.

@@ -99,6 +99,49 @@ public enum Outbox {
         return try request.fetchAll(db).map(\.delivery)
     }
 
+    /// A conversation's deliveries in order, each with its journal (oldest attempt first): what its detail
+    /// shows, read on every agent action. Two cached statements through SQLite's C API, as the records read
+    /// a row (a test compares them); the journal comes in delivery order (the join walks the deliveries'
+    /// index), so it is handed out without a lookup per delivery.
+    public static func journalledDeliveries(_ db: Database, conversationID: String) throws
+        -> [(delivery: CallbackDelivery, journal: [CallbackAttempt])]
+    {
+        var deliveries = try RawStatement(db, """
+            SELECT delivery_id, conversation_id, event_type, body, status, attempts, attempts_allowed_from, next_attempt_at,
+                   last_status_code, last_error, created_at, delivered_at
+            FROM callback_delivery WHERE conversation_id = ? ORDER BY seq
+            """)
+        deliveries.bind(conversationID)
+        var result = [(delivery: CallbackDelivery, journal: [CallbackAttempt])]()
+        while try deliveries.step() {
+            let attempts = deliveries.int(5)
+            let delivery = CallbackDelivery(
+                deliveryID: deliveries.string(0), conversationID: deliveries.string(1), eventType: try deliveries.value(2, as: CallbackEvent.self),
+                body: deliveries.data(3), status: try deliveries.value(4, as: DeliveryStatus.self), attempts: attempts,
+                attemptsSinceRedelivery: attempts - deliveries.int(6), nextAttemptAt: deliveries.date(7), lastStatusCode: deliveries.optionalInt(8),
+                lastError: deliveries.text(9), createdAt: deliveries.date(10), deliveredAt: deliveries.optionalDate(11))
+            result.append((delivery, []))
+        }
+        var journal = try RawStatement(db, """
+            SELECT a.delivery_id, a.attempt, a.started_at, a.status_code, a.error, a.latency_ms
+            FROM callback_attempt a JOIN callback_delivery d ON d.delivery_id = a.delivery_id
+            WHERE d.conversation_id = ? ORDER BY d.seq, a.attempt, a.id
+            """)
+        journal.bind(conversationID)
+        var position = 0
+        while try journal.step() {
+            let deliveryID = journal.string(0)
+            // Both statements go in delivery order over one snapshot: this attempt is the current
+            // delivery's or a later one's.
+            while position < result.count, result[position].delivery.deliveryID != deliveryID { position += 1 }
+            guard position < result.count else { break }
+            result[position].journal.append(CallbackAttempt(
+                deliveryID: deliveryID, attempt: journal.int(1), startedAt: journal.date(2), statusCode: journal.optionalInt(3),
+                error: journal.text(4), latency: journal.double(5) / 1000))
+        }
+        return result
+    }
+
     public static func count(_ db: Database, status: DeliveryStatus) throws -> Int {
         try CallbackDeliveryRecord.filter(Column("status") == status).fetchCount(db)
     }

@@ -1,9 +1,12 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
 /// A statement GRDB compiled and caches, run through SQLite's C API: for the few statements every
-/// message runs (reading the conversation's head, inserting the message, touching the conversation),
-/// where GRDB's argument arrays, value conversions and execution hooks cost more than SQLite itself.
+/// message runs (reading the conversation's head, inserting the message, touching the conversation)
+/// and for the rows a conversation's detail reads by the thousand (its transcript and deliveries, on
+/// every agent action), where GRDB's argument arrays, value conversions and execution hooks cost more
+/// than SQLite itself.
 /// Only for plain reads and writes inside a transaction GRDB opened (no transaction or savepoint
 /// statements: GRDB tracks those), and the store has no transaction observers for the hooks to tell.
 struct RawStatement: ~Copyable {
@@ -65,6 +68,38 @@ struct RawStatement: ~Copyable {
     /// A text column of the current row; nil for NULL.
     func text(_ column: Int32) -> String? {
         guard let text = sqlite3_column_text(handle, column) else { return nil }
-        return String(cString: text)
+        return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
+    }
+
+    /// A text column that the schema makes NOT NULL.
+    func string(_ column: Int32) -> String { text(column) ?? "" }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    func optionalInt(_ column: Int32) -> Int? { isNull(column) ? nil : int(column) }
+
+    func data(_ column: Int32) -> Data {
+        guard let bytes = sqlite3_column_blob(handle, column) else { return Data() }
+        return Data(bytes: bytes, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+
+    /// An integer column of milliseconds since 1970, read as GRDB's `.millisecondsSince1970` reads it.
+    func date(_ column: Int32) -> Date { Date(timeIntervalSince1970: Double(int64(column)) / 1000.0) }
+
+    func optionalDate(_ column: Int32) -> Date? { isNull(column) ? nil : date(column) }
+
+    /// A text column holding one of an enumeration's raw values; a clear error for any other text.
+    func value<Value: RawRepresentable<String>>(_ column: Int32, as type: Value.Type) throws -> Value {
+        let text = string(column)
+        guard let value = Value(rawValue: text) else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "unexpected \(Value.self) '\(text)' in the store", sql: sql)
+        }
+        return value
     }
 }

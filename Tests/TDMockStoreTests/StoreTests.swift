@@ -139,7 +139,13 @@ import Testing
                     _ = try Outbox.record(db, attempt, outcome: number == attempts ? .delivered : .retry(at: now))
                 }
             }
-            return (deliveries, try Outbox.attempts(db, deliveryIDs: deliveries.map(\.deliveryID)))
+            // The detail's read (one join, in delivery order) gives the same journals.
+            let journalled = try Outbox.journalledDeliveries(db, conversationID: conversation.id)
+            #expect(journalled.map(\.delivery) == deliveries.map { try! #require(try Outbox.delivery(db, id: $0.deliveryID)) })
+            let byID = try Outbox.attempts(db, deliveryIDs: deliveries.map(\.deliveryID))
+            #expect(journalled.allSatisfy { $0.journal == byID[$0.delivery.deliveryID] ?? [] })
+            #expect(journalled.map(\.journal.count).filter { $0 > 0 } == [3, 2])
+            return (deliveries, byID)
         }
         #expect(journals.count == 2)
         #expect(journals[deliveries[0].deliveryID]?.map(\.attempt) == [1, 2, 3])
@@ -165,7 +171,7 @@ import Testing
         let written = try await database.write { db in
             let conversation = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
             let message = try Inbox.addContactMessage(
-                db, conversationID: conversation.id, NewContactMessage(content: "with files", attachments: attachments),
+                db, conversationID: conversation.id, NewContactMessage(content: "with files, a NUL \u{0} and ünïcödé", attachments: attachments),
                 allowedTouchpoints: nil, messageID: ids.identifier(), now: now.addingTimeInterval(1.5))
             let delivery = try Outbox.enqueue(
                 db, conversationID: conversation.id, event: .messageCreated, payload: .init(messageId: message.id, content: "x", authorName: "Dana"),
@@ -178,7 +184,7 @@ import Testing
         }
         let read = try await database.reader.read { db in
             (try Inbox.messages(db, conversationID: written.0), try Outbox.deliveries(db, conversationID: written.0),
-             try Outbox.attempts(db, deliveryID: written.2.deliveryID))
+             try Outbox.attempts(db, deliveryID: written.2.deliveryID), try Outbox.journalledDeliveries(db, conversationID: written.0))
         }
         #expect(read.0.last == written.1)
         #expect(read.0.last?.attachments == attachments)
@@ -193,5 +199,7 @@ import Testing
         #expect(read.1.first?.deliveredAt != nil)
         #expect(read.1.first?.lastStatusCode == 200)
         #expect(read.2 == written.3)
+        #expect(read.3.map(\.delivery) == read.1)
+        #expect(read.3.map(\.journal) == [written.3])
     }
 }

@@ -78,7 +78,9 @@ struct AgentController {
         let url = services.configuration.callback.url
         return try await services.database.reader.read { db in
             guard let conversation = try Inbox.conversation(db, id: id) else { throw AgentAPIError(.conversationNotFound(id)) }
-            let callbacks = try Self.views(db, of: Outbox.deliveries(db, conversationID: id), callbackURL: url)
+            let callbacks = try Outbox.journalledDeliveries(db, conversationID: id).map { delivery, journal in
+                AgentWire.DeliveryView(delivery, journal: journal, callbackURL: url)
+            }
             return AgentWire.ConversationDetail(conversation, messages: try Inbox.messages(db, conversationID: id), callbacks: callbacks)
         }
     }
@@ -90,7 +92,7 @@ struct AgentController {
     }
 
     private func show(_ id: String) async throws -> Response {
-        JSONResponse.make(status: .ok, body: try await detail(id))
+        DetailJSON.response(try await detail(id))
     }
 
     /// Runs an agent action and its outbox writes in one transaction, then wakes the deliverer and tells the streams.
@@ -127,7 +129,7 @@ struct AgentController {
                 content: delivery.eventType == .messageCreated ? result.message?.content : nil, authorName: body.agent,
                 messageId: delivery.eventType == .messageCreated ? result.message?.id : nil, deliveryId: delivery.deliveryID)
         })
-        return JSONResponse.make(status: .ok, body: try await detail(id))
+        return DetailJSON.response(try await detail(id))
     }
 
     private func callbacks(_ request: Request) async throws -> Response {
@@ -145,7 +147,7 @@ struct AgentController {
         let views = try await services.database.reader.read { db in
             try Self.views(db, of: Outbox.deliveries(db, conversationID: conversation, status: wanted), callbackURL: url)
         }
-        return JSONResponse.make(status: .ok, body: views)
+        return DetailJSON.response(views)
     }
 
     private func redeliver(_ id: String) async throws -> Response {
@@ -161,7 +163,7 @@ struct AgentController {
             throw AgentAPIError(error)
         }
         deliverer.notify()
-        return JSONResponse.make(status: .ok, body: view)
+        return DetailJSON.response(view)
     }
 
     /// Long-polls the event log: answers as soon as `count` events named `event` (of one conversation, if

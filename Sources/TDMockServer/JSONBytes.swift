@@ -1,0 +1,140 @@
+import GRDBSQLite
+import TDMockCore
+
+/// A growable byte buffer for writing JSON fast: raw memory, no uniqueness checks per byte.
+struct JSONBytes: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        var newCapacity = capacity * 2
+        while newCapacity < count + extra { newCapacity *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        grown.update(from: base, count: count)
+        base.deallocate()
+        base = grown
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    mutating func append(byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    mutating func literal(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func integer(_ value: Int64) {
+        var digits = 1
+        var probe = value.magnitude / 10
+        while probe > 0 {
+            digits += 1
+            probe /= 10
+        }
+        reserve(digits + 1)
+        if value < 0 {
+            base[count] = UInt8(ascii: "-")
+            count += 1
+        }
+        var rest = value.magnitude
+        for offset in stride(from: digits - 1, through: 0, by: -1) {
+            base[count + offset] = UInt8(48 + rest % 10)
+            rest /= 10
+        }
+        count += digits
+    }
+
+    mutating func integer(_ value: Int) { integer(Int64(value)) }
+
+    /// A finite number as JSONEncoder writes it: Swift's shortest round-tripping form, without a
+    /// trailing `.0` (`12`, `0.125`, `1e-05`).
+    mutating func number(_ value: Double) {
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        text.withUTF8 { append($0) }
+    }
+
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// A text column as a JSON string, or null.
+    mutating func string(_ handle: OpaquePointer?, _ column: Int32) {
+        // NULL is the only value for which sqlite3_column_text answers a null pointer (barring out of memory).
+        guard let text = sqlite3_column_text(handle, column) else {
+            literal("null")
+            return
+        }
+        string(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))))
+    }
+
+    mutating func string(_ value: String) {
+        var value = value
+        value.withUTF8 { string($0) }
+    }
+
+    /// An integer column of milliseconds as a Talkdesk timestamp string, or null.
+    mutating func timestamp(_ handle: OpaquePointer?, _ column: Int32) {
+        guard sqlite3_column_type(handle, column) != SQLITE_NULL else {
+            literal("null")
+            return
+        }
+        reserve(26)
+        base[count] = UInt8(ascii: "\"")
+        let written = Timestamp.write(milliseconds: sqlite3_column_int64(handle, column), to: base + count + 1)
+        base[count + 1 + written] = UInt8(ascii: "\"")
+        count += written + 2
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// UTF-8 bytes as a JSON string, escaped as RFC 8259 asks (quote, backslash and control characters)
+    /// and as JSONEncoder does it (short forms where JSON has them, lowercase hex otherwise).
+    mutating func string(_ value: UnsafeBufferPointer<UInt8>) {
+        append(byte: UInt8(ascii: "\""))
+        var plain = value.startIndex
+        for index in value.indices {
+            let byte = value[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            append(UnsafeBufferPointer(rebasing: value[plain..<index]))
+            plain = index + 1
+            switch byte {
+            case UInt8(ascii: "\""): literal(#"\""#)
+            case UInt8(ascii: "\\"): literal(#"\\"#)
+            case 0x0A: literal(#"\n"#)
+            case 0x0D: literal(#"\r"#)
+            case 0x09: literal(#"\t"#)
+            case 0x08: literal(#"\b"#)
+            case 0x0C: literal(#"\f"#)
+            default:
+                literal(#"\u00"#)
+                append(byte: Self.hex[Int(byte >> 4)])
+                append(byte: Self.hex[Int(byte & 15)])
+            }
+        }
+        append(UnsafeBufferPointer(rebasing: value[plain...]))
+        append(byte: UInt8(ascii: "\""))
+    }
+}
