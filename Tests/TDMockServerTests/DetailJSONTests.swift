@@ -63,6 +63,27 @@ import Testing
         }
     }
 
+    @Test func stringsAreEscapedAsJSONEncoderEscapesThemWhereverTheCharacterFalls() {
+        // Scanned eight bytes at a time: every position within and across words, and the neighbours of
+        // the characters that need escaping, which must not.
+        let special: [Character] = ["\"", "\\", "\n", "\u{01}", "\u{1F}", "\u{08}"]
+        let plain: [Character] = [" ", "!", "#", "[", "]", "\u{7F}", "é", "💬", "a"]
+        for length in 0...19 {
+            for position in 0..<max(length, 1) {
+                for character in special + plain {
+                    var text = String(repeating: "x", count: length)
+                    if length > 0 {
+                        let index = text.index(text.startIndex, offsetBy: position)
+                        text.replaceSubrange(index...index, with: String(character))
+                    }
+                    var out = JSONBytes(capacity: 4)
+                    out.string(text)
+                    #expect(out.withBytes { String(decoding: $0, as: UTF8.self) } == Self.encoded(text), "\(length) \(position) \(character.unicodeScalars.first!.value)")
+                }
+            }
+        }
+    }
+
     @Test func numbersAreWrittenAsJSONEncoderWritesThem() {
         let values: [Double] = [0, -0.5, 1, 12, 0.1, 0.001, 0.0001, 0.00001, 1.5e-7, 123_456.789, 1e15, 1e16, 1.25e17, 9_007_199_254_740_993, 3.141592653589793]
         for value in values {
