@@ -18,21 +18,42 @@ public enum Timestamp {
     /// stored rows.
     @discardableResult
     public static func write(milliseconds total: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        let millisecond = Int(((total % 1000) + 1000) % 1000)
-        let seconds = (total - Int64(millisecond)) / 1000
-        let secondOfDay = Int(((seconds % 86_400) + 86_400) % 86_400)
-        let (year, month, day) = civilDate(daysSinceEpoch: (seconds - Int64(secondOfDay)) / 86_400)
-        @inline(__always) func digits(_ value: Int, _ at: Int, _ width: Int) {
-            var rest = value
-            for offset in stride(from: width - 1, through: 0, by: -1) {
-                out[at + offset] = UInt8(48 + rest % 10)
-                rest /= 10
-            }
-        }
-        digits(year, 0, 4); out[4] = 45; digits(month, 5, 2); out[7] = 45; digits(day, 8, 2); out[10] = 84
-        digits(secondOfDay / 3600, 11, 2); out[13] = 58; digits(secondOfDay % 3600 / 60, 14, 2); out[16] = 58
-        digits(secondOfDay % 60, 17, 2); out[19] = 46; digits(millisecond, 20, 3); out[23] = 90
+        let (day, millisecondOfDay) = split(milliseconds: total)
+        writeDate(day: day, to: out)
+        writeTime(millisecondOfDay: millisecondOfDay, to: out + 10)
         return 24
+    }
+
+    /// Milliseconds since 1970 as days since 1970 and milliseconds into that day (UTC).
+    @inline(__always)
+    public static func split(milliseconds total: Int64) -> (day: Int64, millisecondOfDay: Int) {
+        let perDay: Int64 = 86_400_000
+        let millisecondOfDay = ((total % perDay) + perDay) % perDay
+        return ((total - millisecondOfDay) / perDay, Int(millisecondOfDay))
+    }
+
+    /// The 10 bytes of `YYYY-MM-DD` for a day since 1970.
+    public static func writeDate(day: Int64, to out: UnsafeMutablePointer<UInt8>) {
+        let (year, month, dayOfMonth) = civilDate(daysSinceEpoch: day)
+        digits(year, out, 4); out[4] = 45; digits(month, out + 5, 2); out[7] = 45; digits(dayOfMonth, out + 8, 2)
+    }
+
+    /// The 14 bytes of `THH:MM:SS.mmmZ` for a time of day.
+    @inline(__always)
+    public static func writeTime(millisecondOfDay: Int, to out: UnsafeMutablePointer<UInt8>) {
+        let secondOfDay = millisecondOfDay / 1000
+        out[0] = 84
+        digits(secondOfDay / 3600, out + 1, 2); out[3] = 58; digits(secondOfDay % 3600 / 60, out + 4, 2); out[6] = 58
+        digits(secondOfDay % 60, out + 7, 2); out[9] = 46; digits(millisecondOfDay % 1000, out + 10, 3); out[13] = 90
+    }
+
+    @inline(__always)
+    private static func digits(_ value: Int, _ out: UnsafeMutablePointer<UInt8>, _ width: Int) {
+        var rest = value
+        for offset in stride(from: width - 1, through: 0, by: -1) {
+            out[offset] = UInt8(48 + rest % 10)
+            rest /= 10
+        }
     }
 
     /// Days since 1970-01-01 to a (year, month, day) of the proleptic Gregorian calendar (H. Hinnant's algorithm).

@@ -6,6 +6,10 @@ struct JSONBytes: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private(set) var count = 0
+    /// The last day a timestamp fell on, and its `YYYY-MM-DD`: rows written together share it, and
+    /// working out the calendar date was most of a timestamp's cost.
+    private var day = Int64.min
+    private var date = (UInt64(0), UInt16(0))
 
     init(capacity: Int) {
         self.capacity = max(capacity, 64)
@@ -101,11 +105,17 @@ struct JSONBytes: ~Copyable {
             literal("null")
             return
         }
+        let (day, millisecondOfDay) = Timestamp.split(milliseconds: sqlite3_column_int64(handle, column))
+        if day != self.day {
+            withUnsafeMutableBytes(of: &date) { Timestamp.writeDate(day: day, to: $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+            self.day = day
+        }
         reserve(26)
         base[count] = UInt8(ascii: "\"")
-        let written = Timestamp.write(milliseconds: sqlite3_column_int64(handle, column), to: base + count + 1)
-        base[count + 1 + written] = UInt8(ascii: "\"")
-        count += written + 2
+        withUnsafeBytes(of: date) { (base + count + 1).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 10) }
+        Timestamp.writeTime(millisecondOfDay: millisecondOfDay, to: base + count + 11)
+        base[count + 25] = UInt8(ascii: "\"")
+        count += 26
     }
 
     private static let hex = Array("0123456789abcdef".utf8)

@@ -43,9 +43,20 @@ import Testing
             head("/digital-connect/conversations/abc"), head("/tdmock/v1/conversations/abc/messages"),
             head(path, [.connection: "close"]), head(path, [.expect: "100-continue"]),
             head(path, [.contentLength: String(BodyLimit.bytes + 1)]), head(path, [.contentLength: "lots"]),
+            // A field it reads, given twice: the router decides what two of them mean.
+            head(path, [.authorization: "Bearer a", .authorization: "Bearer b"]), head(path, [.contentLength: "2", .contentLength: "2"]),
+            head(path, [.idempotencyKey: "k", .idempotencyKey: "k"]), head(path, [.connection: "keep-alive", .connection: "keep-alive"]),
         ] {
-            #expect(SendMessageFastPath.conversationID(of: declined) == nil, "\(declined.method) \(declined.path ?? "")")
+            #expect(SendMessageFastPath.conversationID(of: declined) == nil, "\(declined.method) \(declined.path ?? "") \(declined.headerFields)")
         }
+        // The fields the answer depends on, read in the same pass (names are case-insensitive).
+        var fields = HTTPFields()
+        fields.append(HTTPField(name: .init("AUTHORIZATION")!, value: "Bearer t"))
+        fields.append(HTTPField(name: .init("X-Idempotency-Key")!, value: "k-1"))
+        fields[.contentType] = "application/json"
+        fields[.connection] = "Keep-Alive"
+        #expect(SendMessageFastPath.plainSend(head(path, fields)) == .init(conversationID: "0196f0a0-x_Y9", authorization: "Bearer t", idempotencyKey: "k-1"))
+        #expect(SendMessageFastPath.plainSend(head(path)) == .init(conversationID: "0196f0a0-x_Y9", authorization: nil, idempotencyKey: nil))
     }
 
     @Test func theBearerTokenIsReadAsTheRouterReadsIt() {

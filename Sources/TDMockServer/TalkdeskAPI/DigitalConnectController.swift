@@ -168,16 +168,16 @@ struct DigitalConnectController {
     /// store refused the write (unknown or ended conversation, reused key...): a refused write leaves
     /// nothing behind, so the router can then answer the request, in the surface's own error shape.
     func sendDirectly(
-        conversationID: String, path: String, headers: HTTPFields, body: ByteBuffer, on executor: any CompletionExecutor,
-        completion: @escaping @Sendable (StoredResponse?) -> Void
+        conversationID: String, path: String, authorization: String?, idempotencyKey: String?, body: ByteBuffer,
+        on executor: any CompletionExecutor, completion: @escaping @Sendable (StoredResponse?) -> Void
     ) -> Bool {
         guard !services.faults.isArmed(.sendMessage),
-            let header = headers[.authorization], let token = Self.bearerToken(header),
+            let authorization, let token = Self.bearerToken(authorization),
             let grant = services.tokens.cachedGrant(token, now: services.clock()),
             grant.scopes.contains(Scope.digitalConnectWrite),
             let client = services.tokens.client(id: grant.clientID),
             let plan = try? planSend(
-                conversationID: conversationID, body: Data(body.readableBytesView), idempotencyKey: headers[.idempotencyKey],
+                conversationID: conversationID, body: Data(body.readableBytesView), idempotencyKey: idempotencyKey,
                 path: path, client: client)
         else { return false }
         commitSend(plan, on: executor) { completion(try? $0.get()) }
