@@ -123,7 +123,12 @@ struct DigitalConnectController {
 
     /// Validates a Send a Message body (and its idempotency key) from `client`.
     func planSend(conversationID: String, body: Data, idempotencyKey header: String?, path: String, client: OAuthClient) throws -> SendPlan {
-        let json = try RequestJSON.object(from: body)
+        try planSend(conversationID: conversationID, json: try RequestJSON.object(from: body), idempotencyKey: header, path: path, client: client)
+    }
+
+    func planSend(conversationID: String, json: [String: JSONValue], idempotencyKey header: String?, path: String, client: OAuthClient) throws
+        -> SendPlan
+    {
         let message = try NewContactMessage(validating: json)
         let key = try idempotencyKey(header, method: .post, path: path, client: client, body: json)
         let now = services.clock()
@@ -163,10 +168,11 @@ struct DigitalConnectController {
     }
 
     /// Send a Message for `SendMessageFastPath`, when nothing about the request needs the router: no fault
-    /// in force, a token held in memory with the scope, a body that passes validation. Returns false, having
-    /// done nothing, otherwise. When true, `completion` (on `executor`) gets the response, or nil when the
-    /// store refused the write (unknown or ended conversation, reused key...): a refused write leaves
-    /// nothing behind, so the router can then answer the request, in the surface's own error shape.
+    /// in force, a token held in memory with the scope, a body that `StrictJSON` reads and that passes
+    /// validation. Returns false, having done nothing, otherwise. When true, `completion` (on `executor`)
+    /// gets the response, or nil when the store refused the write (unknown or ended conversation, reused
+    /// key...): a refused write leaves nothing behind, so the router can then answer the request, in the
+    /// surface's own error shape.
     func sendDirectly(
         conversationID: String, path: String, authorization: String?, idempotencyKey: String?, body: ByteBuffer,
         on executor: any CompletionExecutor, completion: @escaping @Sendable (StoredResponse?) -> Void
@@ -176,9 +182,8 @@ struct DigitalConnectController {
             let grant = services.tokens.cachedGrant(token, now: services.clock()),
             grant.scopes.contains(Scope.digitalConnectWrite),
             let client = services.tokens.client(id: grant.clientID),
-            let plan = try? planSend(
-                conversationID: conversationID, body: Data(body.readableBytesView), idempotencyKey: idempotencyKey,
-                path: path, client: client)
+            let json = body.withUnsafeReadableBytes(StrictJSON.object),
+            let plan = try? planSend(conversationID: conversationID, json: json, idempotencyKey: idempotencyKey, path: path, client: client)
         else { return false }
         commitSend(plan, on: executor) { completion(try? $0.get()) }
         return true

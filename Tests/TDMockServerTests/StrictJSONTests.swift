@@ -1,0 +1,143 @@
+import Foundation
+import TDMockCore
+@testable import TDMockServer
+import Testing
+
+/// `StrictJSON` reads Send a Message bodies on the fast path; the router reads them with JSONSerialization
+/// (`RequestJSON`). Whatever the first reads, the second must read the same; where in doubt it declines.
+@Suite struct StrictJSONTests {
+    static func strict(_ bytes: [UInt8]) -> [String: JSONValue]? { bytes.withUnsafeBytes(StrictJSON.object) }
+    static func reference(_ bytes: [UInt8]) -> [String: JSONValue]? { try? RequestJSON.object(from: Data(bytes)) }
+
+    @Test func readsWhatJSONSerializationReadsAndDeclinesTheRest() {
+        let read = [
+            #"{"content":"I still cannot log in"}"#,
+            " \t\r\n{\"content\" : \"a\\\"b\\\\c\\/d\\n\\t\\b\\f\\r \\u00e9 \\ud83d\\udcac é 💬\", \"attachments\": [{\"name\":\"x\",\"size\":12}, {}],"
+                + " \"n\": null, \"t\": true, \"f\": false, \"neg\": -5, \"zero\": 0, \"big\": 123456789012345, \"nul\": \"\\u0000\"} \n",
+            "{}", #"{"a":[]}"#, #"{"a":[[],{}]}"#, #"{"a":-0}"#,
+        ]
+        let declined = [
+            "", " ", "[]", "\"x\"", "1", "null", "{", "}", #"{"a"}"#, #"{"a":}"#, #"{"a":1,}"#, #"{"a":1 "b":2}"#, #"{"a":01}"#,
+            #"{"a":1.5}"#, #"{"a":1e3}"#, #"{"a":-}"#, #"{"a":1234567890123456}"#, #"{"a":"\ud800"}"#, #"{"a":"\udc00x"}"#,
+            #"{"a":"\x"}"#, "{\"a\":\"tab\there\"}", #"{"a":1}{"#, #"{"a":1} x"#, #"{"a":1,"a":2}"#, #"{"a":tru}"#,
+            #"{"a":nul}"#, #"{"a":[1,2,]}"#, #"{'a':1}"#, "\u{FEFF}{}", #"{"a":"\u12"}"#, #"{"a":"unterminated}"#,
+            String(repeating: #"{"a":"#, count: 40) + "1" + String(repeating: "}", count: 40),
+        ]
+        for text in read {
+            let bytes = Array(text.utf8)
+            #expect(Self.strict(bytes) != nil, "\(text)")
+            #expect(Self.strict(bytes) == Self.reference(bytes), "\(text)")
+        }
+        for text in declined {
+            #expect(Self.strict(Array(text.utf8)) == nil, "\(text)")
+        }
+        // Invalid UTF-8 inside a string and outside one.
+        for bytes: [UInt8] in [[0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D], [0x7B, 0xFF, 0x7D], [0x7B, 0x22, 0xC0, 0xAF, 0x22, 0x3A, 0x31, 0x7D]] {
+            #expect(Self.strict(bytes) == nil)
+            #expect(Self.reference(bytes) == nil)
+        }
+    }
+
+    /// Random objects written with random spacing and escaping are read as JSONSerialization reads them;
+    /// and after any one-byte change, either declined or still read alike.
+    @Test func agreesWithJSONSerializationOnRandomDocumentsAndTheirMutations() {
+        var random = SeededRandom(seed: 20_261_121)
+        var mutationsRead = 0
+        for _ in 0..<1000 {
+            let value = Self.randomObject(&random, depth: 0)
+            let bytes = Array(Self.write(.object(value), &random).utf8)
+            #expect(Self.strict(bytes) == value, "\(String(decoding: bytes, as: UTF8.self))")
+            #expect(Self.reference(bytes) == value, "\(String(decoding: bytes, as: UTF8.self))")
+            for _ in 0..<20 {
+                var mutated = bytes
+                // Half the time next to a bracket, comma, colon or quote, where the grammar's corners are.
+                let structural = bytes.indices.filter { Array(#"{}[],:""#.utf8).contains(bytes[$0]) }
+                let at = Bool.random(using: &random) ? structural.randomElement(using: &random)! : Int.random(in: 0..<mutated.count, using: &random)
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: mutated.remove(at: at)
+                case 1: mutated.insert(Self.interesting.randomElement(using: &random)!, at: at)
+                default: mutated[at] = Self.interesting.randomElement(using: &random)!
+                }
+                if let read = Self.strict(mutated) {
+                    mutationsRead += 1
+                    #expect(read == Self.reference(mutated), "\(String(decoding: mutated, as: UTF8.self))")
+                }
+            }
+        }
+        #expect(mutationsRead > 100)  // the mutations do reach the reading, not only its refusals
+    }
+
+    static let interesting: [UInt8] = Array(#"{}[]:,"\/ btnfru0123456789-.eE"#.utf8) + [0x00, 0x09, 0x0A, 0x7F, 0xC3, 0xA9, 0xFF]
+
+    static func randomString(_ random: inout SeededRandom) -> String {
+        let pieces = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{01}", "\u{1F}", "\u{7F}", "é", "ü", "€", "💬", "\u{0}"]
+        return (0..<Int.random(in: 0...6, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+    }
+
+    static func randomValue(_ random: inout SeededRandom, depth: Int) -> JSONValue {
+        switch Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &random) {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &random))
+        case 2: return .number(Double(Int.random(in: -999_999_999_999_999...999_999_999_999_999, using: &random)))
+        case 3, 4: return .string(randomString(&random))
+        case 5: return .array((0..<Int.random(in: 0...3, using: &random)).map { _ in randomValue(&random, depth: depth + 1) })
+        default: return .object(randomObject(&random, depth: depth + 1))
+        }
+    }
+
+    static func randomObject(_ random: inout SeededRandom, depth: Int) -> [String: JSONValue] {
+        var object: [String: JSONValue] = [:]
+        for _ in 0..<Int.random(in: 0...4, using: &random) { object[randomString(&random)] = randomValue(&random, depth: depth) }
+        return object
+    }
+
+    /// JSON text for a value, with random whitespace and with characters randomly written as escapes.
+    static func write(_ value: JSONValue, _ random: inout SeededRandom) -> String {
+        func space() -> String { [" ", "", "\n", "\t", "\r\n  "].randomElement(using: &random)! }
+        switch value {
+        case .null: return "null"
+        case .bool(let bool): return bool ? "true" : "false"
+        case .number(let number): return String(Int64(number))
+        case .string(let string):
+            var out = "\""
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += Bool.random(using: &random) ? "\\n" : "\\u000a"
+                case "\t": out += "\\t"
+                case "/": out += Bool.random(using: &random) ? "\\/" : "/"
+                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+                case _ where scalar.value > 0xFFFF:
+                    let offset = scalar.value - 0x10000
+                    if Bool.random(using: &random) {
+                        out += String(format: "\\ud%03x\\u%04X", 0x800 + (offset >> 10), 0xDC00 + (offset & 0x3FF))
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                case _ where scalar.value > 0x7F && Bool.random(using: &random): out += String(format: "\\u%04x", scalar.value)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        case .array(let array):
+            return "[" + space() + array.map { write($0, &random) }.joined(separator: space() + "," + space()) + space() + "]"
+        case .object(let object):
+            return "{" + space() + object.map { key, element in write(.string(key), &random) + space() + ":" + space() + write(element, &random) }
+                .joined(separator: "," + space()) + space() + "}"
+        }
+    }
+}
+
+/// A repeatable generator (SplitMix64), so that a failure can be run again.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
