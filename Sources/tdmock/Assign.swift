@@ -3,6 +3,7 @@ import TDMockConsole
 
 struct Assign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "assign",
         abstract: "Assign a queued conversation to yourself (sends conversation_started).",
         discussion: """
               $ tdmock assign 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b --agent Dana

@@ -7,6 +7,7 @@ import TDMockBridge
 
 struct Bridge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bridge",
         abstract: "A local stand-in for the integration's AWS side: WebSocket API, callback REST API, Lex escalation.",
         discussion: """
             It plays, on one port, what the reference architecture builds from API Gateway, Lambda and \
@@ -51,6 +52,7 @@ struct Bridge: AsyncParsableCommand {
 
 struct Customer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "customer",
         abstract: "The customer in a terminal: escalate from the bot through the bridge, then chat with the agent.",
         discussion: """
             It sends the bridge a Lex V2 fulfillment event (the bot transcript so far, sentiment and intent \

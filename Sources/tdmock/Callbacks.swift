@@ -3,6 +3,7 @@ import TDMockConsole
 
 struct Callbacks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "callbacks",
         abstract: "List callback deliveries: the Builder integration's journal.",
         discussion: """
               $ tdmock callbacks

@@ -3,6 +3,7 @@ import TDMockConsole
 
 struct Close: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "close",
         abstract: "Close a conversation (sends conversation_ended).",
         discussion: """
               $ tdmock close 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b

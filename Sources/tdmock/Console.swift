@@ -3,6 +3,7 @@ import TDMockConsole
 
 struct Console: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "console",
         abstract: "The agent's workspace across the whole inbox, with line editing.",
         discussion: """
             Shows the open conversations, announces each new one, and prints the contact's messages as they \

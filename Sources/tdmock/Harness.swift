@@ -5,6 +5,7 @@ import TDMockCore
 
 struct Reset: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reset",
         abstract: "Empty the inbox: conversations, messages, callback deliveries and the event log.",
         discussion: """
             Access tokens stay valid and faults stay in force. With serve --seed, ids start again from the seed.
@@ -22,6 +23,7 @@ struct Reset: AsyncParsableCommand {
 
 struct Wait: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "wait",
         abstract: "Wait until events have happened, then print them as JSON lines.",
         discussion: """
             Exits 0 as soon as at least --count events of that name (of that conversation) have happened \
@@ -73,6 +75,7 @@ struct FaultCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a fault.",
             discussion: """
                 TARGET is token, start_conversation, send_message or end_conversation (the Talkdesk surface answers \
@@ -110,7 +113,7 @@ struct FaultCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the faults in force.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the faults in force.")
         @OptionGroup var options: ServerOption
         @Flag(help: "Print JSON.") var json = false
 
@@ -125,7 +128,7 @@ struct FaultCommand: AsyncParsableCommand {
     }
 
     struct Clear: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove every fault.")
+        static let configuration = CommandConfiguration(commandName: "clear", abstract: "Remove every fault.")
         @OptionGroup var options: ServerOption
 
         func run() async throws {

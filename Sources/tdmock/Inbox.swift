@@ -4,6 +4,7 @@ import TDMockConsole
 
 struct Inbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "inbox",
         abstract: "List conversations, newest activity first.",
         discussion: """
               $ tdmock inbox

@@ -3,6 +3,7 @@ import TDMockConsole
 
 struct Redeliver: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "redeliver",
         abstract: "Send a failed callback delivery again (same delivery id, a fresh attempt budget).",
         discussion: """
               $ tdmock callbacks --failed

@@ -3,6 +3,7 @@ import TDMockConsole
 
 struct Reply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reply",
         abstract: "Answer a conversation: one message with --message, else a line-editing session.",
         discussion: """
             With --message it sends one message (assigning the conversation to you first if it is still \

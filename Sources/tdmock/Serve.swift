@@ -7,6 +7,7 @@ import TDMockServer
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Run the token service, the Digital Connect API and the inbox.",
         discussion: """
             With no arguments it listens on 127.0.0.1:8080, keeps the inbox in ./tdmock.sqlite and has one \

@@ -3,6 +3,7 @@ import TDMockConsole
 
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Show one conversation: contact, context parameters, transcript and callback deliveries.",
         discussion: """
               $ tdmock show 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b
