@@ -64,6 +64,8 @@ import Testing
             let token = try await client.token()
             let cases: [(Data, String)] = [
                 (Data(#"{"touchpoint_id": "tp-tdmock", "#.utf8), "The request body is not valid JSON"),
+                // JSONSerialization takes a trailing comma; JSON does not, nor should tdmock.
+                (Data(#"{"touchpoint_id": "tp-tdmock",}"#.utf8), "The request body is not valid JSON: unexpected '}' at character 30"),
                 (Data("[1,2]".utf8), "The request body must be a JSON object, found an array"),
                 (Data(), "The request body is empty; expected a JSON object"),
                 (Data([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), "The request body is not valid UTF-8"),

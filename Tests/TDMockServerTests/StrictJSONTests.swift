@@ -67,6 +67,52 @@ import Testing
         #expect(mutationsRead > 100)  // the mutations do reach the reading, not only its refusals
     }
 
+    /// The router's syntax check is never more lenient than JSONSerialization, refuses what it takes beyond
+    /// JSON, and says where a body goes wrong.
+    @Test func theSyntaxCheckRefusesWhatIsNotJSONAndSaysWhere() {
+        func check(_ text: String) -> String? { Array(text.utf8).withUnsafeBytes(StrictJSON.syntaxError) }
+        for valid in [#"{"a":1.5e-3,"b":[true,false,null,-0,0.25E+2],"c":"\u00e9\n","d":{}}"#, "\u{FEFF}{}", " [ ] ", #""x""#, "12"] {
+            #expect(check(valid) == nil, "\(valid)")
+        }
+        #expect(check(#"{"a":1,}"#) == "unexpected '}' at character 7")
+        #expect(check(#"{"a":[1,2,]}"#) == "unexpected ']' at character 10")
+        #expect(check(#"{"a":01}"#) == "unexpected '1' at character 6")
+        #expect(check(#"{"a":.5}"#) == "unexpected '.' at character 5")
+        #expect(check(#"{"a":1.}"#) == "unexpected '}' at character 7")
+        #expect(check(#"{"a":"x"#) == "unexpected end of the body at character 7")
+        #expect(check(#"{"a":"\ud83d"}"#) == "a lone UTF-16 surrogate escape at character 6")
+        #expect(check(#"{"a":"\udcac\ud83d"}"#) == "a lone UTF-16 surrogate escape at character 6")
+        #expect(check(#"{"a":"\ud83d\u0041"}"#) == "a lone UTF-16 surrogate escape at character 6")
+        #expect(check(#"{"a":"\ud83d\udcac"}"#) == nil)
+        #expect(check("{\"a\":\"\t\"}") == "unexpected byte 0x09 at character 6")
+        #expect(check(#"{"a":tru}"#) == "unexpected '}' at character 8")
+        #expect(check(#"{'a':1}"#) == "unexpected ''' at character 1")
+        #expect(check(#"{"a":1} x"#) == "unexpected 'x' at character 8")
+        #expect(check("") == "unexpected end of the body at character 0")
+        #expect(check(String(repeating: "[", count: 600)) == "nested more than 512 deep at character 512")
+        var random = SeededRandom(seed: 7)
+        var checked = 0
+        for _ in 0..<500 {
+            let bytes = Array(Self.write(.object(Self.randomObject(&random, depth: 0)), &random).utf8)
+            #expect(bytes.withUnsafeBytes(StrictJSON.syntaxError) == nil)
+            for _ in 0..<20 {
+                var mutated = bytes
+                let at = Int.random(in: 0..<mutated.count, using: &random)
+                if Bool.random(using: &random) { mutated.remove(at: at) } else { mutated.insert(Self.interesting.randomElement(using: &random)!, at: at) }
+                // (JSONSerialization also refuses a number too large for a Double, which JSON's grammar allows:
+                // such a body still gets its 400, from JSONSerialization.)
+                if mutated.withUnsafeBytes(StrictJSON.syntaxError) == nil, String(validating: mutated, as: UTF8.self) != nil,
+                    !zip(mutated, mutated.dropFirst()).contains(where: { (0x30...0x39).contains($0) && ($1 == UInt8(ascii: "e") || $1 == UInt8(ascii: "E")) })
+                {
+                    checked += 1
+                    #expect((try? JSONSerialization.jsonObject(with: Data(mutated), options: [.fragmentsAllowed])) != nil,
+                        "\(String(decoding: mutated, as: UTF8.self).debugDescription)")
+                }
+            }
+        }
+        #expect(checked > 500)  // mutations that stayed JSON were compared, not only refused ones
+    }
+
     static let interesting: [UInt8] = Array(#"{}[]:,"\/ btnfru0123456789-.eE"#.utf8) + [0x00, 0x09, 0x0A, 0x7F, 0xC3, 0xA9, 0xFF]
 
     static func randomString(_ random: inout SeededRandom) -> String {

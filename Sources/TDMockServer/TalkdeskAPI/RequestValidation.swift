@@ -8,6 +8,9 @@ enum RequestJSON {
         guard String(validating: data, as: UTF8.self) != nil else {
             throw .invalidBody("The request body is not valid UTF-8")
         }
+        if let problem = data.withUnsafeBytes(StrictJSON.syntaxError) {
+            throw .invalidBody("The request body is not valid JSON: \(problem)")
+        }
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])

@@ -1,3 +1,4 @@
+import Foundation
 import TDMockCore
 
 /// Reads a request body that is a JSON object, for `SendMessageFastPath`, straight from its bytes: no copy
@@ -199,6 +200,192 @@ enum StrictJSON {
             guard count > 0, !(count > 1 && bytes[start] == UInt8(ascii: "0")) else { return nil }
             if let next = peek, next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") { return nil }
             return .number(Double(negative ? -value : value))
+        }
+    }
+}
+
+extension StrictJSON {
+    static let maxSyntaxDepth = 512
+
+    /// What is wrong with a body's JSON syntax (RFC 8259), with the character where it goes wrong; nil when
+    /// it is JSON. A byte order mark at the start is allowed, as most parsers allow it.
+    ///
+    /// The router checks this before JSONSerialization reads the body, because JSONSerialization also takes
+    /// a trailing comma (`{"a":1,}`), which JSON parsers such as Talkdesk's are unlikely to take: code that
+    /// worked against tdmock must not meet its first 400 in production.
+    static func syntaxError(_ bytes: UnsafeRawBufferPointer) -> String? {
+        var checker = SyntaxChecker(bytes: bytes.bindMemory(to: UInt8.self))
+        if checker.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { checker.index = 3 }
+        return checker.document()
+    }
+
+    private struct SyntaxChecker {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+        func unexpected() -> String {
+            guard let byte = peek else { return "unexpected end of the body at character \(index)" }
+            let shown = (0x20..<0x7F).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : String(format: "byte 0x%02X", byte)
+            return "unexpected \(shown) at character \(index)"
+        }
+
+        mutating func skipWhitespace() {
+            while let byte = peek, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { index += 1 }
+        }
+
+        mutating func document() -> String? {
+            skipWhitespace()
+            if let error = value(depth: 0) { return error }
+            skipWhitespace()
+            return peek == nil ? nil : unexpected()
+        }
+
+        mutating func expect(_ text: StaticString) -> String? {
+            for offset in 0..<text.utf8CodeUnitCount {
+                guard peek == text.utf8Start[offset] else { return unexpected() }
+                index += 1
+            }
+            return nil
+        }
+
+        mutating func value(depth: Int) -> String? {
+            guard depth < StrictJSON.maxSyntaxDepth else { return "nested more than \(StrictJSON.maxSyntaxDepth) deep at character \(index)" }
+            // The end of the body reads as NUL, which no value starts with.
+            switch peek ?? 0 {
+            case UInt8(ascii: "{"):
+                index += 1
+                skipWhitespace()
+                if peek == UInt8(ascii: "}") {
+                    index += 1
+                    return nil
+                }
+                while true {
+                    skipWhitespace()
+                    guard peek == UInt8(ascii: "\"") else { return unexpected() }
+                    if let error = string() { return error }
+                    skipWhitespace()
+                    guard peek == UInt8(ascii: ":") else { return unexpected() }
+                    index += 1
+                    skipWhitespace()
+                    if let error = value(depth: depth + 1) { return error }
+                    skipWhitespace()
+                    switch peek {
+                    case UInt8(ascii: ","): index += 1
+                    case UInt8(ascii: "}"):
+                        index += 1
+                        return nil
+                    default: return unexpected()
+                    }
+                }
+            case UInt8(ascii: "["):
+                index += 1
+                skipWhitespace()
+                if peek == UInt8(ascii: "]") {
+                    index += 1
+                    return nil
+                }
+                while true {
+                    skipWhitespace()
+                    if let error = value(depth: depth + 1) { return error }
+                    skipWhitespace()
+                    switch peek {
+                    case UInt8(ascii: ","): index += 1
+                    case UInt8(ascii: "]"):
+                        index += 1
+                        return nil
+                    default: return unexpected()
+                    }
+                }
+            case UInt8(ascii: "\""): return string()
+            case UInt8(ascii: "t"): return expect("true")
+            case UInt8(ascii: "f"): return expect("false")
+            case UInt8(ascii: "n"): return expect("null")
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return number()
+            default: return unexpected()
+            }
+        }
+
+        /// A string at its opening quote: no raw control characters, only JSON's escapes. (UTF-8 is checked
+        /// on the whole body before.)
+        mutating func string() -> String? {
+            index += 1
+            while let byte = peek {
+                switch byte {
+                case UInt8(ascii: "\""):
+                    index += 1
+                    return nil
+                case UInt8(ascii: "\\"):
+                    index += 1
+                    switch peek {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+                        UInt8(ascii: "r"), UInt8(ascii: "t"):
+                        index += 1
+                    case UInt8(ascii: "u"):
+                        let start = index - 1
+                        index += 1
+                        guard let unit = hex4() else { return unexpected() }
+                        // UTF-16 surrogates only in pairs, high then low: a lone one is no character.
+                        if (0xD800...0xDBFF).contains(unit) {
+                            guard peek == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                                return "a lone UTF-16 surrogate escape at character \(start)"
+                            }
+                            index += 2
+                            guard let low = hex4() else { return unexpected() }
+                            guard (0xDC00...0xDFFF).contains(low) else { return "a lone UTF-16 surrogate escape at character \(start)" }
+                        } else if (0xDC00...0xDFFF).contains(unit) {
+                            return "a lone UTF-16 surrogate escape at character \(start)"
+                        }
+                    default: return unexpected()
+                    }
+                case 0x00..<0x20: return unexpected()
+                default: index += 1
+                }
+            }
+            return unexpected()
+        }
+
+        mutating func hex4() -> UInt16? {
+            var value: UInt16 = 0
+            for _ in 0..<4 {
+                guard let byte = peek else { return nil }
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                default: return nil
+                }
+                value = value << 4 | UInt16(digit)
+                index += 1
+            }
+            return value
+        }
+
+        /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+        mutating func number() -> String? {
+            func digits() -> Int {
+                let start = index
+                while let byte = peek, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { index += 1 }
+                return index - start
+            }
+            if peek == UInt8(ascii: "-") { index += 1 }
+            if peek == UInt8(ascii: "0") {
+                index += 1
+            } else if digits() == 0 {
+                return unexpected()
+            }
+            if peek == UInt8(ascii: ".") {
+                index += 1
+                guard digits() > 0 else { return unexpected() }
+            }
+            if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
+                index += 1
+                if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { index += 1 }
+                guard digits() > 0 else { return unexpected() }
+            }
+            return nil
         }
     }
 }
