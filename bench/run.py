@@ -248,8 +248,10 @@ def main():
         row("  as a share of the loopback floor", 100 * send_rps / floor["rps"], "%", ">= 25 %", send_rps >= 0.25 * floor["rps"])
         row("  / the Flask+SQLite stub", send_rps / peer_send["rps"], "x", ">= 10x", send_rps >= 10 * peer_send["rps"])
         row("  as a share of tdmock's /healthz", 100 * send_rps / health["rps"], "%", ">= 70 %", send_rps >= 0.7 * health["rps"])
-        # A pause first: the saturation run just wrote a GB or two of WAL, and while the kernel writes it
-        # back, fsyncs (the checkpoints') take 100 ms and more on this machine.
+        # The saturation run just wrote a GB or two of WAL and database pages; while the kernel writes them
+        # back, every fsync (the checkpoints') waits behind them, 100 ms and more on this machine. So they are
+        # written out first (sync), then a pause. (A pause alone was not always enough: p99.9 81 ms once.)
+        os.sync()
         time.sleep(3)
         fixed = wrk(f"{base}/digital-connect/conversations/{conversation}/messages", "post.lua",
                     {"BODY": send_body, "TOKEN": bearer, "RATE": "1000"}, connections=10, threads=1, duration=max(DURATION, 10))
@@ -314,7 +316,7 @@ def main():
         fill(f"{base}/digital-connect/conversations", {"BODY": start_body, "TOKEN": bearer}, args.conversations)
         conversation = start_conversation(base, bearer, start_body)
         # The listing of a store at rest, as an agent finds it: not while the kernel writes back the fill's
-        # WAL and the server checkpoints it (the same pause as before the constant-rate run).
+        # WAL and the server checkpoints it (as before the constant-rate run).
         os.sync()
         time.sleep(3)
         inbox_times = []
