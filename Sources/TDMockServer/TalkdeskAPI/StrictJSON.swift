@@ -22,6 +22,23 @@ enum StrictJSON {
         return reader.atEnd ? object : nil
     }
 
+    /// The four hex digits of a `\u` escape at `index`, as a UTF-16 code unit; nil unless all four are there.
+    static func hex4(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt16? {
+        guard index + 4 <= bytes.count else { return nil }
+        var value: UInt16 = 0
+        for byte in bytes[index..<index + 4] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt16(digit)
+        }
+        return value
+    }
+
     private struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
@@ -164,20 +181,8 @@ enum StrictJSON {
         }
 
         mutating func hex4() -> UInt16? {
-            guard index + 4 <= bytes.count else { return nil }
-            var value: UInt16 = 0
-            for _ in 0..<4 {
-                let byte = bytes[index]
-                let digit: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-                default: return nil
-                }
-                value = value << 4 | UInt16(digit)
-                index += 1
-            }
+            guard let value = StrictJSON.hex4(bytes, at: index) else { return nil }
+            index += 4
             return value
         }
 
@@ -347,19 +352,8 @@ extension StrictJSON {
         }
 
         mutating func hex4() -> UInt16? {
-            var value: UInt16 = 0
-            for _ in 0..<4 {
-                guard let byte = peek else { return nil }
-                let digit: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-                default: return nil
-                }
-                value = value << 4 | UInt16(digit)
-                index += 1
-            }
+            guard let value = StrictJSON.hex4(bytes, at: index) else { return nil }
+            index += 4
             return value
         }
 
