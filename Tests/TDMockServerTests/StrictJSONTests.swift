@@ -41,7 +41,7 @@ import Testing
     /// Random objects written with random spacing and escaping are read as JSONSerialization reads them;
     /// and after any one-byte change, either declined or still read alike.
     @Test func agreesWithJSONSerializationOnRandomDocumentsAndTheirMutations() {
-        var random = SeededRandom(seed: 20_261_121)
+        var random = SplitMix64(state: 20_261_121)
         var mutationsRead = 0
         for _ in 0..<1000 {
             let value = Self.randomObject(&random, depth: 0)
@@ -90,7 +90,7 @@ import Testing
         #expect(check(#"{"a":1} x"#) == "unexpected 'x' at character 8")
         #expect(check("") == "unexpected end of the body at character 0")
         #expect(check(String(repeating: "[", count: 600)) == "nested more than 512 deep at character 512")
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(state: 7)
         var checked = 0
         for _ in 0..<500 {
             let bytes = Array(Self.write(.object(Self.randomObject(&random, depth: 0)), &random).utf8)
@@ -115,12 +115,12 @@ import Testing
 
     static let interesting: [UInt8] = Array(#"{}[]:,"\/ btnfru0123456789-.eE"#.utf8) + [0x00, 0x09, 0x0A, 0x7F, 0xC3, 0xA9, 0xFF]
 
-    static func randomString(_ random: inout SeededRandom) -> String {
+    static func randomString(_ random: inout SplitMix64) -> String {
         let pieces = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{01}", "\u{1F}", "\u{7F}", "é", "ü", "€", "💬", "\u{0}"]
         return (0..<Int.random(in: 0...6, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
     }
 
-    static func randomValue(_ random: inout SeededRandom, depth: Int) -> JSONValue {
+    static func randomValue(_ random: inout SplitMix64, depth: Int) -> JSONValue {
         switch Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &random) {
         case 0: return .null
         case 1: return .bool(Bool.random(using: &random))
@@ -131,14 +131,14 @@ import Testing
         }
     }
 
-    static func randomObject(_ random: inout SeededRandom, depth: Int) -> [String: JSONValue] {
+    static func randomObject(_ random: inout SplitMix64, depth: Int) -> [String: JSONValue] {
         var object: [String: JSONValue] = [:]
         for _ in 0..<Int.random(in: 0...4, using: &random) { object[randomString(&random)] = randomValue(&random, depth: depth) }
         return object
     }
 
     /// JSON text for a value, with random whitespace and with characters randomly written as escapes.
-    static func write(_ value: JSONValue, _ random: inout SeededRandom) -> String {
+    static func write(_ value: JSONValue, _ random: inout SplitMix64) -> String {
         func space() -> String { [" ", "", "\n", "\t", "\r\n  "].randomElement(using: &random)! }
         switch value {
         case .null: return "null"
@@ -172,18 +172,5 @@ import Testing
             return "{" + space() + object.map { key, element in write(.string(key), &random) + space() + ":" + space() + write(element, &random) }
                 .joined(separator: "," + space()) + space() + "}"
         }
-    }
-}
-
-/// A repeatable generator (SplitMix64), so that a failure can be run again.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
