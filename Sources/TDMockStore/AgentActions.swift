@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 import TDMockCore
 
-/// What an agent action changed, and the callbacks it owes (in order).
+/// The message an agent action wrote, if any, and the callbacks it owes (in order). (The answer reads the
+/// conversation afresh, after the commit.)
 public struct AgentActionResult: Sendable, Hashable {
-    public var conversation: Conversation
     public var message: Message?
     public var deliveries: [CallbackDelivery]
 }
@@ -21,14 +21,14 @@ public enum AgentActions {
             guard head.agent == agent else {
                 throw InboxError.assignedToAnother(conversation: conversationID, agent: head.agent ?? "another agent")
             }
-            return AgentActionResult(conversation: try current(db, conversationID), message: nil, deliveries: [])
+            return AgentActionResult(message: nil, deliveries: [])
         }
         try db.execute(
             sql: "UPDATE conversation SET status = 'assigned', agent = ?, last_activity_at = ? WHERE id = ?",
             arguments: [agent, Timestamp.milliseconds(now), conversationID])
         let delivery = try Outbox.enqueue(
             db, conversationID: conversationID, event: .conversationStarted, payload: .init(authorName: agent), ids: ids, now: now)
-        return AgentActionResult(conversation: try current(db, conversationID), message: nil, deliveries: [delivery])
+        return AgentActionResult(message: nil, deliveries: [delivery])
     }
 
     /// Sends the agent's message (→ `message_created`), assigning a queued conversation first, so that the
@@ -44,7 +44,6 @@ public enum AgentActions {
             payload: .init(messageId: message.id, content: content, authorName: agent), ids: ids, now: now)
         result.message = message
         result.deliveries.append(delivery)
-        result.conversation = try current(db, conversationID)
         return result
     }
 
@@ -62,11 +61,6 @@ public enum AgentActions {
         }
         let delivery = try Outbox.enqueue(
             db, conversationID: conversationID, event: .conversationEnded, payload: .init(authorName: agent), ids: ids, now: now)
-        return AgentActionResult(conversation: try current(db, conversationID), message: nil, deliveries: [delivery])
-    }
-
-    private static func current(_ db: Database, _ id: String) throws -> Conversation {
-        guard let conversation = try Inbox.conversation(db, id: id) else { throw InboxError.conversationNotFound(id) }
-        return conversation
+        return AgentActionResult(message: nil, deliveries: [delivery])
     }
 }
