@@ -107,6 +107,14 @@ import Testing
                 #expect(response.status == .badRequest)
                 #expect(try json(response)["error"] as? String == "invalid_request")
             }
+            let comma = try await action(client, id, "assign", #"{"agent":"Dana",}"#)
+            #expect(comma.status == .badRequest)
+            #expect(try json(comma)["message"] as? String == "The body is not valid JSON: unexpected '}' at character 16")
+            let fault = try await client.execute(
+                uri: "/tdmock/v1/faults", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"target":"send_message","status":503,}"#))
+            #expect(fault.status == .badRequest)
+            #expect((try json(fault)["message"] as? String)?.hasPrefix("The body is not valid JSON: unexpected '}'") == true)
             let unknown = try await action(client, "nope", "assign", #"{"agent":"Dana"}"#)
             #expect(unknown.status == .notFound)
             #expect(try json(unknown)["message"] as? String == "conversation nope does not exist")

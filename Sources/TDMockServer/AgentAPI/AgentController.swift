@@ -102,6 +102,7 @@ struct AgentController {
     ) async throws -> Response {
         let id = try context.parameters.require("id")
         let data = try await request.collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is larger than \(BodyLimit.bytes) bytes"))
+        try Self.checkSyntax(data)
         let body: AgentWire.AgentActionRequest
         do {
             body = try JSONDecoder().decode(AgentWire.AgentActionRequest.self, from: data)
@@ -130,6 +131,13 @@ struct AgentController {
                 messageId: delivery.eventType == .messageCreated ? result.message?.id : nil, deliveryId: delivery.deliveryID)
         })
         return DetailJSON.response(try await detail(id))
+    }
+
+    /// The agent API's bodies are JSON as the Talkdesk surface's are: JSONDecoder also takes a trailing comma.
+    private static func checkSyntax(_ body: Data) throws {
+        if let problem = body.withUnsafeBytes(StrictJSON.syntaxError) {
+            throw AgentAPIError(.badRequest, "invalid_request", "The body is not valid JSON: \(problem)")
+        }
     }
 
     private func callbacks(_ request: Request) async throws -> Response {
@@ -200,6 +208,7 @@ struct AgentController {
 
     private func addFault(_ request: Request) async throws -> Response {
         let data = try await request.collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is too large"))
+        try Self.checkSyntax(data)
         var fault: Fault
         do {
             fault = try JSONDecoder().decode(Fault.self, from: data)
