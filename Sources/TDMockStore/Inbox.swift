@@ -142,7 +142,7 @@ public enum Inbox {
     /// A conversation's transcript, oldest first.
     public static func messages(_ db: Database, conversationID: String) throws -> [Message] {
         // Read on every agent action (its answer is the whole conversation): one cached statement through
-        // SQLite's C API, as `MessageRecord` reads a row (a test compares the two).
+        // SQLite's C API (a test reads every column back as written).
         var statement = try RawStatement(
             db, "SELECT id, conversation_id, author, author_name, content, attachments, created_at FROM message WHERE conversation_id = ? ORDER BY seq")
         statement.bind(conversationID)

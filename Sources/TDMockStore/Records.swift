@@ -17,9 +17,10 @@ extension InboxRecord {
     }
 }
 
-/// Reading a row by hand, for the records a conversation's detail reads by the thousand (its messages,
-/// deliveries and journal): GRDB's `Decodable` path was most of the time of an agent's reply in a long
-/// conversation. Each reads what the `Decodable` path reads (a test compares them).
+/// Reading a row by hand, for the records the callbacks listing reads by the thousand (deliveries and
+/// their journal): GRDB's `Decodable` path was most of the time of reading a long conversation. Each reads
+/// what the `Decodable` path reads (a test compares them). (A conversation's own detail reads its rows
+/// through `RawStatement`.)
 extension Row {
     /// An integer column of milliseconds since 1970, as GRDB's `.millisecondsSince1970` reads it.
     func date(_ column: String) -> Date {
@@ -28,12 +29,6 @@ extension Row {
 
     func optionalDate(_ column: String) -> Date? {
         (self[column] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000.0) }
-    }
-
-    /// A column holding a JSON text, decoded.
-    func json<T: Decodable>(_ type: T.Type, _ column: String) throws -> T {
-        let text: String = self[column]
-        return try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }
 
@@ -260,20 +255,6 @@ struct CallbackAttemptRecord: InboxRecord, MutablePersistableRecord {
         case statusCode = "status_code"
         case error
         case latencyMs = "latency_ms"
-    }
-}
-
-extension MessageRecord {
-    init(row: Row) throws {
-        seq = row["seq"]
-        id = row["id"]
-        conversationId = row["conversation_id"]
-        author = row["author"]
-        authorName = row["author_name"]
-        content = row["content"]
-        let attachmentsText: String = row["attachments"]
-        attachments = attachmentsText == "[]" ? [] : try row.json([Attachment].self, "attachments")
-        createdAt = row.date("created_at")
     }
 }
 

@@ -52,10 +52,7 @@ extension JSONBytes {
         write(detail.callbacks)
         literal(#","contact_person":{"email":"#)
         string(summary.contactPerson.email)
-        if let name = summary.contactPerson.name {
-            literal(#","name":"#)
-            string(name)
-        }
+        optional(#","name":"#, summary.contactPerson.name)
         literal(#"},"context_parameters":"#)
         if detail.contextParameters.isEmpty {
             literal("{}")
@@ -65,14 +62,8 @@ extension JSONBytes {
         }
         literal(#","created_at":"#)
         string(summary.createdAt)
-        if let endedAt = summary.endedAt {
-            literal(#","ended_at":"#)
-            string(endedAt)
-        }
-        if let endedBy = summary.endedBy {
-            literal(#","ended_by":"#)
-            string(endedBy.rawValue)
-        }
+        optional(#","ended_at":"#, summary.endedAt)
+        optional(#","ended_by":"#, summary.endedBy?.rawValue)
         literal(#","id":"#)
         string(summary.id)
         literal(#","last_activity_at":"#)
@@ -80,16 +71,10 @@ extension JSONBytes {
         literal(#","message_count":"#)
         integer(summary.messageCount)
         literal(#","messages":["#)
-        for (index, message) in detail.messages.enumerated() {
-            if index > 0 { append(byte: UInt8(ascii: ",")) }
-            write(message)
-        }
+        elements(detail.messages) { $0.write($1) }
         literal(#"],"status":"#)
         string(summary.status.rawValue)
-        if let subject = summary.subject {
-            literal(#","subject":"#)
-            string(subject)
-        }
+        optional(#","subject":"#, summary.subject)
         literal(#","touchpoint_id":"#)
         string(summary.touchpointId)
         append(byte: UInt8(ascii: "}"))
@@ -97,16 +82,10 @@ extension JSONBytes {
 
     mutating func write(_ message: AgentWire.MessageView) {
         literal(#"{"attachments":["#)
-        for (index, attachment) in message.attachments.enumerated() {
-            if index > 0 { append(byte: UInt8(ascii: ",")) }
-            write(attachment)
-        }
+        elements(message.attachments) { $0.write($1) }
         literal(#"],"author":"#)
         string(message.author.rawValue)
-        if let authorName = message.authorName {
-            literal(#","author_name":"#)
-            string(authorName)
-        }
+        optional(#","author_name":"#, message.authorName)
         literal(#","content":"#)
         string(message.content)
         literal(#","created_at":"#)
@@ -138,6 +117,22 @@ extension JSONBytes {
         append(byte: UInt8(ascii: "}"))
     }
 
+    /// Items written one after the other, with commas between them (the brackets are the caller's).
+    private mutating func elements<Item>(_ items: [Item], _ write: (inout JSONBytes, Item) -> Void) {
+        for (index, item) in items.enumerated() {
+            if index > 0 { append(byte: UInt8(ascii: ",")) }
+            write(&self, item)
+        }
+    }
+
+    /// A key (with its leading comma) and a string value, or nothing when the value is absent: as JSONEncoder
+    /// leaves out a nil optional.
+    private mutating func optional(_ key: StaticString, _ value: String?) {
+        guard let value else { return }
+        literal(key)
+        string(value)
+    }
+
     /// A key of an object whose keys are all optional: a comma before all but the first.
     private mutating func key(_ name: StaticString, first: inout Bool) {
         if !first { append(byte: UInt8(ascii: ",")) }
@@ -147,10 +142,7 @@ extension JSONBytes {
 
     mutating func write(_ deliveries: [AgentWire.DeliveryView]) {
         append(byte: UInt8(ascii: "["))
-        for (index, delivery) in deliveries.enumerated() {
-            if index > 0 { append(byte: UInt8(ascii: ",")) }
-            write(delivery)
-        }
+        elements(deliveries) { $0.write($1) }
         append(byte: UInt8(ascii: "]"))
     }
 
@@ -161,48 +153,30 @@ extension JSONBytes {
         string(delivery.conversationId)
         literal(#","created_at":"#)
         string(delivery.createdAt)
-        if let deliveredAt = delivery.deliveredAt {
-            literal(#","delivered_at":"#)
-            string(deliveredAt)
-        }
+        optional(#","delivered_at":"#, delivery.deliveredAt)
         literal(#","delivery_id":"#)
         string(delivery.deliveryId)
         literal(#","event_type":"#)
         string(delivery.eventType.rawValue)
         literal(#","journal":["#)
-        for (index, attempt) in delivery.journal.enumerated() {
-            if index > 0 { append(byte: UInt8(ascii: ",")) }
-            write(attempt)
-        }
+        elements(delivery.journal) { $0.write($1) }
         append(byte: UInt8(ascii: "]"))
-        if let lastError = delivery.lastError {
-            literal(#","last_error":"#)
-            string(lastError)
-        }
+        optional(#","last_error":"#, delivery.lastError)
         if let lastStatusCode = delivery.lastStatusCode {
             literal(#","last_status_code":"#)
             integer(lastStatusCode)
         }
-        if let nextAttemptAt = delivery.nextAttemptAt {
-            literal(#","next_attempt_at":"#)
-            string(nextAttemptAt)
-        }
+        optional(#","next_attempt_at":"#, delivery.nextAttemptAt)
         literal(#","status":"#)
         string(delivery.status.rawValue)
-        if let waiting = delivery.waiting {
-            literal(#","waiting":"#)
-            string(waiting)
-        }
+        optional(#","waiting":"#, delivery.waiting)
         append(byte: UInt8(ascii: "}"))
     }
 
     mutating func write(_ attempt: AgentWire.AttemptView) {
         literal(#"{"attempt":"#)
         integer(attempt.attempt)
-        if let error = attempt.error {
-            literal(#","error":"#)
-            string(error)
-        }
+        optional(#","error":"#, attempt.error)
         literal(#","latency_ms":"#)
         number(attempt.latencyMs)
         literal(#","started_at":"#)
