@@ -5,8 +5,15 @@ SWIFT ?= swift
 APT_PACKAGES := libedit-dev libsqlite3-dev curl jq tmux
 HEADERS := /usr/include/editline/readline.h /usr/include/sqlite3.h /usr/bin/curl /usr/bin/jq /usr/bin/tmux
 RUN_ARGS ?=
+# The release build (make run, make bench): the Swift runtime, standard library and Foundation linked in
+# statically by lld, relative relocations packed, nothing exported, and the functions that serve runs
+# placed together in the order release/tdmock.order gives (make order-file regenerates it). Idle RSS
+# 38.7 MB -> 24 MB; the README's "The release build" says why each flag is there.
+RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
+	-Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic \
+	-Xlinker --symbol-ordering-file=$(CURDIR)/release/tdmock.order -Xlinker --no-warn-symbol-ordering
 
-.PHONY: run test build build-release deps clean bench crash-test outage-test fuzz
+.PHONY: run test build build-release deps clean bench crash-test outage-test fuzz order-file
 
 deps:
 	@missing=""; for f in $(HEADERS); do [ -e "$$f" ] || missing="yes"; done; \
@@ -20,10 +27,10 @@ build: deps
 	$(SWIFT) build
 
 build-release: deps
-	$(SWIFT) build -c release --product tdmock
+	$(SWIFT) build $(RELEASE) --product tdmock
 
 run: build-release
-	$$($(SWIFT) build -c release --show-bin-path)/tdmock serve $(RUN_ARGS)
+	$$($(SWIFT) build $(RELEASE) --show-bin-path)/tdmock serve $(RUN_ARGS)
 
 # One build of everything (the tests and the tdmock binary the end-to-end tests run), then the tests
 # without rebuilding, then the crash test and the callback outage test (about 2 minutes together).
@@ -51,8 +58,17 @@ bench: deps
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light; }
 	python3 -m pip install -q flask gunicorn
-	$(SWIFT) build -c release --product tdmock
-	python3 bench/run.py --tdmock $$($(SWIFT) build -c release --show-bin-path)/tdmock
+	$(SWIFT) build $(RELEASE) --product tdmock
+	python3 bench/run.py --tdmock $$($(SWIFT) build $(RELEASE) --show-bin-path)/tdmock
+
+# Regenerates release/tdmock.order from a run of the release binary under valgrind's callgrind (about
+# a minute), then removes the binary so that the next release build links it in the new order.
+order-file: build-release
+	@command -v valgrind >/dev/null || { \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; }
+	python3 release/order.py --tdmock $$($(SWIFT) build $(RELEASE) --show-bin-path)/tdmock
+	rm -f $$($(SWIFT) build $(RELEASE) --show-bin-path)/tdmock
 
 # schemathesis (PyPI) against a live server for openapi/talkdesk.yaml and openapi/agent.yaml: no 5xx,
 # no answer outside the documents, at least 2,000 generated cases.

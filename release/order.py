@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""make order-file: regenerate release/tdmock.order, the linker's symbol ordering file for the release build.
+
+The release binary links the Swift runtime, the standard library and Foundation statically (see the
+README's "The release build"). Of its ~30 MB of machine code, `tdmock serve` runs about 2 MB from start
+to answering requests, scattered over the whole text: every page it touches makes the kernel map its
+neighbours too (fault-around, 64 KB), so the scattered 2 MB kept ~19 MB of the binary resident. lld's
+`--symbol-ordering-file` puts the functions listed here first and together, so what runs shares pages.
+
+This script runs a release binary under valgrind's callgrind through what `make bench` measures and what
+an integrator's suite does (serve starting on a file store and in memory, a token, Start a Conversation,
+Send a Message, /healthz, an agent assigning, replying with the callback delivered to a local receiver and
+closing, the agent API's listings, `inbox` and `show` from the command line) and writes every function of
+the binary that ran, the most executed first. Names that no longer exist after a change are skipped by
+the linker (--no-warn-symbol-ordering), so a stale file only costs memory: regenerate it when `make bench`
+shows idle RSS creeping up.
+
+    python3 release/order.py --tdmock .build/release/tdmock [--out release/tdmock.order]
+"""
+import argparse
+import collections
+import glob
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(method, url, body=None, headers=None):
+    data = body.encode() if isinstance(body, str) else body
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def wait_healthy(base, process):
+    # Under callgrind the server starts some 50 times slower than natively.
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"tdmock exited with {process.returncode} before answering /healthz")
+        try:
+            if call("GET", f"{base}/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit("tdmock did not answer /healthz within 180 s under callgrind")
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """The integration's callback API: takes every callback."""
+    received = 0
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        Receiver.received += 1
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class Callgrind:
+    def __init__(self, binary, outdir):
+        self.binary, self.outdir, self.count = binary, outdir, 0
+
+    def command(self, args):
+        self.count += 1
+        return ["valgrind", "--tool=callgrind", "--quiet", f"--callgrind-out-file={self.outdir}/cg.{self.count}",
+                "--dump-instr=no", "--compress-strings=no", "--compress-pos=no", "--demangle=no", self.binary, *args]
+
+    def run(self, args):
+        result = subprocess.run(self.command(args), capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"{' '.join(args)} failed under callgrind ({result.returncode}):\n{result.stderr}")
+        return result.stdout
+
+    def serve(self, args):
+        port = free_port()
+        process = subprocess.Popen(self.command(["serve", "--port", str(port), *args]),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, process)
+        return process, base
+
+    @staticmethod
+    def stop(process):
+        process.send_signal(signal.SIGINT)
+        try:
+            _, stderr = process.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            sys.exit("tdmock did not stop within 120 s of SIGINT under callgrind")
+        if process.returncode != 0:
+            sys.exit(f"tdmock serve exited with {process.returncode} under callgrind:\n{stderr}")
+
+
+def workload(callgrind, workdir):
+    start_body = open(os.path.join(os.path.dirname(HERE), "fixtures", "start-conversation.json")).read()
+    json_headers = {"Content-Type": "application/json"}
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+
+    # Serve on a file store, callbacks going to the receiver: everything the bench and a suite touch.
+    process, base = callgrind.serve(["--db", os.path.join(workdir, "inbox.sqlite"),
+                                     "--callback-url", f"http://127.0.0.1:{receiver.server_address[1]}",
+                                     "--callback-api-key", "order-file"])
+    for _ in range(50):
+        call("GET", f"{base}/healthz")
+    status, body = call("POST", f"{base}/oauth/token", "grant_type=client_credentials&scope=digital-connect:write",
+                        {"Authorization": "Basic dGRtb2NrLWNsaWVudDp0ZG1vY2stc2VjcmV0",
+                         "Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200, body
+    auth = {"Authorization": f"Bearer {json.loads(body)['access_token']}", **json_headers}
+    conversations = []
+    for _ in range(5):
+        status, body = call("POST", f"{base}/digital-connect/conversations", start_body, auth)
+        assert status == 201, body
+        conversations.append(json.loads(body)["id"])
+    for index in range(200):
+        conversation = conversations[index % len(conversations)]
+        status, body = call("POST", f"{base}/digital-connect/conversations/{conversation}/messages",
+                            json.dumps({"content": f"message {index}"}), auth)
+        assert status == 201, body
+    for conversation in conversations[:3]:
+        assert call("POST", f"{base}/tdmock/v1/conversations/{conversation}/assign", '{"agent":"Order"}', json_headers)[0] == 200
+        for index in range(20):
+            status, body = call("POST", f"{base}/tdmock/v1/conversations/{conversation}/messages",
+                                json.dumps({"agent": "Order", "content": f"reply {index}"}), json_headers)
+            assert status == 200, body
+    assert call("POST", f"{base}/tdmock/v1/conversations/{conversations[0]}/close", '{"agent":"Order"}', json_headers)[0] == 200
+    assert call("DELETE", f"{base}/digital-connect/conversations/{conversations[1]}", None, auth)[0] == 204
+    call("GET", f"{base}/tdmock/v1/conversations")
+    call("GET", f"{base}/tdmock/v1/conversations/{conversations[2]}")
+    call("GET", f"{base}/tdmock/v1/callbacks")
+    deadline = time.monotonic() + 120
+    while json.loads(call("GET", f"{base}/tdmock/v1/callbacks?status=pending")[1]) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if Receiver.received == 0:
+        sys.exit("no callback arrived under callgrind")
+    # The agent's commands, one-shot, against the same server.
+    callgrind.run(["inbox", "--json", "--server", base])
+    callgrind.run(["inbox", "--server", base])
+    callgrind.run(["show", conversations[2], "--json", "--server", base])
+    Callgrind.stop(process)
+    receiver.shutdown()
+
+    # Serve in memory: the bench's start-to-healthz and idle RSS measure this one.
+    process, base = callgrind.serve(["--in-memory"])
+    call("GET", f"{base}/healthz")
+    Callgrind.stop(process)
+
+
+def executed_functions(outdir, binary):
+    """Instructions executed per function of `binary`, over every callgrind output in outdir."""
+    cost = collections.Counter()
+    for path in glob.glob(os.path.join(outdir, "cg.*")):
+        obj = function = None
+        after_calls = False
+        for line in open(path, errors="replace"):
+            if line.startswith("ob="):
+                obj = line[3:].strip()
+            elif line.startswith("fn="):
+                function = line[3:].strip()
+            elif line.startswith(("cob=", "cfn=", "cfi=", "cfl=")):
+                pass
+            elif line.startswith("calls="):
+                after_calls = True  # the next cost line is the call's inclusive cost, not the function's own
+            elif line[:1].isdigit() or line[:1] in "+-*":
+                if after_calls:
+                    after_calls = False
+                    continue
+                fields = line.split()
+                if obj == binary and function and len(fields) >= 2:
+                    # callgrind marks a recursive activation as name'2; the symbol is the name.
+                    cost[function.split("'")[0]] += int(fields[1])
+    return [name for name, _ in cost.most_common() if not name.startswith("0x")]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tdmock", required=True, help="a release tdmock binary")
+    parser.add_argument("--out", default=os.path.join(HERE, "tdmock.order"))
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed (apt-get install valgrind; make order-file does it)")
+    with tempfile.TemporaryDirectory(prefix="tdmock-order-") as workdir:
+        # valgrind gives up on the DWARF swiftc writes ("Possibly corrupted debuginfo file"): the symbol
+        # table is all it needs.
+        binary = os.path.join(workdir, "tdmock")
+        subprocess.run(["objcopy", "--strip-debug", args.tdmock, binary], check=True)
+        outdir = os.path.join(workdir, "callgrind")
+        os.mkdir(outdir)
+        workload(Callgrind(binary, outdir), workdir)
+        functions = executed_functions(outdir, binary)
+    if len(functions) < 1000:
+        sys.exit(f"only {len(functions)} functions of the binary ran: is it the release binary?")
+    with open(args.out, "w") as out:
+        out.write("\n".join(functions) + "\n")
+    print(f"{args.out}: {len(functions)} functions")
+
+
+if __name__ == "__main__":
+    main()
