@@ -11,7 +11,7 @@ This script runs a release binary under valgrind's callgrind through what `make 
 an integrator's suite does (serve starting on a file store and in memory, a token, Start a Conversation,
 Send a Message, /healthz, an agent assigning, replying with the callback delivered to a local receiver and
 closing, the agent API's listings, `inbox` and `show` from the command line) and writes every function of
-the binary that ran, the most executed first. Names that no longer exist after a change are skipped by
+the binary that ran, sorted by name. Names that no longer exist after a change are skipped by
 the linker (--no-warn-symbol-ordering), so a stale file only costs memory: regenerate it when `make bench`
 shows idle RSS creeping up.
 
@@ -175,7 +175,7 @@ def workload(callgrind, workdir):
 
 
 def executed_functions(outdir, binary):
-    """Instructions executed per function of `binary`, over every callgrind output in outdir."""
+    """The functions of `binary` that ran, over every callgrind output in outdir."""
     cost = collections.Counter()
     for path in glob.glob(os.path.join(outdir, "cg.*")):
         obj = function = None
@@ -197,7 +197,9 @@ def executed_functions(outdir, binary):
                 if obj == binary and function and len(fields) >= 2:
                     # callgrind marks a recursive activation as name'2; the symbol is the name.
                     cost[function.split("'")[0]] += int(fields[1])
-    return [name for name, _ in cost.most_common() if not name.startswith("0x")]
+    # Sorted by name, not by cost: what matters is that they share pages, and a sorted file changes only by
+    # the functions that came or went (the counts vary from run to run with the threads' timing).
+    return sorted(name for name in cost if not name.startswith("0x"))
 
 
 def main():
