@@ -112,11 +112,13 @@ enum InboxJSON {
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(handle) }
             // Sized up front: growing a buffer of tens of MB by doubling was a third of the time, in copies
-            // and page faults. Rowids start at 1 and conversations are never deleted one by one, so the
-            // rowids the part spans up to `last` are its conversations (more with a status filter: address
-            // space, untouched until written); a COUNT(*) here cost a second pass over the table (~7 ms
-            // of ~90 at 100k conversations).
-            let expected = Int(max(0, min(rowids.upperBound, last) - max(rowids.lowerBound, 1) + 1))
+            // and page faults. Unfiltered, the rowids the part spans up to `last` are its conversations
+            // (rowids start at 1 and conversations are never deleted one by one), where a COUNT(*) is a
+            // second pass over the table (~7 ms of ~90 at 100k); with a status, the span could be far more
+            // than the matches, so those are counted.
+            let expected = status == nil
+                ? Int(max(0, min(rowids.upperBound, last) - max(rowids.lowerBound, 1) + 1))
+                : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversation" + filter, arguments: arguments) ?? 0
             var rows = JSONBytes(capacity: expected * 420)
             var entries = [Entry]()
             entries.reserveCapacity(expected)
