@@ -5,7 +5,10 @@ The release binary links the Swift runtime, the standard library and Foundation 
 README's "The release build"). Of its ~30 MB of machine code, `tdmock serve` runs about 2 MB from start
 to answering requests, scattered over the whole text: every page it touches makes the kernel map its
 neighbours too (fault-around, 64 KB), so the scattered 2 MB kept ~19 MB of the binary resident. lld's
-`--symbol-ordering-file` puts the functions listed here first and together, so what runs shares pages.
+`--symbol-ordering-file` puts the functions listed here first and together, so what runs shares pages
+(~12 MB of text stays resident: the linker moves sections, not functions, and the objects SwiftPM compiles
+keep most of a file's functions in one section; and code the symbol table does not name, the thunks LLVM's
+function merging leaves behind, can be neither named by callgrind nor placed).
 
 This script runs a release binary under valgrind's callgrind through what `make bench` measures and what
 an integrator's suite does (serve starting on a file store and in memory, a token, Start a Conversation,
@@ -25,32 +28,22 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from run import Receiver, free_port, start_conversation, token  # noqa: E402  (the bench's client helpers)
+import run as bench  # noqa: E402
 
 
 def call(method, url, body=None, headers=None):
-    data = body.encode() if isinstance(body, str) else body
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+    # Under callgrind every request takes some 50 times longer than natively.
+    return bench.call(method, url, body, headers, timeout=120)
 
 
 def wait_healthy(base, process):
@@ -66,21 +59,6 @@ def wait_healthy(base, process):
             pass
         time.sleep(0.2)
     sys.exit("tdmock did not answer /healthz within 180 s under callgrind")
-
-
-class Receiver(http.server.BaseHTTPRequestHandler):
-    """The integration's callback API: takes every callback."""
-    received = 0
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        Receiver.received += 1
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
 
 
 class Callgrind:
@@ -119,7 +97,7 @@ class Callgrind:
 
 
 def workload(callgrind, workdir):
-    start_body = open(os.path.join(os.path.dirname(HERE), "fixtures", "start-conversation.json")).read()
+    start_body = open(os.path.join(ROOT, "fixtures", "start-conversation.json")).read()
     json_headers = {"Content-Type": "application/json"}
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
@@ -130,16 +108,9 @@ def workload(callgrind, workdir):
                                      "--callback-api-key", "order-file"])
     for _ in range(50):
         call("GET", f"{base}/healthz")
-    status, body = call("POST", f"{base}/oauth/token", "grant_type=client_credentials&scope=digital-connect:write",
-                        {"Authorization": "Basic dGRtb2NrLWNsaWVudDp0ZG1vY2stc2VjcmV0",
-                         "Content-Type": "application/x-www-form-urlencoded"})
-    assert status == 200, body
-    auth = {"Authorization": f"Bearer {json.loads(body)['access_token']}", **json_headers}
-    conversations = []
-    for _ in range(5):
-        status, body = call("POST", f"{base}/digital-connect/conversations", start_body, auth)
-        assert status == 201, body
-        conversations.append(json.loads(body)["id"])
+    bearer = token(base)
+    auth = {"Authorization": f"Bearer {bearer}", **json_headers}
+    conversations = [start_conversation(base, bearer, start_body) for _ in range(5)]
     for index in range(200):
         conversation = conversations[index % len(conversations)]
         status, body = call("POST", f"{base}/digital-connect/conversations/{conversation}/messages",
@@ -159,7 +130,7 @@ def workload(callgrind, workdir):
     deadline = time.monotonic() + 120
     while json.loads(call("GET", f"{base}/tdmock/v1/callbacks?status=pending")[1]) and time.monotonic() < deadline:
         time.sleep(0.5)
-    if Receiver.received == 0:
+    if not Receiver.arrivals:
         sys.exit("no callback arrived under callgrind")
     # The agent's commands, one-shot, against the same server.
     callgrind.run(["inbox", "--json", "--server", base])
