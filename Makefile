@@ -5,6 +5,9 @@ SWIFT ?= swift
 APT_PACKAGES := libedit-dev libsqlite3-dev curl jq tmux
 HEADERS := /usr/include/editline/readline.h /usr/include/sqlite3.h /usr/bin/curl /usr/bin/jq /usr/bin/tmux
 RUN_ARGS ?=
+# apt-get install of the packages that follow it in a recipe, as root or through sudo.
+APT_INSTALL := SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # The release build (make run, make bench): the Swift runtime, standard library and Foundation linked in
 # statically by lld, relative relocations packed, nothing exported, and the functions that serve runs
 # placed together in the order release/tdmock.order gives (make order-file regenerates it). Idle RSS
@@ -19,8 +22,7 @@ deps:
 	@missing=""; for f in $(HEADERS); do [ -e "$$f" ] || missing="yes"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing $(APT_PACKAGES) with apt-get"; \
-		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
+		$(APT_INSTALL) $(APT_PACKAGES); \
 	fi
 
 build: deps
@@ -54,9 +56,7 @@ clean:
 # Benchmarks (not tests): installs wrk and nginx from Debian and Flask and gunicorn from PyPI, builds
 # release, and prints the table that bench/results/latest.md keeps. BENCH_SECONDS=10 per load run.
 bench: deps
-	@command -v wrk >/dev/null && command -v nginx >/dev/null || { \
-		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light; }
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || { $(APT_INSTALL) wrk nginx-light; }
 	python3 -m pip install -q flask gunicorn
 	$(SWIFT) build $(RELEASE) --product tdmock
 	python3 bench/run.py --tdmock $$($(SWIFT) build $(RELEASE) --show-bin-path)/tdmock
@@ -64,9 +64,7 @@ bench: deps
 # Regenerates release/tdmock.order from a run of the release binary under valgrind's callgrind (about
 # a minute), then removes the binary so that the next release build links it in the new order.
 order-file: build-release
-	@command -v valgrind >/dev/null || { \
-		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; }
+	@command -v valgrind >/dev/null || { $(APT_INSTALL) valgrind; }
 	python3 release/order.py --tdmock $$($(SWIFT) build $(RELEASE) --show-bin-path)/tdmock
 	rm -f $$($(SWIFT) build $(RELEASE) --show-bin-path)/tdmock
 

@@ -21,7 +21,6 @@ shows idle RSS creeping up.
     python3 release/order.py --tdmock .build/release/tdmock [--out release/tdmock.order]
 """
 import argparse
-import collections
 import glob
 import http.server
 import json
@@ -146,31 +145,20 @@ def workload(callgrind, workdir):
 
 
 def executed_functions(outdir, binary):
-    """The functions of `binary` that ran, over every callgrind output in outdir."""
-    cost = collections.Counter()
+    """The functions of `binary` that ran, over every callgrind output in outdir, sorted by name."""
+    functions = set()
     for path in glob.glob(os.path.join(outdir, "cg.*")):
-        obj = function = None
-        after_calls = False
+        obj = None
         for line in open(path, errors="replace"):
+            # A function's block is "fn=name" under the last "ob=object" (cob=/cfn= name callees, which
+            # have blocks of their own); callgrind marks a recursive activation as name'2.
             if line.startswith("ob="):
                 obj = line[3:].strip()
-            elif line.startswith("fn="):
-                function = line[3:].strip()
-            elif line.startswith(("cob=", "cfn=", "cfi=", "cfl=")):
-                pass
-            elif line.startswith("calls="):
-                after_calls = True  # the next cost line is the call's inclusive cost, not the function's own
-            elif line[:1].isdigit() or line[:1] in "+-*":
-                if after_calls:
-                    after_calls = False
-                    continue
-                fields = line.split()
-                if obj == binary and function and len(fields) >= 2:
-                    # callgrind marks a recursive activation as name'2; the symbol is the name.
-                    cost[function.split("'")[0]] += int(fields[1])
-    # Sorted by name, not by cost: what matters is that they share pages, and a sorted file changes only by
-    # the functions that came or went (the counts vary from run to run with the threads' timing).
-    return sorted(name for name in cost if not name.startswith("0x"))
+            elif line.startswith("fn=") and obj == binary:
+                functions.add(line[3:].strip().split("'")[0])
+    # Sorted by name: what matters is that they share pages, and a sorted file changes only by the
+    # functions that came or went. Code without a symbol shows as an address, which the linker cannot place.
+    return sorted(name for name in functions if not name.startswith("0x"))
 
 
 def main():
