@@ -1,14 +1,14 @@
 import Foundation
-import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 import Synchronization
 import TDMockStore
 
 /// Serves Send a Message, the operation integrations call most, on the connection's event loop instead
 /// of through the router: the request goes from the HTTP decoder to the store's group commit and its
 /// answer back to the encoder, with no task per request (the router's async path cost half the time of a
-/// request under load; see "How Send a Message is served" in the README).
+/// request under load; see "How Send a Message is served" in the README), and in NIOHTTP1's parts, in
+/// front of the codec that turns them into HTTPTypes' for the router (`InFrontOfCodec`).
 ///
 /// It only answers the plain case (`DigitalConnectController.sendDirectly`: no fault in force, a token
 /// held in memory, a valid body, a write the store accepts) and hands every other request, unchanged and
@@ -16,18 +16,18 @@ import TDMockStore
 /// them: one that arrives while the router owes an answer goes to the router too, and parts that arrive
 /// while this handler is answering wait until it has.
 final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum State {
         /// Between requests.
         case idle
         /// Reading the body of a request this handler may answer.
-        case collecting(HTTPRequest, PlainSend, body: ByteBuffer)
+        case collecting(HTTPRequestHead, PlainSend, body: ByteBuffer)
         /// Waiting for the store; later parts are queued.
-        case answering(HTTPRequest, body: ByteBuffer)
+        case answering(HTTPRequestHead, body: ByteBuffer)
         /// Passing the current request's parts to the router.
         case passing
     }
@@ -40,7 +40,7 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var held: [Any] = []
     /// Answers the router owes for requests passed to it (its response ends come through `write`).
     private var routerOwes = 0
-    private var queued: [HTTPRequestPart] = []
+    private var queued: [HTTPServerRequestPart] = []
 
     init(controller: DigitalConnectController) {
         self.controller = controller
@@ -74,7 +74,7 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
             if routerOwes == 0, let send = Self.plainSend(head) {
@@ -105,16 +105,16 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func pass(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func pass(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         if case .head = part { routerOwes += 1 }
         context.fireChannelRead(wrapInboundOut(part))
     }
 
-    private func answer(_ head: HTTPRequest, _ send: PlainSend, body: ByteBuffer, context: ChannelHandlerContext) {
+    private func answer(_ head: HTTPRequestHead, _ send: PlainSend, body: ByteBuffer, context: ChannelHandlerContext) {
         state = .answering(head, body: body)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let submitted = controller.sendDirectly(
-            conversationID: send.conversationID, path: head.path ?? "", authorization: send.authorization,
+            conversationID: send.conversationID, path: head.uri, authorization: send.authorization,
             idempotencyKey: send.idempotencyKey, body: body,
             on: EventLoopCompletions(loop: context.eventLoop)
         ) { response in
@@ -131,12 +131,13 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         if let response {
             var buffer = context.channel.allocator.buffer(capacity: response.body.count)
             buffer.writeBytes(response.body)
-            let fields: HTTPFields = [
-                .contentType: JSONResponse.contentType, .contentLength: String(buffer.readableBytes),
-                .date: HTTPDate.now, .server: ServerIdentity.name,
+            let headers: HTTPHeaders = [
+                "Content-Type": JSONResponse.contentType, "Content-Length": String(buffer.readableBytes),
+                "Date": HTTPDate.now, "Server": ServerIdentity.name,
             ]
-            context.write(wrapOutboundOut(.head(HTTPResponse(status: .init(code: response.status), headerFields: fields))), promise: nil)
-            context.write(wrapOutboundOut(.body(buffer)), promise: nil)
+            let status = HTTPResponseStatus(statusCode: response.status)
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         } else {
             pass(.head(head), context: context)
@@ -172,38 +173,38 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         var idempotencyKey: String?
     }
 
-    /// The conversation of a Send a Message request this handler may answer: a keep-alive POST to
-    /// `/digital-connect/conversations/{id}/messages` with a plain id (letters, digits, `-`, `_`: no
+    /// The conversation of a Send a Message request this handler may answer: an HTTP/1.1 keep-alive POST
+    /// to `/digital-connect/conversations/{id}/messages` with a plain id (letters, digits, `-`, `_`: no
     /// escapes to decode), no query, a body within the limit, no `Expect`, and none of the fields it reads
     /// given twice. Nil for anything else.
-    static func conversationID(of head: HTTPRequest) -> String? { plainSend(head)?.conversationID }
+    static func conversationID(of head: HTTPRequestHead) -> String? { plainSend(head)?.conversationID }
 
     /// The request's conversation and the fields the answer depends on, read in one pass over the header
-    /// fields (`HTTPFields`' subscript walks them all and joins the values, per name asked: 2 % of the
-    /// server's time under load); nil unless the request is the plain case above.
-    static func plainSend(_ head: HTTPRequest) -> PlainSend? {
-        guard head.method == .post, let path = head.path else { return nil }
+    /// fields (names compared without regard to case, as HTTP has them); nil unless the request is the
+    /// plain case above.
+    static func plainSend(_ head: HTTPRequestHead) -> PlainSend? {
+        guard head.method == .POST, head.version == .http1_1 else { return nil }
         var connection: String?
         var contentLength: String?
         var authorization: String?
         var idempotencyKey: String?
-        for field in head.headerFields {
-            switch field.name {
+        for (name, value) in head.headers {
+            switch Field(name) {
             case .connection:
                 guard connection == nil else { return nil }
-                connection = field.value
+                connection = value
             case .contentLength:
                 guard contentLength == nil else { return nil }
-                contentLength = field.value
+                contentLength = value
             case .authorization:
                 guard authorization == nil else { return nil }
-                authorization = field.value
+                authorization = value
             case .idempotencyKey:
                 guard idempotencyKey == nil else { return nil }
-                idempotencyKey = field.value
+                idempotencyKey = value
             case .expect:
                 return nil
-            default:
+            case nil:
                 continue
             }
         }
@@ -211,7 +212,7 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         if let contentLength, (Int(contentLength) ?? Int.max) > BodyLimit.bytes { return nil }
         let prefix = "/digital-connect/conversations/".utf8
         let suffix = "/messages".utf8
-        let bytes = path.utf8
+        let bytes = head.uri.utf8
         guard bytes.count > prefix.count + suffix.count, bytes.starts(with: prefix), bytes.reversed().starts(with: suffix.reversed())
         else { return nil }
         let id = bytes.dropFirst(prefix.count).dropLast(suffix.count)
@@ -219,6 +220,23 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
         }) else { return nil }
         return PlainSend(conversationID: String(decoding: id, as: UTF8.self), authorization: authorization, idempotencyKey: idempotencyKey)
+    }
+
+    /// The header fields `plainSend` reads, by their lowercase names.
+    private enum Field: String, CaseIterable {
+        case connection, contentLength = "content-length", authorization, idempotencyKey = "x-idempotency-key", expect
+
+        /// The field named `name` in any case; nil for the others.
+        init?(_ name: String) {
+            let bytes = name.utf8
+            for field in Self.allCases where field.rawValue.utf8.count == bytes.count {
+                if zip(bytes, field.rawValue.utf8).allSatisfy({ (0x41...0x5A ~= $0 ? $0 | 0x20 : $0) == $1 }) {
+                    self = field
+                    return
+                }
+            }
+            return nil
+        }
     }
 }
 
