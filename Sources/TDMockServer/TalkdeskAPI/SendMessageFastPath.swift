@@ -226,16 +226,19 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private enum Field: String, CaseIterable {
         case connection, contentLength = "content-length", authorization, idempotencyKey = "x-idempotency-key", expect
 
+        private static let names = allCases.map { ($0, Array($0.rawValue.utf8)) }
+
         /// The field named `name` in any case; nil for the others.
         init?(_ name: String) {
-            let bytes = name.utf8
-            for field in Self.allCases where field.rawValue.utf8.count == bytes.count {
-                if zip(bytes, field.rawValue.utf8).allSatisfy({ (0x41...0x5A ~= $0 ? $0 | 0x20 : $0) == $1 }) {
-                    self = field
-                    return
-                }
+            let found = name.utf8.withContiguousStorageIfAvailable { bytes in
+                Self.names.first { _, lowercase in
+                    lowercase.count == bytes.count
+                        && !zip(bytes, lowercase).contains { byte, expected in (0x41...0x5A ~= byte ? byte | 0x20 : byte) != expected }
+                }?.0
             }
-            return nil
+            // `found` is nil only when the name's bytes are not contiguous (a bridged string): then lowercased.
+            guard let field = found ?? Self.names.first(where: { $0.0.rawValue == name.lowercased() })?.0 else { return nil }
+            self = field
         }
     }
 }
