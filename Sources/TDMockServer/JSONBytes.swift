@@ -1,4 +1,3 @@
-import GRDBSQLite
 import TDMockCore
 
 /// A growable byte buffer for writing JSON fast: raw memory, no uniqueness checks per byte.
@@ -84,14 +83,14 @@ struct JSONBytes: ~Copyable {
         try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
-    /// A text column as a JSON string, or null.
-    mutating func string(_ handle: OpaquePointer?, _ column: Int32) {
-        // NULL is the only value for which sqlite3_column_text answers a null pointer (barring out of memory).
-        guard let text = sqlite3_column_text(handle, column) else {
+    /// A text as a JSON string; nil (a NULL column: `sqlite3_column_text` answers a null pointer for
+    /// NULL only, barring out of memory) as null.
+    mutating func string(_ text: UnsafeBufferPointer<UInt8>?) {
+        guard let text else {
             literal("null")
             return
         }
-        string(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))))
+        string(text)
     }
 
     mutating func string(_ value: String) {
@@ -99,13 +98,9 @@ struct JSONBytes: ~Copyable {
         value.withUTF8 { string($0) }
     }
 
-    /// An integer column of milliseconds as a Talkdesk timestamp string, or null.
-    mutating func timestamp(_ handle: OpaquePointer?, _ column: Int32) {
-        guard sqlite3_column_type(handle, column) != SQLITE_NULL else {
-            literal("null")
-            return
-        }
-        let (day, millisecondOfDay) = Timestamp.split(milliseconds: sqlite3_column_int64(handle, column))
+    /// Milliseconds since 1970 as a Talkdesk timestamp string.
+    mutating func timestamp(milliseconds: Int64) {
+        let (day, millisecondOfDay) = Timestamp.split(milliseconds: milliseconds)
         if day != self.day {
             withUnsafeMutableBytes(of: &date) { Timestamp.writeDate(day: day, to: $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
             self.day = day

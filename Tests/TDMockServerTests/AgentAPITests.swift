@@ -42,7 +42,9 @@ import Testing
         let app = try TestApp()
         try await app.test { client in
             let token = try await client.token()
-            _ = try await client.startConversation(token: token)
+            let first = try await client.startConversation(token: token)
+            // Ended by the contact: `ended_at` and `ended_by` are written too.
+            #expect(try await client.call(.delete, "/digital-connect/conversations/\(first)", token: token).status == .noContent)
             // Days apart (the listing keeps the date of the last timestamp it wrote).
             app.clock.advance(by: 86_400 * 400 + 0.5)
             _ = try await client.startConversation(token: try await client.token())
@@ -61,8 +63,9 @@ import Testing
             #expect(String(buffer: response.body) == String(decoding: try encoder.encode(stored), as: UTF8.self))
             #expect(listed.first?.subject == "a \"quoted\" line\nand a tab\t, a bell \u{07}, a backspace \u{08}, a form feed \u{0C} and ünïcödé 💬")
             #expect(listed.first?.contactPerson.name == "Zoë \\ back")
+            #expect(listed.last?.endedBy == .contact && listed.last?.endedAt != nil)
             let queued = try await client.execute(uri: "/tdmock/v1/conversations?status=queued", method: .get)
-            #expect(try JSONDecoder().decode([AgentWire.ConversationSummary].self, from: Data(queued.body.readableBytesView)).count == 2)
+            #expect(try JSONDecoder().decode([AgentWire.ConversationSummary].self, from: Data(queued.body.readableBytesView)).count == 1)
         }
     }
 
