@@ -82,6 +82,11 @@ import Testing
                 }
             }
         }
+        // Several in one word and in a row, and strings one after another in one buffer.
+        var out = JSONBytes(capacity: 1)
+        let texts = ["\"\\\n\u{01}\"\"\t\u{1F}x", "ab\"c\"d", "", "0123456789abcdef", "é💬\\"]
+        for text in texts { out.string(text) }
+        #expect(out.withBytes { String(decoding: $0, as: UTF8.self) } == texts.map { Self.encoded($0) }.joined())
     }
 
     @Test func numbersAreWrittenAsJSONEncoderWritesThem() {
