@@ -210,17 +210,24 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if let connection, connection.lowercased() != "keep-alive" { return nil }
         if let contentLength, (Int(contentLength) ?? Int.max) > BodyLimit.bytes { return nil }
-        let prefix = "/digital-connect/conversations/".utf8
-        let suffix = "/messages".utf8
-        let bytes = head.uri.utf8
-        guard bytes.count > prefix.count + suffix.count, bytes.starts(with: prefix), bytes.reversed().starts(with: suffix.reversed())
-        else { return nil }
-        let id = bytes.dropFirst(prefix.count).dropLast(suffix.count)
-        guard id.allSatisfy({ byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
-        }) else { return nil }
-        return PlainSend(conversationID: String(decoding: id, as: UTF8.self), authorization: authorization, idempotencyKey: idempotencyKey)
+        // On the path's bytes (a string from the parser is contiguous; one that is not goes to the router).
+        let conversationID = head.uri.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            let (prefix, suffix) = (Self.pathPrefix, Self.pathSuffix)
+            guard bytes.count > prefix.count + suffix.count, bytes.prefix(prefix.count).elementsEqual(prefix),
+                bytes.suffix(suffix.count).elementsEqual(suffix)
+            else { return nil }
+            let id = UnsafeBufferPointer(rebasing: bytes[prefix.count..<(bytes.count - suffix.count)])
+            guard id.allSatisfy({ byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
+            }) else { return nil }
+            return String(decoding: id, as: UTF8.self)
+        }
+        guard let conversationID = conversationID ?? nil else { return nil }
+        return PlainSend(conversationID: conversationID, authorization: authorization, idempotencyKey: idempotencyKey)
     }
+
+    private static let pathPrefix = Array("/digital-connect/conversations/".utf8)
+    private static let pathSuffix = Array("/messages".utf8)
 
     /// The header fields `plainSend` reads, by their lowercase names.
     private enum Field: String, CaseIterable {
