@@ -31,11 +31,11 @@ final class ConnectionCounter: Sendable {
 /// (closed), and the idle timeout (closed after that long without a byte either way, no answer owed).
 ///
 /// Sits right after the HTTP decoder, on NIOHTTP1's parts (it sees request heads and ends and the
-/// response's end), and puts a small observer at the front of the pipeline to learn when bytes arrive. The deadlines are checked
-/// once a second by one repeated task per connection, so the hot path only notes times. The idle
-/// timeout is here rather than in Hummingbird's connection handler because that one only sees the
-/// requests the router answers, not those `SendMessageFastPath` answers before it: it closed
-/// connections busy with Send a Message as idle.
+/// response's end), and puts a small observer at the front of the pipeline to learn when bytes arrive.
+/// The deadlines are checked once a second by one repeated task per connection, so the hot path only
+/// notes times. The idle timeout is here rather than in Hummingbird's connection handler because that
+/// one only sees the requests the router answers, not those `SendMessageFastPath` answers before it: it
+/// closed connections busy with Send a Message as idle.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -174,8 +174,8 @@ private final class FirstByteObserver: ChannelInboundHandler, RemovableChannelHa
 
 /// Puts its handlers in front of Hummingbird's `HTTP1ToHTTPServerCodec` (which turns NIOHTTP1's parts
 /// into HTTPTypes' and back), then leaves the pipeline. `HTTP1Channel` only adds handlers behind the
-/// codec; in front of it, `SendMessageFastPath` answers without either conversion (~6 % of the server's
-/// time under load, with the codec's path parse through `URLComponents`).
+/// codec; in front of it, `SendMessageFastPath` answers without either conversion (with the codec's
+/// parse of the path through `URLComponents`, ~8 % of a Send's CPU time, ~10 % of its instructions).
 private final class InFrontOfCodec: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = Never
     private let handlers: [any RemovableChannelHandler]

@@ -36,26 +36,12 @@ struct JSONBytes: ~Copyable {
         count += 1
     }
 
-    /// Short runs (the keys, up to 64 bytes) are copied a word at a time, the last word overlapping the one
-    /// before it, rather than with a call to `memcpy` each (a million keys in a listing of 100k).
     @inline(__always)
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        let length = bytes.count
-        reserve(length)
-        let from = UnsafeRawPointer(source)
-        let to = UnsafeMutableRawPointer(base + count)
-        if length >= 8, length <= 64 {
-            var offset = 0
-            while offset + 8 < length {
-                to.storeBytes(of: from.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset, as: UInt64.self)
-                offset += 8
-            }
-            to.storeBytes(of: from.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self), toByteOffset: length - 8, as: UInt64.self)
-        } else {
-            to.copyMemory(from: from, byteCount: length)
-        }
-        count += length
+        reserve(bytes.count)
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
     }
 
     @inline(__always)
