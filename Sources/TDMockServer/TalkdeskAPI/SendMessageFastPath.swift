@@ -210,8 +210,9 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if let connection, connection.lowercased() != "keep-alive" { return nil }
         if let contentLength, (Int(contentLength) ?? Int.max) > BodyLimit.bytes { return nil }
-        // On the path's bytes (a string from the parser is contiguous; one that is not goes to the router).
-        let conversationID = head.uri.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+        // On the path's bytes (`withUTF8` copies nothing for the parser's native strings).
+        var path = head.uri
+        let conversationID = path.withUTF8 { bytes -> String? in
             let (prefix, suffix) = (Self.pathPrefix, Self.pathSuffix)
             guard bytes.count > prefix.count + suffix.count, bytes.prefix(prefix.count).elementsEqual(prefix),
                 bytes.suffix(suffix.count).elementsEqual(suffix)
@@ -222,7 +223,7 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             }) else { return nil }
             return String(decoding: id, as: UTF8.self)
         }
-        guard let conversationID = conversationID ?? nil else { return nil }
+        guard let conversationID else { return nil }
         return PlainSend(conversationID: conversationID, authorization: authorization, idempotencyKey: idempotencyKey)
     }
 
@@ -237,15 +238,15 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
         /// The field named `name` in any case; nil for the others.
         init?(_ name: String) {
-            let found = name.utf8.withContiguousStorageIfAvailable { bytes in
+            var name = name
+            let found = name.withUTF8 { bytes in
                 Self.names.first { _, lowercase in
                     lowercase.count == bytes.count
                         && !zip(bytes, lowercase).contains { byte, expected in (0x41...0x5A ~= byte ? byte | 0x20 : byte) != expected }
                 }?.0
             }
-            // `found` is nil only when the name's bytes are not contiguous (a bridged string): then lowercased.
-            guard let field = found ?? Self.names.first(where: { $0.0.rawValue == name.lowercased() })?.0 else { return nil }
-            self = field
+            guard let found else { return nil }
+            self = found
         }
     }
 }
