@@ -47,13 +47,16 @@ public func buildBridge(
         var request = request
         let data = Data((try await request.collectBody(upTo: 1 << 20)).readableBytesView)
         guard let event = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            return json(.badRequest, ["message": "expected a Lex V2 fulfillment event (JSON)"])
+            return json(.badRequest, ["message": "expected a Lex V2 Lambda input event: a JSON object"])
         }
         let escalation: Lex.Escalation
         do {
             escalation = try Lex.escalation(from: event, touchpoint: configuration.touchpoint)
         } catch {
-            return json(.badRequest, ["message": "\(error)"])
+            // A Lex V2 answer still: the bot closes the intent as failed and says why, as a Lambda would.
+            return json(.ok, Lex.response(
+                sessionAttributes: Lex.sessionAttributes(of: event), intentName: Lex.intentName(of: event), conversationID: nil,
+                message: "Sorry, I cannot connect you with an agent: \(error)"))
         }
         do {
             let id = try await talkdesk.startConversation(escalation.body)
@@ -67,7 +70,9 @@ public func buildBridge(
     return Application(
         router: router,
         server: .http1WebSocketUpgrade { request, channel, logger in
-            guard request.path?.hasPrefix("/ws") == true, let id = conversationID(in: request.path ?? "") else { return .dontUpgrade }
+            // Any path: the Lex Web UI appends `?conversationId=` to whatever endpoint it was given (an API
+            // Gateway stage URL such as wss://…/prod, or this bridge's root).
+            guard let id = conversationID(in: request.path ?? "") else { return .dontUpgrade }
             return .upgrade([:]) { inbound, outbound, _ in
                 let sniffer = await CloseFrameSniffer.install(on: channel)
                 let key = ObjectIdentifier(sniffer ?? CloseFrameSniffer())
@@ -113,7 +118,7 @@ public func buildBridge(
         logger: logger)
 }
 
-/// `conversationId` of `/ws?conversationId=ID`.
+/// `conversationId` of `<any path>?conversationId=ID`.
 func conversationID(in path: String) -> String? {
     guard let components = URLComponents(string: path) else { return nil }
     let value = components.queryItems?.first { $0.name == "conversationId" }?.value

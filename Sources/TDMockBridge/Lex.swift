@@ -17,13 +17,72 @@ enum Lex {
         var description: String
     }
 
+    /// The code hooks a Lambda is called from: fulfillment, or the dialog code hook (Connect's bots often
+    /// enable it on the fallback intent). The escalation is the same for both.
+    static let invocationSources: Set<String> = ["FulfillmentCodeHook", "DialogCodeHook"]
+    static let inputModes: Set<String> = ["Text", "Speech", "DTMF"]
+
+    /// What of a Lex V2 Lambda input event the bridge cannot use, if anything. `interpretations` may be
+    /// missing; each one's `nluConfidence` is a bare number in a Lambda input event (AWS's "Lambda input
+    /// event format") and `{"score": n}` in RecognizeText's answer: both are taken.
+    static func problem(in event: [String: Any]) -> String? {
+        if let source = event["invocationSource"], !(source is NSNull) {
+            guard let source = source as? String, invocationSources.contains(source) else {
+                return "invocationSource must be FulfillmentCodeHook or DialogCodeHook, not \(describe(source))"
+            }
+        }
+        if let mode = event["inputMode"], !(mode is NSNull) {
+            guard let mode = mode as? String, inputModes.contains(mode) else {
+                return "inputMode must be Text, Speech or DTMF, not \(describe(mode))"
+            }
+        }
+        guard event["sessionState"] is [String: Any] else {
+            return "sessionState is missing: a Lex V2 Lambda input event carries the session's state"
+        }
+        if let interpretations = event["interpretations"], !(interpretations is NSNull) {
+            guard let list = interpretations as? [Any] else { return "interpretations must be an array" }
+            for (index, item) in list.enumerated() {
+                guard let interpretation = item as? [String: Any] else { return "interpretations[\(index)] must be an object" }
+                if let confidence = interpretation["nluConfidence"], !(confidence is NSNull), nluScore(confidence) == nil {
+                    return "interpretations[\(index)].nluConfidence must be a number (or {\"score\": number}), not \(describe(confidence))"
+                }
+            }
+        }
+        return nil
+    }
+
+    /// An `nluConfidence` as a number, from either of its two forms.
+    static func nluScore(_ value: Any) -> Double? {
+        if let number = value as? NSNumber, !(value is Bool) { return number.doubleValue }
+        if let object = value as? [String: Any], let score = object["score"] as? NSNumber, !(object["score"] is Bool) {
+            return score.doubleValue
+        }
+        return nil
+    }
+
+    private static func describe(_ value: Any) -> String {
+        if let text = value as? String { return "\"\(text)\"" }
+        if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
+            return String(decoding: data, as: UTF8.self)
+        }
+        return "\(value)"
+    }
+
+    /// The intent the event is about (`sessionState.intent.name`), for the answer; TalkToAgent when it has none.
+    static func intentName(of event: [String: Any]) -> String {
+        ((event["sessionState"] as? [String: Any])?["intent"] as? [String: Any])?["name"] as? String ?? "TalkToAgent"
+    }
+
+    /// The event's session attributes that are strings (as Lex keeps them).
+    static func sessionAttributes(of event: [String: Any]) -> [String: String] {
+        (((event["sessionState"] as? [String: Any])?["sessionAttributes"] as? [String: Any]) ?? [:]).compactMapValues { $0 as? String }
+    }
+
     /// The Start a Conversation body the fulfillment Lambda would send for this event.
     static func escalation(from event: [String: Any], touchpoint: String) throws -> Escalation {
-        guard let state = event["sessionState"] as? [String: Any] else {
-            throw Invalid(description: "not a Lex V2 event: sessionState is missing")
-        }
-        let attributes = (state["sessionAttributes"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
-        let intentName = (state["intent"] as? [String: Any])?["name"] as? String ?? "TalkToAgent"
+        if let problem = problem(in: event) { throw Invalid(description: problem) }
+        let attributes = sessionAttributes(of: event)
+        let intentName = intentName(of: event)
         let interpretation = (event["interpretations"] as? [[String: Any]])?.first
         let sentiment = (interpretation?["sentimentResponse"] as? [String: Any])?["sentiment"] as? String
             ?? attributes["sentiment"] ?? "NEUTRAL"

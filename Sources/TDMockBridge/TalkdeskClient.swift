@@ -83,8 +83,8 @@ actor TalkdeskClient {
         throw Failure(status: 401, description: "Talkdesk refused the renewed token")
     }
 
-    private func expect(_ expected: Int, _ result: (Int, Data), _ what: String) throws -> Data {
-        guard result.0 == expected else {
+    private func expect(_ expected: Set<Int>, _ result: (Int, Data), _ what: String) throws -> Data {
+        guard expected.contains(result.0) else {
             throw Failure(status: result.0, description: "\(what) failed (\(result.0)): \(String(decoding: result.1, as: UTF8.self))")
         }
         return result.1
@@ -93,7 +93,7 @@ actor TalkdeskClient {
     /// Starts a conversation; returns its id.
     func startConversation(_ body: [String: Any]) async throws -> String {
         let data = try JSONSerialization.data(withJSONObject: body)
-        let answer = try expect(201, try await call(.POST, "/digital-connect/conversations", body: data), "Start a Conversation")
+        let answer = try expect([201], try await call(.POST, "/digital-connect/conversations", body: data), "Start a Conversation")
         guard let id = (try? JSONSerialization.jsonObject(with: answer) as? [String: Any])?["id"] as? String else {
             throw Failure(status: 201, description: "Start a Conversation answered without an id")
         }
@@ -102,10 +102,12 @@ actor TalkdeskClient {
 
     func sendMessage(_ conversationID: String, content: String) async throws {
         let data = try JSONSerialization.data(withJSONObject: ["content": content])
-        _ = try expect(201, try await call(.POST, "/digital-connect/conversations/\(conversationID)/messages", body: data), "Send a Message")
+        // 206 is Talkdesk's partial success (part of the message, such as an attachment, failed): the
+        // message itself was sent.
+        _ = try expect([201, 206], try await call(.POST, "/digital-connect/conversations/\(conversationID)/messages", body: data), "Send a Message")
     }
 
     func endConversation(_ conversationID: String) async throws {
-        _ = try expect(204, try await call(.DELETE, "/digital-connect/conversations/\(conversationID)", body: nil), "End a Conversation")
+        _ = try expect([204], try await call(.DELETE, "/digital-connect/conversations/\(conversationID)", body: nil), "End a Conversation")
     }
 }

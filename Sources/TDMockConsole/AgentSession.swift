@@ -185,13 +185,13 @@ public actor AgentSession {
             if mode == .console && !isCurrent { knownIDs.removeAll { $0 == id } }
         case .conversationCreated:
             guard mode == .console else { return }
-            if let name = event.authorName { names[id] = name }
+            if let name = event.authorName { names[id] = Render.visible(name) }
             if !knownIDs.contains(id) { knownIDs.append(id) }
-            output.show(style.bold("New conversation \(id)") + " from \(event.authorName ?? "a contact") on \(event.touchpointId ?? "?"): /open \(id)")
+            output.show(style.bold("New conversation \(id)") + " from \(names[id] ?? "a contact") on \(Render.visible(event.touchpointId ?? "?")): /open \(id)")
         case .messageCreated:
             // Another agent (or another session) answering the conversation on screen.
             guard isCurrent, event.authorName != agent else { return }
-            output.show(style.agent("\(event.authorName ?? "another agent")") + ": \(event.content ?? "")")
+            output.show(style.agent(Render.visible(event.authorName ?? "another agent")) + ": \(Render.visible(event.content ?? ""))")
         case .callbackFailed:
             guard isCurrent || mode == .console else { return }
             let why = event.statusCode.map { "HTTP \($0)" } ?? event.error ?? "no answer"

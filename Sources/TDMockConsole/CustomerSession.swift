@@ -85,11 +85,11 @@ public actor CustomerSession: LineSession {
     /// A frame from the bridge: the agent's message, the end of the chat, or an error.
     public func receive(_ text: String) {
         guard let frame = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return }
-        let author = frame["author_name"] as? String ?? "Agent"
+        let author = Render.visible(frame["author_name"] as? String ?? "Agent")
         switch frame["event_type"] as? String {
         case "message_created":
             let time = Render.clock(Timestamp.string(from: Date()))
-            output.show("\(style.dim(time))  \(style.agent(author)): \(frame["content"] as? String ?? "")")
+            output.show("\(style.dim(time))  \(style.agent(author)): \(Render.visible(frame["content"] as? String ?? ""))")
         case "conversation_ended":
             ended = true
             output.show(style.warning("\(author) ended the chat."))

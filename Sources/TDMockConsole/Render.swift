@@ -31,7 +31,34 @@ public enum Render {
     }
 
     static func contactName(_ person: AgentWire.ContactPersonView) -> String {
-        person.name ?? person.email
+        visible(person.name ?? person.email)
+    }
+
+    /// Text that came from a contact, an agent or an integration, as a terminal should show it: U+0000 as
+    /// `\0` and the other control characters (but newline and tab) as `\xHH`, so that nothing is hidden or
+    /// cut short and no escape sequence reaches the terminal.
+    public static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            if scalar == "\0" {
+                out += "\\0"
+            } else if needsEscape(scalar) {
+                out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16, uppercase: true)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x0A: false
+        case 0x00..<0x20, 0x7F..<0xA0: true
+        default: false
+        }
     }
 
     /// A plain table: a header row and left-aligned columns.
@@ -53,8 +80,8 @@ public enum Render {
         let rows = conversations.map { conversation in
             [
                 conversation.id, conversation.status.rawValue, contactName(conversation.contactPerson),
-                conversation.agent ?? "-", String(conversation.messageCount), conversation.lastActivityAt,
-                conversation.subject ?? "",
+                conversation.agent.map(visible) ?? "-", String(conversation.messageCount), conversation.lastActivityAt,
+                visible(conversation.subject ?? ""),
             ]
         }
         return table(["ID", "STATUS", "CONTACT", "AGENT", "MSGS", "LAST ACTIVITY", "SUBJECT"], rows, style: style)
@@ -70,17 +97,18 @@ public enum Render {
     /// The head of a conversation: contact, status, touchpoint, subject, context parameters.
     public static func header(_ conversation: AgentWire.ConversationDetail, style: Style) -> String {
         var status = conversation.status.rawValue
-        if let agent = conversation.agent, conversation.status == .assigned { status += " to \(agent)" }
+        if let agent = conversation.agent, conversation.status == .assigned { status += " to \(visible(agent))" }
         if conversation.status == .ended, let by = conversation.endedBy { status += " by the \(by.rawValue)" }
+        let email = visible(conversation.contactPerson.email)
         var lines = [
             style.bold("Conversation \(conversation.id)") + "  [\(status)]",
-            "Contact:     \(conversation.contactPerson.name.map { "\($0) <\(conversation.contactPerson.email)>" } ?? conversation.contactPerson.email)",
-            "Touchpoint:  \(conversation.touchpointId)",
+            "Contact:     \(conversation.contactPerson.name.map { "\(visible($0)) <\(email)>" } ?? email)",
+            "Touchpoint:  \(visible(conversation.touchpointId))",
         ]
-        if let subject = conversation.subject { lines.append("Subject:     \(subject)") }
+        if let subject = conversation.subject { lines.append("Subject:     \(visible(subject))") }
         let context = conversation.contextParameters.sorted { $0.key < $1.key }
         for (index, (key, value)) in context.enumerated() {
-            lines.append((index == 0 ? "Context:     " : "             ") + "\(key) = \(jsonText(value))")
+            lines.append((index == 0 ? "Context:     " : "             ") + "\(visible(key)) = \(visible(jsonText(value)))")
         }
         lines.append("Started:     \(conversation.createdAt)")
         return lines.joined(separator: "\n")
@@ -88,15 +116,15 @@ public enum Render {
 
     /// One transcript line: `08:00:05  Ana: text`.
     public static func message(_ message: AgentWire.MessageView, style: Style) -> String {
-        let name = message.authorName ?? message.author.rawValue
+        let name = visible(message.authorName ?? message.author.rawValue)
         let who: String
         switch message.author {
         case .contact: who = style.contact(name)
         case .agent: who = style.agent(name)
         case .system: who = style.dim(name)
         }
-        var text = message.content
-        let files = message.attachments.map { $0.name ?? $0.id ?? "attachment" }
+        var text = visible(message.content)
+        let files = message.attachments.map { visible($0.name ?? $0.id ?? "attachment") }
         if !files.isEmpty { text += (text.isEmpty ? "" : " ") + "[attached: \(files.joined(separator: ", "))]" }
         return "\(style.dim(clock(message.createdAt)))  \(who): \(text)"
     }

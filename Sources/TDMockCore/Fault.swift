@@ -17,7 +17,9 @@ public struct Fault: Codable, Sendable, Hashable {
 
     public var id: String
     public var target: Target
-    /// The HTTP status the Talkdesk surface answers with (nil: answer normally, after any latency).
+    /// The HTTP status the Talkdesk surface answers with (nil: answer normally, after any latency). 206, for
+    /// Send a Message only, is Talkdesk's partial success: the message is stored and the answer carries
+    /// `partial_fail_reason` beside the 201 fields.
     public var status: Int?
     /// How many requests (or deliveries) it still affects; nil: every one until cleared.
     public var remaining: Int?
@@ -33,6 +35,9 @@ public struct Fault: Codable, Sendable, Hashable {
         self.latencyMs = latencyMs
         self.retryAfter = retryAfter
     }
+
+    /// Talkdesk's "part of it failed" status for Send a Message.
+    public static let partialSuccess = 206
 
     enum CodingKeys: String, CodingKey {
         case id, target, status, remaining
@@ -73,7 +78,12 @@ public struct Fault: Codable, Sendable, Hashable {
 
     /// What is wrong with it, if anything: a status only for the Talkdesk surface, a latency for a delay.
     public var problem: String? {
-        if let status, !(400...599).contains(status) { return "status must be an HTTP error status from 400 to 599, not \(status)" }
+        if status == Self.partialSuccess && target != .sendMessage {
+            return "status 206 (partial success) is Send a Message's only: use it with send_message"
+        }
+        if let status, status != Self.partialSuccess, !(400...599).contains(status) {
+            return "status must be an HTTP error status from 400 to 599, or 206 for send_message, not \(status)"
+        }
         if let remaining, remaining < 1 { return "count must be at least 1 (0 on the command line means until cleared)" }
         if let remaining, remaining > 1_000_000_000 { return "count must be at most 1000000000 (0 on the command line means until cleared)" }
         if let latencyMs, latencyMs < 0 || latencyMs > 600_000 { return "latency must be from 0 to 600000 ms" }

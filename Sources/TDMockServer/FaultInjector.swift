@@ -35,11 +35,14 @@ public final class FaultInjector: Sendable {
     }
 
     /// Applies a fault of the Talkdesk surface: waits its latency, then throws its status in the surface's
-    /// own error shape (OAuth for the token service, Digital Connect otherwise), with `Retry-After`.
-    func inject(_ target: Fault.Target) async throws {
-        guard let fault = take(target) else { return }
+    /// own error shape (OAuth for the token service, Digital Connect otherwise), with `Retry-After`. A
+    /// partial success (206) is not an error: it comes back, for the request to go on and answer it.
+    @discardableResult
+    func inject(_ target: Fault.Target) async throws -> Fault? {
+        guard let fault = take(target) else { return nil }
         if let latency = fault.latencyMs, latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
-        guard let code = fault.status else { return }
+        guard let code = fault.status else { return nil }
+        if code == Fault.partialSuccess { return fault }
         let status = HTTPResponse.Status(code: code)
         if target == .token {
             let error = code == 503 ? "temporarily_unavailable" : code >= 500 ? "server_error" : "invalid_request"

@@ -23,9 +23,7 @@ public enum AgentActions {
             }
             return AgentActionResult(message: nil, deliveries: [])
         }
-        try db.execute(
-            sql: "UPDATE conversation SET status = 'assigned', agent = ?, last_activity_at = ? WHERE id = ?",
-            arguments: [agent, Timestamp.milliseconds(now), conversationID])
+        try Inbox.setAgent(db, conversationID, agent: agent, assignedAt: now)
         let delivery = try Outbox.enqueue(
             db, conversationID: conversationID, event: .conversationStarted, payload: .init(authorName: agent), ids: ids, now: now)
         return AgentActionResult(message: nil, deliveries: [delivery])
@@ -57,7 +55,7 @@ public enum AgentActions {
         }
         let ended = try Inbox.endConversation(db, conversationID: conversationID, by: .agent, allowedTouchpoints: nil, now: now)
         if ended.agent == nil {
-            try db.execute(sql: "UPDATE conversation SET agent = ? WHERE id = ?", arguments: [agent, conversationID])
+            try Inbox.setAgent(db, conversationID, agent: agent, assignedAt: nil)
         }
         let delivery = try Outbox.enqueue(
             db, conversationID: conversationID, event: .conversationEnded, payload: .init(authorName: agent), ids: ids, now: now)

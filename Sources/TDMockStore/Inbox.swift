@@ -74,15 +74,23 @@ extension AppDatabase {
                 let (response, value) = try operation(db)
                 return (.performed(response), value)
             }
-            if let record = try IdempotencyRecord.fetchOne(db, key: ["client_id": key.clientID, "key": key.key]) {
-                guard record.fingerprint == key.fingerprint else { throw InboxError.idempotencyKeyReused(key.key) }
-                return (.replayed(StoredResponse(status: record.status, body: record.body)), nil)
+            var find = try RawStatement(db, "SELECT fingerprint, status, body FROM idempotency_record WHERE client_id = ? AND key = ?")
+            find.bind(key.clientID)
+            find.bind(key.key)
+            if try find.step() {
+                guard find.string(0) == key.fingerprint else { throw InboxError.idempotencyKeyReused(key.key) }
+                return (.replayed(StoredResponse(status: find.int(1), body: find.data(2))), nil)
             }
             let (response, value) = try operation(db)
-            try IdempotencyRecord(
-                clientId: key.clientID, key: key.key, fingerprint: key.fingerprint, status: response.status,
-                body: response.body, createdAt: now
-            ).insert(db)
+            var insert = try RawStatement(
+                db, "INSERT INTO idempotency_record (client_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            insert.bind(key.clientID)
+            insert.bind(key.key)
+            insert.bind(key.fingerprint)
+            insert.bind(Int64(response.status))
+            insert.bind(response.body)
+            insert.bind(Timestamp.milliseconds(now))
+            try insert.execute()
             return (.performed(response), value)
         }
     }
@@ -94,22 +102,35 @@ public enum Inbox {
     public static func startConversation(
         _ db: Database, _ new: NewConversation, clientID: String, ids: IdentifierGenerator, now: Date
     ) throws -> Conversation {
-        var conversation = Conversation(
+        let conversation = Conversation(
             id: ids.identifier(), touchpointID: new.touchpointID, clientID: clientID, subject: new.subject,
             contactPerson: new.contactPerson, contextParameters: new.contextParameters, status: .queued,
             agent: nil, endedBy: nil, createdAt: now, lastActivityAt: now, endedAt: nil,
             messageCount: new.previousMessages.count)
-        try ConversationRecord(conversation).insert(db)
+        var insert = try RawStatement(db, """
+            INSERT INTO conversation (id, touchpoint_id, client_id, subject, contact_email, contact_name, context_parameters,
+                                      status, created_at, last_activity_at, message_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)
+            """)
+        insert.bind(conversation.id)
+        insert.bind(conversation.touchpointID)
+        insert.bind(clientID)
+        insert.bind(conversation.subject)
+        insert.bind(conversation.contactPerson.email)
+        insert.bind(conversation.contactPerson.name)
+        insert.bind(String(decoding: try jsonEncoder.encode(conversation.contextParameters), as: UTF8.self))
+        insert.bind(Timestamp.milliseconds(now))
+        insert.bind(Timestamp.milliseconds(now))
+        insert.bind(Int64(conversation.messageCount))
+        try insert.execute()
         for previous in new.previousMessages {
             let author: MessageAuthor = previous.kind == .user ? .contact : .system
-            var record = MessageRecord(
-                Message(
+            try insertMessage(
+                db, Message(
                     id: ids.identifier(), conversationID: conversation.id, author: author,
                     authorName: author == .contact ? new.contactPerson.name : nil, content: previous.content,
                     attachments: [], createdAt: previous.createdAt ?? now))
-            try record.insert(db)
         }
-        conversation.messageCount = new.previousMessages.count
         return conversation
     }
 
@@ -140,7 +161,26 @@ public enum Inbox {
 
     /// One conversation, or nil.
     public static func conversation(_ db: Database, id: String) throws -> Conversation? {
-        try ConversationRecord.fetchOne(db, key: id)?.conversation
+        var statement = try RawStatement(db, "SELECT \(conversationColumns) FROM conversation WHERE id = ?")
+        statement.bind(id)
+        return try statement.step() ? try conversation(statement) : nil
+    }
+
+    /// The columns `conversation(_:)` reads, in its order.
+    private static let conversationColumns = """
+        id, touchpoint_id, client_id, subject, contact_email, contact_name, context_parameters, status, agent, ended_by,
+        created_at, last_activity_at, ended_at, message_count
+        """
+
+    private static func conversation(_ row: borrowing RawStatement) throws -> Conversation {
+        let context = row.string(6)
+        return Conversation(
+            id: row.string(0), touchpointID: row.string(1), clientID: row.string(2), subject: row.text(3),
+            contactPerson: ContactPerson(email: row.string(4), name: row.text(5)),
+            contextParameters: context == "{}" ? [:] : try JSONDecoder().decode([String: JSONValue].self, from: Data(context.utf8)),
+            status: try row.value(7, as: ConversationStatus.self), agent: row.text(8),
+            endedBy: row.isNull(9) ? nil : try row.value(9, as: ConversationParty.self),
+            createdAt: row.date(10), lastActivityAt: row.date(11), endedAt: row.optionalDate(12), messageCount: row.int(13))
     }
 
     /// A conversation's transcript, oldest first.
@@ -166,11 +206,15 @@ public enum Inbox {
     public static func conversations(_ db: Database, status: ConversationStatus?, limit: Int? = nil) throws
         -> [Conversation]
     {
-        var request = ConversationRecord.all()
-        if let status { request = request.filter(Column("status") == status) }
-        request = request.order(Column("last_activity_at").desc, Column("id"))
-        if let limit { request = request.limit(limit) }
-        return try request.fetchAll(db).map(\.conversation)
+        var statement = try RawStatement(db, """
+            SELECT \(conversationColumns) FROM conversation
+            \(status == nil ? "" : "WHERE status = ?") ORDER BY last_activity_at DESC, id LIMIT ?
+            """)
+        if let status { statement.bind(status.rawValue) }
+        statement.bind(Int64(limit ?? -1))
+        var conversations = [Conversation]()
+        while try statement.step() { conversations.append(try conversation(statement)) }
+        return conversations
     }
 
     /// What the hot paths need to know of a conversation, read with one cached statement.
@@ -201,7 +245,12 @@ public enum Inbox {
         return head
     }
 
-    private static let attachmentEncoder = JSONEncoder()
+    /// Context parameters and attachments are kept as JSON text, keys sorted.
+    private static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 
     static func appendMessage(
         _ db: Database, to conversationID: String, id: String, author: MessageAuthor, authorName: String?,
@@ -210,23 +259,37 @@ public enum Inbox {
         let message = Message(
             id: id, conversationID: conversationID, author: author, authorName: authorName, content: content,
             attachments: attachments, createdAt: now)
-        let attachmentsJSON = attachments.isEmpty ? "[]" : String(decoding: try attachmentEncoder.encode(attachments), as: UTF8.self)
-        let milliseconds = Timestamp.milliseconds(now)
-        var insert = try RawStatement(
-            db, "INSERT INTO message (id, conversation_id, author, author_name, content, attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        insert.bind(message.id)
-        insert.bind(conversationID)
-        insert.bind(author.rawValue)
-        insert.bind(authorName)
-        insert.bind(content)
-        insert.bind(attachmentsJSON)
-        insert.bind(milliseconds)
-        try insert.execute()
+        try insertMessage(db, message)
         var touch = try RawStatement(db, "UPDATE conversation SET message_count = message_count + 1, last_activity_at = ? WHERE id = ?")
-        touch.bind(milliseconds)
+        touch.bind(Timestamp.milliseconds(now))
         touch.bind(conversationID)
         try touch.execute()
         return message
+    }
+
+    private static func insertMessage(_ db: Database, _ message: Message) throws {
+        let attachmentsJSON = message.attachments.isEmpty ? "[]" : String(decoding: try jsonEncoder.encode(message.attachments), as: UTF8.self)
+        var insert = try RawStatement(
+            db, "INSERT INTO message (id, conversation_id, author, author_name, content, attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        insert.bind(message.id)
+        insert.bind(message.conversationID)
+        insert.bind(message.author.rawValue)
+        insert.bind(message.authorName)
+        insert.bind(message.content)
+        insert.bind(attachmentsJSON)
+        insert.bind(Timestamp.milliseconds(message.createdAt))
+        try insert.execute()
+    }
+
+    /// Sets a conversation's agent (and, when given, its status and last activity).
+    static func setAgent(_ db: Database, _ conversationID: String, agent: String, assignedAt now: Date?) throws {
+        var update = try RawStatement(
+            db, now == nil ? "UPDATE conversation SET agent = ? WHERE id = ?"
+                : "UPDATE conversation SET status = 'assigned', agent = ?, last_activity_at = ? WHERE id = ?")
+        update.bind(agent)
+        if let now { update.bind(Timestamp.milliseconds(now)) }
+        update.bind(conversationID)
+        try update.execute()
     }
 }
 

@@ -7,6 +7,9 @@ import GRDBSQLite
 /// and for the rows a conversation's detail reads by the thousand (its transcript and deliveries, on
 /// every agent action), where GRDB's argument arrays, value conversions and execution hooks cost more
 /// than SQLite itself.
+/// It binds and reads text with its length, so a string holding U+0000 is kept whole (GRDB's own
+/// bindings pass text to SQLite as NUL-terminated C strings and read it back the same way): every
+/// statement that writes or reads a string an integration or an agent sent goes through here.
 /// Only for plain reads and writes inside a transaction GRDB opened (no transaction or savepoint
 /// statements: GRDB tracks those), and the store has no transaction observers for the hooks to tell.
 struct RawStatement: ~Copyable {
@@ -41,6 +44,14 @@ struct RawStatement: ~Copyable {
             }
         } else {
             sqlite3_bind_null(handle, index)
+        }
+        index += 1
+    }
+
+    mutating func bind(_ data: Data) {
+        data.withUnsafeBytes { bytes in
+            // An empty blob still needs a pointer: a null one would bind NULL.
+            _ = sqlite3_bind_blob(handle, index, bytes.baseAddress ?? UnsafeRawPointer(Self.empty), Int32(bytes.count), Self.transient)
         }
         index += 1
     }

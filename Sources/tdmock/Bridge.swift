@@ -11,7 +11,7 @@ struct Bridge: AsyncParsableCommand {
         abstract: "A local stand-in for the integration's AWS side: WebSocket API, callback REST API, Lex escalation.",
         discussion: """
             It plays, on one port, what the reference architecture builds from API Gateway, Lambda and \
-            DynamoDB: GET /ws?conversationId=ID (the Lex Web UI's live chat), POST /callback/<event path> \
+            DynamoDB: GET <any path>?conversationId=ID (the Lex Web UI's live chat, on whatever endpoint it is given), POST /callback/<event path> \
             (point serve --callback-url at http://HOST:PORT/callback, with the same --api-key), and \
             POST /lex/fulfillment (the escalation). Every option is also TDMOCK_BRIDGE_<NAME> and a key under \
             bridge: in the config file.
@@ -44,9 +44,22 @@ struct Bridge: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let app = buildBridge(configuration, logger: logger) { port in
-            Output.line("tdmock bridge listening on http://\(host):\(port)")
+            for line in Self.banner(host: host, port: port, apiKey: configuration.apiKey) { Output.line(line) }
         }
         try await app.runService()
+    }
+}
+
+extension Bridge {
+    /// What the bridge prints once it listens: its address, then what to paste into the Lex Web UI's
+    /// config and what to give `tdmock serve`.
+    static func banner(host: String, port: Int, apiKey: String?) -> [String] {
+        [
+            "tdmock bridge listening on http://\(host):\(port)",
+            "  Lex Web UI (lex-web-ui-loader-config.json): \"connect\": {\"talkDeskWebsocketEndpoint\": \"ws://\(host):\(port)/prod\"}, \"ui\": {\"enableLiveChat\": true}",
+            "    (any path takes the WebSocket: the UI appends ?conversationId=ID to the endpoint)",
+            "  callbacks: tdmock serve --callback-url http://\(host):\(port)/callback --callback-api-key \(apiKey ?? "<the bridge's --api-key>")",
+        ]
     }
 }
 

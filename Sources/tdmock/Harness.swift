@@ -67,6 +67,7 @@ struct FaultCommand: AsyncParsableCommand {
         discussion: """
               $ tdmock fault add start_conversation --status 503 --retry-after 2
               $ tdmock fault add send_message --latency-ms 300 --count 0
+              $ tdmock fault add send_message --status 206
               $ tdmock fault add callback:drop
               $ tdmock fault list
               $ tdmock fault clear
@@ -79,14 +80,16 @@ struct FaultCommand: AsyncParsableCommand {
             abstract: "Add a fault.",
             discussion: """
                 TARGET is token, start_conversation, send_message or end_conversation (the Talkdesk surface answers \
-                with --status and a proper error body, after --latency-ms if given), or callback:delay (a delivery \
+                with --status and a proper error body, after --latency-ms if given; send_message also takes \
+                --status 206, Talkdesk's partial success: the message is stored and the answer carries \
+                partial_fail_reason), or callback:delay (a delivery \
                 waits --latency-ms), callback:duplicate (it is sent twice with the same delivery id) or \
                 callback:drop (its attempt is dropped, so the retry delivers it).
                 """)
 
         @OptionGroup var options: ServerOption
         @Argument(help: "What to disturb.") var target: String
-        @Option(help: "The HTTP status to answer with (400-599).") var status: Int?
+        @Option(help: "The HTTP status to answer with (400-599; 206 for send_message).") var status: Int?
         @Option(help: "How many requests or deliveries it affects; 0: all until cleared.") var count = 1
         @Option(name: .customLong("latency-ms"), help: "Milliseconds to wait first.") var latencyMs: Int?
         @Option(name: .customLong("retry-after"), help: "Seconds for a Retry-After header.") var retryAfter: Int?

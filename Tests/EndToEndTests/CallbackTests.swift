@@ -168,16 +168,24 @@ import Testing
 
         let unknown = try await tdmock(["show", "nope"], environment: env)
         #expect(unknown.status != 0)
-        #expect(unknown.errors == "Error: conversation nope does not exist\n")
+        #expect(unknown.errors == "Error: conversation nope does not exist (tdmock inbox --status all lists them)\n")
 
         let id = try await startConversation(server)
         #expect(try await tdmock(["close", id], environment: env).status == 0)
         let ended = try await tdmock(["reply", id, "--message", "too late"], environment: env)
         #expect(ended.status != 0)
-        #expect(ended.errors == "Error: conversation \(id) has ended\n")
+        #expect(ended.errors == "Error: conversation \(id) has ended: it can be read (tdmock show \(id)), not answered\n")
 
         let other = try await tdmock(["assign", try await startConversation(server)], environment: env)
         #expect(other.status == 0)
+
+        // Another agent's conversation: the error says how to act as its agent.
+        let dana = try await startConversation(server)
+        #expect(try await tdmock(["assign", dana, "--agent", "Dana Scully"], environment: env).status == 0)
+        let notMine = try await tdmock(["close", dana], environment: env.merging(["TDMOCK_AGENT": "Eve"]) { $1 })
+        #expect(notMine.status != 0)
+        #expect(notMine.errors == "Error: conversation \(dana) is assigned to Dana Scully: only Dana Scully can act on it (pass --agent 'Dana Scully', or set TDMOCK_AGENT)\n")
+        #expect(try await tdmock(["close", dana, "--agent", "Dana Scully"], environment: env).status == 0)
 
         let empty = try await tdmock(["reply", id, "--message", " "], environment: env)
         #expect(empty.status != 0)

@@ -270,7 +270,12 @@ private struct NodeReader {
                         throw error(value, key + ".target", "expected one of \(Fault.Target.allCases.map(\.rawValue).joined(separator: ", ")), found '\(text)'")
                     }
                     target = parsed
-                case "status": fault.status = try integer(value, key + ".status", 400...599)
+                case "status":
+                    let status = try integer(value, key + ".status", 200...599)
+                    guard status == Fault.partialSuccess || status >= 400 else {
+                        throw error(value, key + ".status", "expected an HTTP error status from 400 to 599, or 206 for send_message, found \(status)")
+                    }
+                    fault.status = status
                 case "count":
                     let count = try integer(value, key + ".count", 0...1_000_000)
                     fault.remaining = count == 0 ? nil : count

@@ -97,12 +97,13 @@ struct DigitalConnectController {
     }
 
     func sendMessage(_ request: Request, context: some RequestContext) async throws -> Response {
-        try await services.faults.inject(.sendMessage)
+        let partial = try await services.faults.inject(.sendMessage)
         let client = try await authorize(request)
         let conversationID = try context.parameters.require("id")
-        let plan = try planSend(
+        var plan = try planSend(
             conversationID: conversationID, body: try await request.collectBody(orThrow: DigitalConnectError.payloadTooLarge),
             idempotencyKey: request.headers[.idempotencyKey], path: request.uri.path, client: client)
+        if let partial { plan.response = plan.partialSuccess(reason: "Injected fault: part of the message failed (tdmock fault \(partial.id))") }
         let response = try await withCheckedThrowingContinuation { continuation in
             commitSend(plan, on: nil) { continuation.resume(with: $0) }
         }
@@ -119,6 +120,15 @@ struct DigitalConnectController {
         var now: Date
         var messageID: String
         var response: StoredResponse
+
+        /// Talkdesk's 206: the 201 answer's fields and `partial_fail_reason`, the message stored all the same
+        /// (and an idempotent replay answering the same).
+        func partialSuccess(reason: String) -> StoredResponse {
+            var body = (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]) ?? [:]
+            body["partial_fail_reason"] = reason
+            let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? response.body
+            return StoredResponse(status: Fault.partialSuccess, body: data)
+        }
     }
 
     /// Validates a Send a Message body (and its idempotency key) from `client`.
