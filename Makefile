@@ -10,8 +10,8 @@ APT_INSTALL := SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # The release build (make run, make bench): the Swift runtime, standard library and Foundation linked in
 # statically by lld, relative relocations packed, nothing exported, and the functions that serve runs
-# placed together in the order release/tdmock.order gives (make order-file regenerates it). Idle RSS
-# 38.7 MB -> 25 MB; the README's "The release build" says why each flag is there.
+# placed together in the order release/tdmock.order gives (make order-file regenerates it).
+# docs/ARCHITECTURE.md ("The release build") says why each flag is there.
 RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
 	-Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic \
 	-Xlinker --symbol-ordering-file=$(CURDIR)/release/tdmock.order -Xlinker --no-warn-symbol-ordering
