@@ -40,6 +40,14 @@ def median_run(runs):
     return sorted(runs, key=lambda run: run["rps"])[len(runs) // 2]
 
 
+def portable(command, binary):
+    """A command as the results file keeps it: paths relative to the repository, the release binary as
+    `tdmock`, ports and conversation ids as placeholders (they are this run's, of no use to a reader)."""
+    command = command.replace(binary, "tdmock").replace(ROOT + os.sep, "")
+    command = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", command)
+    return re.sub(r"\b[0-9a-f]{32}\b", "{id}", command)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -384,7 +392,7 @@ def main():
     ]
     lines += [f"| {name} | {value} | {target} | {verdict} |" for name, value, target, verdict, _ in rows]
     lines += ["", "Commands:", ""]
-    lines += [f"- {name.strip()}: `{command}`" for name, _, _, _, command in rows if command]
+    lines += [f"- {name.strip()}: `{portable(command, binary)}`" for name, _, _, _, command in rows if command]
     report = "\n".join(lines) + "\n"
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
