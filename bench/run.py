@@ -335,7 +335,8 @@ def main():
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         big = os.path.join(workdir, "big.sqlite")
-        processes.append(start_tdmock(binary, port, big))
+        full_server = start_tdmock(binary, port, big)
+        processes.append(full_server)
         # A second server on an empty store, measured in turn with the full one below.
         empty_base = f"http://127.0.0.1:{free_port()}"
         processes.append(start_tdmock(binary, int(empty_base.rsplit(":", 1)[1]), os.path.join(workdir, "empty.sqlite")))
@@ -373,6 +374,9 @@ def main():
         row(f"Send a Message, empty store (median of {FULL_ROUNDS})", empty_rps, "req/s", command=empty_runs[0]["command"])
         row(f"Send a Message with {args.messages:,}+ messages stored (median of {FULL_ROUNDS}, in turn)", full_rps, "req/s", ">= 90 % of empty",
             full_rps >= 0.9 * empty_rps, full_runs[0]["command"])
+        # What the server holds after them all: the event log behind `tdmock wait` is bounded, the store on disk.
+        after = full_server.rss_mb()
+        row(f"RSS after {args.messages:,}+ Sends and {args.conversations:,} conversations", after, "MB", "<= 64 MB", after <= 64)
         processes.pop().stop()
         processes.pop().stop()
     finally:

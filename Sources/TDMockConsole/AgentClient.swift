@@ -159,14 +159,15 @@ public struct AgentClient: AgentAPI {
     }
 
     /// The events named `event` (of one conversation, if given) once at least `count` have happened since
-    /// start or reset; nil when `timeout` seconds pass first.
-    public func wait(event: String, conversationID: String?, count: Int, timeout: Double) async throws -> [InboxEvent]? {
+    /// start or reset (of those the server's event log still holds); `.failure` with the server's words
+    /// when `timeout` seconds pass first.
+    public func wait(event: String, conversationID: String?, count: Int, timeout: Double) async throws -> Result<[InboxEvent], ConsoleError> {
         var query = "event=\(Self.encode(event))&count=\(count)&timeout=\(timeout)"
         if let conversationID { query += "&conversation_id=\(Self.encode(conversationID))" }
         do {
-            return try await send(.GET, "/wait?" + query, timeout: .milliseconds(Int64(timeout * 1000) + 30_000), as: [InboxEvent].self)
+            return .success(try await send(.GET, "/wait?" + query, timeout: .milliseconds(Int64(timeout * 1000) + 30_000), as: [InboxEvent].self))
         } catch let error as ConsoleError where error.description.hasPrefix("fewer than") {
-            return nil
+            return .failure(error)
         }
     }
 

@@ -1,25 +1,52 @@
+import DequeModule
 import Foundation
 import Synchronization
 import TDMockCore
 
 /// Fans inbox events out to the live streams that are listening (the agents' consoles), and keeps the log
-/// of every event since start or reset that `tdmock wait` asks about.
+/// of recent events that `tdmock wait` asks about: since start or reset, at most `logLimit` of them and
+/// none older than `logAge`, so that a long-running server's memory stays bounded.
 public final class EventHub: Sendable {
     private struct Log {
-        var events: [InboxEvent] = []
+        /// Oldest first: `first` is the next to trim.
+        var events = Deque<(event: InboxEvent, at: ContinuousClock.Instant)>()
+        /// Events trimmed since start or reset: `wait` says so when it finds too few.
+        var dropped = 0
         var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+
+        mutating func trim(now: ContinuousClock.Instant, limit: Int, age: Duration) {
+            while let first = events.first, events.count > limit || now - first.at > age {
+                events.removeFirst()
+                dropped += 1
+            }
+        }
     }
 
     private let subscribers = Mutex<[UUID: AsyncStream<InboxEvent>.Continuation]>([:])
     private let log = Mutex(Log())
-    /// The log keeps at most this many events (the oldest go first).
-    static let logLimit = 200_000
+    /// The log keeps at most this many events, and none older than `logAge` (the oldest go first).
+    public let logLimit: Int
+    public let logAge: Duration
 
-    public init() {}
+    public init(logLimit: Int = 20_000, logAge: Duration = .seconds(3600)) {
+        self.logLimit = logLimit
+        self.logAge = logAge
+    }
 
     /// Forgets the log (`tdmock reset`).
     public func resetLog() {
-        log.withLock { $0.events.removeAll() }
+        log.withLock { log in
+            log.events.removeAll()
+            log.dropped = 0
+        }
+    }
+
+    /// How many events the log holds, and how many it has let go since start or reset.
+    public var logSize: (held: Int, dropped: Int) {
+        log.withLock { log in
+            log.trim(now: .now, limit: logLimit, age: logAge)
+            return (log.events.count, log.dropped)
+        }
     }
 
     /// The logged events that match, once there are at least `count` of them, or nil after `timeout`.
@@ -37,9 +64,10 @@ public final class EventHub: Sendable {
             var expired = false
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = log.withLock { log -> Bool in
-                    let matching = log.events.filter(predicate)
+                    log.trim(now: .now, limit: logLimit, age: logAge)
+                    let matching = log.events.lazy.map(\.event).filter(predicate)
                     if matching.count >= count {
-                        found = matching
+                        found = Array(matching)
                         return true
                     }
                     if ContinuousClock.now >= deadline {
@@ -77,10 +105,10 @@ public final class EventHub: Sendable {
 
     public func publish(_ events: [InboxEvent]) {
         guard !events.isEmpty else { return }
+        let now = ContinuousClock.now
         log.withLock { log in
-            log.events.append(contentsOf: events)
-            // Trimmed a quarter at a time, so that each event costs O(1) on average.
-            if log.events.count > Self.logLimit + Self.logLimit / 4 { log.events.removeFirst(log.events.count - Self.logLimit) }
+            log.events.append(contentsOf: events.map { ($0, now) })
+            log.trim(now: now, limit: logLimit, age: logAge)
         }
         wakeWaiters()
         let continuations = subscribers.withLock { Array($0.values) }

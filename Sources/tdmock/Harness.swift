@@ -50,8 +50,11 @@ struct Wait: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let events = try await options.client.wait(event: event, conversationID: conversation, count: count, timeout: timeout) else {
-            FileHandle.standardError.write(Data("tdmock wait: fewer than \(count) \(event) events within \(timeout) s\n".utf8))
+        let events: [InboxEvent]
+        switch try await options.client.wait(event: event, conversationID: conversation, count: count, timeout: timeout) {
+        case .success(let found): events = found
+        case .failure(let timedOut):
+            FileHandle.standardError.write(Data("tdmock wait: \(timedOut)\n".utf8))
             throw ExitCode(1)
         }
         let encoder = JSONEncoder()

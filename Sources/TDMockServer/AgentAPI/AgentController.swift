@@ -193,7 +193,13 @@ struct AgentController {
             candidate.event == event && (conversation == nil || candidate.conversationId == conversation)
         }
         guard let found else {
-            throw AgentAPIError(.requestTimeout, "timeout", "fewer than \(count) \(name) events within \(timeout) s")
+            var message = "fewer than \(count) \(name) events within \(timeout) s"
+            let (held, dropped) = events.logSize
+            if dropped > 0 {
+                message += " (the event log keeps the last \(events.logLimit) events of the past \(events.logAge.components.seconds / 60) minutes:"
+                    + " it holds \(held), \(dropped) older ones were let go)"
+            }
+            throw AgentAPIError(.requestTimeout, "timeout", message)
         }
         return JSONResponse.make(status: .ok, body: found)
     }
