@@ -6,7 +6,8 @@ import NIOCore
 import TDMockCore
 import TDMockStore
 
-/// Builds the `tdmock serve` application: the Talkdesk surface and `/healthz`, on the configured address.
+/// Builds the `tdmock serve` application: the Talkdesk surface, the agent API and `/healthz`, on the
+/// configured address, with the callback deliverer as a service.
 ///
 /// - Parameter onServerRunning: called with the bound port once the server listens (the real one for port 0).
 public func buildApplication(
@@ -14,15 +15,24 @@ public func buildApplication(
     clock: @escaping @Sendable () -> Date = Timestamp.now, logger: Logger? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let logger = logger ?? Logger(label: "tdmock")
     let database = try AppServices.openDatabase(configuration.database)
     let ids = ids ?? configuration.seed.map(IdentifierGenerator.init(seed:)) ?? IdentifierGenerator()
-    let services = AppServices(configuration: configuration, database: database, ids: ids, clock: clock)
+    return buildApplication(
+        AppServices(configuration: configuration, database: database, ids: ids, clock: clock), logger: logger,
+        onServerRunning: onServerRunning)
+}
+
+/// The same application on services made beforehand: tests keep them, to look into the store, to move the
+/// clock, or to start a second server on the same store.
+public func buildApplication(
+    _ services: AppServices, logger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let logger = logger ?? Logger(label: "tdmock")
+    let configuration = services.configuration
     let events = EventHub()
     let deliverer = CallbackDeliverer(services: services, events: events, logger: logger)
-    let router = buildRouter(services, events: events, deliverer: deliverer)
     return Application(
-        router: router,
+        router: buildRouter(services, events: events, deliverer: deliverer),
         server: httpServer(services, events: events, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: ServerIdentity.name),
         services: [deliverer],
@@ -30,14 +40,18 @@ public func buildApplication(
         logger: logger)
 }
 
-/// The HTTP server of `tdmock serve`: the configured limits, and Send a Message answered by
-/// `SendMessageFastPath` before the router when it can be; for the application and for tests.
-public func httpServer(_ services: AppServices, events: EventHub, logger: Logger) -> HTTPServerBuilder {
-    services.configuration.limits.http1(logger: logger, sendMessage: DigitalConnectController(services: services, events: events))
+/// The HTTP server of `tdmock serve`: the configured limits, and (unless `fastPath` is off) Send a Message
+/// answered by `SendMessageFastPath` before the router when it can be. What the fast path answers never
+/// reaches the router's middleware (`SurfaceErrorMiddleware`, the agent token's): a middleware that must
+/// see every Send a Message needs `fastPath` off, or its check in the fast path too.
+func httpServer(_ services: AppServices, events: EventHub, logger: Logger) -> HTTPServerBuilder {
+    services.configuration.limits.http1(
+        logger: logger, sendMessage: services.configuration.fastPath ? DigitalConnectController(services: services, events: events) : nil)
 }
 
-/// The routes of `tdmock serve`, for the application and for tests.
-public func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer) -> Router<BasicRequestContext> {
+/// The routes of `tdmock serve`. Middleware added here does not see the Send a Message requests that
+/// `SendMessageFastPath` answers (see `httpServer`).
+func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: SurfaceErrorMiddleware())
     router.get("/healthz") { _, _ in JSONResponse.make(status: .ok, body: ["status": "ok"]) }

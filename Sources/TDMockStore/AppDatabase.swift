@@ -7,8 +7,9 @@ import GRDB
 /// It owns the schema (named migrations, never edited once landed) and every write goes through one
 /// transaction per request.
 public struct AppDatabase: Sendable {
-    /// The connection (a WAL `DatabasePool` on a file, a `DatabaseQueue` in memory).
-    public let writer: any DatabaseWriter
+    /// The connection (a WAL `DatabasePool` on a file, a `DatabaseQueue` in memory). Writes go through
+    /// `write` (group commit) and the operations in `AppDatabase+Operations.swift`; readers get `reader`.
+    private let writer: any DatabaseWriter
     private let groupCommit: GroupCommit
     private let checkpointer: Checkpointer?
 
@@ -58,6 +59,7 @@ public struct AppDatabase: Sendable {
         try AppDatabase(DatabaseQueue(configuration: configuration()))
     }
 
+    /// For reads (tests read the store through it); writes go through `write`.
     public var reader: any DatabaseReader { writer }
 
     /// SQLite's process-wide settings, made once, before the first connection opens (see CSQLiteSetup).

@@ -9,8 +9,8 @@ import Synchronization
 /// steady load the WAL never gets back to its start that way (new frames keep arriving behind the copied
 /// ones), so once it passes `walLimit` bytes it asks the writer, through `pressure`, to run a RESTART
 /// checkpoint between two of its transactions: the writer holds the write lock itself, so that neither
-/// waits for the other (done from here, the RESTART waited for a moment without a write, which a steady
-/// load never gives: the WAL grew to 800 MB in a 30 s fill). If the writer is idle, it does it itself.
+/// waits for the other (done from here, a RESTART would wait for a moment without a write, which a steady
+/// load never gives, and the WAL would grow without bound). If the writer is idle, it does it itself.
 final class Checkpointer: Sendable {
     private let stopped = Atomic<Bool>(false)
 

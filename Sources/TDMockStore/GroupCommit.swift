@@ -90,8 +90,8 @@ final class GroupCommit: Sendable {
         if start { writer.asyncWriteWithoutTransaction { db in self.drain(db) } }
     }
 
-    /// `Database.inSavepoint` with statements compiled once per connection rather than once per write:
-    /// parsing the two statements was a tenth of the writer's time under load.
+    /// `Database.inSavepoint` with statements compiled once per connection rather than parsed again for
+    /// every write.
     private static func inSavepoint(_ db: Database, _ operation: () throws -> Void) throws {
         try db.cachedStatement(sql: "SAVEPOINT job").execute()
         do {

@@ -18,7 +18,7 @@ extension InboxRecord {
 }
 
 /// Reading a row by hand, for the records the callbacks listing reads by the thousand (deliveries and
-/// their journal): GRDB's `Decodable` path was most of the time of reading a long conversation. Each reads
+/// their journal), where GRDB's `Decodable` path would cost more than SQLite's own reading. Each reads
 /// what the `Decodable` path reads (a test compares them). (A conversation's own detail reads its rows
 /// through `RawStatement`.)
 extension Row {

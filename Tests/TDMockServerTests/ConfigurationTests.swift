@@ -37,6 +37,17 @@ import Testing
         #expect(flagOnly.database == .inMemory)
     }
 
+    @Test func theFastPathIsOnUnlessTheEnvironmentOrTheFileTurnsItOff() throws {
+        #expect(try ServeConfiguration.resolve(flags: ServeOverrides(), environment: [:]).fastPath)
+        #expect(try !ServeConfiguration.resolve(flags: ServeOverrides(), environment: ["TDMOCK_FAST_PATH": "false"]).fastPath)
+        let file = try writeConfig("fast_path: false\n")
+        #expect(try !ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:]).fastPath)
+        #expect(try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: ["TDMOCK_FAST_PATH": "on"]).fastPath)
+        #expect(throws: ConfigurationError(source: "environment", key: "TDMOCK_FAST_PATH", message: "expected true or false, found 'maybe'")) {
+            try ServeConfiguration.resolve(flags: ServeOverrides(), environment: ["TDMOCK_FAST_PATH": "maybe"])
+        }
+    }
+
     @Test func readsLimitsAndTheAgentTokenFromTheFile() throws {
         let file = try writeConfig("""
             host: 0.0.0.0

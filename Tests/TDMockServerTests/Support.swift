@@ -33,12 +33,13 @@ enum Fixtures {
     }
 }
 
-/// An application on an in-memory inbox, with a test clock, served over HTTP as `tdmock serve` serves it
-/// (so that Send a Message goes through the server's fast path, and the router when that declines).
+/// An application on an in-memory inbox, with a test clock, built by `buildApplication` and served over
+/// HTTP as `tdmock serve` serves it: Send a Message goes through the server's fast path, and the router
+/// when that declines, unless `TDMOCK_FAST_PATH=false` (make test runs these tests both ways).
 struct TestApp {
     let clock = TestClock()
     let services: AppServices
-    let app: Application<RouterResponder<BasicRequestContext>>
+    let app: any ApplicationProtocol
 
     init(_ configuration: ServeConfiguration = ServeConfiguration(database: .inMemory)) throws {
         try self.init(configuration, database: try AppServices.openDatabase(configuration.database))
@@ -51,12 +52,13 @@ struct TestApp {
 
     private init(_ configuration: ServeConfiguration, database: AppDatabase) throws {
         let clock = clock
+        var configuration = configuration
+        configuration.port = 0
+        if let fastPath = try ServeOverrides.fromEnvironment(ProcessInfo.processInfo.environment).fastPath {
+            configuration.fastPath = fastPath
+        }
         services = AppServices(configuration: configuration, database: database, clock: { clock.now })
-        let events = EventHub()
-        app = Application(
-            router: buildRouter(services, events: events, deliverer: CallbackDeliverer(services: services, events: events)),
-            server: httpServer(services, events: events, logger: Logger(label: "tdmock-test")),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tdmock"))
+        app = buildApplication(services, logger: Logger(label: "tdmock-test"))
     }
 
     func test<Value>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {

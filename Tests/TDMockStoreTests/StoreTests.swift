@@ -22,7 +22,7 @@ import Testing
         do {
             let database = try AppDatabase.open(path: path)
             let (ids, new, now) = (ids, new, now)
-            id = try await database.writer.write { db in
+            id = try await database.write { db in
                 let conversation = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
                 _ = try Inbox.addContactMessage(db, conversationID: conversation.id, NewContactMessage(content: "hi", attachments: []), allowedTouchpoints: nil, messageID: ids.identifier(), now: now)
                 return conversation.id
@@ -98,7 +98,7 @@ import Testing
     @Test func endedConversationsTakeNoMoreMessages() async throws {
         let database = try AppDatabase.inMemory()
         let (ids, new, now) = (ids, new, now)
-        try await database.writer.write { db in
+        try await database.write { db in
             let conversation = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
             try Inbox.endConversation(db, conversationID: conversation.id, by: .contact, allowedTouchpoints: nil, now: now)
             #expect(throws: InboxError.conversationEnded(conversation.id)) {
@@ -113,7 +113,7 @@ import Testing
     @Test func listsNewestActivityFirst() async throws {
         let database = try AppDatabase.inMemory()
         let (ids, new, now) = (ids, new, now)
-        let listed = try await database.writer.write { db in
+        let listed = try await database.write { db in
             let first = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
             let second = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now.addingTimeInterval(1))
             _ = try Inbox.addContactMessage(db, conversationID: first.id, NewContactMessage(content: "x", attachments: []), allowedTouchpoints: nil, messageID: ids.identifier(), now: now.addingTimeInterval(2))

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import ServiceLifecycle
 import TDMockCore
@@ -19,21 +18,11 @@ struct AgentController {
         group.get("info") { _, _ in try await info() }
         group.get("conversations") { request, _ in try await list(request) }
         group.get("conversations/:id") { _, context in try await show(try context.parameters.require("id")) }
-        group.post("conversations/:id/assign") { request, context in
-            try await act(request, context) { db, id, body, ids, now in
-                try AgentActions.assign(db, conversationID: id, agent: body.agent, ids: ids, now: now)
-            }
-        }
+        group.post("conversations/:id/assign") { request, context in try await act(request, context) { _ in .assign } }
         group.post("conversations/:id/messages") { request, context in
-            try await act(request, context, needsContent: true) { db, id, body, ids, now in
-                try AgentActions.reply(db, conversationID: id, agent: body.agent, content: body.content ?? "", ids: ids, now: now)
-            }
+            try await act(request, context, needsContent: true) { body in .reply(content: body.content ?? "") }
         }
-        group.post("conversations/:id/close") { request, context in
-            try await act(request, context) { db, id, body, ids, now in
-                try AgentActions.close(db, conversationID: id, agent: body.agent, ids: ids, now: now)
-            }
-        }
+        group.post("conversations/:id/close") { request, context in try await act(request, context) { _ in .close } }
         group.get("callbacks") { request, _ in try await callbacks(request) }
         group.post("callbacks/:id/redeliver") { _, context in try await redeliver(try context.parameters.require("id")) }
         group.get("events") { _, _ in stream() }
@@ -48,9 +37,7 @@ struct AgentController {
     }
 
     private func info() async throws -> Response {
-        let (pending, failed) = try await services.database.reader.read { db in
-            (try Outbox.count(db, status: .pending), try Outbox.count(db, status: .failed))
-        }
+        let (pending, failed) = try await services.database.deliveryCounts()
         return JSONResponse.make(
             status: .ok,
             body: AgentWire.ServerInfo(
@@ -68,27 +55,29 @@ struct AgentController {
         } else {
             throw AgentAPIError(.badRequest, "invalid_request", "status must be queued, assigned, ended or all, not '\(statusText)'")
         }
-        let listing = try await InboxJSON.conversations(services.database.reader, status: status)
+        let listing = try await services.database.inboxListing(status: status)
         return Response(
             status: .ok, headers: [.contentType: JSONResponse.contentType],
-            body: ResponseBody(contentLength: listing.contentLength) { writer in try await listing.write(to: &writer) })
+            body: ResponseBody(contentLength: listing.contentLength) { writer in
+                // Written out in chunks of about 256 KB, each copied once from the listing's own buffers.
+                var position = listing.start
+                while position != listing.end {
+                    var out = ByteBuffer()
+                    out.reserveCapacity(256 * 1024 + 1024)
+                    position = listing.chunk(from: position, maxBytes: 256 * 1024) { out.writeBytes($0) }
+                    try await writer.write(out)
+                }
+                try await writer.finish(nil)
+            })
     }
 
     private func detail(_ id: String) async throws -> AgentWire.ConversationDetail {
-        let url = services.configuration.callback.url
-        return try await services.database.reader.read { db in
-            guard let conversation = try Inbox.conversation(db, id: id) else { throw AgentAPIError(.conversationNotFound(id)) }
-            let callbacks = try Outbox.journalledDeliveries(db, conversationID: id).map { delivery, journal in
-                AgentWire.DeliveryView(delivery, journal: journal, callbackURL: url)
-            }
-            return AgentWire.ConversationDetail(conversation, messages: try Inbox.messages(db, conversationID: id), callbacks: callbacks)
+        guard let (conversation, messages, deliveries) = try await services.database.conversationDetail(id) else {
+            throw AgentAPIError(.conversationNotFound(id))
         }
-    }
-
-    /// The deliveries with their journals.
-    private static func views(_ db: Database, of deliveries: [CallbackDelivery], callbackURL: String?) throws -> [AgentWire.DeliveryView] {
-        let journals = try Outbox.attempts(db, deliveryIDs: deliveries.map(\.deliveryID))
-        return deliveries.map { AgentWire.DeliveryView($0, journal: journals[$0.deliveryID] ?? [], callbackURL: callbackURL) }
+        let url = services.configuration.callback.url
+        let callbacks = deliveries.map { AgentWire.DeliveryView($0.delivery, journal: $0.journal, callbackURL: url) }
+        return AgentWire.ConversationDetail(conversation, messages: messages, callbacks: callbacks)
     }
 
     private func show(_ id: String) async throws -> Response {
@@ -98,7 +87,7 @@ struct AgentController {
     /// Runs an agent action and its outbox writes in one transaction, then wakes the deliverer and tells the streams.
     private func act(
         _ request: Request, _ context: some RequestContext, needsContent: Bool = false,
-        _ action: @escaping @Sendable (Database, String, AgentWire.AgentActionRequest, IdentifierGenerator, Date) throws -> AgentActionResult
+        _ action: @escaping @Sendable (AgentWire.AgentActionRequest) -> AppDatabase.AgentAction
     ) async throws -> Response {
         let id = try context.parameters.require("id")
         let data = try await request.collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is larger than \(BodyLimit.bytes) bytes"))
@@ -119,7 +108,7 @@ struct AgentController {
         let ids = services.ids
         let result: AgentActionResult
         do {
-            result = try await services.database.write { db in try action(db, id, body, ids, now) }
+            result = try await services.database.perform(action(body), conversationID: id, agent: body.agent, ids: ids, now: now)
         } catch let error as InboxError {
             throw AgentAPIError(error)
         }
@@ -135,7 +124,7 @@ struct AgentController {
 
     /// The agent API's bodies are JSON as the Talkdesk surface's are: JSONDecoder also takes a trailing comma.
     private static func checkSyntax(_ body: Data) throws {
-        if let problem = body.withUnsafeBytes(StrictJSON.syntaxError) {
+        if case .failure(let problem) = body.withUnsafeBytes(JSONReader.read) {
             throw AgentAPIError(.badRequest, "invalid_request", "The body is not valid JSON: \(problem)")
         }
     }
@@ -152,8 +141,8 @@ struct AgentController {
         let conversation = request.uri.queryParameters["conversation_id"].map(String.init)
         let url = services.configuration.callback.url
         let wanted = status
-        let views = try await services.database.reader.read { db in
-            try Self.views(db, of: Outbox.deliveries(db, conversationID: conversation, status: wanted), callbackURL: url)
+        let views = try await services.database.deliveries(conversationID: conversation, status: wanted).map {
+            AgentWire.DeliveryView($0.delivery, journal: $0.journal, callbackURL: url)
         }
         return DetailJSON.response(views)
     }
@@ -163,10 +152,8 @@ struct AgentController {
         let url = services.configuration.callback.url
         let view: AgentWire.DeliveryView
         do {
-            view = try await services.database.write { db in
-                let delivery = try Outbox.redeliver(db, deliveryID: id, now: now)
-                return AgentWire.DeliveryView(delivery, journal: try Outbox.attempts(db, deliveryID: id), callbackURL: url)
-            }
+            let (delivery, journal) = try await services.database.redeliver(id, now: now)
+            view = AgentWire.DeliveryView(delivery, journal: journal, callbackURL: url)
         } catch let error as InboxError {
             throw AgentAPIError(error)
         }
@@ -206,7 +193,7 @@ struct AgentController {
 
     /// `tdmock reset`: an empty inbox and event log; a seeded id sequence starts again.
     private func reset() async throws -> Response {
-        try await services.database.write { db in try Outbox.reset(db) }
+        try await services.database.reset()
         services.ids.restart()
         events.resetLog()
         return JSONResponse.make(status: .ok, body: ["status": "reset"])

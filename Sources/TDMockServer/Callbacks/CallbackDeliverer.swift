@@ -82,7 +82,7 @@ public final class CallbackDeliverer: Service, Sendable {
         dispatch.withLock { $0.finishedSinceRead.removeAll(keepingCapacity: true) }
         let heads: [CallbackDelivery]
         do {
-            heads = try await services.database.reader.read { db in try Outbox.heads(db) }
+            heads = try await services.database.deliveryHeads()
         } catch {
             logger.error("cannot read the callback outbox", metadata: ["error": "\(error)"])
             return .seconds(1)
@@ -167,7 +167,7 @@ public final class CallbackDeliverer: Service, Sendable {
         let journal = CallbackAttempt(
             deliveryID: delivery.deliveryID, attempt: number, startedAt: startedAt, statusCode: statusCode, error: failure, latency: latency)
         do {
-            _ = try await services.database.write { db in try Outbox.record(db, journal, outcome: outcome) }
+            try await services.database.record(journal, outcome: outcome)
         } catch InboxError.deliveryNotFound {
             return  // `tdmock reset` emptied the outbox meanwhile.
         } catch {

@@ -9,6 +9,7 @@ struct ConfigFile: Sendable, Hashable {
     var port: Int?
     var db: String?
     var inMemory: Bool?
+    var fastPath: Bool?
     var tokenTTL: Int?
     var clients: [OAuthClient] = []
     var touchpoints: [Touchpoint] = []
@@ -117,7 +118,7 @@ private struct NodeReader {
         var config = ConfigFile()
         let keys = [
             "host", "port", "db", "in_memory", "token_ttl", "client_id", "client_secret", "touchpoint",
-            "callback_url", "callback_api_key", "clients", "touchpoints", "callback", "seed", "faults", "agent_token", "limits",
+            "callback_url", "callback_api_key", "clients", "touchpoints", "callback", "seed", "faults", "agent_token", "limits", "fast_path",
             // `tdmock bridge` reads its own section; serve accepts and leaves it.
             "bridge",
         ]
@@ -128,6 +129,7 @@ private struct NodeReader {
             case "port": config.port = try integer(value, key, 0...65535)
             case "db": config.db = try string(value, key)
             case "in_memory": config.inMemory = try boolean(value, key)
+            case "fast_path": config.fastPath = try boolean(value, key)
             case "token_ttl": config.tokenTTL = try integer(value, key, 1...Int(Int32.max))
             case "client_id":
                 single.clientID = try string(value, key)

@@ -93,6 +93,10 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var agentToken: String?
     /// Header size, connections, timeouts.
     public var limits = ServerLimits()
+    /// Whether Send a Message is answered by `SendMessageFastPath` in front of the router when it can be
+    /// (`TDMOCK_FAST_PATH`, config `fast_path`). Off, every request goes through the router and its
+    /// middleware; the answers are the same.
+    public var fastPath = true
 
     public init(
         host: String = "127.0.0.1", port: Int = ServeConfiguration.defaultPort,
@@ -130,14 +134,16 @@ public struct ServeOverrides: Sendable, Hashable {
     public var tokenTTL: Int?
     public var seed: UInt64?
     public var agentToken: String?
+    public var fastPath: Bool?
 
     public init(
         host: String? = nil, port: Int? = nil, db: String? = nil, inMemory: Bool? = nil, config: String? = nil,
         clientID: String? = nil, clientSecret: String? = nil, touchpoints: [String] = [],
         callbackURL: String? = nil, callbackAPIKey: String? = nil, callbackMaxAttempts: Int? = nil,
         callbackTimeout: Double? = nil, callbackRetryInitial: Double? = nil, callbackRetryMax: Double? = nil,
-        tokenTTL: Int? = nil, seed: UInt64? = nil, agentToken: String? = nil
+        tokenTTL: Int? = nil, seed: UInt64? = nil, agentToken: String? = nil, fastPath: Bool? = nil
     ) {
+        self.fastPath = fastPath
         self.seed = seed
         self.agentToken = agentToken
         self.host = host
@@ -184,23 +190,24 @@ public struct ServeOverrides: Sendable, Hashable {
             }
             return number
         }
-        var inMemory: Bool?
-        if let text = value("IN_MEMORY") {
+        func boolean(_ name: String) throws(ConfigurationError) -> Bool? {
+            guard let text = value(name) else { return nil }
             switch text.lowercased() {
-            case "1", "true", "yes", "on": inMemory = true
-            case "0", "false", "no", "off": inMemory = false
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
             default:
-                throw ConfigurationError(source: "environment", key: "TDMOCK_IN_MEMORY", message: "expected true or false, found '\(text)'")
+                throw ConfigurationError(source: "environment", key: "TDMOCK_\(name)", message: "expected true or false, found '\(text)'")
             }
         }
         return ServeOverrides(
-            host: value("HOST"), port: try integer("PORT"), db: value("DB"), inMemory: inMemory,
+            host: value("HOST"), port: try integer("PORT"), db: value("DB"), inMemory: try boolean("IN_MEMORY"),
             config: value("CONFIG"), clientID: value("CLIENT_ID"), clientSecret: value("CLIENT_SECRET"),
             touchpoints: value("TOUCHPOINT").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? [],
             callbackURL: value("CALLBACK_URL"), callbackAPIKey: value("CALLBACK_API_KEY"),
             callbackMaxAttempts: try integer("CALLBACK_MAX_ATTEMPTS"), callbackTimeout: try seconds("CALLBACK_TIMEOUT"),
             callbackRetryInitial: try seconds("CALLBACK_RETRY_INITIAL"), callbackRetryMax: try seconds("CALLBACK_RETRY_MAX"),
-            tokenTTL: try integer("TOKEN_TTL"), seed: try seed(), agentToken: value("AGENT_TOKEN"))
+            tokenTTL: try integer("TOKEN_TTL"), seed: try seed(), agentToken: value("AGENT_TOKEN"),
+            fastPath: try boolean("FAST_PATH"))
     }
 }
 
@@ -253,6 +260,7 @@ extension ServeConfiguration {
         configuration.faults = file.faults
         configuration.agentToken = flags.agentToken ?? env.agentToken ?? file.agentToken
         configuration.limits = file.limits
+        configuration.fastPath = flags.fastPath ?? env.fastPath ?? file.fastPath ?? true
 
         let flagTouchpoints = flags.touchpoints.isEmpty ? env.touchpoints : flags.touchpoints
         var touchpoints = file.touchpoints

@@ -8,25 +8,15 @@ enum RequestJSON {
         guard String(validating: data, as: UTF8.self) != nil else {
             throw .invalidBody("The request body is not valid UTF-8")
         }
-        if let problem = data.withUnsafeBytes(StrictJSON.syntaxError) {
-            throw .invalidBody("The request body is not valid JSON: \(problem)")
+        let value: JSONValue
+        switch data.withUnsafeBytes(JSONReader.read) {
+        case .success(let read): value = read
+        case .failure(let failure): throw .invalidBody("The request body is not valid JSON: \(failure)")
         }
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw .invalidBody("The request body is not valid JSON: \(describe(error))")
-        }
-        guard let value = JSONValue(serialized: parsed) else { throw .invalidBody("The request body is not valid JSON") }
         guard let object = value.objectValue else {
             throw .invalidBody("The request body must be a JSON object, found \(value.typeDescription)")
         }
         return object
-    }
-
-    /// JSONSerialization says where the syntax breaks ("Invalid value around character 12.").
-    private static func describe(_ error: any Error) -> String {
-        (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "it cannot be parsed"
     }
 
     /// The body in a canonical form (keys sorted), so that reformatted copies of one request compare equal.

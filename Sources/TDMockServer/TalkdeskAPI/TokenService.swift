@@ -34,10 +34,7 @@ public final class TokenService: Sendable {
     /// A new token for `client`, granted `scopes`.
     func issue(for client: OAuthClient, scopes: [String], now: Date) async throws -> AccessTokens.Grant {
         let grant = AccessTokens.Grant(token: ids.token(), clientID: client.id, scopes: scopes, expiresAt: now.addingTimeInterval(ttl))
-        try await database.write { db in
-            try AccessTokens.deleteExpired(db, before: now)
-            try AccessTokens.save(db, grant)
-        }
+        try await database.save(grant, now: now)
         cache.withLock { $0[grant.token] = grant }
         return grant
     }
@@ -53,7 +50,7 @@ public final class TokenService: Sendable {
     func validate(_ token: String, now: Date) async throws -> AccessTokens.Grant? {
         var grant = cache.withLock { $0[token] }
         if grant == nil {
-            grant = try await database.reader.read { db in try AccessTokens.find(db, token: token) }
+            grant = try await database.grant(token: token)
             if let grant { cache.withLock { $0[token] = grant } }
         }
         guard let grant, grant.expiresAt > now else { return nil }

@@ -1,67 +1,6 @@
 import ArgumentParser
-import Foundation
 import TDMockConsole
 import TDMockCore
-
-struct Reset: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "reset",
-        abstract: "Empty the inbox: conversations, messages, callback deliveries and the event log.",
-        discussion: """
-            Access tokens stay valid and faults stay in force. With serve --seed, ids start again from the seed.
-
-              $ tdmock reset
-            """)
-
-    @OptionGroup var options: ServerOption
-
-    func run() async throws {
-        try await options.client.reset()
-        print("The inbox is empty.")
-    }
-}
-
-struct Wait: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "wait",
-        abstract: "Wait until events have happened, then print them as JSON lines.",
-        discussion: """
-            Exits 0 as soon as at least --count events of that name (of that conversation) have happened \
-            since the server started or was reset, printing them; exits 1 after --timeout seconds. Events: \
-            \(InboxEvent.Name.allCases.map(\.rawValue).joined(separator: ", ")).
-
-              $ tdmock wait --event conversation_created
-              $ tdmock wait --event message_created --conversation 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b --count 2
-              $ ID=$(tdmock wait --event conversation_created | jq -r .conversation_id)
-            """)
-
-    @OptionGroup var options: ServerOption
-    @Option(help: "The event's name.") var event: String
-    @Option(help: "Only this conversation's events.") var conversation: String?
-    @Option(help: "How many events to wait for.") var count = 1
-    @Option(help: "Seconds to wait at most.") var timeout: Double = 30
-
-    func validate() throws {
-        guard InboxEvent.Name(rawValue: event) != nil else {
-            throw ValidationError("--event must be one of \(InboxEvent.Name.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
-        guard timeout >= 0, timeout <= 3600 else { throw ValidationError("--timeout must be from 0 to 3600 seconds") }
-    }
-
-    func run() async throws {
-        let events: [InboxEvent]
-        switch try await options.client.wait(event: event, conversationID: conversation, count: count, timeout: timeout) {
-        case .success(let found): events = found
-        case .failure(let timedOut):
-            FileHandle.standardError.write(Data("tdmock wait: \(timedOut)\n".utf8))
-            throw ExitCode(1)
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        for event in events { print(String(decoding: try encoder.encode(event), as: UTF8.self)) }
-    }
-}
 
 struct FaultCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

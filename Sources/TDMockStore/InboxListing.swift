@@ -1,14 +1,13 @@
+import Foundation
 import GRDB
 import GRDBSQLite
-import Hummingbird
-import NIOCore
 import TDMockCore
 
-/// `GET /tdmock/v1/conversations` written straight from SQLite rows to JSON bytes.
+/// The inbox listing (`GET /tdmock/v1/conversations`) written straight from SQLite rows to JSON bytes.
 ///
-/// The inbox can hold hundreds of thousands of conversations: decoding each row into a record and
-/// encoding it again with `JSONEncoder` took 4.9 s for 100k, going through GRDB's `Row` 0.4 s (see
-/// bench/results). So the table is read in storage order (a sequential scan, where reading it in
+/// The inbox can hold hundreds of thousands of conversations, and decoding each row into a record to
+/// encode it again with `JSONEncoder` (or going through GRDB's `Row`) is far from the bench's target for
+/// 100k. So the table is read in storage order (a sequential scan, where reading it in
 /// `last_activity_at` order through an index cost a random lookup per row; migration v3 dropped that
 /// index), in two halves at once, with SQLite's C API; each row is written once as a JSON object, and
 /// the objects are then put in inbox order (most recent activity first, then id) by sorting small
@@ -23,7 +22,7 @@ enum InboxJSON {
     /// Where one conversation's object lies in its part's buffer, and what it sorts by: newest activity
     /// first, then by id, compared as the id's first 16 bytes packed in two integers (the whole id only
     /// when those are equal).
-    fileprivate struct Entry {
+    struct Entry {
         var lastActivity: Int64
         var idKey: (UInt64, UInt64)
         var part: Int
@@ -57,7 +56,7 @@ enum InboxJSON {
 
     /// The inbox as JSON: the table is read in two halves by rowid, on two reader connections at once
     /// (one per core here), then the objects are put in order.
-    static func conversations(_ reader: any DatabaseReader, status: ConversationStatus?) async throws -> Listing {
+    static func conversations(_ reader: any DatabaseReader, status: ConversationStatus?) async throws -> InboxListing {
         let last = try await reader.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(rowid) FROM conversation") } ?? 0
         let middle = last / 2
         async let first = reader.read { db in try Part(db, index: 0, status: status, rowids: Int64.min...middle, last: last) }
@@ -86,7 +85,7 @@ enum InboxJSON {
                 return merged
             }
         }
-        return Listing(parts: buffers, entries: entries)
+        return InboxListing(parts: buffers, entries: entries)
     }
 
     /// The conversations whose rowids are in `rowids`, each written once as a JSON object; `last` is the
@@ -111,11 +110,11 @@ enum InboxJSON {
             try statement.setArguments(arguments)
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(handle) }
-            // Sized up front: growing a buffer of tens of MB by doubling was a third of the time, in copies
-            // and page faults. Unfiltered, the rowids the part spans up to `last` are its conversations
-            // (rowids start at 1 and conversations are never deleted one by one), where a COUNT(*) is a
-            // second pass over the table (~7 ms of ~90 at 100k); with a status, the span could be far more
-            // than the matches, so those are counted.
+            // Sized up front: growing a buffer of tens of MB by doubling costs copies and page faults.
+            // Unfiltered, the rowids the part spans up to `last` are its conversations (rowids start at 1
+            // and conversations are never deleted one by one), where a COUNT(*) would be a second pass
+            // over the table; with a status, the span could be far more than the matches, so those are
+            // counted.
             let expected = status == nil
                 ? Int(max(0, min(rowids.upperBound, last) - max(rowids.lowerBound, 1) + 1))
                 : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversation" + filter, arguments: arguments) ?? 0
@@ -180,38 +179,50 @@ enum InboxJSON {
         func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result { try bytes.withBytes(body) }
     }
 
-    /// The conversations' objects and their order, written out in chunks as the answer's body (no
-    /// second copy of the whole list).
-    final class Listing: @unchecked Sendable {  // immutable once made
-        private let parts: [Rows]
-        private let entries: [Entry]
-        private static let chunk = 256 * 1024
+}
 
-        fileprivate init(parts: [Rows], entries: [Entry]) {
-            self.parts = parts
-            self.entries = entries
-        }
+/// The conversations' objects and their order, handed out in chunks for the answer's body (no second copy
+/// of the whole list).
+public final class InboxListing: @unchecked Sendable {  // immutable once made
+    private let parts: [InboxJSON.Rows]
+    private let entries: [InboxJSON.Entry]
 
-        var contentLength: Int {
-            entries.reduce(2 + max(entries.count - 1, 0)) { $0 + $1.end - $1.start }
-        }
+    fileprivate init(parts: [InboxJSON.Rows], entries: [InboxJSON.Entry]) {
+        self.parts = parts
+        self.entries = entries
+    }
 
-        func write(to writer: inout any ResponseBodyWriter) async throws {
-            var out = ByteBuffer()
-            out.reserveCapacity(Self.chunk + 1024)
-            out.writeInteger(UInt8(ascii: "["))
-            for (index, entry) in entries.enumerated() {
-                if index > 0 { out.writeInteger(UInt8(ascii: ",")) }
-                parts[entry.part].withBytes { bytes in _ = out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[entry.start..<entry.end])) }
-                if out.readableBytes >= Self.chunk {
-                    try await writer.write(out)
-                    out = ByteBuffer()
-                    out.reserveCapacity(Self.chunk + 1024)
-                }
-            }
-            out.writeInteger(UInt8(ascii: "]"))
-            try await writer.write(out)
-            try await writer.finish(nil)
+    static func read(_ reader: any DatabaseReader, status: ConversationStatus?) async throws -> InboxListing {
+        try await InboxJSON.conversations(reader, status: status)
+    }
+
+    /// The JSON array's length in bytes.
+    public var contentLength: Int {
+        entries.reduce(2 + max(entries.count - 1, 0)) { $0 + $1.end - $1.start }
+    }
+
+    /// Where `chunk(from:maxBytes:_:)` starts; it returns `end` once the array is written.
+    public var start: Int { -1 }
+    public var end: Int { entries.count + 1 }
+
+    /// Hands `write` the array's bytes from position `position` (`start` is the opening bracket, each
+    /// entry after it, `end` past the closing one) until about `maxBytes` are written; returns the
+    /// position to go on from.
+    public func chunk(from position: Int, maxBytes: Int, _ write: (UnsafeRawBufferPointer) -> Void) -> Int {
+        var position = position
+        var written = 0
+        withUnsafeBytes(of: UInt8(ascii: "[")) { if position == start { write($0); written += 1; position += 1 } }
+        while position < entries.count, written < maxBytes {
+            let entry = entries[position]
+            if position > 0 { withUnsafeBytes(of: UInt8(ascii: ",")) { write($0) } }
+            parts[entry.part].withBytes { bytes in write(UnsafeRawBufferPointer(rebasing: bytes[entry.start..<entry.end])) }
+            written += entry.end - entry.start + 1
+            position += 1
         }
+        if position == entries.count {
+            withUnsafeBytes(of: UInt8(ascii: "]")) { write($0) }
+            position += 1
+        }
+        return position
     }
 }

@@ -7,9 +7,9 @@ import TDMockCore
 /// byte for byte what `JSONResponse.encoder` writes (keys sorted, absent values left out, slashes as they
 /// are; a test compares the two).
 ///
-/// Every agent action answers with the whole conversation, and a long one is big: at 1,000 replies,
-/// JSONEncoder took ~10 ms per reply (43 % of the server's time in the bench's reply loop), on the same
-/// two cores as the callback being delivered, whose p99 it doubled.
+/// Every agent action answers with the whole conversation, and a long one is big: JSONEncoder's generic
+/// path, on the same cores that deliver the callback the action caused, slowed that delivery (the bench's
+/// reply-to-callback figure measures it; docs/ARCHITECTURE.md says how).
 enum DetailJSON {
     static func response(_ detail: AgentWire.ConversationDetail) -> Response { response(bytes(detail)) }
     static func response(_ deliveries: [AgentWire.DeliveryView]) -> Response { response(bytes(deliveries)) }

@@ -6,9 +6,9 @@ import TDMockStore
 
 /// Serves Send a Message, the operation integrations call most, on the connection's event loop instead
 /// of through the router: the request goes from the HTTP decoder to the store's group commit and its
-/// answer back to the encoder, with no task per request (the router's async path cost half the time of a
-/// request under load; see "How Send a Message is served" in the README), and in NIOHTTP1's parts, in
-/// front of the codec that turns them into HTTPTypes' for the router (`InFrontOfCodec`).
+/// answer back to the encoder, with no task per request (see "How Send a Message is served" in
+/// docs/ARCHITECTURE.md), and in NIOHTTP1's parts, in front of the codec that turns them into HTTPTypes'
+/// for the router (`InFrontOfCodec`).
 ///
 /// It only answers the plain case (`DigitalConnectController.sendDirectly`: no fault in force, a token
 /// held in memory, a valid body, a write the store accepts) and hands every other request, unchanged and
@@ -263,28 +263,4 @@ struct EventLoopCompletions: CompletionExecutor {
 /// The server's name, in the `Server` header of every response.
 enum ServerIdentity {
     static let name = "tdmock"
-}
-
-/// The `Date` header's value (RFC 9110 IMF-fixdate), made once a second.
-enum HTTPDate {
-    private static let cache = Mutex<(second: Int, text: String)>((0, ""))
-    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-    static var now: String {
-        let second = time(nil)
-        return cache.withLock { cache in
-            if cache.second != second { cache = (second, format(second)) }
-            return cache.text
-        }
-    }
-
-    static func format(_ second: Int) -> String {
-        var time = time_t(second)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(1900 + parts.tm_year) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
-    }
 }

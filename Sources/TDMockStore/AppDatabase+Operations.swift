@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import TDMockCore
+
+/// What the server asks of the store, one method per operation: the server never sees a `Database` or
+/// writes SQL; each write below is one unit (a savepoint in a group-committed transaction).
+extension AppDatabase {
+    // MARK: The token service
+
+    /// Keeps a new access token (and forgets those that expired before `now`).
+    public func save(_ grant: AccessTokens.Grant, now: Date) async throws {
+        try await write { db in
+            try AccessTokens.deleteExpired(db, before: now)
+            try AccessTokens.save(db, grant)
+        }
+    }
+
+    /// The grant behind a token, expired or not; nil when the token is unknown.
+    public func grant(token: String) async throws -> AccessTokens.Grant? {
+        try await reader.read { db in try AccessTokens.find(db, token: token) }
+    }
+
+    // MARK: Digital Connect
+
+    /// Starts a conversation (or finds the answer to the same idempotent request); `answer` makes the
+    /// response stored for an idempotent replay. Returns the conversation when it was started now.
+    public func startConversation(
+        _ new: NewConversation, clientID: String, key: IdempotencyKey?, ids: IdentifierGenerator, now: Date,
+        answer: @escaping @Sendable (Conversation) -> StoredResponse
+    ) async throws -> (IdempotentOutcome, Conversation?) {
+        try await idempotentWrite(key, now: now) { db in
+            let conversation = try Inbox.startConversation(db, new, clientID: clientID, ids: ids, now: now)
+            return (answer(conversation), conversation)
+        }
+    }
+
+    /// Adds the contact's message (or finds the answer to the same idempotent request), from outside an
+    /// async context: `completion` gets the outcome, and the message's id when it was stored now, on
+    /// `executor` once committed (see `submitWrite`).
+    public func submitContactMessage(
+        _ message: NewContactMessage, conversationID: String, messageID: String, allowedTouchpoints: Set<String>?,
+        key: IdempotencyKey?, now: Date, response: StoredResponse, on executor: (any CompletionExecutor)?,
+        completion: @escaping @Sendable (Result<(IdempotentOutcome, String?), any Error>) -> Void
+    ) {
+        submitIdempotentWrite(key, now: now, { db in
+            _ = try Inbox.addContactMessage(
+                db, conversationID: conversationID, message, allowedTouchpoints: allowedTouchpoints, messageID: messageID, now: now)
+            return (response, messageID)
+        }, on: executor, completion: completion)
+    }
+
+    /// Ends an open conversation on behalf of `party`.
+    public func endConversation(_ id: String, by party: ConversationParty, allowedTouchpoints: Set<String>?, now: Date) async throws {
+        _ = try await write { db in
+            try Inbox.endConversation(db, conversationID: id, by: party, allowedTouchpoints: allowedTouchpoints, now: now)
+        }
+    }
+
+    // MARK: The agent's side
+
+    /// What an agent does to a conversation.
+    public enum AgentAction: Sendable, Hashable {
+        case assign
+        case reply(content: String)
+        case close
+    }
+
+    /// Runs an agent action and writes the callbacks it owes, in one transaction.
+    public func perform(_ action: AgentAction, conversationID: String, agent: String, ids: IdentifierGenerator, now: Date) async throws
+        -> AgentActionResult
+    {
+        try await write { db in
+            switch action {
+            case .assign: try AgentActions.assign(db, conversationID: conversationID, agent: agent, ids: ids, now: now)
+            case .reply(let content):
+                try AgentActions.reply(db, conversationID: conversationID, agent: agent, content: content, ids: ids, now: now)
+            case .close: try AgentActions.close(db, conversationID: conversationID, agent: agent, ids: ids, now: now)
+            }
+        }
+    }
+
+    /// One conversation with its transcript and its deliveries (each with its journal), read together; nil
+    /// when there is no such conversation.
+    public func conversationDetail(_ id: String) async throws
+        -> (conversation: Conversation, messages: [Message], deliveries: [(delivery: CallbackDelivery, journal: [CallbackAttempt])])?
+    {
+        try await reader.read { db in
+            guard let conversation = try Inbox.conversation(db, id: id) else { return nil }
+            return (conversation, try Inbox.messages(db, conversationID: id), try Outbox.journalledDeliveries(db, conversationID: id))
+        }
+    }
+
+    /// The inbox, newest activity first, as `GET /tdmock/v1/conversations` answers it.
+    public func inboxListing(status: ConversationStatus?) async throws -> InboxListing {
+        try await InboxListing.read(reader, status: status)
+    }
+
+    /// How many deliveries are pending and how many have failed.
+    public func deliveryCounts() async throws -> (pending: Int, failed: Int) {
+        try await reader.read { db in (try Outbox.count(db, status: .pending), try Outbox.count(db, status: .failed)) }
+    }
+
+    /// Deliveries, oldest first (of one conversation, of one status, or all), each with its journal.
+    public func deliveries(conversationID: String?, status: DeliveryStatus?) async throws
+        -> [(delivery: CallbackDelivery, journal: [CallbackAttempt])]
+    {
+        try await reader.read { db in
+            let deliveries = try Outbox.deliveries(db, conversationID: conversationID, status: status)
+            let journals = try Outbox.attempts(db, deliveryIDs: deliveries.map(\.deliveryID))
+            return deliveries.map { ($0, journals[$0.deliveryID] ?? []) }
+        }
+    }
+
+    /// Queues a failed delivery again; returns it with its journal.
+    public func redeliver(_ deliveryID: String, now: Date) async throws -> (delivery: CallbackDelivery, journal: [CallbackAttempt]) {
+        try await write { db in
+            (try Outbox.redeliver(db, deliveryID: deliveryID, now: now), try Outbox.attempts(db, deliveryID: deliveryID))
+        }
+    }
+
+    /// Empties conversations, messages, deliveries and idempotency records (`tdmock reset`).
+    public func reset() async throws {
+        try await write { db in try Outbox.reset(db) }
+    }
+
+    // MARK: The callback deliverer
+
+    /// The first pending delivery of each conversation, earliest attempt time first.
+    public func deliveryHeads() async throws -> [CallbackDelivery] {
+        try await reader.read { db in try Outbox.heads(db) }
+    }
+
+    /// Writes an attempt to the journal and moves its delivery on.
+    public func record(_ attempt: CallbackAttempt, outcome: DeliveryOutcome) async throws {
+        _ = try await write { db in try Outbox.record(db, attempt, outcome: outcome) }
+    }
+}
