@@ -53,9 +53,11 @@ enum Lex {
 
     /// An `nluConfidence` as a number, from either of its two forms.
     static func nluScore(_ value: Any) -> Double? {
-        if let number = value as? NSNumber, !(value is Bool) { return number.doubleValue }
-        if let object = value as? [String: Any], let score = object["score"] as? NSNumber, !(object["score"] is Bool) {
-            return score.doubleValue
+        // Through JSONValue, which tells Foundation's booleans from its numbers (`1 is Bool` holds on Linux).
+        switch JSONValue(serialized: value) {
+        case .number(let score)?: return score
+        case .object(let object)?: if case .number(let score)? = object["score"] { return score }
+        default: break
         }
         return nil
     }

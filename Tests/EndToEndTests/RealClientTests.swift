@@ -104,6 +104,7 @@ import Testing
             ["interpretations": [interpretation]],  // {"score": n}, as RecognizeText has it
             ["invocationSource": "DialogCodeHook", "inputMode": "Speech", "interpretations": nil],
             ["inputMode": "DTMF"],
+            ["interpretations": [["nluConfidence": 1], ["nluConfidence": ["score": 0]]]],  // whole numbers are numbers
         ]
         for changes in accepted {
             let answer = try await lex(loop, try event(changes))
@@ -114,6 +115,7 @@ import Testing
             (["invocationSource": "Nope"], "invocationSource must be FulfillmentCodeHook or DialogCodeHook, not \"Nope\""),
             (["inputMode": "Braille"], "inputMode must be Text, Speech or DTMF, not \"Braille\""),
             (["interpretations": [["nluConfidence": "high"]]], "interpretations[0].nluConfidence must be a number"),
+            (["interpretations": [["nluConfidence": true]]], "interpretations[0].nluConfidence must be a number"),
             (["sessionState": nil], "sessionState is missing"),
             (["sessionState": ["sessionAttributes": ["transcript": "not json"]]], "sessionAttributes.transcript must be a JSON array"),
         ]
