@@ -8,7 +8,8 @@ import NIOCore
 import TDMockCore
 
 /// Builds `tdmock bridge`: on one port, what the reference architecture builds from API Gateway (the
-/// WebSocket API and the callback REST API), Lambda and DynamoDB, speaking the Lex Web UI's live-chat protocol.
+/// WebSocket API and the callback REST API), Lambda and DynamoDB, speaking the Lex Web UI's live-chat
+/// protocol; and the question-response line's reference Lambda on the Lambda Invoke API.
 public func buildBridge(
     _ configuration: BridgeConfiguration, logger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
@@ -64,6 +65,21 @@ public func buildBridge(
         } catch {
             logger.warning("escalation failed", metadata: ["error": "\(error)"])
             return json(.ok, Lex.response(sessionAttributes: escalation.sessionAttributes, intentName: escalation.intentName, conversationID: nil, message: "Sorry, no agent can take the chat right now."))
+        }
+    }
+
+    // The question-response line's reference Lambda, on the Lambda Invoke API's path.
+    let lambda = ReferenceLambda(questionsURL: configuration.questionsURL, apiKey: configuration.questionAPIKey, client: TalkdeskClient.sharedClient)
+    router.post("/2015-03-31/functions/fallback/invocations") { request, _ -> Response in
+        var request = request
+        let data = Data((try await request.collectBody(upTo: 6 << 20)).readableBytesView)
+        switch await lambda.invoke(data) {
+        case .returned(let value):
+            return json(.ok, value)
+        case .functionError(let type, let message):
+            var response = json(.ok, ["errorType": type, "errorMessage": message])
+            response.headers[functionError] = "Unhandled"
+            return response
         }
     }
 
@@ -131,3 +147,4 @@ private func json(_ status: HTTPResponse.Status, _ body: [String: Any]) -> Respo
 }
 
 private let xAPIKey = HTTPField.Name("x-api-key")!
+private let functionError = HTTPField.Name("X-Amz-Function-Error")!

@@ -13,6 +13,16 @@ public struct BridgeConfiguration: Sendable, Hashable {
     public var touchpoint = "tp-tdmock"
     /// The x-api-key the callbacks must carry; nil: callbacks are refused (401) until one is set.
     public var apiKey: String?
+    /// The question-response API the reference Lambda asks; nil: the `talkdeskURL` server's.
+    public var questionAPIURL: String?
+    public var questionAPIKey = "tdmock-question-key"
+
+    /// Where the reference Lambda posts questions.
+    public var questionsURL: String {
+        var base = questionAPIURL ?? talkdeskURL
+        while base.hasSuffix("/") { base.removeLast() }
+        return base.hasSuffix("/questions") ? base : base + "/question-response/v1/questions"
+    }
 
     public init() {}
 
@@ -26,11 +36,16 @@ public struct BridgeConfiguration: Sendable, Hashable {
         public var touchpoint: String?
         public var apiKey: String?
         public var config: String?
+        public var questionAPIURL: String?
+        public var questionAPIKey: String?
 
         public init(
             host: String? = nil, port: Int? = nil, talkdeskURL: String? = nil, clientID: String? = nil,
-            clientSecret: String? = nil, touchpoint: String? = nil, apiKey: String? = nil, config: String? = nil
+            clientSecret: String? = nil, touchpoint: String? = nil, apiKey: String? = nil, config: String? = nil,
+            questionAPIURL: String? = nil, questionAPIKey: String? = nil
         ) {
+            self.questionAPIURL = questionAPIURL
+            self.questionAPIKey = questionAPIKey
             self.host = host
             self.port = port
             self.talkdeskURL = talkdeskURL
@@ -46,7 +61,7 @@ public struct BridgeConfiguration: Sendable, Hashable {
         public var description: String
     }
 
-    static let keys = ["host", "port", "talkdesk_url", "client_id", "client_secret", "touchpoint", "api_key"]
+    static let keys = ["host", "port", "talkdesk_url", "client_id", "client_secret", "touchpoint", "api_key", "question_api_url", "question_api_key"]
 
     public static func resolve(flags: Overrides, environment: [String: String]) throws -> BridgeConfiguration {
         func env(_ name: String) -> String? {
@@ -67,9 +82,16 @@ public struct BridgeConfiguration: Sendable, Hashable {
         configuration.clientSecret = flags.clientSecret ?? env("CLIENT_SECRET") ?? file["client_secret"] ?? configuration.clientSecret
         configuration.touchpoint = flags.touchpoint ?? env("TOUCHPOINT") ?? file["touchpoint"] ?? configuration.touchpoint
         configuration.apiKey = flags.apiKey ?? env("API_KEY") ?? file["api_key"]
+        configuration.questionAPIURL = flags.questionAPIURL ?? env("QUESTION_API_URL") ?? file["question_api_url"]
+        configuration.questionAPIKey = flags.questionAPIKey ?? env("QUESTION_API_KEY") ?? file["question_api_key"] ?? configuration.questionAPIKey
         guard (0...65535).contains(configuration.port) else { throw Invalid(description: "port: expected 0 to 65535, found \(configuration.port)") }
         guard let url = URLComponents(string: configuration.talkdeskURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw Invalid(description: "talkdesk-url: expected an http:// or https:// URL, found '\(configuration.talkdeskURL)'")
+        }
+        if let url = configuration.questionAPIURL {
+            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""), components.host != nil else {
+                throw Invalid(description: "question-api-url: expected an http:// or https:// URL, found '\(url)'")
+            }
         }
         return configuration
     }

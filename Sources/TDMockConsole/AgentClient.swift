@@ -22,6 +22,11 @@ public protocol AgentAPI: Sendable {
     func redeliver(_ deliveryID: String) async throws -> AgentWire.DeliveryView
     /// The server's live events, until the connection ends.
     func events() async throws -> AsyncThrowingStream<InboxEvent, any Error>
+    /// The question-response API's questions (`queued`, `answered`, `expired` or `all`).
+    func questions(status: String) async throws -> [QuestionWire.View]
+    /// A question with the earlier ones of its session.
+    func question(_ id: String) async throws -> QuestionWire.Detail
+    func answer(_ id: String, agent: String, answer: QuestionAnswer) async throws -> QuestionWire.View
 }
 
 /// The agent API over HTTP (`/tdmock/v1`), with the process's shared AsyncHTTPClient.
@@ -48,16 +53,17 @@ public struct AgentClient: AgentAPI {
         self.client = client
     }
 
-    private func url(_ path: String) -> String { server + "/tdmock/v1" + path }
+    private func url(_ path: String, prefix: String = "/tdmock/v1") -> String { server + prefix + path }
 
     private func authorize(_ request: inout HTTPClientRequest) {
         if let token { request.headers.add(name: "authorization", value: "Bearer \(token)") }
     }
 
     private func send<T: Decodable>(
-        _ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30), as: T.Type
+        _ method: HTTPMethod, _ path: String, prefix: String = "/tdmock/v1", body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30),
+        as: T.Type
     ) async throws -> T {
-        let data = try await raw(method, path, body: body, timeout: timeout)
+        let data = try await raw(method, path, prefix: prefix, body: body, timeout: timeout)
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch {
@@ -67,17 +73,17 @@ public struct AgentClient: AgentAPI {
 
     /// The body of a successful answer, as the server sent it.
     private func raw(
-        _ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30)
+        _ method: HTTPMethod, _ path: String, prefix: String = "/tdmock/v1", body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30)
     ) async throws -> Data {
-        let response = try await execute(method, path, body: body, timeout: timeout)
+        let response = try await execute(method, path, prefix: prefix, body: body, timeout: timeout)
         return Data((try await response.body.collect(upTo: 1 << 30)).readableBytesView)
     }
 
     /// A successful answer whose body is still to be read; any other answer becomes a ConsoleError.
     private func execute(
-        _ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30)
+        _ method: HTTPMethod, _ path: String, prefix: String = "/tdmock/v1", body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30)
     ) async throws -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: url(path))
+        var request = HTTPClientRequest(url: url(path, prefix: prefix))
         request.method = method
         authorize(&request)
         if let body {
@@ -161,9 +167,15 @@ public struct AgentClient: AgentAPI {
     /// The events named `event` (of one conversation, if given) once at least `count` have happened since
     /// start or reset (of those the server's event log still holds); `.failure` with the server's words
     /// when `timeout` seconds pass first.
-    public func wait(event: String, conversationID: String?, count: Int, timeout: Double) async throws -> Result<[InboxEvent], ConsoleError> {
+    public func wait(
+        event: String, conversationID: String?, count: Int, timeout: Double, questionID: String? = nil, sessionID: String? = nil,
+        contactID: String? = nil
+    ) async throws -> Result<[InboxEvent], ConsoleError> {
         var query = "event=\(Self.encode(event))&count=\(count)&timeout=\(timeout)"
         if let conversationID { query += "&conversation_id=\(Self.encode(conversationID))" }
+        if let questionID { query += "&question_id=\(Self.encode(questionID))" }
+        if let sessionID { query += "&session_id=\(Self.encode(sessionID))" }
+        if let contactID { query += "&contact_id=\(Self.encode(contactID))" }
         do {
             return .success(try await send(.GET, "/wait?" + query, timeout: .milliseconds(Int64(timeout * 1000) + 30_000), as: [InboxEvent].self))
         } catch let error as ConsoleError where error.description.hasPrefix("fewer than") {
@@ -181,6 +193,43 @@ public struct AgentClient: AgentAPI {
 
     public func clearFaults() async throws {
         _ = try await send(.DELETE, "/faults", as: [Fault].self)
+    }
+
+    public func questions(status: String) async throws -> [QuestionWire.View] {
+        try await send(.GET, "/questions?status=\(Self.encode(status))", as: [QuestionWire.View].self)
+    }
+
+    public func question(_ id: String) async throws -> QuestionWire.Detail {
+        try await send(.GET, "/questions/\(Self.encode(id))", as: QuestionWire.Detail.self)
+    }
+
+    public func answer(_ id: String, agent: String, answer: QuestionAnswer) async throws -> QuestionWire.View {
+        try await send(.POST, "/questions/\(Self.encode(id))/answer", body: QuestionWire.AnswerRequest(agent: agent, answer: answer), as: QuestionWire.View.self)
+    }
+
+    /// The contact API's calls (`/connect/v1/contacts`), newest first.
+    public func contacts() async throws -> [ConnectWire.ContactView] {
+        try await send(.GET, "/contacts", prefix: "/connect/v1", as: [ConnectWire.ContactView].self)
+    }
+
+    public func contact(_ id: String) async throws -> ConnectWire.ContactView {
+        try await send(.GET, "/contacts/\(Self.encode(id))", prefix: "/connect/v1", as: ConnectWire.ContactView.self)
+    }
+
+    /// The caller's side: a new call, an utterance, hanging up.
+    public func startCall(caller: String?, attributes: [String: String]) async throws -> ConnectWire.Created {
+        struct Body: Encodable { var caller: String?; var attributes: [String: String] }
+        return try await send(.POST, "/contacts", prefix: "/connect/v1", body: Body(caller: caller, attributes: attributes), as: ConnectWire.Created.self)
+    }
+
+    public func say(_ contactID: String, text: String, timeout: TimeAmount) async throws -> ConnectWire.TurnResult {
+        try await send(
+            .POST, "/contacts/\(Self.encode(contactID))/utterances", prefix: "/connect/v1", body: ["text": text], timeout: timeout,
+            as: ConnectWire.TurnResult.self)
+    }
+
+    public func hangUp(_ contactID: String) async throws {
+        _ = try await raw(.DELETE, "/contacts/\(Self.encode(contactID))", prefix: "/connect/v1")
     }
 
     public func events() async throws -> AsyncThrowingStream<InboxEvent, any Error> {

@@ -21,8 +21,12 @@ public actor AgentSession {
     let mode: Mode
     /// The conversation typed lines go to.
     private(set) var current: String?
+    /// The question typed lines answer (console only; never open with `current`).
+    private(set) var currentQuestion: String?
     private var names: [String: String] = [:]
     private var knownIDs: [String] = []
+    /// The queued questions of the question-response API (console only).
+    private var knownQuestions: [String] = []
 
     public init(api: any AgentAPI, agent: String, mode: Mode, style: Style, output: any ConsoleOutput) {
         self.api = api
@@ -34,14 +38,15 @@ public actor AgentSession {
     }
 
     static let replyCommands = ["/assign", "/close", "/help", "/quit", "/transcript"]
-    static let consoleCommands = ["/assign", "/close", "/help", "/inbox", "/open", "/quit", "/transcript"]
+    static let consoleCommands = ["/assign", "/close", "/disconnect", "/fail", "/help", "/inbox", "/open", "/quit", "/transcript"]
 
     public var commands: [String] { mode == .console ? Self.consoleCommands : Self.replyCommands }
 
-    /// What Tab completes: the slash commands and the ids of the conversations in the inbox.
-    public var completions: [String] { commands + knownIDs }
+    /// What Tab completes: the slash commands and the ids of the open conversations and queued questions.
+    public var completions: [String] { commands + knownIDs + knownQuestions }
 
     public var prompt: String {
+        if let currentQuestion { return "\(agent)@q:\(currentQuestion.prefix(8))> " }
         guard let current else { return "\(agent)> " }
         return "\(agent)@\(current.prefix(8))> "
     }
@@ -55,7 +60,7 @@ public actor AgentSession {
             output.show(style.dim("Type a message and press Enter to send it. /help lists the commands; Tab completes them."))
         case .console:
             try await refreshInbox(printing: true)
-            output.show(style.dim("/open <id> answers a conversation; /help lists the commands; Tab completes them."))
+            output.show(style.dim("/open <id> answers a conversation or a question; /help lists the commands; Tab completes them."))
         }
     }
 
@@ -76,7 +81,15 @@ public actor AgentSession {
         let open = try await api.conversations(status: "all").filter { $0.status != .ended }
         for conversation in open { names[conversation.id] = Render.contactName(conversation.contactPerson) }
         knownIDs = open.map(\.id)
-        if printing { output.show(open.isEmpty ? "The inbox is empty: no queued or assigned conversations." : Render.inbox(open, style: style)) }
+        let queued = mode == .console ? try await api.questions(status: "queued") : []
+        knownQuestions = queued.map(\.id)
+        guard printing else { return }
+        if open.isEmpty && queued.isEmpty {
+            output.show("The inbox is empty: no queued or assigned conversations, no questions waiting.")
+            return
+        }
+        if !open.isEmpty { output.show(Render.inbox(open, style: style)) }
+        if !queued.isEmpty { output.show(style.bold("Questions waiting") + "\n" + Render.questions(queued, style: style)) }
     }
 
     /// Handles one typed line; false when the session should end.
@@ -85,8 +98,12 @@ public actor AgentSession {
         guard !line.isEmpty else { return true }
         do {
             if line.hasPrefix("/") { return try await command(line) }
+            if currentQuestion != nil {
+                try await answerQuestion(.speak(raw))
+                return true
+            }
             guard let current else {
-                output.show(style.warning("No conversation is open: /open <id> first (/inbox lists them)."))
+                output.show(style.warning("Nothing is open: /open <id> first (/inbox lists the conversations and questions)."))
                 return true
             }
             let conversation = try await api.reply(current, agent: agent, content: raw)
@@ -106,6 +123,12 @@ public actor AgentSession {
             return false
         case "/help":
             output.show(help())
+        case "/disconnect" where mode == .console:
+            guard currentQuestion != nil else { throw ConsoleError("no question is open: /open <question id> first") }
+            try await answerQuestion(.disconnect(argument.isEmpty ? nil : argument))
+        case "/fail" where mode == .console:
+            guard currentQuestion != nil else { throw ConsoleError("no question is open: /open <question id> first") }
+            try await answerQuestion(.failed(argument.isEmpty ? "no_answer" : argument))
         case "/transcript":
             guard let current else { throw ConsoleError("no conversation is open: /open <id> first") }
             let conversation = try await api.conversation(current)
@@ -130,25 +153,61 @@ public actor AgentSession {
         case "/inbox" where mode == .console:
             try await refreshInbox(printing: true)
         case "/open" where mode == .console:
-            guard !argument.isEmpty else { throw ConsoleError("/open takes a conversation id (Tab completes it)") }
-            let id = try await resolve(argument)
-            let conversation = try await api.conversation(id)
-            current = id
-            show(conversation)
+            guard !argument.isEmpty else { throw ConsoleError("/open takes a conversation or question id (Tab completes it)") }
+            switch try await resolve(argument) {
+            case .conversation(let id):
+                let conversation = try await api.conversation(id)
+                current = id
+                currentQuestion = nil
+                show(conversation)
+            case .question(let id):
+                let detail = try await api.question(id)
+                output.show(Render.question(detail, style: style))
+                if detail.question.status == .queued {
+                    current = nil
+                    currentQuestion = id
+                    output.show(style.dim("A line answers it (speak); /disconnect [TEXT] ends the call; /fail [REASON] fails it."))
+                } else {
+                    output.show(style.warning("This question is \(detail.question.status.rawValue); it cannot be answered again."))
+                }
+            }
         default:
             throw ConsoleError("unknown command \(name); /help lists the commands")
         }
         return true
     }
 
-    /// A whole id, or a prefix that names exactly one open conversation.
-    private func resolve(_ text: String) async throws -> String {
-        if knownIDs.contains(text) { return text }
+    private enum Opened {
+        case conversation(String)
+        case question(String)
+    }
+
+    /// A whole id, or a prefix that names exactly one open conversation or queued question.
+    private func resolve(_ text: String) async throws -> Opened {
+        if knownIDs.contains(text) { return .conversation(text) }
+        if knownQuestions.contains(text) { return .question(text) }
         try await refreshInbox(printing: false)
-        let matches = knownIDs.filter { $0.hasPrefix(text) }
-        if matches.count == 1 { return matches[0] }
-        if matches.count > 1 { throw ConsoleError("\(text) matches \(matches.count) conversations; type more of the id") }
-        return text
+        let conversations = knownIDs.filter { $0.hasPrefix(text) }
+        let questions = knownQuestions.filter { $0.hasPrefix(text) }
+        if conversations.count + questions.count > 1 {
+            throw ConsoleError("\(text) matches \(conversations.count + questions.count) conversations and questions; type more of the id")
+        }
+        if let id = conversations.first { return .conversation(id) }
+        if let id = questions.first { return .question(id) }
+        // Not open: an ended conversation or an answered question is still shown.
+        if (try? await api.question(text)) != nil { return .question(text) }
+        return .conversation(text)
+    }
+
+    /// Answers the open question; it is closed on screen whatever the server says.
+    private func answerQuestion(_ answer: QuestionAnswer) async throws {
+        guard let id = currentQuestion else { return }
+        defer {
+            currentQuestion = nil
+            knownQuestions.removeAll { $0 == id }
+        }
+        let answered = try await api.answer(id, agent: agent, answer: answer)
+        output.show("Answered question \(id): \(Render.answerText(answered.answer)).")
     }
 
     private func help() -> String {
@@ -159,7 +218,13 @@ public actor AgentSession {
             "  /transcript   show the transcript again",
         ]
         if mode == .console {
-            lines += ["  /inbox        list the open conversations", "  /open <id>    answer a conversation (Tab completes ids)"]
+            lines += [
+                "  /inbox        list the open conversations and the questions waiting",
+                "  /open <id>    answer a conversation or a question (Tab completes ids)",
+                "With a question open, a line answers it (speak):",
+                "  /disconnect [TEXT]   answer disconnect (the caller hears TEXT, then the call ends)",
+                "  /fail [REASON]       answer failed",
+            ]
         }
         lines += ["  /help         this list", "  /quit         leave without closing (Ctrl-D too)", "Up and Down walk the lines you sent."]
         return lines.joined(separator: "\n")
@@ -167,7 +232,11 @@ public actor AgentSession {
 
     /// Shows an event that happened elsewhere: the contact writing or leaving, a new conversation, a failed callback.
     public func handle(event: InboxEvent) async {
-        let id = event.conversationId
+        if let questionID = event.questionId {
+            handle(questionEvent: event, id: questionID)
+            return
+        }
+        guard let id = event.conversationId else { return }
         let isCurrent = id == current
         let tag = isCurrent ? "" : style.dim("[\(id.prefix(8))] ")
         switch event.event {
@@ -196,7 +265,30 @@ public actor AgentSession {
             guard isCurrent || mode == .console else { return }
             let why = event.statusCode.map { "HTTP \($0)" } ?? event.error ?? "no answer"
             output.show(tag + style.error("callback \(event.eventType?.rawValue ?? "?") failed (\(why)): tdmock redeliver \(event.deliveryId ?? "")"))
-        case .conversationStarted, .conversationEnded, .callbackDelivered:
+        case .conversationStarted, .conversationEnded, .callbackDelivered, .questionCreated, .questionAnswered, .questionExpired,
+            .callStarted, .callerUtterance, .lambdaInvoked, .callEnded:
+            return
+        }
+    }
+
+    /// A question asked, answered elsewhere, or let go (console only).
+    private func handle(questionEvent event: InboxEvent, id: String) {
+        guard mode == .console else { return }
+        let tag = style.dim("[q:\(id.prefix(8))] ")
+        switch event.event {
+        case .questionCreated:
+            if !knownQuestions.contains(id) { knownQuestions.append(id) }
+            output.show(style.bold("New question \(id)") + " (session \(Render.visible(event.sessionId ?? "?"))): \(Render.visible(event.content ?? "")) : /open \(id)")
+        case .questionAnswered:
+            knownQuestions.removeAll { $0 == id }
+            guard event.authorName != agent || currentQuestion == id else { return }
+            output.show(tag + "answered by \(Render.visible(event.authorName ?? "another agent")) (\(event.branch ?? "?"))")
+            if currentQuestion == id { currentQuestion = nil }
+        case .questionExpired:
+            knownQuestions.removeAll { $0 == id }
+            output.show(tag + style.warning("expired: the caller's request stopped waiting before anyone answered"))
+            if currentQuestion == id { currentQuestion = nil }
+        default:
             return
         }
     }

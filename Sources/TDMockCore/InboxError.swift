@@ -13,6 +13,14 @@ public enum InboxError: Error, Sendable, Hashable {
     case deliveryNotFound(String)
     /// Only a failed delivery can be redelivered.
     case deliveryNotFailed(String, DeliveryStatus)
+    case questionNotFound(String)
+    /// A question answered already, or let go (expired): its answer cannot change.
+    case questionClosed(String, QuestionStatus)
+    case contactNotFound(String)
+    /// The call has ended (how: the branch that ended it, or `hangup`).
+    case contactEnded(String, how: String)
+    /// The contact's previous utterance is still with the Lambda.
+    case contactBusy(String)
 }
 
 extension InboxError: CustomStringConvertible {
@@ -26,6 +34,13 @@ extension InboxError: CustomStringConvertible {
             "conversation \(id) is assigned to \(agent): only \(agent) can act on it (pass --agent \(shellQuoted(agent)), or set TDMOCK_AGENT)"
         case .deliveryNotFound(let id): "callback delivery \(id) does not exist (tdmock callbacks lists them)"
         case .deliveryNotFailed(let id, let status): "callback delivery \(id) is \(status.rawValue), not failed: only failed deliveries can be redelivered"
+        case .questionNotFound(let id): "question \(id) does not exist (tdmock questions --status all lists them)"
+        case .questionClosed(let id, .expired):
+            "question \(id) has expired: the request that asked it stopped waiting, so an answer would reach nobody"
+        case .questionClosed(let id, _): "question \(id) is already answered (tdmock questions --status answered shows how)"
+        case .contactNotFound(let id): "contact \(id) does not exist (tdmock contacts lists them)"
+        case .contactEnded(let id, let how): "contact \(id) has ended (\(how)): start another call"
+        case .contactBusy(let id): "contact \(id) is still waiting for the Lambda's answer to its previous utterance"
         }
     }
 }

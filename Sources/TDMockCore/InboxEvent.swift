@@ -11,10 +11,19 @@ public struct InboxEvent: Codable, Sendable, Hashable {
         case conversationEnded = "conversation_ended"
         case callbackDelivered = "callback_delivered"
         case callbackFailed = "callback_failed"
+        // The question-response line (CONTRACT §8).
+        case questionCreated = "question_created"
+        case questionAnswered = "question_answered"
+        case questionExpired = "question_expired"
+        case callStarted = "call_started"
+        case callerUtterance = "caller_utterance"
+        case lambdaInvoked = "lambda_invoked"
+        case callEnded = "call_ended"
     }
 
     public var event: Name
-    public var conversationId: String
+    /// The conversation's id; nil for the events of the question-response line.
+    public var conversationId: String?
     public var time: String
     public var content: String?
     public var authorName: String?
@@ -25,15 +34,21 @@ public struct InboxEvent: Codable, Sendable, Hashable {
     public var attempt: Int?
     public var statusCode: Int?
     public var error: String?
+    public var questionId: String?
+    public var sessionId: String?
+    public var contactId: String?
+    /// The flow's branch (`lambda_invoked`, `call_ended`) or the answer's type (`question_answered`).
+    public var branch: String?
+    /// The caller's attributes (`question_created`).
+    public var attributes: [String: String]?
 
     public init(
         event: Name, conversationId: String, time: Date, content: String? = nil, authorName: String? = nil,
         messageId: String? = nil, touchpointId: String? = nil, deliveryId: String? = nil, eventType: CallbackEvent? = nil,
         attempt: Int? = nil, statusCode: Int? = nil, error: String? = nil
     ) {
-        self.event = event
+        self.init(event: event, time: time)
         self.conversationId = conversationId
-        self.time = Timestamp.string(from: time)
         self.content = content
         self.authorName = authorName
         self.messageId = messageId
@@ -43,6 +58,41 @@ public struct InboxEvent: Codable, Sendable, Hashable {
         self.attempt = attempt
         self.statusCode = statusCode
         self.error = error
+    }
+
+    /// An event with only its name and time: the question-response line's events fill in their fields.
+    public init(event: Name, time: Date) {
+        self.event = event
+        self.time = Timestamp.string(from: time)
+    }
+
+    /// A question's event: `question_created` (with the question and the caller's attributes),
+    /// `question_answered` (with the answer's type and text), `question_expired`.
+    public static func question(_ name: Name, _ question: Question, time: Date) -> InboxEvent {
+        var event = InboxEvent(event: name, time: time)
+        event.questionId = question.id
+        event.sessionId = question.sessionID
+        switch name {
+        case .questionCreated:
+            event.content = question.question
+            event.attributes = question.attributes
+        case .questionAnswered:
+            event.branch = question.answer?.type
+            event.content = question.answer?.text ?? question.answer?.reason
+            event.authorName = question.answeredBy
+        default: break
+        }
+        return event
+    }
+
+    /// A call's event, with its contact id.
+    public static func call(_ name: Name, contactID: String, time: Date, content: String? = nil, branch: String? = nil, error: String? = nil) -> InboxEvent {
+        var event = InboxEvent(event: name, time: time)
+        event.contactId = contactID
+        event.content = content
+        event.branch = branch
+        event.error = error
+        return event
     }
 
     enum CodingKeys: String, CodingKey {
@@ -57,5 +107,9 @@ public struct InboxEvent: Codable, Sendable, Hashable {
         case attempt
         case statusCode = "status_code"
         case error
+        case questionId = "question_id"
+        case sessionId = "session_id"
+        case contactId = "contact_id"
+        case branch, attributes
     }
 }

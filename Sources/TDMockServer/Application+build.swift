@@ -6,8 +6,8 @@ import NIOCore
 import TDMockCore
 import TDMockStore
 
-/// Builds the `tdmock serve` application: the Talkdesk surface, the agent API and `/healthz`, on the
-/// configured address, with the callback deliverer as a service.
+/// Builds the `tdmock serve` application: the Talkdesk surface, the agent API, the question-response
+/// API, the contact API and `/healthz`, on the configured address, with the callback deliverer as a service.
 ///
 /// - Parameter onServerRunning: called with the bound port once the server listens (the real one for port 0).
 public func buildApplication(
@@ -58,6 +58,8 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
     OAuthController(services: services).addRoutes(to: router)
     DigitalConnectController(services: services, events: events).addRoutes(to: router)
     AgentController(services: services, events: events, deliverer: deliverer).addRoutes(to: router)
+    QuestionController(services: services, events: events, waiters: QuestionWaiters()).addRoutes(to: router)
+    ConnectController(services: services, events: events).addRoutes(to: router)
     return router
 }
 
@@ -82,6 +84,14 @@ enum Routes {
         ("/tdmock/v1/wait", ["GET"]),
         ("/tdmock/v1/reset", ["POST"]),
         ("/tdmock/v1/faults", ["GET", "POST", "DELETE"]),
+        ("/tdmock/v1/questions", ["GET"]),
+        ("/tdmock/v1/questions/*", ["GET"]),
+        ("/tdmock/v1/questions/*/answer", ["POST"]),
+        ("/question-response/v1/questions", ["POST"]),
+        ("/question-response/v1/questions/*", ["GET"]),
+        ("/connect/v1/contacts", ["GET", "POST"]),
+        ("/connect/v1/contacts/*", ["GET", "DELETE"]),
+        ("/connect/v1/contacts/*/utterances", ["POST"]),
     ].map { ($0.0.split(separator: "/"), $0.1) }
 
     /// The methods of the route matching `path`; empty when none does.
@@ -117,10 +127,11 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let surfaceError: any HTTPResponseError
             if path.hasPrefix("/digital-connect") {
                 surfaceError = Self.digitalConnect(status, request: request)
-            } else if path.hasPrefix(AgentController.prefix) {
+            } else if [AgentController.prefix, QuestionController.prefix, ConnectController.prefix].contains(where: { path.hasPrefix($0) }) {
+                // The agent API, the question-response API and the contact API share one error shape.
                 let kind = status == .notFound ? "not_found" : status == .internalServerError ? "internal" : "invalid_request"
                 let message = switch status {
-                case .notFound: "No agent API operation at \(request.method.rawValue) \(path)"
+                case .notFound: "No operation at \(request.method.rawValue) \(path)"
                 case .methodNotAllowed: "\(request.method.rawValue) is not allowed on \(path); use \(allowed.joined(separator: ", "))"
                 default: status.reasonPhrase
                 }

@@ -118,9 +118,13 @@ extension AppDatabase {
         }
     }
 
-    /// Empties conversations, messages, deliveries and idempotency records (`tdmock reset`).
+    /// Empties conversations, messages, deliveries, idempotency records, questions and contacts (`tdmock reset`).
     public func reset() async throws {
-        try await write { db in try Outbox.reset(db) }
+        try await write { db in
+            try Outbox.reset(db)
+            try Questions.reset(db)
+            try Contacts.reset(db)
+        }
     }
 
     // MARK: The callback deliverer
@@ -133,5 +137,70 @@ extension AppDatabase {
     /// Writes an attempt to the journal and moves its delivery on.
     public func record(_ attempt: CallbackAttempt, outcome: DeliveryOutcome) async throws {
         _ = try await write { db in try Outbox.record(db, attempt, outcome: outcome) }
+    }
+}
+
+/// The question-response line's operations (CONTRACT §8).
+extension AppDatabase {
+    // MARK: The question-response API
+
+    public func ask(_ question: Question) async throws {
+        try await write { db in try Questions.insert(db, question) }
+    }
+
+    /// Answers a queued question (refused when unknown, answered or expired).
+    public func answer(questionID: String, with answer: QuestionAnswer, by agent: String?, now: Date) async throws -> Question {
+        try await write { db in try Questions.answer(db, id: questionID, with: answer, by: agent, now: now) }
+    }
+
+    /// Expires a question nobody answered in time; nil when it was answered meanwhile.
+    public func expire(questionID: String, now: Date) async throws -> Question? {
+        try await write { db in try Questions.expire(db, id: questionID, now: now) }
+    }
+
+    public func question(_ id: String) async throws -> Question? {
+        try await reader.read { db in try Questions.find(db, id: id) }
+    }
+
+    /// A question and every question of its session, oldest first; nil when there is no such question.
+    public func questionWithSession(_ id: String) async throws -> (question: Question, session: [Question])? {
+        try await reader.read { db in
+            guard let question = try Questions.find(db, id: id) else { return nil }
+            return (question, try Questions.list(db, status: nil, sessionID: question.sessionID))
+        }
+    }
+
+    public func questions(status: QuestionStatus?, sessionID: String?) async throws -> [Question] {
+        try await reader.read { db in try Questions.list(db, status: status, sessionID: sessionID) }
+    }
+
+    // MARK: Amazon Connect
+
+    public func startContact(_ contact: Contact) async throws {
+        try await write { db in try Contacts.insert(db, contact) }
+    }
+
+    /// A contact without its turns.
+    public func contactHead(_ id: String) async throws -> Contact? {
+        try await reader.read { db in try Contacts.head(db, id: id) }
+    }
+
+    /// A contact with its turns.
+    public func contact(_ id: String) async throws -> Contact? {
+        try await reader.read { db in try Contacts.find(db, id: id) }
+    }
+
+    public func contacts() async throws -> [(contact: Contact, turns: Int)] {
+        try await reader.read { db in try Contacts.list(db) }
+    }
+
+    /// Keeps a turn and moves the contact on (its session attributes; ended, if the turn ended it).
+    public func record(turn: CallTurn, contactID: String, sessionAttributes: [String: String]) async throws {
+        try await write { db in try Contacts.record(db, contactID: contactID, turn, sessionAttributes: sessionAttributes) }
+    }
+
+    /// The caller hangs up (refused when unknown or already ended).
+    public func hangUp(contactID: String, now: Date) async throws {
+        try await write { db in try Contacts.end(db, contactID: contactID, by: .hangup, now: now) }
     }
 }

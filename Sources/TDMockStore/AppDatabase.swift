@@ -2,7 +2,8 @@ import CSQLiteSetup
 import Foundation
 import GRDB
 
-/// The inbox's SQLite database: conversations, messages, idempotency records and access tokens.
+/// The inbox's SQLite database: conversations, messages, idempotency records, access tokens, callback
+/// deliveries, and the question-response line's questions and contacts.
 ///
 /// It owns the schema (named migrations, never edited once landed) and every write goes through one
 /// transaction per request.
@@ -166,6 +167,50 @@ public struct AppDatabase: Sendable {
             // uses them: the inbox listing reads the table by rowid and sorts (InboxJSON).
             try db.drop(index: "conversation_on_last_activity")
             try db.drop(index: "conversation_on_status")
+        }
+        migrator.registerMigration("v4-question-response") { db in
+            // The third-party question-response API's questions (CONTRACT §8.1).
+            try db.create(table: "question") { t in
+                t.primaryKey("id", .text)
+                t.column("session_id", .text).notNull()
+                t.column("question", .text).notNull()
+                t.column("attributes", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("answer_type", .text)
+                t.column("answer_text", .text)
+                t.column("answer_reason", .text)
+                t.column("answered_by", .text)
+                t.column("created_at", .integer).notNull()
+                t.column("answered_at", .integer)
+            }
+            try db.create(index: "question_on_session", on: "question", columns: ["session_id", "created_at"])
+            try db.create(index: "question_on_status", on: "question", columns: ["status", "created_at"])
+
+            // tdmock's Amazon Connect contacts (CONTRACT §8.2) and each turn of them.
+            try db.create(table: "contact") { t in
+                t.primaryKey("id", .text)
+                t.column("caller", .text)
+                t.column("session_attributes", .text).notNull()
+                t.column("ended_by", .text)
+                t.column("created_at", .integer).notNull()
+                t.column("ended_at", .integer)
+            }
+            try db.create(table: "contact_turn") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("contact_id", .text).notNull().references("contact", onDelete: .cascade)
+                t.column("utterance", .text).notNull()
+                t.column("event", .text).notNull()
+                t.column("status_code", .integer)
+                t.column("function_error", .text)
+                t.column("answer", .blob)
+                t.column("latency_ms", .integer).notNull()
+                t.column("branch", .text).notNull()
+                t.column("prompt", .text).notNull()
+                t.column("ended", .integer).notNull()
+                t.column("note", .text)
+                t.column("at", .integer).notNull()
+            }
+            try db.create(index: "contact_turn_on_contact", on: "contact_turn", columns: ["contact_id", "seq"])
         }
         return migrator
     }

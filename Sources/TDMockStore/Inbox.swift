@@ -152,7 +152,7 @@ public enum Inbox {
     }
 
     /// Context parameters and attachments are kept as JSON text, keys sorted.
-    private static let jsonEncoder: JSONEncoder = {
+    static let jsonEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder

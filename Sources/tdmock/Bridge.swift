@@ -13,8 +13,10 @@ struct Bridge: AsyncParsableCommand {
             It plays, on one port, what the reference architecture builds from API Gateway, Lambda and \
             DynamoDB: GET <any path>?conversationId=ID (the Lex Web UI's live chat, on whatever endpoint it is given), POST /callback/<event path> \
             (point serve --callback-url at http://HOST:PORT/callback, with the same --api-key), and \
-            POST /lex/fulfillment (the escalation). Every option is also TDMOCK_BRIDGE_<NAME> and a key under \
-            bridge: in the config file.
+            POST /lex/fulfillment (the escalation). For the question-response line it is the bot's Lambda too: \
+            POST /2015-03-31/functions/fallback/invocations asks the question API (--question-api-url, default \
+            the --talkdesk-url server's) and answers Lex. Every option is also TDMOCK_BRIDGE_<NAME> and a key \
+            under bridge: in the config file.
 
               $ tdmock bridge --port 8090 --talkdesk-url http://127.0.0.1:8080 --api-key k-123
               $ tdmock serve --callback-url http://127.0.0.1:8090/callback --callback-api-key k-123
@@ -28,11 +30,13 @@ struct Bridge: AsyncParsableCommand {
     @Option(help: "The touchpoint conversations start on (default tp-tdmock).") var touchpoint: String?
     @Option(help: "The x-api-key the callbacks must carry.") var apiKey: String?
     @Option(help: "A YAML config file (its bridge: section).") var config: String?
+    @Option(help: "The question-response API the reference Lambda asks (default: the --talkdesk-url server's).") var questionApiUrl: String?
+    @Option(help: "The question API's x-api-key (default tdmock-question-key).") var questionApiKey: String?
 
     func run() async throws {
         let flags = BridgeConfiguration.Overrides(
             host: host, port: port, talkdeskURL: talkdeskUrl, clientID: clientId, clientSecret: clientSecret,
-            touchpoint: touchpoint, apiKey: apiKey, config: config)
+            touchpoint: touchpoint, apiKey: apiKey, config: config, questionAPIURL: questionApiUrl, questionAPIKey: questionApiKey)
         let configuration: BridgeConfiguration
         do {
             configuration = try BridgeConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
@@ -44,7 +48,7 @@ struct Bridge: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let app = buildBridge(configuration, logger: logger) { port in
-            for line in Self.banner(host: host, port: port, apiKey: configuration.apiKey) { Output.line(line) }
+            for line in Self.banner(host: host, port: port, apiKey: configuration.apiKey, questionsURL: configuration.questionsURL) { Output.line(line) }
         }
         try await app.runService()
     }
@@ -53,12 +57,14 @@ struct Bridge: AsyncParsableCommand {
 extension Bridge {
     /// What the bridge prints once it listens: its address, then what to paste into the Lex Web UI's
     /// config and what to give `tdmock serve`.
-    static func banner(host: String, port: Int, apiKey: String?) -> [String] {
+    static func banner(host: String, port: Int, apiKey: String?, questionsURL: String) -> [String] {
         [
             "tdmock bridge listening on http://\(host):\(port)",
             "  Lex Web UI (lex-web-ui-loader-config.json): \"connect\": {\"talkDeskWebsocketEndpoint\": \"ws://\(host):\(port)/prod\"}, \"ui\": {\"enableLiveChat\": true}",
             "    (any path takes the WebSocket: the UI appends ?conversationId=ID to the endpoint)",
             "  callbacks: tdmock serve --callback-url http://\(host):\(port)/callback --callback-api-key \(apiKey ?? "<the bridge's --api-key>")",
+            "  question-response Lambda: tdmock serve --lambda-url http://\(host):\(port)/2015-03-31/functions/fallback/invocations",
+            "    (it asks the question API at \(questionsURL))",
         ]
     }
 }

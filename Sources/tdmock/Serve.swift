@@ -37,13 +37,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Access token lifetime in seconds (default 3600).") var tokenTtl: Int?
     @Option(help: "Make ids and tokens from a seeded generator: the same seed and requests give the same ids.") var seed: UInt64?
     @Option(help: "A bearer token the agent API then asks for (required to listen on anything but loopback).") var agentToken: String?
+    @Option(help: "The x-api-key the question-response API asks for (default tdmock-question-key).") var questionApiKey: String?
+    @Option(help: "The bot's Lambda, as a Lambda Invoke API URL (default the bridge's reference Lambda).") var lambdaUrl: String?
+    @Option(help: "Seconds the Lambda may take before the turn is an error (default 30).") var lambdaTimeout: Double?
 
     var overrides: ServeOverrides {
         ServeOverrides(
             host: host, port: port, db: db, inMemory: inMemory ? true : nil, config: config, clientID: clientId,
             clientSecret: clientSecret, touchpoints: touchpoint, callbackURL: callbackUrl,
             callbackAPIKey: callbackApiKey, callbackMaxAttempts: callbackMaxAttempts, callbackTimeout: callbackTimeout,
-            tokenTTL: tokenTtl, seed: seed, agentToken: agentToken)
+            tokenTTL: tokenTtl, seed: seed, agentToken: agentToken, questionAPIKey: questionApiKey, lambdaURL: lambdaUrl,
+            lambdaTimeout: lambdaTimeout)
     }
 
     func run() async throws {
@@ -84,6 +88,9 @@ struct Serve: AsyncParsableCommand {
             lines.append("touchpoint: \(touchpoint.id)" + (touchpoint.name.map { " (\($0))" } ?? ""))
         }
         lines.append("callbacks: " + (configuration.callback.url ?? "no callback URL set: events stay pending"))
+        let key = configuration.questionAPIKey == ServeConfiguration.defaultQuestionAPIKey ? "x-api-key \(configuration.questionAPIKey)" : "x-api-key (configured)"
+        lines.append("question-response API: /question-response/v1/questions, \(key)")
+        lines.append("connect: /connect/v1/contacts, the bot's Lambda \(configuration.connect.lambdaURL)")
         if configuration.agentToken != nil { lines.append("agent API: asks for the agent token (Authorization: Bearer)") }
         if let seed = configuration.seed { lines.append("seed: \(seed) (ids and tokens are deterministic, not secret)") }
         for fault in configuration.faults { lines.append("fault: \(Fault.describe(fault))") }

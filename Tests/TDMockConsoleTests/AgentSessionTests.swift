@@ -41,6 +41,32 @@ final class FakeAPI: AgentAPI {
     func callbacks(status: String?, conversationID: String?) async throws -> [AgentWire.DeliveryView] { [] }
     func redeliver(_ deliveryID: String) async throws -> AgentWire.DeliveryView { throw ConsoleError("no") }
     func events() async throws -> AsyncThrowingStream<InboxEvent, any Error> { AsyncThrowingStream { $0.finish() } }
+
+    /// One queued question, "q1", of session "s1", asked earlier in the session once.
+    let question = Question(
+        id: "q1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", sessionID: "s1", question: "What are our earnings?", attributes: ["region": "EU"],
+        createdAt: Date(timeIntervalSince1970: 60))
+    func questions(status: String) async throws -> [QuestionWire.View] {
+        status == "queued" || status == "all" ? [QuestionWire.View(question)] : []
+    }
+    func question(_ id: String) async throws -> QuestionWire.Detail {
+        guard id == question.id else { throw ConsoleError("question \(id) does not exist") }
+        var earlier = question
+        earlier.id = "q0"
+        earlier.question = "Hello?"
+        earlier.status = .answered
+        earlier.answer = .speak("Hi there.")
+        earlier.answeredBy = "Dana"
+        return QuestionWire.Detail(question: .init(question), session: [.init(earlier), .init(question)])
+    }
+    func answer(_ id: String, agent: String, answer: QuestionAnswer) async throws -> QuestionWire.View {
+        record("answer \(id) \(agent) \(answer.type) \(answer.text ?? answer.reason ?? "-")")
+        var answered = question
+        answered.status = .answered
+        answered.answer = answer
+        answered.answeredBy = agent
+        return QuestionWire.View(answered)
+    }
 }
 
 @Suite struct AgentSessionTests {
@@ -99,7 +125,7 @@ final class FakeAPI: AgentAPI {
         #expect(await session.completions.contains("/open"))
         #expect(await session.completions.contains(id))
         #expect(await session.handle(line: "typed before opening"))
-        #expect(output.last?.contains("No conversation is open") == true)
+        #expect(output.last?.contains("Nothing is open") == true)
         await session.handle(event: InboxEvent(event: .conversationCreated, conversationId: "beef", time: Date(), authorName: "Bo", touchpointId: "tp-web"))
         #expect(output.last == "New conversation beef from Bo on tp-web: /open beef")
         #expect(await session.completions.contains("beef"))
@@ -127,5 +153,85 @@ final class FakeAPI: AgentAPI {
         #expect(AgentContext.agentName(nil, environment: ["TDMOCK_AGENT": "Eve"]) == "Eve")
         #expect(LineEditor.defaultHistoryPath(environment: ["TDMOCK_HISTORY": "/tmp/h"]) == "/tmp/h")
         #expect(LineEditor.defaultHistoryPath(environment: ["HOME": "/home/x"]) == "/home/x/.tdmock_history")
+    }
+
+    @Test func consoleAnnouncesQuestionsAndAnswersThemThreeWays() async throws {
+        for (line, expected) in [
+            ("Third quarter earnings were 4.2 million.", "speak Third quarter earnings were 4.2 million."),
+            ("/disconnect Goodbye.", "disconnect Goodbye."), ("/disconnect", "disconnect -"),
+            ("/fail no_workflow", "failed no_workflow"), ("/fail", "failed no_answer"),
+        ] {
+            let api = FakeAPI()
+            let output = CapturedOutput()
+            let session = AgentSession(api: api, agent: "Dana", mode: .console, style: Style(enabled: false), output: output)
+            try await session.start()
+            #expect(output.all.contains("Questions waiting"))
+            #expect(output.all.contains("What are our earnings?"))
+            await session.handle(event: .question(.questionCreated, api.question, time: Date()))
+            #expect(output.last?.contains("New question \(api.question.id)") == true)
+            #expect(output.last?.contains("/open \(api.question.id)") == true)
+            #expect(await session.completions.contains(api.question.id))
+            _ = await session.handle(line: "/open q1aa")
+            #expect(output.all.contains("Attributes:  region = EU"))
+            #expect(output.all.contains("Earlier in this session"))
+            #expect(output.all.contains("Dana: speak: Hi there."))
+            #expect(await session.prompt == "Dana@q:q1aaaaaa> ")
+            _ = await session.handle(line: line)
+            #expect(api.actions.withLock { $0 } == ["answer \(api.question.id) Dana \(expected)"], "\(line)")
+            #expect(output.last?.hasPrefix("Answered question") == true)
+            #expect(await session.prompt == "Dana> ")
+        }
+    }
+
+    @Test func questionCommandsNeedAnOpenQuestionAndExpiryIsShown() async throws {
+        let api = FakeAPI()
+        let output = CapturedOutput()
+        let session = AgentSession(api: api, agent: "Dana", mode: .console, style: Style(enabled: false), output: output)
+        _ = await session.handle(line: "/disconnect bye")
+        #expect(output.last == "error: no question is open: /open <question id> first")
+        _ = await session.handle(line: "/open \(api.question.id)")
+        var expired = api.question
+        expired.status = .expired
+        await session.handle(event: .question(.questionExpired, expired, time: Date()))
+        #expect(output.last?.contains("expired") == true)
+        #expect(await session.prompt == "Dana> ")
+        #expect(api.actions.withLock { $0 }.isEmpty)
+    }
+
+    @Test func scriptQuestionRulesMatchInOrderAndRenderAttributes() throws {
+        let script = try AgentScript.parse("""
+            questions:
+              - match: {question_contains: earnings, attribute: {caller: "+15550100"}}
+                speak: "Third quarter earnings were {{attributes.region}} 4.2 million."
+              - match: {question_contains: goodbye}
+                disconnect: "Goodbye."
+              - fail: no_workflow
+            """, file: "s.yaml")
+        #expect(script.rules.isEmpty)
+        let attributes = ["caller": "+15550100", "region": "EU"]
+        func answer(_ question: String, _ attributes: [String: String]) -> QuestionAnswer? {
+            script.questionRule(question: question, attributes: attributes)?.answer(question: question, sessionID: "s", attributes: attributes)
+        }
+        #expect(answer("Our EARNINGS?", attributes) == .speak("Third quarter earnings were EU 4.2 million."))
+        #expect(answer("Our earnings?", ["caller": "+1999"]) == .failed("no_workflow"))
+        #expect(answer("ok goodbye", [:]) == .disconnect("Goodbye."))
+        #expect(answer("anything", [:]) == .failed("no_workflow"))
+    }
+
+    @Test func scriptQuestionMistakesAreNamed() {
+        for (text, expected) in [
+            ("questions: []", "questions: expected a list of question rules"),
+            ("questions:\n  - match: {question_contains: a}", "questions[0]: a question rule needs speak, disconnect or fail"),
+            ("questions:\n  - speak: a\n    fail: b", "questions[0].fail: a question rule answers one way"),
+            ("questions:\n  - match: {subject: a}\n    speak: b", "questions[0].match.subject: unknown key"),
+            ("question:\n  - speak: a", "question: unknown key"),
+        ] {
+            #expect(throws: ConsoleError.self) { try AgentScript.parse(text, file: "s.yaml") }
+            do {
+                _ = try AgentScript.parse(text, file: "s.yaml")
+            } catch let error as ConsoleError {
+                #expect(error.description.contains(expected), "\(error.description)")
+            } catch {}
+        }
     }
 }

@@ -14,9 +14,9 @@ public struct AgentAPIError: Error, HTTPResponseError, Sendable {
 
     public init(_ error: InboxError) {
         switch error {
-        case .conversationNotFound, .deliveryNotFound:
+        case .conversationNotFound, .deliveryNotFound, .questionNotFound, .contactNotFound:
             self.init(.notFound, "not_found", error.description)
-        case .conversationEnded, .assignedToAnother, .deliveryNotFailed, .idempotencyKeyReused:
+        case .conversationEnded, .assignedToAnother, .deliveryNotFailed, .idempotencyKeyReused, .questionClosed, .contactEnded, .contactBusy:
             self.init(.conflict, "conflict", error.description)
         case .touchpointNotAllowed:
             self.init(.forbidden, "forbidden", error.description)

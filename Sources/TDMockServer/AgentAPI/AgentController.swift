@@ -161,8 +161,8 @@ struct AgentController {
         return DetailJSON.response(view)
     }
 
-    /// Long-polls the event log: answers as soon as `count` events named `event` (of one conversation, if
-    /// given) have happened since start or reset, or 408 after `timeout` seconds.
+    /// Long-polls the event log: answers as soon as `count` events named `event` (of one conversation,
+    /// question, session or contact, if given) have happened since start or reset, or 408 after `timeout` seconds.
     private func wait(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
         guard let name = query["event"].map(String.init), let event = InboxEvent.Name(rawValue: name) else {
@@ -170,6 +170,9 @@ struct AgentController {
             throw AgentAPIError(.badRequest, "invalid_request", "event must be one of \(names)")
         }
         let conversation = query["conversation_id"].map(String.init)
+        let question = query["question_id"].map(String.init)
+        let session = query["session_id"].map(String.init)
+        let contact = query["contact_id"].map(String.init)
         let count = query["count"].map { Int(String($0)) } ?? 1
         let timeout = query["timeout"].map { Double(String($0)) } ?? 30
         guard let count, count >= 1 else { throw AgentAPIError(.badRequest, "invalid_request", "count must be a whole number of at least 1") }
@@ -178,6 +181,8 @@ struct AgentController {
         }
         let found = await events.wait(count: count, timeout: .milliseconds(Int64(timeout * 1000))) { candidate in
             candidate.event == event && (conversation == nil || candidate.conversationId == conversation)
+                && (question == nil || candidate.questionId == question) && (session == nil || candidate.sessionId == session)
+                && (contact == nil || candidate.contactId == contact)
         }
         guard let found else {
             var message = "fewer than \(count) \(name) events within \(timeout) s"

@@ -18,6 +18,8 @@ struct ConfigFile: Sendable, Hashable {
     var faults: [Fault] = []
     var agentToken: String?
     var limits = ServerLimits()
+    var questionAPIKey: String?
+    var connect = ConnectConfiguration()
 
     static func load(path: String) throws(ConfigurationError) -> ConfigFile {
         let text: String
@@ -119,6 +121,7 @@ private struct NodeReader {
         let keys = [
             "host", "port", "db", "in_memory", "token_ttl", "client_id", "client_secret", "touchpoint",
             "callback_url", "callback_api_key", "clients", "touchpoints", "callback", "seed", "faults", "agent_token", "limits", "fast_path",
+            "question_response", "connect",
             // `tdmock bridge` reads its own section; serve accepts and leaves it.
             "bridge",
         ]
@@ -149,6 +152,11 @@ private struct NodeReader {
             case "faults": config.faults = try faults(value)
             case "agent_token": config.agentToken = try string(value, key)
             case "limits": try limits(value, into: &config.limits)
+            case "question_response":
+                for (name, field) in try mapping(value, key, allowed: ["api_key"]) where name == "api_key" {
+                    config.questionAPIKey = try string(field, "question_response.api_key")
+                }
+            case "connect": try connect(value, into: &config.connect)
             default: break
             }
         }
@@ -237,6 +245,51 @@ private struct NodeReader {
                     guard path.hasPrefix("/") else { throw error(pathNode, key, "a relative path starts with '/', found '\(path)'") }
                     if let event = CallbackEvent(rawValue: eventName) { callback.paths[event] = path }
                 }
+            default: break
+            }
+        }
+    }
+
+    func connect(_ node: Node, into connect: inout ConnectConfiguration) throws(ConfigurationError) {
+        let keys = ["lambda_url", "lambda_timeout", "greeting", "error_prompt", "bot", "branch_attribute", "text_attribute", "branches"]
+        for (name, value) in try mapping(node, "connect", allowed: keys) {
+            let key = "connect." + name
+            switch name {
+            case "lambda_url": connect.lambdaURL = try url(value, key)
+            case "lambda_timeout":
+                connect.lambdaTimeout = try seconds(value, key)
+                guard connect.lambdaTimeout <= 900 else { throw error(value, key, "expected at most 900 seconds (Lambda's own limit)") }
+            case "greeting": connect.flow.greeting = try string(value, key)
+            case "error_prompt": connect.flow.errorPrompt = try string(value, key)
+            case "branch_attribute": connect.flow.branchAttribute = try string(value, key)
+            case "text_attribute": connect.flow.textAttribute = try string(value, key)
+            case "bot":
+                let fields = ["id", "name", "alias_id", "alias_name", "locale_id", "version"]
+                for (field, text) in try mapping(value, key, allowed: fields) {
+                    let string = try string(text, key + "." + field)
+                    switch field {
+                    case "id": connect.flow.bot.id = string
+                    case "name": connect.flow.bot.name = string
+                    case "alias_id": connect.flow.bot.aliasID = string
+                    case "alias_name": connect.flow.bot.aliasName = string
+                    case "locale_id": connect.flow.bot.localeID = string
+                    default: connect.flow.bot.version = string
+                    }
+                }
+            case "branches":
+                guard let pairs = value.mapping, !pairs.isEmpty else {
+                    throw error(value, key, "expected a mapping of attribute value -> speak, disconnect or failed")
+                }
+                var branches: [String: CallBranch] = [:]
+                for (valueNode, branchNode) in pairs {
+                    let attributeValue = try string(valueNode, key)
+                    let branchName = try string(branchNode, key + "." + attributeValue)
+                    guard let branch = CallBranch(rawValue: branchName), [.speak, .disconnect, .failed].contains(branch) else {
+                        throw error(branchNode, key + "." + attributeValue, "expected speak, disconnect or failed, found '\(branchName)'")
+                    }
+                    branches[attributeValue] = branch
+                }
+                connect.flow.branches = branches
             default: break
             }
         }

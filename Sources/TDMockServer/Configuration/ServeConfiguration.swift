@@ -64,6 +64,18 @@ public struct CallbackConfiguration: Sendable, Hashable {
     }
 }
 
+/// tdmock's Amazon Connect (CONTRACT §8.2, config `connect:`): the Lambda it calls and the contact flow.
+public struct ConnectConfiguration: Sendable, Hashable {
+    public static let defaultLambdaURL = "http://127.0.0.1:8090/2015-03-31/functions/fallback/invocations"
+    /// The Lambda Invoke API URL of the bot's fulfillment Lambda (`--lambda-url`).
+    public var lambdaURL = ConnectConfiguration.defaultLambdaURL
+    /// Seconds the Lambda may take before the turn is an error (`--lambda-timeout`).
+    public var lambdaTimeout: Double = 30
+    public var flow = ContactFlow()
+
+    public init() {}
+}
+
 /// Where the inbox lives.
 public enum DatabaseLocation: Sendable, Hashable {
     case file(String)
@@ -97,6 +109,10 @@ public struct ServeConfiguration: Sendable, Hashable {
     /// (`TDMOCK_FAST_PATH`, config `fast_path`). Off, every request goes through the router and its
     /// middleware; the answers are the same.
     public var fastPath = true
+    /// The x-api-key the question-response API asks for (`--question-api-key`, config `question_response.api_key`).
+    public var questionAPIKey = ServeConfiguration.defaultQuestionAPIKey
+    public static let defaultQuestionAPIKey = "tdmock-question-key"
+    public var connect = ConnectConfiguration()
 
     public init(
         host: String = "127.0.0.1", port: Int = ServeConfiguration.defaultPort,
@@ -135,15 +151,22 @@ public struct ServeOverrides: Sendable, Hashable {
     public var seed: UInt64?
     public var agentToken: String?
     public var fastPath: Bool?
+    public var questionAPIKey: String?
+    public var lambdaURL: String?
+    public var lambdaTimeout: Double?
 
     public init(
         host: String? = nil, port: Int? = nil, db: String? = nil, inMemory: Bool? = nil, config: String? = nil,
         clientID: String? = nil, clientSecret: String? = nil, touchpoints: [String] = [],
         callbackURL: String? = nil, callbackAPIKey: String? = nil, callbackMaxAttempts: Int? = nil,
         callbackTimeout: Double? = nil, callbackRetryInitial: Double? = nil, callbackRetryMax: Double? = nil,
-        tokenTTL: Int? = nil, seed: UInt64? = nil, agentToken: String? = nil, fastPath: Bool? = nil
+        tokenTTL: Int? = nil, seed: UInt64? = nil, agentToken: String? = nil, fastPath: Bool? = nil,
+        questionAPIKey: String? = nil, lambdaURL: String? = nil, lambdaTimeout: Double? = nil
     ) {
         self.fastPath = fastPath
+        self.questionAPIKey = questionAPIKey
+        self.lambdaURL = lambdaURL
+        self.lambdaTimeout = lambdaTimeout
         self.seed = seed
         self.agentToken = agentToken
         self.host = host
@@ -207,7 +230,8 @@ public struct ServeOverrides: Sendable, Hashable {
             callbackMaxAttempts: try integer("CALLBACK_MAX_ATTEMPTS"), callbackTimeout: try seconds("CALLBACK_TIMEOUT"),
             callbackRetryInitial: try seconds("CALLBACK_RETRY_INITIAL"), callbackRetryMax: try seconds("CALLBACK_RETRY_MAX"),
             tokenTTL: try integer("TOKEN_TTL"), seed: try seed(), agentToken: value("AGENT_TOKEN"),
-            fastPath: try boolean("FAST_PATH"))
+            fastPath: try boolean("FAST_PATH"), questionAPIKey: value("QUESTION_API_KEY"), lambdaURL: value("LAMBDA_URL"),
+            lambdaTimeout: try seconds("LAMBDA_TIMEOUT"))
     }
 }
 
@@ -261,6 +285,10 @@ extension ServeConfiguration {
         configuration.agentToken = flags.agentToken ?? env.agentToken ?? file.agentToken
         configuration.limits = file.limits
         configuration.fastPath = flags.fastPath ?? env.fastPath ?? file.fastPath ?? true
+        configuration.questionAPIKey = flags.questionAPIKey ?? env.questionAPIKey ?? file.questionAPIKey ?? defaultQuestionAPIKey
+        configuration.connect = file.connect
+        if let url = flags.lambdaURL ?? env.lambdaURL { configuration.connect.lambdaURL = url }
+        if let timeout = flags.lambdaTimeout ?? env.lambdaTimeout { configuration.connect.lambdaTimeout = timeout }
 
         let flagTouchpoints = flags.touchpoints.isEmpty ? env.touchpoints : flags.touchpoints
         var touchpoints = file.touchpoints
@@ -314,6 +342,14 @@ extension ServeConfiguration {
         if let url = callback.url, !Self.isHTTPURL(url) {
             let (where_, key) = source(flags.callbackURL, env.callbackURL, "callback-url", "TDMOCK_CALLBACK_URL")
             throw ConfigurationError(source: where_, key: key, message: "expected an http:// or https:// URL, found '\(url)'")
+        }
+        if !Self.isHTTPURL(connect.lambdaURL) {
+            let (where_, key) = source(flags.lambdaURL, env.lambdaURL, "lambda-url", "TDMOCK_LAMBDA_URL")
+            throw ConfigurationError(source: where_, key: key, message: "expected an http:// or https:// URL, found '\(connect.lambdaURL)'")
+        }
+        if !(connect.lambdaTimeout > 0 && connect.lambdaTimeout <= 900) {
+            let (where_, key) = source(flags.lambdaTimeout, env.lambdaTimeout, "lambda-timeout", "TDMOCK_LAMBDA_TIMEOUT")
+            throw ConfigurationError(source: where_, key: key, message: "expected seconds above 0 and at most 900 (Lambda's own limit), found \(connect.lambdaTimeout)")
         }
         if !(1...100).contains(callback.maxAttempts) {
             let (where_, key) = source(flags.callbackMaxAttempts, env.callbackMaxAttempts, "callback-max-attempts", "TDMOCK_CALLBACK_MAX_ATTEMPTS")

@@ -89,7 +89,7 @@ public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable 
         case .idempotencyKeyReused(let key):
             self.init(status: .conflict, code: Code.idempotencyConflict, message: "Idempotency key reused",
                       description: "The x-idempotency-key '\(key)' was already used with a different request")
-        case .assignedToAnother, .deliveryNotFound, .deliveryNotFailed:
+        case .assignedToAnother, .deliveryNotFound, .deliveryNotFailed, .questionNotFound, .questionClosed, .contactNotFound, .contactEnded, .contactBusy:
             // Agent-side failures; the Digital Connect surface never meets them.
             self.init(status: .conflict, code: Code.invalidRequest, message: "Conflict", description: error.description)
         }

@@ -1,0 +1,85 @@
+import Foundation
+import TDMockCore
+
+/// How the agent's side shows the question-response line: questions, and calls with their turns.
+extension Render {
+    static func answerText(_ answer: QuestionWire.Answer?) -> String {
+        guard let answer else { return "-" }
+        switch answer.type {
+        case "speak": return "speak: \(visible(answer.text ?? ""))"
+        case "disconnect": return "disconnect" + (answer.text.map { ": \(visible($0))" } ?? "")
+        default: return "failed: \(visible(answer.reason ?? ""))"
+        }
+    }
+
+    public static func questions(_ questions: [QuestionWire.View], style: Style) -> String {
+        guard !questions.isEmpty else { return "No questions." }
+        let rows = questions.map { question in
+            [question.id, question.status.rawValue, visible(question.sessionId), question.createdAt, visible(question.question), answerText(question.answer)]
+        }
+        return table(["ID", "STATUS", "SESSION", "ASKED", "QUESTION", "ANSWER"], rows, style: style)
+    }
+
+    /// A question with the caller's attributes and the session's earlier questions and answers.
+    public static func question(_ detail: QuestionWire.Detail, style: Style) -> String {
+        let question = detail.question
+        var lines = [
+            style.bold("Question \(question.id)") + "  [\(question.status.rawValue)]",
+            "Session:     \(visible(question.sessionId))",
+        ]
+        for (index, (key, value)) in question.attributes.sorted(by: { $0.key < $1.key }).enumerated() {
+            lines.append((index == 0 ? "Attributes:  " : "             ") + "\(visible(key)) = \(visible(value))")
+        }
+        let earlier = detail.session.filter { $0.id != question.id }
+        if !earlier.isEmpty {
+            lines.append("")
+            lines.append(style.bold("Earlier in this session"))
+            for item in earlier {
+                lines.append("\(style.dim(clock(item.createdAt)))  \(style.contact("caller")): \(visible(item.question))")
+                lines.append("          \(style.agent(visible(item.answeredBy ?? "tdmock"))): \(item.status == .expired ? "(expired: nobody answered)" : answerText(item.answer))")
+            }
+        }
+        lines.append("")
+        lines.append("\(style.dim(clock(question.createdAt)))  \(style.contact("caller")): \(visible(question.question))")
+        if question.status != .queued {
+            lines.append("          \(style.agent(visible(question.answeredBy ?? "tdmock"))): \(question.status == .expired ? "(expired: nobody answered)" : answerText(question.answer))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public static func contacts(_ contacts: [ConnectWire.ContactView], style: Style) -> String {
+        guard !contacts.isEmpty else { return "No calls." }
+        let rows = contacts.map { contact in
+            [contact.contactId, contact.status, visible(contact.caller ?? "-"), String(contact.turnCount), contact.endedBy?.rawValue ?? "-", contact.createdAt]
+        }
+        return table(["CONTACT", "STATUS", "CALLER", "TURNS", "ENDED BY", "STARTED"], rows, style: style)
+    }
+
+    /// A call: each turn's utterance, the Lambda's answer and latency, the branch and what Connect played.
+    public static func contact(_ contact: ConnectWire.ContactView, verbose: Bool, style: Style) -> String {
+        var lines = [
+            style.bold("Contact \(contact.contactId)") + "  [\(contact.status)\(contact.endedBy.map { ": \($0.rawValue)" } ?? "")]",
+            "Caller:      \(visible(contact.caller ?? "-"))",
+            "Started:     \(contact.createdAt)",
+        ]
+        for (index, (key, value)) in contact.sessionAttributes.sorted(by: { $0.key < $1.key }).enumerated() {
+            lines.append((index == 0 ? "Session:     " : "             ") + "\(visible(key)) = \(visible(value))")
+        }
+        for turn in contact.turns ?? [] {
+            lines.append("")
+            lines.append("\(style.dim(clock(turn.at)))  #\(turn.turn) \(style.contact("caller")): \(visible(turn.utterance))")
+            let lambda = turn.lambda.statusCode.map { "HTTP \($0)" } ?? "no answer"
+            let timing = String(format: "%.1f ms", turn.lambda.latencyMs)
+            let branch = turn.branch == .error ? style.error(turn.branch.rawValue) : style.bold(turn.branch.rawValue)
+            lines.append("          Lambda: \(lambda)\(turn.lambda.functionError.map { " (X-Amz-Function-Error: \($0))" } ?? ""), \(timing) -> \(branch)")
+            if let error = turn.error { lines.append("          " + style.error("error: \(visible(error))")) }
+            if let note = turn.note { lines.append("          " + style.warning(visible(note))) }
+            lines.append("          Connect: \(visible(turn.prompt))\(turn.ended ? style.dim(" (hangs up)") : "")")
+            if verbose {
+                lines.append("          Lex event: \(visible(jsonText(turn.lexEvent)))")
+                lines.append("          answer:    \(visible(turn.lambda.answer.map(jsonText) ?? "-"))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

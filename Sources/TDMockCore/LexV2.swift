@@ -1,0 +1,234 @@
+import Foundation
+
+/// Amazon Lex V2's side of the question-response line (CONTRACT §8.2): the Lambda input event tdmock
+/// sends for each utterance, and the check Lex makes of the Lambda's answer. Shaped as AWS's "Lambda
+/// input event format" and "Lambda response format" pages for Lex V2 document them.
+public enum LexV2 {
+    /// The bot the events name (config `connect.bot`).
+    public struct Bot: Sendable, Hashable {
+        public var id = "TDMOCKBOT"
+        public var name = "QuestionBot"
+        public var aliasID = "TSTALIASID"
+        public var aliasName = "TestBotAlias"
+        public var localeID = "en_US"
+        public var version = "DRAFT"
+
+        public init() {}
+    }
+
+    public static let fallbackIntent = "FallbackIntent"
+
+    /// The Lambda input event of one utterance: `FulfillmentCodeHook` of the FallbackIntent, spoken.
+    public static func event(
+        contactID: String, utterance: String, sessionAttributes: [String: String], bot: Bot, requestID: String
+    ) -> JSONValue {
+        let intent: JSONValue = [
+            "name": .string(fallbackIntent), "state": "ReadyForFulfillment", "confirmationState": "None", "slots": .object([:]),
+        ]
+        return [
+            "messageVersion": "1.0",
+            "invocationSource": "FulfillmentCodeHook",
+            "inputMode": "Speech",
+            "responseContentType": "text/plain; charset=utf-8",
+            "sessionId": .string(contactID),
+            "inputTranscript": .string(utterance),
+            "bot": [
+                "id": .string(bot.id), "name": .string(bot.name), "aliasId": .string(bot.aliasID), "aliasName": .string(bot.aliasName),
+                "localeId": .string(bot.localeID), "version": .string(bot.version),
+            ],
+            // The fallback intent carries no nluConfidence: Lex gives one only to the intents it recognised.
+            "interpretations": [["intent": intent, "interpretationSource": "Lex"]],
+            "requestAttributes": .object([:]),
+            "sessionState": [
+                "intent": intent,
+                "sessionAttributes": .object(sessionAttributes.mapValues(JSONValue.string)),
+                "originatingRequestId": .string(requestID),
+            ],
+            "transcriptions": [[
+                "transcription": .string(utterance), "transcriptionConfidence": .number(0.95),
+                "resolvedContext": ["intent": .string(fallbackIntent)], "resolvedSlots": .object([:]),
+            ]],
+        ]
+    }
+
+    public static let dialogActionTypes = ["Close", "ConfirmIntent", "Delegate", "ElicitIntent", "ElicitSlot"]
+    public static let intentStates = ["Failed", "Fulfilled", "InProgress", "ReadyForFulfillment", "Waiting", "FulfillmentInProgress"]
+    public static let contentTypes = ["CustomPayload", "ImageResponseCard", "PlainText", "SSML"]
+
+    /// A Lambda answer that Lex takes.
+    public struct Answer: Sendable, Hashable {
+        public var dialogActionType: String
+        public var intentName: String?
+        public var intentState: String?
+        /// As Lex keeps them: strings (numbers and booleans as their text).
+        public var sessionAttributes: [String: String]
+        public var messages: [Message]
+
+        public struct Message: Sendable, Hashable {
+            public var contentType: String
+            public var content: String
+        }
+
+        /// What Lex would speak: the PlainText and SSML messages, in order.
+        public var spoken: [String] {
+            messages.filter { $0.contentType == "PlainText" || $0.contentType == "SSML" }.map(\.content)
+        }
+    }
+
+    /// Why Lex refuses an answer: the field, and what is wrong with it.
+    public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+        public var field: String
+        public var problem: String
+        public var description: String { field.isEmpty ? problem : "\(field): \(problem)" }
+    }
+
+    /// Checks a Lambda's answer as Lex does.
+    public static func check(_ answer: JSONValue) -> Result<Answer, Refusal> {
+        func refuse(_ field: String, _ problem: String) -> Result<Answer, Refusal> { .failure(Refusal(field: field, problem: problem)) }
+        guard let root = answer.objectValue else { return refuse("", "the answer is \(answer.typeDescription), not a JSON object") }
+        guard let stateValue = root["sessionState"] else { return refuse("sessionState", "missing; Lex needs the session's next state") }
+        guard let state = stateValue.objectValue else { return refuse("sessionState", "\(stateValue.typeDescription); Lex takes an object") }
+        guard let actionValue = state["dialogAction"] else {
+            return refuse("sessionState.dialogAction", "missing; Lex needs to know what to do next")
+        }
+        guard let action = actionValue.objectValue else {
+            return refuse("sessionState.dialogAction", "\(actionValue.typeDescription); Lex takes an object")
+        }
+        let types = dialogActionTypes.joined(separator: ", ")
+        guard let typeValue = action["type"] else { return refuse("sessionState.dialogAction.type", "missing; one of \(types)") }
+        guard let type = typeValue.stringValue, dialogActionTypes.contains(type) else {
+            return refuse("sessionState.dialogAction.type", "\(describe(typeValue)) is not one of \(types)")
+        }
+        var checked = Answer(dialogActionType: type, sessionAttributes: [:], messages: [])
+        if let intentValue = state["intent"], !intentValue.isNull || type == "Close" {
+            guard let intent = intentValue.objectValue else {
+                return refuse("sessionState.intent", "\(intentValue.typeDescription); Lex takes an object")
+            }
+            checked.intentName = intent["name"]?.stringValue
+            checked.intentState = intent["state"]?.stringValue
+            if let state = intent["state"], !state.isNull, !(state.stringValue.map(intentStates.contains) ?? false) {
+                return refuse("sessionState.intent.state", "\(describe(state)) is not one of \(intentStates.joined(separator: ", "))")
+            }
+        }
+        if type == "Close" {
+            guard state["intent"] != nil else { return refuse("sessionState.intent", "missing; with Close, Lex needs the intent and its state") }
+            guard let name = checked.intentName, !name.isEmpty else {
+                return refuse("sessionState.intent.name", "missing or not a string; with Close, Lex needs the intent's name")
+            }
+            guard checked.intentState != nil else {
+                return refuse("sessionState.intent.state", "missing; with Close, one of \(intentStates.joined(separator: ", "))")
+            }
+        }
+        if let attributesValue = state["sessionAttributes"], !attributesValue.isNull {
+            guard let attributes = attributesValue.objectValue else {
+                return refuse("sessionState.sessionAttributes", "\(attributesValue.typeDescription); Lex takes an object of strings")
+            }
+            for (key, value) in attributes {
+                switch value {
+                case .string(let text): checked.sessionAttributes[key] = text
+                case .number(let number): checked.sessionAttributes[key] = numberText(number)
+                case .bool(let flag): checked.sessionAttributes[key] = flag ? "true" : "false"
+                // A null value is no value: the attribute is left out, as Lex leaves it.
+                case .null: continue
+                case .object, .array:
+                    return refuse("sessionState.sessionAttributes.\(key)", "\(value.typeDescription); Lex takes strings")
+                }
+            }
+        }
+        if let messagesValue = root["messages"], !messagesValue.isNull {
+            guard let messages = messagesValue.arrayValue else { return refuse("messages", "\(messagesValue.typeDescription); Lex takes an array") }
+            for (index, item) in messages.enumerated() {
+                let field = "messages[\(index)]"
+                guard let message = item.objectValue else { return refuse(field, "\(item.typeDescription); Lex takes an object") }
+                guard let contentType = message["contentType"]?.stringValue, contentTypes.contains(contentType) else {
+                    return refuse(field + ".contentType", "\(message["contentType"].map(describe) ?? "missing"); one of \(contentTypes.joined(separator: ", "))")
+                }
+                guard let content = message["content"]?.stringValue else {
+                    return refuse(field + ".content", "\(message["content"].map { $0.typeDescription } ?? "missing"); Lex takes a string")
+                }
+                checked.messages.append(Answer.Message(contentType: contentType, content: content))
+            }
+        }
+        return .success(checked)
+    }
+
+    /// A number as Lex's deserializer writes it into a string attribute: whole numbers without a fraction.
+    public static func numberText(_ number: Double) -> String {
+        if number.rounded() == number, abs(number) < 1e15 { return String(Int64(number)) }
+        return String(number)
+    }
+
+    private static func describe(_ value: JSONValue) -> String {
+        if case .string(let text) = value { return "\"\(text)\"" }
+        return value.typeDescription
+    }
+}
+
+/// How a call's turn came out: the contact flow's branches (CONTRACT §8.2), and `hangup` when the caller
+/// hung up.
+public enum CallBranch: String, Codable, Sendable, CaseIterable {
+    case speak
+    case disconnect
+    case failed
+    /// The dialog is left open: the Get customer input block listens again.
+    case `continue`
+    /// The Lambda's answer could not be used (refused, non-2xx, a function error, unreachable, too slow).
+    case error
+    case hangup
+}
+
+/// The contact flow around the bot: what it plays and where it goes on the Lambda's answer (config `connect:`).
+public struct ContactFlow: Sendable, Hashable {
+    public var greeting = "What is your question?"
+    public var errorPrompt = "Sorry, something went wrong. Goodbye."
+    public var bot = LexV2.Bot()
+    /// `$.Lex.SessionAttributes.<this>` is what the flow's Check contact attributes block looks at.
+    public var branchAttribute = "response_type"
+    /// What Connect plays on speak (and on disconnect, if set).
+    public var textAttribute = "response_text"
+    /// A value of `branchAttribute` -> the branch it takes; a value not here is the No-match (failed).
+    public var branches: [String: CallBranch] = ["speak": .speak, "disconnect": .disconnect, "failed": .failed]
+
+    public init() {}
+
+    /// What Connect does after a turn.
+    public struct Outcome: Sendable, Hashable {
+        public var branch: CallBranch
+        /// What the caller hears.
+        public var prompt: String
+        public var ended: Bool
+        /// Why, when the turn went to `error` or to the No-match.
+        public var note: String?
+
+        public init(branch: CallBranch, prompt: String, ended: Bool, note: String? = nil) {
+            self.branch = branch
+            self.prompt = prompt
+            self.ended = ended
+            self.note = note
+        }
+    }
+
+    /// The outcome of a Lambda answer Lex took.
+    public func outcome(of answer: LexV2.Answer) -> Outcome {
+        func say(_ parts: [String]) -> String { parts.filter { !$0.isEmpty }.joined(separator: " ") }
+        let spoken = answer.spoken
+        guard answer.dialogActionType == "Close" else { return Outcome(branch: .continue, prompt: say(spoken), ended: false) }
+        if answer.intentState == "Failed" { return Outcome(branch: .failed, prompt: say(spoken + [errorPrompt]), ended: true) }
+        let value = answer.sessionAttributes[branchAttribute]
+        let text = answer.sessionAttributes[textAttribute]
+        switch value.flatMap({ branches[$0] }) {
+        case .speak?: return Outcome(branch: .speak, prompt: say(spoken + [text ?? ""]), ended: false)
+        case .disconnect?: return Outcome(branch: .disconnect, prompt: say(spoken + [text ?? ""]), ended: true)
+        case .failed?: return Outcome(branch: .failed, prompt: say(spoken + [errorPrompt]), ended: true)
+        default:
+            let note = value.map { "\(branchAttribute) '\($0)' is not in connect.branches: the flow's No-match" }
+                ?? "the session attributes have no \(branchAttribute): the flow's No-match"
+            return Outcome(branch: .failed, prompt: say(spoken + [errorPrompt]), ended: true, note: note)
+        }
+    }
+
+    /// The outcome when the Lambda's answer could not be used.
+    public func error(_ cause: String) -> Outcome {
+        Outcome(branch: .error, prompt: errorPrompt, ended: true, note: cause)
+    }
+}

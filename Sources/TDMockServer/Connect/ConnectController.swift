@@ -1,0 +1,180 @@
+import Foundation
+import Hummingbird
+import Synchronization
+import TDMockCore
+import TDMockStore
+
+/// tdmock's Amazon Connect + Amazon Lex V2 (CONTRACT §8.2) under `/connect/v1`: a call is a contact, each
+/// utterance one call of the bot's Lambda with a Lex V2 input event, the answer checked as Lex checks it,
+/// and the contact flow's branch taken on its session attributes. On the agent API's footing: open on
+/// loopback, the agent token beyond it.
+struct ConnectController {
+    static let prefix = "/connect/v1"
+    let services: AppServices
+    let events: EventHub
+    let lambda: LambdaInvoker
+    /// Contacts whose utterance is with the Lambda: a second one meanwhile is refused (409).
+    let busy = BusyContacts()
+
+    init(services: AppServices, events: EventHub) {
+        self.services = services
+        self.events = events
+        let connect = services.configuration.connect
+        lambda = LambdaInvoker(url: connect.lambdaURL, timeout: connect.lambdaTimeout, client: LambdaInvoker.sharedClient)
+    }
+
+    private var flow: ContactFlow { services.configuration.connect.flow }
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        let group = router.group(RouterPath(Self.prefix))
+        if let token = services.configuration.agentToken { group.add(middleware: AgentTokenMiddleware(token: token)) }
+        group.post("contacts") { request, _ in try await start(request) }
+        group.get("contacts") { _, _ in try await list() }
+        group.get("contacts/:id") { _, context in try await show(try context.parameters.require("id")) }
+        group.post("contacts/:id/utterances") { request, context in try await utterance(request, id: try context.parameters.require("id")) }
+        group.delete("contacts/:id") { _, context in try await hangUp(try context.parameters.require("id")) }
+    }
+
+    private func start(_ request: Request) async throws -> Response {
+        let body = try await Self.object(request, emptyAllowed: true)
+        func invalid(_ message: String) -> AgentAPIError { AgentAPIError(.badRequest, "invalid_request", message) }
+        var caller: String?
+        if let value = body["caller"], !value.isNull {
+            guard let text = value.stringValue, !Blank.isBlank(text) else { throw invalid("caller must be a non-empty string (the caller's number)") }
+            caller = text
+        }
+        var attributes: [String: String] = [:]
+        // The flow hands the caller's number to the bot as a session attribute (as a Get customer input
+        // block's session attributes do from $.CustomerEndpoint.Address); attributes given win.
+        if let caller { attributes["caller"] = caller }
+        if let value = body["attributes"], !value.isNull {
+            guard let object = value.objectValue else { throw invalid("attributes must be an object of strings, not \(value.typeDescription)") }
+            for (key, item) in object {
+                guard let text = item.stringValue else { throw invalid("attributes.\(key) must be a string, not \(item.typeDescription)") }
+                attributes[key] = text
+            }
+        }
+        let now = services.clock()
+        let contact = Contact(id: Self.contactID(services.ids.identifier()), caller: caller, sessionAttributes: attributes, createdAt: now)
+        try await services.database.startContact(contact)
+        events.publish(.call(.callStarted, contactID: contact.id, time: now, content: caller))
+        return JSONResponse.make(status: .created, body: ConnectWire.Created(contactID: contact.id, prompt: flow.greeting))
+    }
+
+    /// Connect's contact ids are UUIDs: tdmock's 32 hex digits, laid out as one.
+    static func contactID(_ hex: String) -> String {
+        let characters = Array(hex)
+        guard characters.count == 32 else { return hex }
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
+    }
+
+    private func list() async throws -> Response {
+        let contacts = try await services.database.contacts()
+        return JSONResponse.make(status: .ok, body: contacts.map { ConnectWire.ContactView($0.contact, turnCount: $0.turns, withTurns: false) })
+    }
+
+    private func show(_ id: String) async throws -> Response {
+        guard let contact = try await services.database.contact(id) else { throw AgentAPIError(InboxError.contactNotFound(id)) }
+        return JSONResponse.make(status: .ok, body: ConnectWire.ContactView(contact, withTurns: true))
+    }
+
+    private func hangUp(_ id: String) async throws -> Response {
+        let now = services.clock()
+        do {
+            try await services.database.hangUp(contactID: id, now: now)
+        } catch let error as InboxError {
+            throw AgentAPIError(error)
+        }
+        events.publish(.call(.callEnded, contactID: id, time: now, branch: CallBranch.hangup.rawValue))
+        return Response(status: .noContent)
+    }
+
+    private func utterance(_ request: Request, id: String) async throws -> Response {
+        let body = try await Self.object(request, emptyAllowed: false)
+        guard let value = body["text"] else { throw AgentAPIError(.badRequest, "invalid_request", "text is required: what the caller said") }
+        guard let text = value.stringValue else { throw AgentAPIError(.badRequest, "invalid_request", "text must be a string, not \(value.typeDescription)") }
+        guard !Blank.isBlank(text) else { throw AgentAPIError(.badRequest, "invalid_request", "text must not be empty: the caller said nothing") }
+        guard let contact = try await services.database.contactHead(id) else { throw AgentAPIError(InboxError.contactNotFound(id)) }
+        if let how = contact.endedBy { throw AgentAPIError(InboxError.contactEnded(id, how: how.rawValue)) }
+        guard busy.claim(id) else { throw AgentAPIError(InboxError.contactBusy(id)) }
+        defer { busy.release(id) }
+
+        let started = services.clock()
+        events.publish(.call(.callerUtterance, contactID: id, time: started, content: text))
+        let event = LexV2.event(
+            contactID: id, utterance: text, sessionAttributes: contact.sessionAttributes, bot: flow.bot, requestID: services.ids.identifier())
+        let eventData = JSONResponse.data(event)
+        let result = await lambda.invoke(eventData)
+        let (outcome, attributes) = decide(result, attributes: contact.sessionAttributes)
+        let now = services.clock()
+        let turn = CallTurn(
+            utterance: text, event: String(decoding: eventData, as: UTF8.self), statusCode: result.statusCode,
+            functionError: result.functionError, answer: result.body.map { $0.prefix(64 * 1024) }, latency: result.latency,
+            branch: outcome.branch, prompt: outcome.prompt, ended: outcome.ended, note: outcome.note, at: now)
+        try await services.database.record(turn: turn, contactID: id, sessionAttributes: attributes)
+        var invoked = InboxEvent.call(
+            .lambdaInvoked, contactID: id, time: now, branch: outcome.branch.rawValue, error: outcome.branch == .error ? outcome.note : nil)
+        invoked.statusCode = result.statusCode
+        var published = [invoked]
+        if outcome.ended { published.append(.call(.callEnded, contactID: id, time: now, branch: outcome.branch.rawValue)) }
+        events.publish(published)
+        return JSONResponse.make(
+            status: .ok,
+            body: ConnectWire.TurnResult(
+                branch: outcome.branch, prompt: outcome.prompt, ended: outcome.ended, sessionAttributes: attributes,
+                error: outcome.branch == .error ? outcome.note : nil))
+    }
+
+    /// Where the flow goes on the Lambda's answer, and the session attributes the next turn carries.
+    func decide(_ result: LambdaInvoker.Result, attributes: [String: String]) -> (ContactFlow.Outcome, [String: String]) {
+        if let failure = result.failure { return (flow.error(failure), attributes) }
+        let body = result.body ?? Data()
+        let status = result.statusCode ?? 0
+        guard (200..<300).contains(status) else {
+            return (flow.error("the Lambda answered HTTP \(status)\(Self.excerpt(body))"), attributes)
+        }
+        if let functionError = result.functionError {
+            var message = ""
+            if case .success(.object(let object)) = body.withUnsafeBytes(JSONReader.read), let text = object["errorMessage"]?.stringValue {
+                message = ": " + text
+            }
+            return (flow.error("the function failed (X-Amz-Function-Error: \(functionError))\(message.isEmpty ? Self.excerpt(body) : message)"), attributes)
+        }
+        let answer: JSONValue
+        switch body.withUnsafeBytes(JSONReader.read) {
+        case .success(let value): answer = value
+        case .failure(let problem): return (flow.error("the Lambda's answer is not JSON: \(problem)"), attributes)
+        }
+        switch LexV2.check(answer) {
+        case .failure(let refusal): return (flow.error("Lex refused the Lambda's answer: \(refusal)"), attributes)
+        case .success(let checked): return (flow.outcome(of: checked), checked.sessionAttributes)
+        }
+    }
+
+    /// The start of a body, for an error message.
+    private static func excerpt(_ body: Data) -> String {
+        guard !body.isEmpty else { return "" }
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        return ": " + text + (body.count > 200 ? "…" : "")
+    }
+
+    private static func object(_ request: Request, emptyAllowed: Bool) async throws -> [String: JSONValue] {
+        let data = try await request.collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is larger than \(BodyLimit.bytes) bytes"))
+        if data.isEmpty && emptyAllowed { return [:] }
+        switch data.withUnsafeBytes(JSONReader.read) {
+        case .failure(let problem): throw AgentAPIError(.badRequest, "invalid_request", "The body is not valid JSON: \(problem)")
+        case .success(.object(let object)): return object
+        case .success(let other): throw AgentAPIError(.badRequest, "invalid_request", "The body must be a JSON object, not \(other.typeDescription)")
+        }
+    }
+}
+
+/// The contacts whose utterance is with the Lambda.
+final class BusyContacts: Sendable {
+    private let ids = Mutex<Set<String>>([])
+
+    /// False when the contact is busy already.
+    func claim(_ id: String) -> Bool { ids.withLock { $0.insert(id).inserted } }
+
+    func release(_ id: String) { _ = ids.withLock { $0.remove(id) } }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import TDMockCore
+import Testing
+
+@Suite struct LexV2Tests {
+    func parse(_ text: String) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    func close(state: String = "Fulfilled", attributes: String = #"{"response_type":"speak","response_text":"Hi."}"#, messages: String = "[]") -> String {
+        #"{"sessionState":{"dialogAction":{"type":"Close"},"intent":{"name":"FallbackIntent","state":"\#(state)"},"sessionAttributes":\#(attributes)},"messages":\#(messages)}"#
+    }
+
+    @Test func theEventIsShapedAsAWSDocumentsIt() throws {
+        let event = LexV2.event(contactID: "c-1", utterance: "What are our earnings?", sessionAttributes: ["caller": "+1"], bot: LexV2.Bot(), requestID: "r-1")
+        let object = try #require(event.objectValue)
+        #expect(object["messageVersion"] == "1.0")
+        #expect(object["invocationSource"] == "FulfillmentCodeHook")
+        #expect(object["inputMode"] == "Speech")
+        #expect(object["responseContentType"] == "text/plain; charset=utf-8")
+        #expect(object["sessionId"] == "c-1")
+        #expect(object["inputTranscript"] == "What are our earnings?")
+        let bot = try #require(object["bot"]?.objectValue)
+        #expect(Set(bot.keys) == ["id", "name", "aliasId", "aliasName", "localeId", "version"])
+        let interpretation = try #require(object["interpretations"]?.arrayValue?.first?.objectValue)
+        #expect(interpretation["intent"]?.objectValue?["name"] == "FallbackIntent")
+        let state = try #require(object["sessionState"]?.objectValue)
+        #expect(state["intent"]?.objectValue?["state"] == "ReadyForFulfillment")
+        #expect(state["intent"]?.objectValue?["confirmationState"] == "None")
+        #expect(state["sessionAttributes"] == ["caller": "+1"])
+        #expect(state["originatingRequestId"] == "r-1")
+        let transcription = try #require(object["transcriptions"]?.arrayValue?.first?.objectValue)
+        #expect(transcription["transcription"] == "What are our earnings?")
+        guard case .number = transcription["transcriptionConfidence"] else { Issue.record("transcriptionConfidence is not a number"); return }
+        #expect(transcription["resolvedContext"] == ["intent": "FallbackIntent"])
+        #expect(object["requestAttributes"] == .object([:]))
+    }
+
+    @Test func aCloseAnswerIsTakenWithAttributesAsText() throws {
+        let answer = try LexV2.check(parse(close(attributes: #"{"response_type":"speak","count":3,"ratio":0.5,"flag":true,"gone":null}"#))).get()
+        #expect(answer.dialogActionType == "Close")
+        #expect(answer.sessionAttributes == ["response_type": "speak", "count": "3", "ratio": "0.5", "flag": "true"])
+    }
+
+    @Test func refusedAnswersNameTheField() throws {
+        let cases: [(String, String)] = [
+            ("[]", "the answer is an array, not a JSON object"),
+            ("{}", "sessionState: missing"),
+            (#"{"sessionState":{}}"#, "sessionState.dialogAction: missing"),
+            (#"{"sessionState":{"dialogAction":{"type":"Finish"}}}"#, #"sessionState.dialogAction.type: "Finish" is not one of"#),
+            (#"{"sessionState":{"dialogAction":{"type":"Close"}}}"#, "sessionState.intent: missing"),
+            (#"{"sessionState":{"dialogAction":{"type":"Close"},"intent":{"state":"Fulfilled"}}}"#, "sessionState.intent.name: missing"),
+            (#"{"sessionState":{"dialogAction":{"type":"Close"},"intent":{"name":"F"}}}"#, "sessionState.intent.state: missing"),
+            (close(state: "Done"), #"sessionState.intent.state: "Done" is not one of"#),
+            (close(attributes: #"{"account":{"id":1}}"#), "sessionState.sessionAttributes.account: an object; Lex takes strings"),
+            (close(attributes: #"{"list":[1]}"#), "sessionState.sessionAttributes.list: an array; Lex takes strings"),
+            (close(attributes: "[]"), "sessionState.sessionAttributes: an array; Lex takes an object of strings"),
+            (close(messages: #"[{"contentType":"Text","content":"x"}]"#), #"messages[0].contentType: "Text"; one of"#),
+            (close(messages: #"[{"contentType":"PlainText","content":5}]"#), "messages[0].content: a number; Lex takes a string"),
+            (close(messages: #"[{"contentType":"PlainText"}]"#), "messages[0].content: missing; Lex takes a string"),
+            (close(messages: #"{"contentType":"PlainText"}"#), "messages: an object; Lex takes an array"),
+        ]
+        for (text, expected) in cases {
+            switch LexV2.check(try parse(text)) {
+            case .success: Issue.record("taken: \(text)")
+            case .failure(let refusal): #expect(refusal.description.hasPrefix(expected), "\(refusal) for \(text)")
+            }
+        }
+    }
+
+    @Test func theFlowBranchesOnTheSessionAttributes() throws {
+        let flow = ContactFlow()
+        func outcome(_ text: String) throws -> ContactFlow.Outcome { flow.outcome(of: try LexV2.check(parse(text)).get()) }
+        var result = try outcome(close())
+        #expect(result.branch == .speak && result.prompt == "Hi." && !result.ended)
+        result = try outcome(close(attributes: #"{"response_type":"disconnect","response_text":"Bye."}"#))
+        #expect(result.branch == .disconnect && result.prompt == "Bye." && result.ended)
+        result = try outcome(close(attributes: #"{"response_type":"disconnect"}"#))
+        #expect(result.branch == .disconnect && result.prompt == "" && result.ended)
+        result = try outcome(close(attributes: #"{"response_type":"failed","response_reason":"x"}"#))
+        #expect(result.branch == .failed && result.prompt == flow.errorPrompt && result.ended)
+        result = try outcome(close(attributes: #"{"response_type":"transfer"}"#))
+        #expect(result.branch == .failed && result.ended && result.note?.contains("No-match") == true)
+        result = try outcome(close(state: "Failed"))
+        #expect(result.branch == .failed && result.ended)
+        // Spoken messages lead the prompt; a CustomPayload is not spoken.
+        result = try outcome(close(messages: #"[{"contentType":"PlainText","content":"One moment."},{"contentType":"CustomPayload","content":"{}"}]"#))
+        #expect(result.prompt == "One moment. Hi.")
+        result = try outcome(#"{"sessionState":{"dialogAction":{"type":"ElicitIntent"}},"messages":[{"contentType":"SSML","content":"<speak>More?</speak>"}]}"#)
+        #expect(result.branch == .continue && result.prompt == "<speak>More?</speak>" && !result.ended)
+        var custom = ContactFlow()
+        custom.branchAttribute = "next"
+        custom.textAttribute = "say"
+        custom.branches = ["ANSWER": .speak]
+        let answer = try LexV2.check(parse(close(attributes: #"{"next":"ANSWER","say":"Custom."}"#))).get()
+        #expect(custom.outcome(of: answer) == ContactFlow.Outcome(branch: .speak, prompt: "Custom.", ended: false))
+        #expect(flow.error("down") == ContactFlow.Outcome(branch: .error, prompt: flow.errorPrompt, ended: true, note: "down"))
+    }
+}
