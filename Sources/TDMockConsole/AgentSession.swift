@@ -27,6 +27,8 @@ public actor AgentSession {
     private var knownIDs: [String] = []
     /// The queued questions of the question-response API (console only).
     private var knownQuestions: [String] = []
+    /// The question this session is answering now: its own answer's event is not announced again.
+    private var answering: String?
 
     public init(api: any AgentAPI, agent: String, mode: Mode, style: Style, output: any ConsoleOutput) {
         self.api = api
@@ -202,12 +204,14 @@ public actor AgentSession {
     /// Answers the open question; it is closed on screen whatever the server says.
     private func answerQuestion(_ answer: QuestionAnswer) async throws {
         guard let id = currentQuestion else { return }
+        answering = id
         defer {
+            answering = nil
             currentQuestion = nil
             knownQuestions.removeAll { $0 == id }
         }
         let answered = try await api.answer(id, agent: agent, answer: answer)
-        output.show("Answered question \(id): \(Render.answerText(answered.answer)).")
+        output.show("Answered question \(id): \(Render.answerText(answered.answer))")
     }
 
     private func help() -> String {
@@ -281,7 +285,7 @@ public actor AgentSession {
             output.show(style.bold("New question \(id)") + " (session \(Render.visible(event.sessionId ?? "?"))): \(Render.visible(event.content ?? "")) : /open \(id)")
         case .questionAnswered:
             knownQuestions.removeAll { $0 == id }
-            guard event.authorName != agent || currentQuestion == id else { return }
+            guard id != answering, event.authorName != agent || currentQuestion == id else { return }
             output.show(tag + "answered by \(Render.visible(event.authorName ?? "another agent")) (\(event.branch ?? "?"))")
             if currentQuestion == id { currentQuestion = nil }
         case .questionExpired:

@@ -41,6 +41,10 @@ public struct InboxEvent: Codable, Sendable, Hashable {
     public var branch: String?
     /// The caller's attributes (`question_created`).
     public var attributes: [String: String]?
+    /// `lambda_invoked`: the Lambda's round trip, and tdmock's own time on the turn (from the utterance's
+    /// arrival to the turn stored, less the Lambda's round trip), in milliseconds.
+    public var lambdaMs: Double?
+    public var tdmockMs: Double?
 
     public init(
         event: Name, conversationId: String, time: Date, content: String? = nil, authorName: String? = nil,
@@ -111,5 +115,7 @@ public struct InboxEvent: Codable, Sendable, Hashable {
         case sessionId = "session_id"
         case contactId = "contact_id"
         case branch, attributes
+        case lambdaMs = "lambda_ms"
+        case tdmockMs = "tdmock_ms"
     }
 }

@@ -124,8 +124,8 @@ struct Server {
     let process: TDMockProcess
     let url: String
 
-    static func start(_ arguments: [String] = [], environment: [String: String] = [:], directory: URL? = nil) async throws -> Server {
-        let process = try TDMockProcess(["serve", "--port", "0"] + arguments, environment: environment, directory: directory)
+    static func start(_ arguments: [String] = [], environment: [String: String] = [:], directory: URL? = nil, port: Int = 0) async throws -> Server {
+        let process = try TDMockProcess(["serve", "--port", String(port)] + arguments, environment: environment, directory: directory)
         let line = try await process.waitForLine(startingWith: "tdmock listening on ")
         return Server(process: process, url: String(line.dropFirst("tdmock listening on ".count)))
     }

@@ -164,4 +164,53 @@ import Testing
         }
         #expect(missing?.source == "/nonexistent/tdmock.yaml")
     }
+
+    @Test func theQuestionResponseLineIsConfiguredLikeTheRest() throws {
+        let file = try writeConfig("""
+            question_response: {api_key: from-file}
+            connect:
+              lambda_url: http://127.0.0.1:9000/2015-03-31/functions/function/invocations
+              lambda_timeout: 5
+              greeting: "Hello, ask away."
+              error_prompt: "Oops."
+              bot: {id: BOT1, name: Mine, alias_id: A1, alias_name: Live, locale_id: en_GB, version: "3"}
+              branch_attribute: next
+              text_attribute: say
+              branches: {ANSWER: speak, HANGUP: disconnect}
+            """)
+        var configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+        #expect(configuration.questionAPIKey == "from-file")
+        #expect(configuration.connect.lambdaURL == "http://127.0.0.1:9000/2015-03-31/functions/function/invocations")
+        #expect(configuration.connect.lambdaTimeout == 5)
+        #expect(configuration.connect.flow.greeting == "Hello, ask away.")
+        #expect(configuration.connect.flow.bot.localeID == "en_GB")
+        #expect(configuration.connect.flow.bot.version == "3")
+        #expect(configuration.connect.flow.branches == ["ANSWER": .speak, "HANGUP": .disconnect])
+        configuration = try ServeConfiguration.resolve(
+            flags: ServeOverrides(config: file, lambdaURL: "http://127.0.0.1:3001/x"),
+            environment: ["TDMOCK_QUESTION_API_KEY": "from-env", "TDMOCK_LAMBDA_TIMEOUT": "7"])
+        #expect(configuration.questionAPIKey == "from-env")
+        #expect(configuration.connect.lambdaURL == "http://127.0.0.1:3001/x")
+        #expect(configuration.connect.lambdaTimeout == 7)
+        let defaults = try ServeConfiguration.resolve(flags: ServeOverrides(), environment: [:])
+        #expect(defaults.questionAPIKey == "tdmock-question-key")
+        #expect(defaults.connect.lambdaURL == ConnectConfiguration.defaultLambdaURL)
+
+        for (text, expected) in [
+            ("connect: {branches: {ANSWER: sing}}", "connect.branches.ANSWER: expected speak, disconnect or failed, found 'sing'"),
+            ("connect: {lambda_url: ftp://x}", "connect.lambda_url: expected an http:// or https:// URL"),
+            ("connect: {lambda_timeout: 901}", "connect.lambda_timeout: expected at most 900 seconds"),
+            ("connect: {bot: {colour: red}}", "connect.bot.colour: unknown key"),
+            ("connect: {greting: hi}", "connect.greting: unknown key"),
+            ("question_response: {key: x}", "question_response.key: unknown key"),
+        ] {
+            #expect(throws: ConfigurationError.self, "\(text)") { try ServeConfiguration.resolve(flags: ServeOverrides(config: try writeConfig(text)), environment: [:]) }
+            do {
+                _ = try ServeConfiguration.resolve(flags: ServeOverrides(config: try writeConfig(text)), environment: [:])
+            } catch {
+                #expect(String(describing: error).contains(expected), "\(String(describing: error))")
+            }
+        }
+        #expect(throws: ConfigurationError.self) { try ServeConfiguration.resolve(flags: ServeOverrides(lambdaTimeout: 0), environment: [:]) }
+    }
 }

@@ -183,4 +183,35 @@ final class FakeLambda: Sendable {
             #expect(wrongMethod.status == .methodNotAllowed)
         }
     }
+
+    @Test func theAgentTokenGuardsTheContactAPIAndTheAgentsQuestionsNotTheQuestionAPI() async throws {
+        var configuration = configuration(lambda: "http://127.0.0.1:9/x")
+        configuration.agentToken = String(repeating: "t", count: 16)
+        try await TestApp(configuration).test { client in
+            #expect(try await client.execute(uri: "/connect/v1/contacts", method: .post).status == .unauthorized)
+            #expect(try await client.execute(uri: "/tdmock/v1/questions", method: .get).status == .unauthorized)
+            let bearer: HTTPFields = [.authorization: "Bearer " + String(repeating: "t", count: 16)]
+            #expect(try await client.execute(uri: "/connect/v1/contacts", method: .get, headers: bearer).status == .ok)
+            let asked = try await client.execute(
+                uri: "/question-response/v1/questions", method: .post, headers: QuestionResponseTests.key,
+                body: ByteBuffer(string: #"{"session_id":"s","question":"q","wait_seconds":0}"#))
+            #expect(asked.status == .accepted)
+        }
+    }
+
+    @Test func theCallersWordsAreKeptWhole() async throws {
+        let lambda = FakeLambda()
+        try await lambda.run { url in
+            try await TestApp(configuration(lambda: url)).test { client in
+                let id = try await start(client, #"{"caller":"+1\u0000 2","attributes":{"k\u0000":"v\u0000"}}"#)
+                _ = try await say(client, id, "earn\u{0}ings")
+                let detail = try await client.execute(uri: "/connect/v1/contacts/\(id)", method: .get)
+                let contact = try JSONDecoder().decode(ConnectWire.ContactView.self, from: Data(detail.body.readableBytesView))
+                #expect(contact.caller == "+1\u{0} 2")
+                #expect(contact.turns?.first?.utterance == "earn\u{0}ings")
+                #expect(contact.turns?.first?.lexEvent.objectValue?["inputTranscript"] == "earn\u{0}ings")
+                #expect(contact.sessionAttributes["k\u{0}"] == "v\u{0}")
+            }
+        }
+    }
 }

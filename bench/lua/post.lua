@@ -1,10 +1,12 @@
--- wrk: POST a JSON body with a bearer token; BODY, TOKEN from the environment; RATE (req/s overall,
+-- wrk: POST a JSON body with a bearer token; BODY, TOKEN (and API_KEY, an x-api-key) from the environment; RATE (req/s overall,
 -- with CONNECTIONS connections) turns the load into a constant-rate one.
 wrk.method = "POST"
 wrk.body = os.getenv("BODY") or "{}"
 wrk.headers["Content-Type"] = "application/json"
 local token = os.getenv("TOKEN")
 if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
+local key = os.getenv("API_KEY")
+if key and key ~= "" then wrk.headers["x-api-key"] = key end
 local rate = tonumber(os.getenv("RATE") or "0")
 local connections = tonumber(os.getenv("CONNECTIONS") or "1")
 

@@ -90,6 +90,7 @@ struct ConnectController {
     }
 
     private func utterance(_ request: Request, id: String) async throws -> Response {
+        let arrived = ContinuousClock.now
         let body = try await Self.object(request, emptyAllowed: false)
         guard let value = body["text"] else { throw AgentAPIError(.badRequest, "invalid_request", "text is required: what the caller said") }
         guard let text = value.stringValue else { throw AgentAPIError(.badRequest, "invalid_request", "text must be a string, not \(value.typeDescription)") }
@@ -115,6 +116,10 @@ struct ConnectController {
         var invoked = InboxEvent.call(
             .lambdaInvoked, contactID: id, time: now, branch: outcome.branch.rawValue, error: outcome.branch == .error ? outcome.note : nil)
         invoked.statusCode = result.statusCode
+        let elapsed = ContinuousClock.now - arrived
+        let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        invoked.lambdaMs = Self.milliseconds(result.latency)
+        invoked.tdmockMs = Self.milliseconds(total - result.latency)
         var published = [invoked]
         if outcome.ended { published.append(.call(.callEnded, contactID: id, time: now, branch: outcome.branch.rawValue)) }
         events.publish(published)
@@ -150,6 +155,9 @@ struct ConnectController {
         case .success(let checked): return (flow.outcome(of: checked), checked.sessionAttributes)
         }
     }
+
+    /// Seconds as milliseconds, to the microsecond.
+    static func milliseconds(_ seconds: Double) -> Double { (seconds * 1_000_000).rounded() / 1000 }
 
     /// The start of a body, for an error message.
     private static func excerpt(_ body: Data) -> String {
