@@ -145,8 +145,8 @@ http {{
     raise RuntimeError("nginx did not start")
 
 
-def start_tdmock(binary, port, db, extra=()):
-    process = Process([binary, "serve", "--port", str(port), "--db", db, *extra], env={"TDMOCK_CALLBACK_RETRY_INITIAL": "0.05"})
+def start_tdmock(binary, port, db, extra=(), env=None):
+    process = Process([binary, "serve", "--port", str(port), "--db", db, *extra], env={"TDMOCK_CALLBACK_RETRY_INITIAL": "0.05", **(env or {})})
     wait_healthy(f"http://127.0.0.1:{port}/healthz")
     return process
 
@@ -212,6 +212,7 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
     parser.add_argument("--messages", type=int, default=int(os.environ.get("BENCH_MESSAGES", "1000000")))
     parser.add_argument("--conversations", type=int, default=int(os.environ.get("BENCH_CONVERSATIONS", "100000")))
+    parser.add_argument("--only", choices=["question-response", "journal"], help="run one part only (its rows alone are printed and kept)")
     args = parser.parse_args()
     binary = os.path.abspath(args.tdmock)
     workdir = tempfile.mkdtemp(prefix="tdmock-bench-")
@@ -228,6 +229,12 @@ def main():
         print(f"{name}: {text} {('(' + target + ': ' + verdict + ')') if target else ''}", flush=True)
 
     try:
+        if args.only == "question-response":
+            question_response(binary, workdir, row, processes)
+            return report(rows, started, binary, args.out, workdir)
+        if args.only == "journal":
+            journal_cost(binary, workdir, row, start_body, send_body)
+            return report(rows, started, binary, args.out, workdir)
         # 1-3. The loopback floor (nginx), the peer users would write instead (Flask + SQLite) and tdmock
         # (release build, durable store in a file), all started at once and measured in turn, ROUNDS times;
         # each figure is the median of its rounds. One 10 s sample each gave ratios that moved by a quarter
@@ -275,6 +282,7 @@ def main():
         row("  as a share of the loopback floor", 100 * send_rps / floor["rps"], "%", ">= 25 %", send_rps >= 0.25 * floor["rps"])
         row("  / the Flask+SQLite stub", send_rps / peer_send["rps"], "x", ">= 10x", send_rps >= 10 * peer_send["rps"])
         row("  as a share of tdmock's /healthz", 100 * send_rps / health["rps"], "%", ">= 70 %", send_rps >= 0.7 * health["rps"])
+        journal_cost(binary, workdir, row, start_body, send_body)
         # The saturation run just wrote a GB or two of WAL and database pages; while the kernel writes them
         # back, every fsync (the checkpoints') waits behind them, 100 ms and more on this machine. So they are
         # written out first (sync), then a pause. (A pause alone was not always enough: p99.9 81 ms once.)
@@ -343,20 +351,6 @@ def main():
         bearer = token(base)
         fill(f"{base}/digital-connect/conversations", {"BODY": start_body, "TOKEN": bearer}, args.conversations)
         conversation = start_conversation(base, bearer, start_body)
-        # The listing of a store at rest, as an agent finds it: not while the kernel writes back the fill's
-        # WAL and the server checkpoints it (as before the constant-rate run).
-        os.sync()
-        time.sleep(3)
-        inbox_times = []
-        for _ in range(5):
-            begin = time.perf_counter()
-            # Standard output read whole through a pipe, as `| jq` would; standard error left to the terminal
-            # (capturing both made Python poll two pipes in 32 KB reads: +20 ms on 28 MB).
-            output = subprocess.run([binary, "inbox", "--json", "--server", base], stdout=subprocess.PIPE, check=True).stdout
-            inbox_times.append((time.perf_counter() - begin) * 1000)
-        count = len(json.loads(output))
-        row(f"`tdmock inbox --json` with {count:,} conversations (median of 5)", statistics.median(inbox_times), "ms", "<= 150 ms",
-            statistics.median(inbox_times) <= 150, f"{binary} inbox --json --server {base}")
         fill(f"{base}/digital-connect/conversations/{conversation}/messages", {"BODY": send_body, "TOKEN": bearer}, args.messages)
         empty_bearer = token(empty_base)
         empty_conversation = start_conversation(empty_base, empty_bearer, start_body)
@@ -377,12 +371,142 @@ def main():
         # What the server holds after them all: the event log behind `tdmock wait` is bounded, the store on disk.
         after = full_server.rss_mb()
         row(f"RSS after {args.messages:,}+ Sends and {args.conversations:,} conversations", after, "MB", "<= 64 MB", after <= 64)
+        # Then the listing (after the RSS figure: the listing's buffers are the agent's, not the Sends').
+        # The listing of a store at rest, as an agent finds it: not while the kernel writes back the fill's
+        # WAL and the server checkpoints it (as before the constant-rate run).
+        os.sync()
+        time.sleep(3)
+        inbox_times = []
+        for _ in range(5):
+            begin = time.perf_counter()
+            # Standard output read whole through a pipe, as `| jq` would; standard error left to the terminal
+            # (capturing both made Python poll two pipes in 32 KB reads: +20 ms on 28 MB).
+            output = subprocess.run([binary, "inbox", "--json", "--server", base], stdout=subprocess.PIPE, check=True).stdout
+            inbox_times.append((time.perf_counter() - begin) * 1000)
+        count = len(json.loads(output))
+        row(f"`tdmock inbox --json` with {count:,} conversations (median of 5)", statistics.median(inbox_times), "ms", "<= 150 ms",
+            statistics.median(inbox_times) <= 150, f"{binary} inbox --json --server {base}")
         processes.pop().stop()
         processes.pop().stop()
+
+        # 7. The question-response line.
+        question_response(binary, workdir, row, processes)
     finally:
         for process in processes:
             process.stop()
+    report(rows, started, binary, args.out, workdir)
 
+
+def journal_cost(binary, workdir, row, start_body, send_body):
+    """Send a Message with the request journal on and off (TDMOCK_JOURNAL_SIZE=0): two servers measured in
+    turn, started once in each order, 5 s runs. (Which of two servers started first moved their figures by
+    more than the journal does, 15 % either way: each order's runs are pooled.)"""
+    rps = {"on": [], "off": []}
+    for order in (("on", "off"), ("off", "on")):
+        servers = {}
+        for name in order:
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            env = {} if name == "on" else {"TDMOCK_JOURNAL_SIZE": "0"}
+            process = start_tdmock(binary, port, os.path.join(workdir, f"journal-{name}-{order[0]}.sqlite"), env=env)
+            bearer = token(base)
+            servers[name] = (process, f"{base}/digital-connect/conversations/{start_conversation(base, bearer, start_body)}/messages", bearer)
+        for _ in range(3):
+            for name in order:
+                _, url, bearer = servers[name]
+                rps[name].append(wrk(url, "post.lua", {"BODY": send_body, "TOKEN": bearer}, duration=5)["rps"])
+        for process, _, _ in servers.values():
+            process.stop()
+    on, off = statistics.median(rps["on"]), statistics.median(rps["off"])
+    command = "wrk -t 2 -c 64 -d 5s, 6 runs each, servers started in both orders (" + ", ".join(
+        f"{name}: " + " ".join(f"{value:,.0f}" for value in values) for name, values in rps.items()) + " req/s)"
+    row("tdmock Send a Message, request journal on (median of 6)", on, "req/s", command=command)
+    row("tdmock Send a Message, request journal off (median of 6)", off, "req/s")
+    row("  the journal's cost: on / off", 100 * on / off, "%", ">= 95 %", on >= 0.95 * off)
+
+
+class BenchLambda(http.server.BaseHTTPRequestHandler):
+    """The fastest Lambda a turn can have: a fixed Close / speak answer (its time is taken out anyway)."""
+    protocol_version = "HTTP/1.1"
+    # The head and the body go out in two writes: without TCP_NODELAY the second waits for the client's
+    # delayed ACK (40 ms a turn).
+    disable_nagle_algorithm = True
+    ANSWER = json.dumps({"sessionState": {"dialogAction": {"type": "Close"}, "intent": {"name": "FallbackIntent", "state": "Fulfilled"},
+                                          "sessionAttributes": {"response_type": "speak", "response_text": "4.2 million."}},
+                         "messages": [{"contentType": "CustomPayload", "content": "{}"}]}).encode()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(self.ANSWER)))
+        self.end_headers()
+        self.wfile.write(self.ANSWER)
+
+    def log_message(self, *args):
+        pass
+
+
+def question_response(binary, workdir, row, processes):
+    """tdmock's own time per caller turn (the client's round trip less the Lambda's, as tdmock measured
+    it), and questions answered end to end by the scripted agent."""
+    import http.client
+    lambda_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BenchLambda)
+    threading.Thread(target=lambda_server.serve_forever, daemon=True).start()
+    lambda_url = f"http://127.0.0.1:{lambda_server.server_address[1]}/2015-03-31/functions/fallback/invocations"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes.append(start_tdmock(binary, port, os.path.join(workdir, "connect.sqlite"), ["--lambda-url", lambda_url]))
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection.request("POST", "/connect/v1/contacts", body='{"caller":"+15550100"}', headers={"content-type": "application/json"})
+    contact = json.loads(connection.getresponse().read())["contact_id"]
+    turns = 2000
+    totals = []
+    for index in range(turns + 200):
+        begin = time.perf_counter()
+        connection.request("POST", f"/connect/v1/contacts/{contact}/utterances", body=json.dumps({"text": f"question {index}"}),
+                           headers={"content-type": "application/json"})
+        answer = json.loads(connection.getresponse().read())
+        totals.append((time.perf_counter() - begin) * 1000)
+        assert answer["branch"] == "speak", answer
+    # tdmock's own time as it measures it (the utterance's arrival to the turn stored, less the Lambda's round
+    # trip: `lambda_invoked`'s tdmock_ms), and as the caller sees it (this client's round trip less the same).
+    _, found = call("GET", f"{base}/tdmock/v1/wait?event=lambda_invoked&contact_id={contact}&count={turns + 200}&timeout=60")
+    events = json.loads(found)[200:]
+    own = [event["tdmock_ms"] for event in events]
+    seen = [total - event["lambda_ms"] for total, event in zip(totals[200:], events)]
+    command = f"{turns:,} sequential POST /connect/v1/contacts/{{id}}/utterances on one connection; tdmock_ms of each lambda_invoked event"
+    row("caller turn, tdmock's own time (Lambda's taken out): p50", percentile(own, 50), "ms", command=command)
+    row("caller turn, tdmock's own time (Lambda's taken out): p99", percentile(own, 99), "ms", "<= 2 ms", percentile(own, 99) <= 2)
+    row("  as the caller sees it (its round trip less the Lambda's): p50", percentile(seen, 50), "ms")
+    row("  as the caller sees it (its round trip less the Lambda's): p99", percentile(seen, 99), "ms")
+    row("  the bench Lambda's round trip, as tdmock measured it: p50", percentile([event["lambda_ms"] for event in events], 50), "ms")
+    connection.close()
+    processes.pop().stop()
+    lambda_server.shutdown()
+
+    # Questions asked over 64 connections and answered by `tdmock agent` (a questions: rule that speaks).
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes.append(start_tdmock(binary, port, os.path.join(workdir, "questions.sqlite")))
+    script = os.path.join(workdir, "questions.yaml")
+    with open(script, "w") as f:
+        f.write('questions:\n  - speak: "The answer to {{question}}."\n')
+    agent = Process([binary, "agent", "--server", base, "--script", script, "--agent", "Bench", "--quiet"])
+    processes.append(agent)
+    time.sleep(1)
+    ask = wrk(f"{base}/question-response/v1/questions", "post.lua",
+              {"BODY": '{"session_id":"bench","question":"What are our earnings?","wait_seconds":8}', "API_KEY": "tdmock-question-key"})
+    _, expired = call("GET", f"{base}/tdmock/v1/questions?status=expired")
+    missed = len(json.loads(expired))
+    row("questions answered end to end by the scripted agent", ask["rps"], "questions/s", ">= 1,000/s",
+        ask["rps"] >= 1000 and missed == 0 and not ask["non2xx"], ask["command"] + f" ({missed} expired unanswered)")
+    row("  p99 from asked to answered, at saturation", ask["p99_us"] / 1000, "ms")
+    processes.pop().stop()
+    processes.pop().stop()
+
+
+def report(rows, started, binary, out, workdir):
     elapsed = time.monotonic() - started
     lines = [
         "# tdmock benchmarks",
@@ -397,12 +521,12 @@ def main():
     lines += [f"| {name} | {value} | {target} | {verdict} |" for name, value, target, verdict, _ in rows]
     lines += ["", "Commands:", ""]
     lines += [f"- {name.strip()}: `{portable(command, binary)}`" for name, _, _, _, command in rows if command]
-    report = "\n".join(lines) + "\n"
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(report)
+    text = "\n".join(lines) + "\n"
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        f.write(text)
     print()
-    print(report)
+    print(text)
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -207,6 +207,11 @@ public struct AgentClient: AgentAPI {
         try await send(.POST, "/questions/\(Self.encode(id))/answer", body: QuestionWire.AnswerRequest(agent: agent, answer: answer), as: QuestionWire.View.self)
     }
 
+    /// The request journal, newest first (`tdmock requests`).
+    public func requests(failed: Bool, limit: Int) async throws -> [JournalEntry] {
+        try await send(.GET, "/requests?failed=\(failed)&limit=\(limit)", as: [JournalEntry].self)
+    }
+
     /// The contact API's calls (`/connect/v1/contacts`), newest first.
     public func contacts() async throws -> [ConnectWire.ContactView] {
         try await send(.GET, "/contacts", prefix: "/connect/v1", as: [ConnectWire.ContactView].self)

@@ -83,3 +83,26 @@ extension Render {
         return lines.joined(separator: "\n")
     }
 }
+
+extension Render {
+    /// The request journal: one line per request, the error's message beside a refused one.
+    public static func requests(_ entries: [JournalEntry], style: Style) -> String {
+        guard !entries.isEmpty else { return "No requests journalled (the Talkdesk surface and the question-response API are)." }
+        let rows = entries.map { entry in
+            let status = entry.status >= 400 ? style.error(String(entry.status)) : String(entry.status)
+            return [clock(entry.time), entry.method, visible(entry.path), status, String(format: "%.1f", entry.latencyMs), visible(errorMessage(entry.errorBody))]
+        }
+        return table(["TIME", "METHOD", "PATH", "STATUS", "MS", "ERROR"], rows, style: style)
+    }
+
+    /// The one line of an error body: its `description`, `message` or `error_description`, else the body.
+    static func errorMessage(_ body: String?) -> String {
+        guard let body else { return "" }
+        if let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] {
+            for key in ["description", "message", "error_description", "error"] {
+                if let text = object[key] as? String { return text }
+            }
+        }
+        return body.replacingOccurrences(of: "\n", with: " ")
+    }
+}

@@ -13,6 +13,8 @@ public struct AppServices: Sendable {
     /// The time now, in whole milliseconds; tests give their own.
     public let clock: @Sendable () -> Date
     public let faults: FaultInjector
+    /// The last requests to the Talkdesk surface and the question-response API.
+    public let journal: RequestJournal
     let touchpointIDs: Set<String>
 
     public init(
@@ -24,6 +26,7 @@ public struct AppServices: Sendable {
         self.ids = ids
         self.clock = clock
         self.faults = FaultInjector(configuration.faults)
+        self.journal = RequestJournal(capacity: configuration.journalSize)
         self.tokens = TokenService(database: database, ids: ids, ttl: configuration.tokenTTL, clients: configuration.clients)
         self.touchpointIDs = Set(configuration.touchpoints.map(\.id))
     }

@@ -53,6 +53,7 @@ func httpServer(_ services: AppServices, events: EventHub, logger: Logger) -> HT
 /// `SendMessageFastPath` answers (see `httpServer`).
 func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer) -> Router<BasicRequestContext> {
     let router = Router()
+    router.add(middleware: JournalMiddleware(journal: services.journal, clock: services.clock))
     router.add(middleware: SurfaceErrorMiddleware())
     router.get("/healthz") { _, _ in JSONResponse.make(status: .ok, body: ["status": "ok"]) }
     OAuthController(services: services).addRoutes(to: router)
@@ -84,6 +85,7 @@ enum Routes {
         ("/tdmock/v1/wait", ["GET"]),
         ("/tdmock/v1/reset", ["POST"]),
         ("/tdmock/v1/faults", ["GET", "POST", "DELETE"]),
+        ("/tdmock/v1/requests", ["GET"]),
         ("/tdmock/v1/questions", ["GET"]),
         ("/tdmock/v1/questions/*", ["GET"]),
         ("/tdmock/v1/questions/*/answer", ["POST"]),

@@ -29,6 +29,7 @@ struct AgentController {
         group.get("wait") { request, _ in try await wait(request) }
         group.post("reset") { _, _ in try await reset() }
         group.get("faults") { _, _ in JSONResponse.make(status: .ok, body: services.faults.all) }
+        group.get("requests") { request, _ in try requests(request) }
         group.post("faults") { request, _ in try await addFault(request) }
         group.delete("faults") { _, _ in
             services.faults.clear()
@@ -196,11 +197,33 @@ struct AgentController {
         return JSONResponse.make(status: .ok, body: found)
     }
 
-    /// `tdmock reset`: an empty inbox and event log; a seeded id sequence starts again.
+    /// The request journal, newest first (`tdmock requests`): `?failed=true` for answers of 400 and above,
+    /// `?limit=N` (default 100, at most the journal's size).
+    private func requests(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        var failed = false
+        if let text = query["failed"] {
+            guard let flag = Bool(String(text)) else {
+                throw AgentAPIError(.badRequest, "invalid_request", "failed must be true or false, not '\(text)'")
+            }
+            failed = flag
+        }
+        var limit = 100
+        if let text = query["limit"] {
+            guard let number = Int(String(text)), number >= 1 else {
+                throw AgentAPIError(.badRequest, "invalid_request", "limit must be a whole number of at least 1, not '\(text)'")
+            }
+            limit = min(number, services.journal.capacity)
+        }
+        return JSONResponse.make(status: .ok, body: services.journal.entries(failed: failed, limit: limit))
+    }
+
+    /// `tdmock reset`: an empty inbox, event log and request journal; a seeded id sequence starts again.
     private func reset() async throws -> Response {
         try await services.database.reset()
         services.ids.restart()
         events.resetLog()
+        services.journal.reset()
         return JSONResponse.make(status: .ok, body: ["status": "reset"])
     }
 

@@ -20,6 +20,7 @@ struct ConfigFile: Sendable, Hashable {
     var limits = ServerLimits()
     var questionAPIKey: String?
     var connect = ConnectConfiguration()
+    var journalSize: Int?
 
     static func load(path: String) throws(ConfigurationError) -> ConfigFile {
         let text: String
@@ -121,7 +122,7 @@ private struct NodeReader {
         let keys = [
             "host", "port", "db", "in_memory", "token_ttl", "client_id", "client_secret", "touchpoint",
             "callback_url", "callback_api_key", "clients", "touchpoints", "callback", "seed", "faults", "agent_token", "limits", "fast_path",
-            "question_response", "connect",
+            "question_response", "connect", "journal_size",
             // `tdmock bridge` reads its own section; serve accepts and leaves it.
             "bridge",
         ]
@@ -157,6 +158,7 @@ private struct NodeReader {
                     config.questionAPIKey = try string(field, "question_response.api_key")
                 }
             case "connect": try connect(value, into: &config.connect)
+            case "journal_size": config.journalSize = try integer(value, key, 0...100_000)
             default: break
             }
         }

@@ -113,6 +113,8 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var questionAPIKey = ServeConfiguration.defaultQuestionAPIKey
     public static let defaultQuestionAPIKey = "tdmock-question-key"
     public var connect = ConnectConfiguration()
+    /// How many requests the request journal keeps (`TDMOCK_JOURNAL_SIZE`, config `journal_size`); 0 keeps none.
+    public var journalSize = 1000
 
     public init(
         host: String = "127.0.0.1", port: Int = ServeConfiguration.defaultPort,
@@ -154,6 +156,7 @@ public struct ServeOverrides: Sendable, Hashable {
     public var questionAPIKey: String?
     public var lambdaURL: String?
     public var lambdaTimeout: Double?
+    public var journalSize: Int?
 
     public init(
         host: String? = nil, port: Int? = nil, db: String? = nil, inMemory: Bool? = nil, config: String? = nil,
@@ -161,8 +164,9 @@ public struct ServeOverrides: Sendable, Hashable {
         callbackURL: String? = nil, callbackAPIKey: String? = nil, callbackMaxAttempts: Int? = nil,
         callbackTimeout: Double? = nil, callbackRetryInitial: Double? = nil, callbackRetryMax: Double? = nil,
         tokenTTL: Int? = nil, seed: UInt64? = nil, agentToken: String? = nil, fastPath: Bool? = nil,
-        questionAPIKey: String? = nil, lambdaURL: String? = nil, lambdaTimeout: Double? = nil
+        questionAPIKey: String? = nil, lambdaURL: String? = nil, lambdaTimeout: Double? = nil, journalSize: Int? = nil
     ) {
+        self.journalSize = journalSize
         self.fastPath = fastPath
         self.questionAPIKey = questionAPIKey
         self.lambdaURL = lambdaURL
@@ -231,7 +235,7 @@ public struct ServeOverrides: Sendable, Hashable {
             callbackRetryInitial: try seconds("CALLBACK_RETRY_INITIAL"), callbackRetryMax: try seconds("CALLBACK_RETRY_MAX"),
             tokenTTL: try integer("TOKEN_TTL"), seed: try seed(), agentToken: value("AGENT_TOKEN"),
             fastPath: try boolean("FAST_PATH"), questionAPIKey: value("QUESTION_API_KEY"), lambdaURL: value("LAMBDA_URL"),
-            lambdaTimeout: try seconds("LAMBDA_TIMEOUT"))
+            lambdaTimeout: try seconds("LAMBDA_TIMEOUT"), journalSize: try integer("JOURNAL_SIZE"))
     }
 }
 
@@ -287,6 +291,7 @@ extension ServeConfiguration {
         configuration.fastPath = flags.fastPath ?? env.fastPath ?? file.fastPath ?? true
         configuration.questionAPIKey = flags.questionAPIKey ?? env.questionAPIKey ?? file.questionAPIKey ?? defaultQuestionAPIKey
         configuration.connect = file.connect
+        configuration.journalSize = flags.journalSize ?? env.journalSize ?? file.journalSize ?? configuration.journalSize
         if let url = flags.lambdaURL ?? env.lambdaURL { configuration.connect.lambdaURL = url }
         if let timeout = flags.lambdaTimeout ?? env.lambdaTimeout { configuration.connect.lambdaTimeout = timeout }
 
@@ -350,6 +355,10 @@ extension ServeConfiguration {
         if !(connect.lambdaTimeout > 0 && connect.lambdaTimeout <= 900) {
             let (where_, key) = source(flags.lambdaTimeout, env.lambdaTimeout, "lambda-timeout", "TDMOCK_LAMBDA_TIMEOUT")
             throw ConfigurationError(source: where_, key: key, message: "expected seconds above 0 and at most 900 (Lambda's own limit), found \(connect.lambdaTimeout)")
+        }
+        if !(0...100_000).contains(journalSize) {
+            let (where_, key) = source(flags.journalSize, env.journalSize, "journal-size", "TDMOCK_JOURNAL_SIZE")
+            throw ConfigurationError(source: where_, key: key, message: "expected a whole number of requests from 0 (none kept) to 100000, found \(journalSize)")
         }
         if !(1...100).contains(callback.maxAttempts) {
             let (where_, key) = source(flags.callbackMaxAttempts, env.callbackMaxAttempts, "callback-max-attempts", "TDMOCK_CALLBACK_MAX_ATTEMPTS")

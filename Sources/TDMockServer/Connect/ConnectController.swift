@@ -36,7 +36,7 @@ struct ConnectController {
     }
 
     private func start(_ request: Request) async throws -> Response {
-        let body = try await Self.object(request, emptyAllowed: true)
+        let body = try await request.jsonObject(emptyAllowed: true)
         func invalid(_ message: String) -> AgentAPIError { AgentAPIError(.badRequest, "invalid_request", message) }
         var caller: String?
         if let value = body["caller"], !value.isNull {
@@ -91,7 +91,7 @@ struct ConnectController {
 
     private func utterance(_ request: Request, id: String) async throws -> Response {
         let arrived = ContinuousClock.now
-        let body = try await Self.object(request, emptyAllowed: false)
+        let body = try await request.jsonObject()
         guard let value = body["text"] else { throw AgentAPIError(.badRequest, "invalid_request", "text is required: what the caller said") }
         guard let text = value.stringValue else { throw AgentAPIError(.badRequest, "invalid_request", "text must be a string, not \(value.typeDescription)") }
         guard !Blank.isBlank(text) else { throw AgentAPIError(.badRequest, "invalid_request", "text must not be empty: the caller said nothing") }
@@ -166,15 +166,6 @@ struct ConnectController {
         return ": " + text + (body.count > 200 ? "…" : "")
     }
 
-    private static func object(_ request: Request, emptyAllowed: Bool) async throws -> [String: JSONValue] {
-        let data = try await request.collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is larger than \(BodyLimit.bytes) bytes"))
-        if data.isEmpty && emptyAllowed { return [:] }
-        switch data.withUnsafeBytes(JSONReader.read) {
-        case .failure(let problem): throw AgentAPIError(.badRequest, "invalid_request", "The body is not valid JSON: \(problem)")
-        case .success(.object(let object)): return object
-        case .success(let other): throw AgentAPIError(.badRequest, "invalid_request", "The body must be a JSON object, not \(other.typeDescription)")
-        }
-    }
 }
 
 /// The contacts whose utterance is with the Lambda.

@@ -24,10 +24,10 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private enum State {
         /// Between requests.
         case idle
-        /// Reading the body of a request this handler may answer.
-        case collecting(HTTPRequestHead, PlainSend, body: ByteBuffer)
+        /// Reading the body of a request this handler may answer (since `started`, for the journal).
+        case collecting(HTTPRequestHead, PlainSend, body: ByteBuffer, started: NIODeadline)
         /// Waiting for the store; later parts are queued.
-        case answering(HTTPRequestHead, body: ByteBuffer)
+        case answering(HTTPRequestHead, PlainSend, body: ByteBuffer, started: NIODeadline)
         /// Passing the current request's parts to the router.
         case passing
     }
@@ -78,12 +78,12 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         switch (state, part) {
         case (.idle, .head(let head)):
             if routerOwes == 0, let send = Self.plainSend(head) {
-                state = .collecting(head, send, body: context.channel.allocator.buffer(capacity: 0))
+                state = .collecting(head, send, body: context.channel.allocator.buffer(capacity: 0), started: .now())
             } else {
                 pass(.head(head), context: context)
                 state = .passing
             }
-        case (.collecting(let head, let send, var body), .body(var chunk)):
+        case (.collecting(let head, let send, var body, let started), .body(var chunk)):
             guard body.readableBytes + chunk.readableBytes <= BodyLimit.bytes else {
                 // Too large: the router refuses it (413) as it refuses every other.
                 pass(.head(head), context: context)
@@ -93,9 +93,9 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             body.writeBuffer(&chunk)
-            state = .collecting(head, send, body: body)
-        case (.collecting(let head, let send, let body), .end):
-            answer(head, send, body: body, context: context)
+            state = .collecting(head, send, body: body, started: started)
+        case (.collecting(let head, let send, let body, let started), .end):
+            answer(head, send, body: body, started: started, context: context)
         case (.passing, .end):
             pass(part, context: context)
             state = .idle
@@ -110,8 +110,8 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(wrapInboundOut(part))
     }
 
-    private func answer(_ head: HTTPRequestHead, _ send: PlainSend, body: ByteBuffer, context: ChannelHandlerContext) {
-        state = .answering(head, body: body)
+    private func answer(_ head: HTTPRequestHead, _ send: PlainSend, body: ByteBuffer, started: NIODeadline, context: ChannelHandlerContext) {
+        state = .answering(head, send, body: body, started: started)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let submitted = controller.sendDirectly(
             conversationID: send.conversationID, path: head.uri, authorization: send.authorization,
@@ -126,9 +126,13 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Writes the store's answer, or hands the request to the router; then takes up the queued parts.
     private func finish(_ response: StoredResponse?, context: ChannelHandlerContext) {
-        guard case .answering(let head, let body) = state else { return }
+        guard case .answering(let head, let send, let body, let started) = state else { return }
         state = .idle
         if let response {
+            controller.services.journal.record(
+                method: "POST", path: head.uri, status: response.status,
+                latency: Double((NIODeadline.now() - started).nanoseconds) / 1e9, authorization: send.authorization,
+                requestBody: body, answer: response.body, time: controller.services.clock())
             var buffer = context.channel.allocator.buffer(capacity: response.body.count)
             buffer.writeBytes(response.body)
             let headers: HTTPHeaders = [

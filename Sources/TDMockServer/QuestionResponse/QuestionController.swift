@@ -29,7 +29,7 @@ struct QuestionController {
     // MARK: The third party's API
 
     private func ask(_ request: Request) async throws -> Response {
-        let ask = try Self.parseAsk(try await body(of: request))
+        let ask = try Self.parseAsk(try await request.jsonObject())
         let now = services.clock()
         let question = Question(
             id: services.ids.identifier(), sessionID: ask.sessionID, question: ask.question, attributes: ask.attributes, createdAt: now)
@@ -91,15 +91,6 @@ struct QuestionController {
         }
     }
 
-    private func body(of request: Request) async throws -> [String: JSONValue] {
-        let data = try await request.collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is larger than \(BodyLimit.bytes) bytes"))
-        switch data.withUnsafeBytes(JSONReader.read) {
-        case .failure(let problem): throw AgentAPIError(.badRequest, "invalid_request", "The body is not valid JSON: \(problem)")
-        case .success(.object(let object)): return object
-        case .success(let other): throw AgentAPIError(.badRequest, "invalid_request", "The body must be a JSON object, not \(other.typeDescription)")
-        }
-    }
-
     /// The question as CONTRACT §8.1 has it, each mistake named by its field.
     static func parseAsk(_ body: [String: JSONValue]) throws -> QuestionWire.Ask {
         func invalid(_ message: String) -> AgentAPIError { AgentAPIError(.badRequest, "invalid_request", message) }
@@ -158,7 +149,7 @@ struct QuestionController {
     }
 
     private func answer(_ request: Request, id: String) async throws -> Response {
-        let body = try await body(of: request)
+        let body = try await request.jsonObject()
         func invalid(_ message: String) -> AgentAPIError { AgentAPIError(.badRequest, "invalid_request", message) }
         guard let agent = body["agent"]?.stringValue, !Blank.isBlank(agent) else { throw invalid("agent must be a non-empty string") }
         let text = body["text"]?.stringValue

@@ -1,0 +1,115 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+import TDMockCore
+
+/// Records each request to a journalled surface (`RequestJournal.isJournalled`) that goes through the
+/// router: its body as the handler reads it (tee'd, not read twice), its status, and its error body.
+/// Outermost, so that it sees the answer every other middleware made. (Send a Message's fast path
+/// records its own answers: they never reach the router.)
+struct JournalMiddleware<Context: RequestContext>: RouterMiddleware {
+    let journal: RequestJournal
+    let clock: @Sendable () -> Date
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.string
+        guard RequestJournal.isJournalled(request.uri.path) else { return try await next(request, context) }
+        let started = ContinuousClock.now
+        let capture = BodyCapture(limit: journal.bodyLimit)
+        var request = request
+        request.body = RequestBody(asyncSequence: CapturingBody(base: request.body, capture: capture))
+        let method = request.method.rawValue
+        let authorization = request.headers[.authorization]
+        let journal = journal
+        let clock = clock
+        @Sendable func record(_ status: Int, _ answer: [UInt8]) {
+            let elapsed = ContinuousClock.now - started
+            journal.record(
+                method: method, path: path, status: status,
+                latency: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                authorization: authorization, requestBody: ByteBuffer(bytes: capture.bytes), answer: answer, time: clock())
+        }
+        do {
+            var response = try await next(request, context)
+            let status = Int(response.status.code)
+            guard status >= 400 else {
+                record(status, [])
+                return response
+            }
+            // An error answer returned (not thrown): its body is kept as it is written.
+            let body = response.body
+            let answer = BodyCapture(limit: journal.bodyLimit)
+            response.body = ResponseBody(contentLength: body.contentLength) { writer in
+                try await body.write(CapturingWriter(base: writer, capture: answer))
+                record(status, answer.bytes)
+            }
+            return response
+        } catch let error as any HTTPResponseError {
+            let response = try error.response(from: request, context: context)
+            let answer = BodyCapture(limit: journal.bodyLimit)
+            try? await response.body.write(CapturingWriter(base: DiscardingWriter(), capture: answer))
+            record(Int(response.status.code), answer.bytes)
+            return response
+        }
+    }
+}
+
+/// The first bytes of a body, as they pass.
+final class BodyCapture: Sendable {
+    private let storage = Mutex<[UInt8]>([])
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func append(_ buffer: ByteBuffer) {
+        storage.withLock { bytes in
+            let room = limit - bytes.count
+            guard room > 0 else { return }
+            bytes.append(contentsOf: buffer.readableBytesView.prefix(room))
+        }
+    }
+
+    var bytes: [UInt8] { storage.withLock { $0 } }
+}
+
+/// A request body that keeps its first bytes in a `BodyCapture` as the handler reads it.
+struct CapturingBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let base: RequestBody
+    let capture: BodyCapture
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RequestBody.AsyncIterator
+        let capture: BodyCapture
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let buffer = try await base.next() else { return nil }
+            capture.append(buffer)
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), capture: capture) }
+}
+
+/// A response body writer that keeps the first bytes written.
+struct CapturingWriter: ResponseBodyWriter {
+    var base: any ResponseBodyWriter
+    let capture: BodyCapture
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        capture.append(buffer)
+        try await base.write(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await base.finish(trailingHeaders)
+    }
+}
+
+/// Reads an error response's body into a capture without sending it anywhere.
+struct DiscardingWriter: ResponseBodyWriter {
+    mutating func write(_ buffer: ByteBuffer) async throws {}
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
