@@ -284,7 +284,9 @@ public actor ScriptedAgent {
         if !script.rules.isEmpty {
             for conversation in try await api.conversations(status: "queued").reversed() { await take(conversation.id) }
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        // A discarding group: a long-running agent answers millions of questions, and a plain group keeps
+        // every finished child until it is awaited.
+        try await withThrowingDiscardingTaskGroup { group in
             if !script.questions.isEmpty {
                 for question in try await api.questions(status: "queued") {
                     group.addTask { await self.answer(question: question.id, text: question.question, sessionID: question.sessionId, attributes: question.attributes) }
