@@ -196,9 +196,10 @@ public actor AgentSession {
         }
         if let id = conversations.first { return .conversation(id) }
         if let id = questions.first { return .question(id) }
-        // Not open: an ended conversation or an answered question is still shown.
+        // Not open: an ended conversation or an answered question is still shown, by its whole id.
         if (try? await api.question(text)) != nil { return .question(text) }
-        return .conversation(text)
+        if (try? await api.conversation(text)) != nil { return .conversation(text) }
+        throw ConsoleError("no conversation or question has the id \(text), and none open or waiting starts with it (/inbox lists them)")
     }
 
     /// Answers the open question; it is closed on screen whatever the server says.

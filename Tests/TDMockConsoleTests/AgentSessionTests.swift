@@ -187,6 +187,8 @@ final class FakeAPI: AgentAPI {
         let api = FakeAPI()
         let output = CapturedOutput()
         let session = AgentSession(api: api, agent: "Dana", mode: .console, style: Style(enabled: false), output: output)
+        _ = await session.handle(line: "/open 0123")
+        #expect(output.last == "error: no conversation or question has the id 0123, and none open or waiting starts with it (/inbox lists them)")
         _ = await session.handle(line: "/disconnect bye")
         #expect(output.last == "error: no question is open: /open <question id> first")
         _ = await session.handle(line: "/open \(api.question.id)")
