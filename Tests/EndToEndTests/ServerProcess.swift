@@ -235,10 +235,23 @@ func waitFor(_ server: String, event: String, conversation: String? = nil, count
     return result.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
 }
 
-/// A free port on loopback, found by binding a receiver there and stopping it.
+/// A free port on loopback for a process the test starts later, drawn at random below Linux's ephemeral
+/// range (32768 and up) and checked by binding it: a port the kernel handed out for port 0 could be
+/// handed again, to another test's server or to an outgoing connection, before the process binds it.
 func freePort() async throws -> Int {
-    let placeholder = try await Receiver.start()
-    let port = placeholder.port
-    await placeholder.stop()
-    return port
+    for _ in 0..<200 {
+        let port = Int.random(in: 20_000..<32_000)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { continue }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if bound == 0 { return port }
+    }
+    throw CancellationError()
 }
