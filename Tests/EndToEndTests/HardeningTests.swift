@@ -142,11 +142,14 @@ import Testing
 
         let exposed = try TDMockProcess(["serve", "--port", "0", "--in-memory", "--host", "0.0.0.0"])
         #expect(try await exposed.waitForExit() != 0)
-        #expect(exposed.standardError.contains("--host: listening on '0.0.0.0' lets other machines reach the agent API; set --agent-token"))
+        // (Standard error is read as it comes: it may still be arriving when the exit is seen.)
+        try await eventually("the refusal on standard error") {
+            exposed.standardError.contains("--host: listening on '0.0.0.0' lets other machines reach the agent API; set --agent-token")
+        }
 
         let weak = try TDMockProcess(["serve", "--port", "0", "--in-memory", "--host", "0.0.0.0", "--agent-token", "short"])
         #expect(try await weak.waitForExit() != 0)
-        #expect(weak.standardError.contains("an agent token needs at least 16 characters"))
+        try await eventually("the refusal on standard error") { weak.standardError.contains("an agent token needs at least 16 characters") }
     }
 
     @Test func theAgentAPIAsksForTheAgentTokenAndTheTalkdeskSurfaceDoesNot() async throws {

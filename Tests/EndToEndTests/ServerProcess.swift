@@ -51,11 +51,11 @@ final class TDMockProcess: Sendable {
         self.process = process
         stdout.fileHandleForReading.readabilityHandler = { [output] handle in
             let data = handle.availableData
-            output.append(data)
+            if data.isEmpty { handle.readabilityHandler = nil; output.close() } else { output.append(data) }
         }
         stderr.fileHandleForReading.readabilityHandler = { [errors] handle in
             let data = handle.availableData
-            errors.append(data)
+            if data.isEmpty { handle.readabilityHandler = nil; errors.close() } else { errors.append(data) }
         }
         try process.run()
     }
@@ -101,6 +101,9 @@ final class TDMockProcess: Sendable {
             Issue.record("tdmock did not exit within \(limit)")
         }
         process.waitUntilExit()
+        // What the process wrote may still be on its way from the pipes: wait for both to end (a little).
+        let drained = clock.now + .seconds(5)
+        while !(output.closed && errors.closed) && clock.now < drained { try await Task.sleep(for: .milliseconds(5)) }
         return process.terminationStatus
     }
 
@@ -114,9 +117,14 @@ final class TDMockProcess: Sendable {
 /// Text that arrives from a pipe while the test reads it.
 final class TextBuffer: Sendable {
     private let storage = Mutex("")
+    private let ended = Mutex(false)
 
     func append(_ data: Data) { storage.withLock { $0 += String(decoding: data, as: UTF8.self) } }
     var text: String { storage.withLock { $0 } }
+
+    /// The pipe has reached its end.
+    func close() { ended.withLock { $0 = true } }
+    var closed: Bool { ended.withLock { $0 } }
 }
 
 /// A running `tdmock serve` on a free port.
