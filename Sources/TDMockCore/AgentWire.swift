@@ -92,7 +92,7 @@ public enum AgentWire {
             startedAt = Timestamp.string(from: attempt.startedAt)
             statusCode = attempt.statusCode
             error = attempt.error
-            latencyMs = (attempt.latency * 1_000_000).rounded() / 1000
+            latencyMs = Latency.milliseconds(attempt.latency)
         }
     }
 

@@ -152,7 +152,7 @@ public enum ConnectWire {
             }
             lambda = LambdaView(
                 statusCode: turn.statusCode, functionError: turn.functionError, answer: answer,
-                latencyMs: (turn.latency * 1_000_000).rounded() / 1000)
+                latencyMs: Latency.milliseconds(turn.latency))
             branch = turn.branch
             prompt = turn.prompt
             ended = turn.ended

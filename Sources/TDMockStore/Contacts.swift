@@ -81,9 +81,8 @@ public enum Contacts {
     /// Every contact, newest first, with how many turns each has had.
     public static func list(_ db: Database) throws -> [(contact: Contact, turns: Int)] {
         var statement = try RawStatement(db, """
-            SELECT \(columns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
-                   (SELECT count(*) FROM contact_turn t WHERE t.contact_id = c.id)
-            FROM contact c ORDER BY c.created_at DESC, c.rowid DESC
+            SELECT \(columns), (SELECT count(*) FROM contact_turn WHERE contact_turn.contact_id = contact.id)
+            FROM contact ORDER BY created_at DESC, rowid DESC
             """)
         var contacts: [(Contact, Int)] = []
         while try statement.step() { contacts.append((try contact(statement), statement.int(6))) }

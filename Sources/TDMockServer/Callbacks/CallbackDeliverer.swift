@@ -161,7 +161,7 @@ public final class CallbackDeliverer: Service, Sendable {
             }
         }
         let elapsed = clock.now - start
-        let latency = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let latency = Latency.seconds(elapsed)
 
         let outcome = decide(statusCode: statusCode, retryAfter: retryAfter, attemptsSoFar: delivery.attemptsSinceRedelivery + 1)
         let journal = CallbackAttempt(

@@ -117,9 +117,9 @@ struct ConnectController {
             .lambdaInvoked, contactID: id, time: now, branch: outcome.branch.rawValue, error: outcome.branch == .error ? outcome.note : nil)
         invoked.statusCode = result.statusCode
         let elapsed = ContinuousClock.now - arrived
-        let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        invoked.lambdaMs = Self.milliseconds(result.latency)
-        invoked.tdmockMs = Self.milliseconds(total - result.latency)
+        let total = Latency.seconds(elapsed)
+        invoked.lambdaMs = Latency.milliseconds(result.latency)
+        invoked.tdmockMs = Latency.milliseconds(total - result.latency)
         var published = [invoked]
         if outcome.ended { published.append(.call(.callEnded, contactID: id, time: now, branch: outcome.branch.rawValue)) }
         events.publish(published)
@@ -155,9 +155,6 @@ struct ConnectController {
         case .success(let checked): return (flow.outcome(of: checked), checked.sessionAttributes)
         }
     }
-
-    /// Seconds as milliseconds, to the microsecond.
-    static func milliseconds(_ seconds: Double) -> Double { (seconds * 1_000_000).rounded() / 1000 }
 
     /// The start of a body, for an error message.
     private static func excerpt(_ body: Data) -> String {

@@ -43,10 +43,7 @@ struct LambdaInvoker: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
-        func seconds() -> Double {
-            let elapsed = clock.now - start
-            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        }
+        func seconds() -> Double { Latency.seconds(clock.now - start) }
         do {
             let response = try await client.execute(request, deadline: deadline)
             let body = try await response.body.collect(upTo: Self.maximumAnswerBytes)

@@ -27,7 +27,7 @@ struct JournalMiddleware<Context: RequestContext>: RouterMiddleware {
             let elapsed = ContinuousClock.now - started
             journal.record(
                 method: method, path: path, status: status,
-                latency: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                latency: Latency.seconds(elapsed),
                 authorization: authorization, requestBody: ByteBuffer(bytes: capture.bytes), answer: answer, time: clock())
         }
         do {

@@ -76,7 +76,7 @@ public final class RequestJournal: Sendable {
         return records.map { record in
             JournalEntry(
                 id: record.id, time: Timestamp.string(from: record.time), method: record.method, path: Self.maskQuery(record.path),
-                status: record.status, latencyMs: (record.latency * 1_000_000).rounded() / 1000, authorization: record.authorization.map(Self.scheme),
+                status: record.status, latencyMs: Latency.milliseconds(record.latency), authorization: record.authorization.map(Self.scheme),
                 requestBody: record.requestBody.readableBytes == 0 ? nil : Self.mask(Array(record.requestBody.readableBytesView)),
                 requestBodyTruncated: record.requestBytes > record.requestBody.readableBytes ? true : nil,
                 errorBody: record.errorBody.map { String(decoding: $0, as: UTF8.self) })
