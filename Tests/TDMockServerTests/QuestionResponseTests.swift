@@ -118,6 +118,7 @@ import Testing
             #expect(body["text"] as? String == "Goodbye.")
             let unknown = try await client.execute(uri: "/question-response/v1/questions/nope", method: .get, headers: Self.key)
             #expect(unknown.status == .notFound)
+            #expect(try json(unknown)["message"] as? String == "no question nope")
             let bad = try await client.execute(uri: "/question-response/v1/questions/\(id)?wait_seconds=40", method: .get, headers: Self.key)
             #expect(bad.status == .badRequest)
         }

@@ -95,10 +95,11 @@ struct ConnectController {
         guard let value = body["text"] else { throw AgentAPIError(.badRequest, "invalid_request", "text is required: what the caller said") }
         guard let text = value.stringValue else { throw AgentAPIError(.badRequest, "invalid_request", "text must be a string, not \(value.typeDescription)") }
         guard !Blank.isBlank(text) else { throw AgentAPIError(.badRequest, "invalid_request", "text must not be empty: the caller said nothing") }
-        guard let contact = try await services.database.contactHead(id) else { throw AgentAPIError(InboxError.contactNotFound(id)) }
-        if let how = contact.endedBy { throw AgentAPIError(InboxError.contactEnded(id, how: how.rawValue)) }
+        // Claimed before the contact is read: an utterance right after one that ended the call reads it ended.
         guard busy.claim(id) else { throw AgentAPIError(InboxError.contactBusy(id)) }
         defer { busy.release(id) }
+        guard let contact = try await services.database.contactHead(id) else { throw AgentAPIError(InboxError.contactNotFound(id)) }
+        if let how = contact.endedBy { throw AgentAPIError(InboxError.contactEnded(id, how: how.rawValue)) }
 
         let started = services.clock()
         events.publish(.call(.callerUtterance, contactID: id, time: started, content: text))
