@@ -16,7 +16,7 @@ RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
 	-Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic \
 	-Xlinker --symbol-ordering-file=$(CURDIR)/release/tdmock.order -Xlinker --no-warn-symbol-ordering
 
-.PHONY: run run-release test build build-release deps clean bench crash-test outage-test fuzz order-file
+.PHONY: run run-release test build build-release deps test-deps clean bench crash-test outage-test workspace-test fuzz order-file
 
 deps:
 	@missing=""; for f in $(HEADERS); do [ -e "$$f" ] || missing="yes"; done; \
@@ -24,6 +24,12 @@ deps:
 		echo "installing $(APT_PACKAGES) with apt-get"; \
 		$(APT_INSTALL) $(APT_PACKAGES); \
 	fi
+
+# What the workspace's browser test needs beyond deps: Chromium and its driver from Debian, Selenium from PyPI.
+test-deps: deps
+	@[ -e /usr/bin/chromium ] && [ -e /usr/bin/chromedriver ] || { echo "installing chromium chromium-driver with apt-get"; \
+		$(APT_INSTALL) chromium chromium-driver; }
+	@python3 -c "import selenium" 2>/dev/null || { echo "installing selenium with pip"; python3 -m pip install -q selenium; }
 
 # make run builds tdmock in debug, the build make test makes too (each reuses the other's work): a
 # first build takes minutes less than the release build, which make bench and make run-release use.
@@ -41,13 +47,18 @@ run-release: build-release
 
 # One build of everything (the tests and the tdmock binary the end-to-end tests run), then the tests
 # without rebuilding, the server's tests again with Send a Message's fast path off, then the crash test
-# and the callback outage test (about 2 minutes together).
-test: deps
+# and the callback outage test (about 2 minutes together), then the workspace in headless Chromium.
+test: test-deps
 	$(SWIFT) build --build-tests
 	TDMOCK_BINARY=$$($(SWIFT) build --show-bin-path)/tdmock $(SWIFT) test --skip-build
 	TDMOCK_FAST_PATH=false $(SWIFT) test --skip-build --filter TDMockServerTests
 	python3 checks/reliability/crash_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/reliability/outage_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+	python3 checks/workspace/workspace_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+
+# The workspace driven in headless Chromium by Selenium; its screenshots go to docs/screenshots/.
+workspace-test: test-deps build
+	python3 checks/workspace/workspace_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 
 # kill -9 ten times under load; every acknowledged write is in the store, every callback delivered in order.
 crash-test: build
@@ -60,9 +71,10 @@ outage-test: build
 clean:
 	rm -rf .build
 
-# Benchmarks (not tests): installs wrk and nginx from Debian and Flask and gunicorn from PyPI, builds
+# Benchmarks (not tests): installs wrk and nginx from Debian and Flask and gunicorn from PyPI (and the
+# workspace test's Chromium and Selenium, for the workspace's figures), builds
 # release, and prints the table that bench/results/latest.md keeps. BENCH_SECONDS=10 per load run.
-bench: deps
+bench: test-deps
 	@command -v wrk >/dev/null && command -v nginx >/dev/null || { $(APT_INSTALL) wrk nginx-light; }
 	python3 -m pip install -q flask gunicorn
 	$(SWIFT) build $(RELEASE) --product tdmock

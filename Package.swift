@@ -70,6 +70,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
+            // The workspace's page, script and style sheet, compiled in as bytes (PackageResources).
+            resources: [
+                .embedInCode("Workspace/Assets/index.html"),
+                .embedInCode("Workspace/Assets/app.js"),
+                .embedInCode("Workspace/Assets/app.css"),
+                .embedInCode("Workspace/Assets/icon.svg"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -22,6 +22,8 @@ import threading
 import time
 import urllib.request
 
+import workspace
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 NPROC = os.cpu_count() or 1
@@ -212,7 +214,7 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
     parser.add_argument("--messages", type=int, default=int(os.environ.get("BENCH_MESSAGES", "1000000")))
     parser.add_argument("--conversations", type=int, default=int(os.environ.get("BENCH_CONVERSATIONS", "100000")))
-    parser.add_argument("--only", choices=["question-response", "journal"], help="run one part only (its rows alone are printed and kept)")
+    parser.add_argument("--only", choices=["question-response", "journal", "workspace"], help="run one part only (its rows alone are printed and kept)")
     args = parser.parse_args()
     binary = os.path.abspath(args.tdmock)
     workdir = tempfile.mkdtemp(prefix="tdmock-bench-")
@@ -231,6 +233,16 @@ def main():
     try:
         if args.only == "question-response":
             question_response(binary, workdir, row, processes)
+            return report(rows, started, binary, args.out, workdir)
+        if args.only == "workspace":
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            processes.append(start_tdmock(binary, port, os.path.join(workdir, "workspace.sqlite")))
+            bearer = token(base)
+            fill(f"{base}/digital-connect/conversations", {"BODY": start_body, "TOKEN": bearer}, args.conversations)
+            os.sync()
+            time.sleep(3)
+            workspace.measure(base, bearer, row, len(json.loads(call("GET", f"{base}/tdmock/v1/conversations")[1])))
             return report(rows, started, binary, args.out, workdir)
         if args.only == "journal":
             journal_cost(binary, workdir, row, start_body, send_body)
@@ -365,6 +377,7 @@ def main():
         count = len(json.loads(output))
         row(f"`tdmock inbox --json` with {count:,} conversations (median of 5)", statistics.median(inbox_times), "ms", "<= 150 ms",
             statistics.median(inbox_times) <= 150, f"{binary} inbox --json --server {base}")
+        workspace.measure(base, bearer, row, count)
         fill(f"{base}/digital-connect/conversations/{conversation}/messages", {"BODY": send_body, "TOKEN": bearer}, args.messages)
         empty_bearer = token(empty_base)
         empty_conversation = start_conversation(empty_base, empty_bearer, start_body)

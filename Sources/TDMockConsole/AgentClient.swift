@@ -89,6 +89,10 @@ public struct AgentClient: AgentAPI {
         if let body {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        } else if method == .POST {
+            // The agent API takes every POST as JSON (a form from another site changes nothing).
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: "{}"))
         }
         let response: HTTPClientResponse
         do {

@@ -49,7 +49,7 @@ func httpServer(_ services: AppServices, events: EventHub, logger: Logger) -> HT
         logger: logger, sendMessage: services.configuration.fastPath ? DigitalConnectController(services: services, events: events) : nil)
 }
 
-/// The routes of `tdmock serve`. Middleware added here does not see the Send a Message requests that
+/// The routes of `tdmock serve` (the workspace's page at `/`). Middleware added here does not see the Send a Message requests that
 /// `SendMessageFastPath` answers (see `httpServer`).
 func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer) -> Router<BasicRequestContext> {
     let router = Router()
@@ -61,6 +61,7 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
     AgentController(services: services, events: events, deliverer: deliverer).addRoutes(to: router)
     QuestionController(services: services, events: events, waiters: QuestionWaiters()).addRoutes(to: router)
     ConnectController(services: services, events: events).addRoutes(to: router)
+    WorkspaceController(services: services).addRoutes(to: router)
     return router
 }
 
@@ -68,6 +69,10 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
 /// itself only says 404). Kept beside the routes it describes; a test checks that each entry is served.
 enum Routes {
     static let table: [(pattern: [Substring], methods: [String])] = [
+        ("/", ["GET"]),
+        ("/workspace/app.js", ["GET"]),
+        ("/workspace/app.css", ["GET"]),
+        ("/workspace/icon.svg", ["GET"]),
         ("/healthz", ["GET"]),
         ("/oauth/token", ["POST"]),
         ("/digital-connect/conversations", ["POST"]),
@@ -84,6 +89,8 @@ enum Routes {
         ("/tdmock/v1/events", ["GET"]),
         ("/tdmock/v1/wait", ["GET"]),
         ("/tdmock/v1/reset", ["POST"]),
+        ("/tdmock/v1/sign-in", ["POST"]),
+        ("/tdmock/v1/sign-out", ["POST"]),
         ("/tdmock/v1/faults", ["GET", "POST", "DELETE"]),
         ("/tdmock/v1/requests", ["GET"]),
         ("/tdmock/v1/questions", ["GET"]),

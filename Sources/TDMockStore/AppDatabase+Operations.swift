@@ -95,6 +95,13 @@ extension AppDatabase {
         try await InboxListing.read(reader, status: status)
     }
 
+    /// One page of the inbox and how many conversations match in all (`GET /tdmock/v1/conversations?limit=`).
+    public func inboxPage(status: ConversationStatus?, search: String?, limit: Int, offset: Int) async throws
+        -> (conversations: [Conversation], total: Int)
+    {
+        try await reader.read { db in try Inbox.page(db, status: status, search: search, limit: limit, offset: offset) }
+    }
+
     /// How many deliveries are pending and how many have failed.
     public func deliveryCounts() async throws -> (pending: Int, failed: Int) {
         try await reader.read { db in (try Outbox.count(db, status: .pending), try Outbox.count(db, status: .failed)) }

@@ -123,6 +123,42 @@ public enum Inbox {
         return conversations
     }
 
+    /// One page of the inbox (the workspace's): newest activity first, optionally of one status and
+    /// matching `search` (a case-insensitive part of the id, the contact's name or email, or the subject),
+    /// with how many conversations match in all.
+    public static func page(_ db: Database, status: ConversationStatus?, search: String?, limit: Int, offset: Int) throws
+        -> (conversations: [Conversation], total: Int)
+    {
+        var conditions = [String]()
+        if status != nil { conditions.append("status = ?1") }
+        if search != nil {
+            conditions.append(
+                "(id LIKE ?2 ESCAPE '\\' OR contact_name LIKE ?2 ESCAPE '\\' OR contact_email LIKE ?2 ESCAPE '\\' OR subject LIKE ?2 ESCAPE '\\')")
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let pattern = search.map { text in
+            "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+        }
+        func bindFilter(_ statement: inout RawStatement) {
+            statement.bind(status?.rawValue)
+            statement.bind(pattern)
+        }
+        var count = try RawStatement(db, "SELECT COUNT(*) FROM conversation \(filter)")
+        bindFilter(&count)
+        let total = try count.step() ? count.int(0) : 0
+        var rows = try RawStatement(db, """
+            SELECT \(conversationColumns) FROM conversation \(filter)
+            ORDER BY last_activity_at DESC, id LIMIT ?3 OFFSET ?4
+            """)
+        bindFilter(&rows)
+        rows.bind(Int64(limit))
+        rows.bind(Int64(offset))
+        var conversations = [Conversation]()
+        while try rows.step() { conversations.append(try conversation(rows)) }
+        return (conversations, total)
+    }
+
     /// What the hot paths need to know of a conversation, read with one cached statement.
     public struct ConversationHead: Sendable, Hashable {
         public var id: String

@@ -123,7 +123,7 @@ import Testing
             #expect(try json(unknown)["message"] as? String == "conversation nope does not exist (tdmock inbox --status all lists them)")
             let status = try await client.execute(uri: "/tdmock/v1/conversations?status=open", method: .get)
             #expect(status.status == .badRequest)
-            let redeliver = try await client.execute(uri: "/tdmock/v1/callbacks/nope/redeliver", method: .post)
+            let redeliver = try await client.execute(uri: "/tdmock/v1/callbacks/nope/redeliver", method: .post, headers: [.contentType: "application/json"])
             #expect(redeliver.status == .notFound)
             let path = try await client.execute(uri: "/tdmock/v1/nothing", method: .get)
             #expect(path.status == .notFound)

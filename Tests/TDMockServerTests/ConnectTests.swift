@@ -169,7 +169,7 @@ final class FakeLambda: Sendable {
         try await TestApp(configuration(lambda: "http://127.0.0.1:9/2015-03-31/functions/fallback/invocations")).test { client in
             let id = try await start(client, "")
             #expect(try await say(client, id, "  ").status == .badRequest)
-            let missing = try await client.execute(uri: "/connect/v1/contacts/\(id)/utterances", method: .post, body: ByteBuffer(string: "{}"))
+            let missing = try await client.execute(uri: "/connect/v1/contacts/\(id)/utterances", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
             #expect(try json(missing)["message"] as? String == "text is required: what the caller said")
             let unknown = try await say(client, "nope", "hi")
             #expect(unknown.status == .notFound)
@@ -181,7 +181,7 @@ final class FakeLambda: Sendable {
             #expect(try await client.execute(uri: "/connect/v1/contacts/\(other)", method: .delete).status == .noContent)
             let events = try await client.execute(uri: "/tdmock/v1/wait?event=call_ended&contact_id=\(other)", method: .get)
             #expect(String(buffer: events.body).contains(#""branch":"hangup""#))
-            let bad = try await client.execute(uri: "/connect/v1/contacts", method: .post, body: ByteBuffer(string: #"{"attributes":{"a":1}}"#))
+            let bad = try await client.execute(uri: "/connect/v1/contacts", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"attributes":{"a":1}}"#))
             #expect(bad.status == .badRequest)
             let list = try await client.execute(uri: "/connect/v1/contacts", method: .get)
             #expect(try JSONDecoder().decode([ConnectWire.ContactView].self, from: Data(list.body.readableBytesView)).count == 2)

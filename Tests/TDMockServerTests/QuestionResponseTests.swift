@@ -166,7 +166,7 @@ import Testing
             #expect(decoded.question.id == id)
             #expect(decoded.session.map(\.question) == ["first", "second"])
             // tdmock reset empties the questions.
-            _ = try await client.execute(uri: "/tdmock/v1/reset", method: .post)
+            _ = try await client.execute(uri: "/tdmock/v1/reset", method: .post, headers: [.contentType: "application/json"])
             let all = try await client.execute(uri: "/tdmock/v1/questions?status=all", method: .get)
             #expect(String(buffer: all.body) == "[]")
         }

@@ -48,7 +48,7 @@ import Testing
             let failed = try await journal(client, "?failed=true&limit=2")
             #expect(failed.map(\.status) == [413, 404])
             #expect(try await client.execute(uri: "/tdmock/v1/requests?limit=0", method: .get).status == .badRequest)
-            _ = try await client.execute(uri: "/tdmock/v1/reset", method: .post)
+            _ = try await client.execute(uri: "/tdmock/v1/reset", method: .post, headers: [.contentType: "application/json"])
             #expect(try await journal(client).isEmpty)
         }
     }

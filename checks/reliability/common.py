@@ -41,7 +41,8 @@ def free_port():
 class Receiver:
     """The integration's callback API: records every POST with its delivery id, attempt and answer.
 
-    `mode` is "up" (200), "503" (answers 503) or "down" (the port is closed: connections are refused).
+    `mode` is "up" (200), a status such as "503" (answers it) or "down" (the port is closed: connections
+    are refused).
     """
 
     def __init__(self, port=None):
@@ -87,7 +88,7 @@ class Receiver:
                             except OSError:
                                 pass
                             return
-                        status = 503 if receiver.mode == "503" else 200
+                        status = int(receiver.mode) if receiver.mode.isdigit() else 200
                         if self.headers.get("x-api-key") != API_KEY:
                             status = 401
                         try:
@@ -160,8 +161,9 @@ class Receiver:
 class Server:
     """`tdmock serve` on a fixed port and database file, to be killed and started again."""
 
-    def __init__(self, binary, db, port, callback_url, extra_env=None, log_path=None):
+    def __init__(self, binary, db, port, callback_url, extra_env=None, log_path=None, extra_args=()):
         self.binary = binary
+        self.extra_args = list(extra_args)
         self.db = db
         self.port = port
         self.callback_url = callback_url
@@ -177,7 +179,7 @@ class Server:
     def start(self):
         self.process = subprocess.Popen(
             [self.binary, "serve", "--port", str(self.port), "--db", self.db, "--callback-url", self.callback_url,
-             "--callback-api-key", API_KEY],
+             "--callback-api-key", API_KEY, *self.extra_args],
             stdout=self.log, stderr=self.log, env=self.env)
         deadline = time.time() + 60
         while time.time() < deadline:

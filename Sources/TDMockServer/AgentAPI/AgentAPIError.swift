@@ -31,19 +31,44 @@ public struct AgentAPIError: Error, HTTPResponseError, Sendable {
     }
 }
 
-/// The agent API's bearer token (`--agent-token`): asked of every agent API request when one is set.
+/// The agent API's token (`--agent-token`): asked of every agent API request when one is set, as
+/// `Authorization: Bearer <token>` or, from the workspace in a browser, as the cookie its sign-in sets.
 struct AgentTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization] else {
+        if let header = request.headers[.authorization] {
+            let prefix = "bearer "
+            guard header.count > prefix.count, header.lowercased().hasPrefix(prefix),
+                constantTimeEquals(String(header.dropFirst(prefix.count)), token)
+            else {
+                throw AgentAPIError.unauthorized("the agent token is not this tdmock's")
+            }
+        } else if let cookie = request.cookies[WorkspaceSignIn.cookieName] {
+            guard let sent = WorkspaceSignIn.token(fromCookie: cookie.value), constantTimeEquals(sent, token) else {
+                throw AgentAPIError.unauthorized("the workspace's sign-in is not for this tdmock's agent token: sign in again")
+            }
+        } else {
             throw AgentAPIError.unauthorized("this tdmock asks for the agent token: send Authorization: Bearer <token> (tdmock commands: --agent-token or TDMOCK_AGENT_TOKEN)")
         }
-        let prefix = "bearer "
-        guard header.count > prefix.count, header.lowercased().hasPrefix(prefix),
-            constantTimeEquals(String(header.dropFirst(prefix.count)), token)
-        else {
-            throw AgentAPIError.unauthorized("the agent token is not this tdmock's")
+        return try await next(request, context)
+    }
+}
+
+/// State-changing calls of the agent API and the contact API take a JSON body: a `POST` without
+/// `Content-Type: application/json` is refused (415) before it changes anything. A browser sends that
+/// type to another site only after a CORS preflight, which tdmock never grants, so a form or a script
+/// on another site cannot act as the agent.
+struct JSONBodyMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.method == .post || request.method == .put || request.method == .patch {
+            let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+            guard mediaType == "application/json" else {
+                throw AgentAPIError(
+                    .unsupportedMediaType, "unsupported_media_type",
+                    "\(request.method.rawValue) \(request.uri.path) takes a JSON body: send Content-Type: application/json"
+                        + (mediaType.map { " (not \($0))" } ?? ""))
+            }
         }
         return try await next(request, context)
     }

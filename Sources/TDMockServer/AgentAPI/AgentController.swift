@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import ServiceLifecycle
 import TDMockCore
@@ -15,6 +16,7 @@ struct AgentController {
     func addRoutes(to router: Router<some RequestContext>) {
         let group = router.group(RouterPath(Self.prefix))
         if let token = services.configuration.agentToken { group.add(middleware: AgentTokenMiddleware(token: token)) }
+        group.add(middleware: JSONBodyMiddleware())
         group.get("info") { _, _ in try await info() }
         group.get("conversations") { request, _ in try await list(request) }
         group.get("conversations/:id") { _, context in try await show(try context.parameters.require("id")) }
@@ -37,6 +39,35 @@ struct AgentController {
         }
     }
 
+    /// `GET /tdmock/v1/conversations` with `limit`, `offset` or `q`: one page of the inbox (the workspace's),
+    /// its size in `X-Total-Count`. Without them the answer is the whole inbox.
+    struct InboxPageQuery {
+        static let totalCount = HTTPField.Name("X-Total-Count")!
+        static let maximumLimit = 1000
+        var limit = 100
+        var offset = 0
+        var search: String?
+
+        init?(_ query: Hummingbird.Parameters) throws {
+            guard query["limit"] != nil || query["offset"] != nil || query["q"] != nil else { return nil }
+            if let text = query["limit"] {
+                guard let number = Int(String(text)), (1...Self.maximumLimit).contains(number) else {
+                    throw AgentAPIError(.badRequest, "invalid_request", "limit must be a whole number from 1 to \(Self.maximumLimit), not '\(text)'")
+                }
+                limit = number
+            }
+            if let text = query["offset"] {
+                guard let number = Int(String(text)), number >= 0 else {
+                    throw AgentAPIError(.badRequest, "invalid_request", "offset must be a whole number of at least 0, not '\(text)'")
+                }
+                offset = number
+            }
+            if let text = query["q"], !Blank.isBlank(String(text)) {
+                search = String(text).trimmingCharacters(in: .whitespaces)
+            }
+        }
+    }
+
     private func info() async throws -> Response {
         let (pending, failed) = try await services.database.deliveryCounts()
         return JSONResponse.make(
@@ -55,6 +86,13 @@ struct AgentController {
             status = parsed
         } else {
             throw AgentAPIError(.badRequest, "invalid_request", "status must be queued, assigned, ended or all, not '\(statusText)'")
+        }
+        if let page = try InboxPageQuery(request.uri.queryParameters) {
+            let (conversations, total) = try await services.database.inboxPage(
+                status: status, search: page.search, limit: page.limit, offset: page.offset)
+            var response = JSONResponse.make(status: .ok, body: conversations.map(AgentWire.ConversationSummary.init))
+            response.headers[InboxPageQuery.totalCount] = String(total)
+            return response
         }
         let listing = try await services.database.inboxListing(status: status)
         return Response(

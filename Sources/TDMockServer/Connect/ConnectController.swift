@@ -28,6 +28,7 @@ struct ConnectController {
     func addRoutes(to router: Router<some RequestContext>) {
         let group = router.group(RouterPath(Self.prefix))
         if let token = services.configuration.agentToken { group.add(middleware: AgentTokenMiddleware(token: token)) }
+        group.add(middleware: JSONBodyMiddleware())
         group.post("contacts") { request, _ in try await start(request) }
         group.get("contacts") { _, _ in try await list() }
         group.get("contacts/:id") { _, context in try await show(try context.parameters.require("id")) }

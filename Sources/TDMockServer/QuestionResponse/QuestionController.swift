@@ -21,6 +21,7 @@ struct QuestionController {
 
         let agent = router.group(RouterPath(AgentController.prefix))
         if let token = services.configuration.agentToken { agent.add(middleware: AgentTokenMiddleware(token: token)) }
+        agent.add(middleware: JSONBodyMiddleware())
         agent.get("questions") { request, _ in try await list(request) }
         agent.get("questions/:id") { _, context in try await detail(try context.parameters.require("id")) }
         agent.post("questions/:id/answer") { request, context in try await answer(request, id: try context.parameters.require("id")) }

@@ -1,0 +1,735 @@
+// The tdmock workspace: one small script, no framework. Every view is drawn from the agent API
+// (/tdmock/v1), the contact API (/connect/v1) and the event stream (/tdmock/v1/events).
+// Every string from a customer, a caller or an integration reaches the page through text nodes
+// (h() below), never as HTML.
+"use strict";
+
+const API = "/tdmock/v1";
+const PAGE_SIZE = 100;
+const CONVERSATION_EVENTS = ["conversation_created", "contact_message", "contact_left", "conversation_started",
+  "message_created", "conversation_ended", "callback_delivered", "callback_failed"];
+const QUESTION_EVENTS = ["question_created", "question_answered", "question_expired"];
+const CALL_EVENTS = ["call_started", "caller_utterance", "lambda_invoked", "call_ended"];
+
+// ---- DOM ---------------------------------------------------------------------------------------
+
+/** An element: `props` sets attributes (class, data-*, ...), `on*` functions become listeners;
+ *  children are nodes, or strings that become text nodes. */
+function h(tag, props, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") element.addEventListener(key.slice(2), value);
+    else if (key === "value") element.value = value;
+    else element.setAttribute(key, value === true ? "" : String(value));
+  }
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+function replace(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+}
+
+const view = () => document.getElementById("view");
+
+function time(text) {
+  if (!text) return "";
+  const date = new Date(text);
+  return isNaN(date) ? text : date.toLocaleString();
+}
+
+/** Marks a view drawn: `data-ready` on <body>, and a performance mark `tdmock:<view>` (the bench reads it). */
+function ready(name) {
+  document.body.dataset.ready = name;
+  performance.mark(`tdmock:${name}`);
+}
+
+const number = (value) => Number(value).toLocaleString("en-US");
+const badge = (status) => h("span", { class: `badge ${status}` }, status);
+
+function showNotice(text, kind) {
+  const notice = document.getElementById("notice");
+  notice.textContent = text;
+  notice.className = kind === "info" ? "notice info" : "notice";
+  notice.hidden = !text;
+}
+
+// ---- The API -----------------------------------------------------------------------------------
+
+class SignInNeeded extends Error {}
+
+/** Calls tdmock; state-changing calls send JSON. Answers the parsed body and the response. */
+async function call(method, path, body) {
+  const options = { method, credentials: "same-origin", headers: {} };
+  if (method !== "GET") {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body || {});
+  }
+  const response = await fetch(path, options);
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (response.status === 401) throw new SignInNeeded((data && data.message) || "sign in");
+  if (!response.ok) throw new Error((data && data.message) || `${method} ${path} answered ${response.status}`);
+  return { data, response };
+}
+
+const get = async (path) => (await call("GET", path)).data;
+
+const agentName = () => document.getElementById("agent-name").value.trim() || "agent";
+
+/** Runs a state change from a button; shows what went wrong instead of throwing. */
+async function act(work) {
+  try {
+    showNotice("");
+    await work();
+  } catch (error) {
+    if (error instanceof SignInNeeded) return showSignIn();
+    showNotice(error.message);
+  }
+}
+
+// ---- Views -------------------------------------------------------------------------------------
+// Each view draws itself into <main> and answers the events it cares about.
+
+let current = null;
+
+function route() {
+  const [, name, id] = (location.hash.slice(1) || "/").split("/").map(decodeURIComponent);
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    const section = name === "conversations" || name === "questions" || !name ? "inbox" : name;
+    link.classList.toggle("current", link.dataset.nav === section);
+  }
+  showNotice("");
+  switch (name) {
+    case "conversations": return new ConversationView(id);
+    case "questions": return new QuestionView(id);
+    case "calls": return id ? new CallView(id) : new CallsView();
+    case "faults": return new FaultsView();
+    case "requests": return new RequestsView();
+    default: return new InboxView();
+  }
+}
+
+async function show() {
+  if (current && current.leave) current.leave();
+  current = route();
+  await current.load();
+}
+
+/** Runs `load` once at a time: events that arrive while it runs ask for one more run after it. */
+function coalesced(load) {
+  let running = null;
+  let again = false;
+  return async function run() {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      do {
+        again = false;
+        try { await load(); } catch (error) {
+          if (error instanceof SignInNeeded) return showSignIn();
+          showNotice(error.message);
+        }
+      } while (again);
+    })();
+    try { await running; } finally { running = null; }
+  };
+}
+
+class InboxView {
+  constructor() {
+    const saved = JSON.parse(sessionStorage.getItem("tdmock.inbox") || "{}");
+    this.status = saved.status || "all";
+    this.search = saved.search || "";
+    this.offset = saved.offset || 0;
+    this.questionStatus = saved.questionStatus || "queued";
+    this.rows = [];
+    this.total = 0;
+    this.questions = [];
+    this.refresh = coalesced(() => this.fetchPage());
+    this.refreshQuestions = coalesced(() => this.fetchQuestions());
+  }
+
+  save() {
+    sessionStorage.setItem("tdmock.inbox", JSON.stringify({
+      status: this.status, search: this.search, offset: this.offset, questionStatus: this.questionStatus }));
+  }
+
+  async load() {
+    this.questionTable = h("div");
+    this.table = h("div");
+    this.pager = h("span", { class: "pager" });
+    const statusSelect = h("select", { "aria-label": "Status", onchange: (event) => {
+      this.status = event.target.value; this.offset = 0; this.save(); this.refresh();
+    } }, ["all", "queued", "assigned", "ended"].map((s) => h("option", { value: s, selected: s === this.status }, s)));
+    let timer = null;
+    const searchBox = h("input", { type: "search", placeholder: "Search id, contact or subject", value: this.search,
+      "aria-label": "Search", oninput: (event) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          this.search = event.target.value.trim(); this.offset = 0; this.save(); this.refresh(); this.drawQuestions();
+        }, 200);
+      } });
+    const questionSelect = h("select", { "aria-label": "Question status", onchange: (event) => {
+      this.questionStatus = event.target.value; this.save(); this.refreshQuestions();
+    } }, ["queued", "answered", "expired", "all"].map((s) => h("option", { value: s, selected: s === this.questionStatus }, s)));
+    replace(view(),
+      h("section", { id: "questions" }, h("div", { class: "controls" }, h("h2", {}, "Questions"), questionSelect), this.questionTable),
+      h("section", { id: "conversations" },
+        h("h2", {}, "Conversations"),
+        h("div", { class: "controls" }, statusSelect, searchBox, this.pager),
+        this.table));
+    await Promise.all([this.refresh(), this.refreshQuestions()]);
+    ready("inbox");
+  }
+
+  async fetchPage() {
+    const query = new URLSearchParams({ limit: PAGE_SIZE, offset: this.offset, status: this.status });
+    if (this.search) query.set("q", this.search);
+    const { data, response } = await call("GET", `${API}/conversations?${query}`);
+    this.rows = data;
+    this.total = Number(response.headers.get("X-Total-Count") || data.length);
+    this.draw();
+  }
+
+  async fetchQuestions() {
+    const query = this.questionStatus === "all" ? "" : `?status=${this.questionStatus}`;
+    this.questions = await get(`${API}/questions${query}`);
+    this.drawQuestions();
+  }
+
+  draw() {
+    const first = this.total === 0 ? 0 : this.offset + 1;
+    const last = Math.min(this.offset + this.rows.length, this.total);
+    replace(this.pager,
+      h("span", { class: "count" }, `${number(first)}–${number(last)} of ${number(this.total)}`),
+      h("button", { type: "button", disabled: this.offset === 0, onclick: () => this.move(-PAGE_SIZE) }, "Newer"),
+      h("button", { type: "button", disabled: this.offset + PAGE_SIZE >= this.total, onclick: () => this.move(PAGE_SIZE) }, "Older"));
+    if (this.rows.length === 0) {
+      replace(this.table, h("p", { class: "empty" }, this.search || this.status !== "all"
+        ? "No conversation matches." : "No conversations yet: start one with POST /digital-connect/conversations."));
+      return;
+    }
+    const body = h("tbody", {}, this.rows.map((row) => this.row(row)));
+    replace(this.table, h("table", { class: "inbox" },
+      h("thead", {}, h("tr", {}, ["Contact", "Subject", "Status", "Agent", "Messages", "Last activity", "Id"].map((t) => h("th", {}, t)))),
+      body));
+  }
+
+  row(conversation) {
+    const contact = conversation.contact_person || {};
+    const open = () => { location.hash = `#/conversations/${encodeURIComponent(conversation.id)}`; };
+    return h("tr", { class: "row", "data-id": conversation.id, onclick: open },
+      h("td", {}, h("div", { class: "text" }, contact.name || contact.email || ""), contact.name ? h("div", { class: "sub" }, contact.email) : null),
+      h("td", { class: "text" }, conversation.subject || ""),
+      h("td", {}, badge(conversation.status)),
+      h("td", {}, conversation.agent || ""),
+      h("td", { class: "num" }, conversation.message_count),
+      h("td", {}, time(conversation.last_activity_at)),
+      h("td", { class: "id" }, h("a", { href: `#/conversations/${encodeURIComponent(conversation.id)}` }, conversation.id)));
+  }
+
+  move(step) {
+    this.offset = Math.max(0, this.offset + step);
+    this.save();
+    this.refresh();
+  }
+
+  matches(conversation) {
+    if (this.status !== "all" && conversation.status !== this.status) return false;
+    if (!this.search) return true;
+    const needle = this.search.toLowerCase();
+    const contact = conversation.contact_person || {};
+    return [conversation.id, contact.name, contact.email, conversation.subject]
+      .some((field) => field && field.toLowerCase().includes(needle));
+  }
+
+  drawQuestions() {
+    const needle = this.search.toLowerCase();
+    const matching = this.questions.filter((q) => !needle || [q.id, q.session_id, q.question].some((f) => f && f.toLowerCase().includes(needle)));
+    const shown = matching.slice(0, PAGE_SIZE);
+    if (shown.length === 0) {
+      replace(this.questionTable, h("p", { class: "empty" }, this.questionStatus === "queued" ? "No question is waiting." : "No questions."));
+      return;
+    }
+    replace(this.questionTable, h("table", { class: "questions" },
+      h("thead", {}, h("tr", {}, ["Question", "Status", "Session", "Asked", "Id"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, shown.map((q) => h("tr", { class: "row", "data-id": q.id, onclick: () => { location.hash = `#/questions/${encodeURIComponent(q.id)}`; } },
+        h("td", { class: "text" }, q.question),
+        h("td", {}, badge(q.status)),
+        h("td", { class: "id" }, q.session_id),
+        h("td", {}, time(q.created_at)),
+        h("td", { class: "id" }, q.id))))),
+      matching.length > shown.length ? h("p", { class: "sub" }, `and ${number(matching.length - shown.length)} more (tdmock questions lists them all)`) : null);
+  }
+
+  /** A conversation's event updates its row in place (one read of that conversation), on the first page;
+   *  further pages are read again. */
+  async onEvent(event) {
+    if (QUESTION_EVENTS.includes(event.event)) return this.refreshQuestions();
+    if (!event.conversation_id || !CONVERSATION_EVENTS.includes(event.event)) return;
+    if (this.offset > 0) return this.refresh();
+    let detail;
+    try { detail = await get(`${API}/conversations/${encodeURIComponent(event.conversation_id)}`); } catch { return this.refresh(); }
+    if (current !== this) return;
+    const index = this.rows.findIndex((row) => row.id === detail.id);
+    if (index >= 0) this.rows.splice(index, 1);
+    if (this.matches(detail)) {
+      this.rows.unshift(detail);
+      if (this.rows.length > PAGE_SIZE) this.rows.length = PAGE_SIZE;
+      if (event.event === "conversation_created") this.total += 1;
+    }
+    this.draw();
+    this.settle();
+  }
+
+  /** Reads the page again once events pause (400 ms, or 2 s into a burst): the count and the rows an
+   *  update in place cannot know (one that left the page, one from further back). */
+  settle() {
+    const now = Date.now();
+    this.burstStart = this.burstStart || now;
+    clearTimeout(this.settleTimer);
+    const wait = Math.max(0, Math.min(400, this.burstStart + 2000 - now));
+    this.settleTimer = setTimeout(() => { this.burstStart = 0; if (current === this) this.refresh(); }, wait);
+  }
+
+  leave() { clearTimeout(this.settleTimer); }
+
+  async reconnected() { await Promise.all([this.refresh(), this.refreshQuestions()]); }
+}
+
+class ConversationView {
+  constructor(id) {
+    this.id = id;
+    this.refresh = coalesced(() => this.fetch());
+  }
+
+  async load() {
+    replace(view(), h("p", { class: "empty" }, "Loading…"));
+    await this.refresh();
+    ready("conversation");
+  }
+
+  async fetch() {
+    let detail;
+    try {
+      detail = await get(`${API}/conversations/${encodeURIComponent(this.id)}`);
+    } catch (error) {
+      if (error instanceof SignInNeeded) throw error;
+      this.replyBox = null;
+      replace(view(), h("p", { class: "empty" }, error.message), h("a", { href: "#/" }, "Back to the inbox"));
+      return;
+    }
+    if (current !== this) return;
+    this.draw(detail);
+  }
+
+  /** Draws the conversation; the reply box is made once and kept, so that what the agent is typing
+   *  (its text, the caret, the focus) is never touched by an update. */
+  draw(detail) {
+    if (!this.replyBox) {
+      this.top = h("div");
+      this.textarea = h("textarea", { id: "reply", rows: 3, placeholder: "Reply to the contact", onkeydown: (event) => {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); this.send(); }
+      } });
+      this.replyBox = h("div", { class: "reply" }, this.textarea,
+        h("div", {}, h("button", { type: "button", class: "primary", id: "send", onclick: () => this.send() }, "Send"),
+          " ", h("span", { class: "hint" }, "Enter sends, Shift+Enter starts a new line")));
+      this.bottom = h("div");
+      replace(view(), this.top, this.replyBox, this.bottom);
+    }
+    const contact = detail.contact_person || {};
+    const ended = detail.status === "ended";
+    const facts = [
+      ["Status", badge(detail.status)], ["Agent", detail.agent || "nobody yet"], ["Email", contact.email],
+      ["Subject", detail.subject], ["Touchpoint", detail.touchpoint_id], ["Started", time(detail.created_at)],
+      ["Ended", detail.ended_at ? `${time(detail.ended_at)} by the ${detail.ended_by}` : null], ["Id", h("span", { class: "id" }, detail.id)],
+    ].filter(([, value]) => value);
+    const context = Object.entries(detail.context_parameters || {});
+    replace(this.top,
+      h("div", { class: "head" },
+        h("div", {}, h("h1", { class: "text", id: "contact-name" }, contact.name || contact.email || detail.id), h("a", { href: "#/" }, "← Inbox")),
+        h("div", { class: "actions" },
+          h("button", { type: "button", id: "assign", disabled: ended || detail.agent === agentName(),
+            onclick: () => act(() => this.post("assign")) }, "Assign to me"),
+          h("button", { type: "button", id: "close", class: "danger", disabled: ended, onclick: () => act(() => this.post("close")) }, "Close"))),
+      h("dl", { class: "facts" }, facts.map(([label, value]) => [h("dt", {}, label), h("dd", { class: "text" }, value)])),
+      context.length ? [h("h2", {}, "Context parameters"),
+        h("dl", { class: "facts", id: "context" }, context.map(([key, value]) => [h("dt", { class: "text" }, key),
+          h("dd", { class: "text" }, typeof value === "string" ? value : JSON.stringify(value))]))] : null,
+      h("h2", {}, `Transcript (${detail.messages.length})`),
+      detail.messages.length ? h("ol", { class: "transcript", id: "transcript" }, detail.messages.map((m) => this.message(m, contact)))
+        : h("p", { class: "empty" }, "No messages yet."));
+    this.replyBox.hidden = ended;
+    replace(this.bottom, h("h2", {}, `Callbacks (${detail.callbacks.length})`), this.callbacks(detail.callbacks));
+  }
+
+  message(message, contact) {
+    const who = message.author === "agent" ? message.author_name || "agent"
+      : message.author === "contact" ? contact.name || contact.email || "contact" : message.author;
+    return h("li", { class: `message ${message.author}`, "data-id": message.message_id },
+      h("div", { class: "who" }, who, " · ", time(message.created_at)),
+      h("div", { class: "text content" }, message.content),
+      (message.attachments || []).map((a) => h("div", { class: "sub text" }, "attachment: ", a.name || a.url || JSON.stringify(a))));
+  }
+
+  callbacks(deliveries) {
+    if (deliveries.length === 0) return h("p", { class: "empty" }, "No callbacks yet.");
+    return h("table", { class: "callbacks" },
+      h("thead", {}, h("tr", {}, ["Event", "Status", "Attempts", "Created", ""].map((t) => h("th", {}, t)))),
+      h("tbody", {}, deliveries.map((d) => h("tr", { "data-id": d.delivery_id },
+        h("td", {}, d.event_type, h("div", { class: "id" }, d.delivery_id)),
+        h("td", {}, badge(d.status), d.waiting ? h("div", { class: "sub text" }, d.waiting) : null),
+        h("td", {}, h("ol", { class: "attempts" }, (d.journal || []).map((a) => h("li", {},
+          `${time(a.started_at)}: `, a.status_code ? String(a.status_code) : h("span", { class: "text" }, a.error || "no answer"),
+          ` in ${Number(a.latency_ms).toFixed(1)} ms`)))),
+        h("td", {}, time(d.created_at)),
+        h("td", {}, d.status === "failed" ? h("button", { type: "button", class: "redeliver", onclick: () => act(async () => {
+          await call("POST", `${API}/callbacks/${encodeURIComponent(d.delivery_id)}/redeliver`);
+          await this.refresh();
+        }) }, "Redeliver") : null)))));
+  }
+
+  async post(verb, body) {
+    const { data } = await call("POST", `${API}/conversations/${encodeURIComponent(this.id)}/${verb}`, { agent: agentName(), ...body });
+    if (current === this) this.draw(data);
+  }
+
+  send() {
+    const content = this.textarea.value;
+    if (!content.trim()) return;
+    act(async () => {
+      this.textarea.value = "";
+      try {
+        await this.post("messages", { content });
+      } catch (error) {
+        if (!this.textarea.value) this.textarea.value = content; // not sent: given back to edit
+        throw error;
+      }
+    });
+  }
+
+  onEvent(event) { if (event.conversation_id === this.id) return this.refresh(); }
+  reconnected() { return this.refresh(); }
+}
+
+class QuestionView {
+  constructor(id) {
+    this.id = id;
+    this.refresh = coalesced(() => this.fetch());
+  }
+
+  async load() {
+    replace(view(), h("p", { class: "empty" }, "Loading…"));
+    await this.refresh();
+    ready("question");
+  }
+
+  async fetch() {
+    const { question: detail, session } = await get(`${API}/questions/${encodeURIComponent(this.id)}`);
+    if (current !== this) return;
+    this.sessionId = detail.session_id;
+    const attributes = Object.entries(detail.attributes || {});
+    const children = [
+      h("div", { class: "head" }, h("div", {}, h("h1", {}, "Question"), h("a", { href: "#/" }, "← Inbox"))),
+      h("dl", { class: "facts" }, [["Session", h("span", { class: "id" }, detail.session_id)], ["Status", badge(detail.status)],
+        ["Asked", time(detail.created_at)], ["Id", h("span", { class: "id" }, detail.id)]].map(([l, v]) => [h("dt", {}, l), h("dd", {}, v)])),
+      attributes.length ? [h("h2", {}, "Caller's attributes"), h("dl", { class: "facts", id: "attributes" },
+        attributes.map(([k, v]) => [h("dt", { class: "text" }, k), h("dd", { class: "text" }, v)]))] : null,
+      h("h2", {}, "The session"),
+      h("ol", { class: "transcript", id: "session" }, session.map((q) => [
+        h("li", { class: `message contact${q.id === detail.id ? " current" : ""}`, "data-id": q.id },
+          h("div", { class: "who" }, "caller · ", time(q.created_at)), h("div", { class: "text content" }, q.question)),
+        q.answer ? h("li", { class: "message agent" }, h("div", { class: "who" }, `${q.answered_by || "agent"} · ${q.answer.type} · `, time(q.answered_at)),
+          h("div", { class: "text content" }, q.answer.text || q.answer.reason || "")) :
+          q.status === "expired" ? h("li", { class: "message system" }, "no answer in time: the Lambda took the failed branch") : null,
+      ])),
+    ];
+    if (detail.status === "queued") {
+      const text = h("textarea", { id: "answer-text", rows: 3, placeholder: "What the caller hears" });
+      const reason = h("input", { id: "fail-reason", placeholder: "reason (no_answer)" });
+      const answer = (type) => act(async () => {
+        const body = { agent: agentName(), type };
+        if (type === "failed") body.reason = reason.value; else body.text = text.value;
+        await call("POST", `${API}/questions/${encodeURIComponent(this.id)}/answer`, body);
+        await this.refresh();
+      });
+      text.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); answer("speak"); }
+      });
+      children.push(h("h2", {}, "Answer"), h("div", { class: "answer-form" }, text, h("div", { class: "buttons" },
+        h("button", { type: "button", class: "primary", id: "speak", onclick: () => answer("speak") }, "Speak"),
+        h("button", { type: "button", id: "disconnect", onclick: () => answer("disconnect") }, "Disconnect"),
+        h("button", { type: "button", id: "fail", class: "danger", onclick: () => answer("failed") }, "Fail"), reason)));
+    }
+    // What the agent was typing survives a redraw (another question of the session, say).
+    const before = { text: document.getElementById("answer-text"), reason: document.getElementById("fail-reason") };
+    const focused = document.activeElement && document.activeElement.id;
+    replace(view(), ...children);
+    for (const [key, id] of [["text", "answer-text"], ["reason", "fail-reason"]]) {
+      const field = document.getElementById(id);
+      if (field && before[key]) field.value = before[key].value;
+    }
+    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+  }
+
+  onEvent(event) { if (event.session_id && event.session_id === this.sessionId) return this.refresh(); }
+  reconnected() { return this.refresh(); }
+}
+
+/** A call's state: in progress, or how it ended (the flow's branch, or the caller's hang-up). */
+const callStatus = (contact) => contact.status === "ended" ? `ended: ${contact.ended_by || "?"}` : "in call";
+
+class CallsView {
+  constructor() { this.refresh = coalesced(() => this.fetch()); }
+
+  async load() {
+    this.table = h("div");
+    replace(view(), h("h2", {}, "Calls"), h("p", { class: "sub" }, "Each call the contact API (POST /connect/v1/contacts) started, newest first."), this.table);
+    await this.refresh();
+    ready("calls");
+  }
+
+  async fetch() {
+    const contacts = await get("/connect/v1/contacts");
+    if (contacts.length === 0) return replace(this.table, h("p", { class: "empty" }, "No calls yet."));
+    replace(this.table, h("table", {},
+      h("thead", {}, h("tr", {}, ["Caller", "Status", "Turns", "Started", "Id"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, contacts.map((c) => h("tr", { class: "row", "data-id": c.contact_id, onclick: () => { location.hash = `#/calls/${encodeURIComponent(c.contact_id)}`; } },
+        h("td", { class: "text" }, c.caller || "unknown"),
+        h("td", {}, badge(callStatus(c))),
+        h("td", { class: "num" }, c.turn_count),
+        h("td", {}, time(c.created_at)),
+        h("td", { class: "id" }, c.contact_id))))));
+  }
+
+  onEvent(event) { if (CALL_EVENTS.includes(event.event)) return this.refresh(); }
+  reconnected() { return this.refresh(); }
+}
+
+class CallView {
+  constructor(id) {
+    this.id = id;
+    this.refresh = coalesced(() => this.fetch());
+  }
+
+  async load() {
+    replace(view(), h("p", { class: "empty" }, "Loading…"));
+    await this.refresh();
+    ready("call");
+  }
+
+  async fetch() {
+    const contact = await get(`/connect/v1/contacts/${encodeURIComponent(this.id)}`);
+    if (current !== this) return;
+    const attributes = Object.entries(contact.session_attributes || {});
+    replace(view(),
+      h("div", { class: "head" }, h("div", {}, h("h1", { class: "text" }, `Call from ${contact.caller || "unknown"}`), h("a", { href: "#/calls" }, "← Calls"))),
+      h("dl", { class: "facts" }, [["Status", badge(callStatus(contact))], ["Started", time(contact.created_at)],
+        ["Ended", time(contact.ended_at)], ["Id", h("span", { class: "id" }, contact.contact_id)]]
+        .filter(([, v]) => v).map(([l, v]) => [h("dt", {}, l), h("dd", {}, v)])),
+      attributes.length ? [h("h2", {}, "Session attributes"), h("dl", { class: "facts" },
+        attributes.map(([k, v]) => [h("dt", { class: "text" }, k), h("dd", { class: "text" }, v)]))] : null,
+      h("h2", {}, `Turns (${(contact.turns || []).length})`),
+      (contact.turns || []).length === 0 ? h("p", { class: "empty" }, "No turns yet: POST /connect/v1/contacts/{id}/utterances.") :
+        h("ol", { class: "turns" }, contact.turns.map((turn) => h("li", { "data-turn": turn.turn },
+          h("div", {}, h("strong", {}, "Caller: "), h("span", { class: "text" }, turn.utterance)),
+          h("div", {}, h("strong", {}, "Prompt: "), h("span", { class: "text" }, turn.prompt), " ", badge(turn.branch)),
+          h("div", { class: "sub" }, `Lambda: ${turn.lambda.status_code ?? "no answer"}`,
+            turn.lambda.function_error ? ` (${turn.lambda.function_error})` : "", ` in ${Number(turn.lambda.latency_ms).toFixed(1)} ms`,
+            turn.note ? h("span", { class: "text" }, ` · ${turn.note}`) : null),
+          h("details", {}, h("summary", {}, "Lex event"), h("pre", {}, JSON.stringify(turn.lex_event, null, 2))),
+          h("details", {}, h("summary", {}, "Lambda answer"), h("pre", {}, JSON.stringify(turn.lambda.answer ?? null, null, 2)))))));
+  }
+
+  onEvent(event) { if (event.contact_id === this.id) return this.refresh(); }
+  reconnected() { return this.refresh(); }
+}
+
+class FaultsView {
+  async load() {
+    this.list = h("div");
+    const targets = ["token", "start_conversation", "send_message", "end_conversation", "callback:delay", "callback:duplicate", "callback:drop"];
+    const field = (name, label, placeholder) => h("label", {}, label, h("input", { name, placeholder, inputmode: "numeric" }));
+    const form = h("form", { class: "inline", id: "fault-form", onsubmit: (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      const fault = { target: data.get("target") };
+      for (const key of ["status", "latency_ms", "retry_after"]) if (data.get(key)) fault[key] = Number(data.get(key));
+      const remaining = data.get("remaining");
+      fault.remaining = remaining === "" ? 1 : remaining === "*" ? null : Number(remaining);
+      act(async () => { await call("POST", `${API}/faults`, fault); form.reset(); await this.fetch(); });
+    } },
+    h("label", {}, "Target", h("select", { name: "target" }, targets.map((t) => h("option", { value: t }, t)))),
+    field("status", "Status", "e.g. 503"), field("remaining", "Times (* = until cleared)", "1"),
+    field("latency_ms", "Latency ms", ""), field("retry_after", "Retry-After s", ""),
+    h("button", { type: "submit", class: "primary" }, "Add fault"));
+    replace(view(), h("h2", {}, "Faults"),
+      h("p", { class: "sub" }, "A fault makes the Talkdesk surface or the callback deliveries misbehave, to see how the integration copes."),
+      form, this.list,
+      h("button", { type: "button", id: "clear-faults", class: "danger", onclick: () => act(async () => { await call("DELETE", `${API}/faults`); await this.fetch(); }) }, "Clear all faults"));
+    await this.fetch();
+    ready("faults");
+  }
+
+  async fetch() {
+    const faults = await get(`${API}/faults`);
+    if (faults.length === 0) return replace(this.list, h("p", { class: "empty" }, "No faults: everything answers normally."));
+    replace(this.list, h("table", { id: "faults" },
+      h("thead", {}, h("tr", {}, ["Target", "Status", "Remaining", "Latency ms", "Retry-After", "Id"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, faults.map((f) => h("tr", { "data-id": f.id },
+        h("td", {}, f.target), h("td", {}, f.status ?? ""), h("td", {}, f.remaining ?? "until cleared"),
+        h("td", {}, f.latency_ms ?? ""), h("td", {}, f.retry_after ?? ""), h("td", { class: "id" }, f.id))))));
+  }
+
+  onEvent() {}
+  reconnected() { return this.fetch(); }
+}
+
+class RequestsView {
+  constructor() {
+    this.failed = false;
+    this.refresh = coalesced(() => this.fetch());
+  }
+
+  async load() {
+    this.table = h("div");
+    replace(view(), h("h2", {}, "Requests"),
+      h("div", { class: "controls" },
+        h("label", {}, h("input", { type: "checkbox", id: "failed-only", onchange: (event) => { this.failed = event.target.checked; this.refresh(); } }), " failed only"),
+        h("button", { type: "button", onclick: () => this.refresh() }, "Refresh"),
+        h("span", { class: "sub" }, "What your code sent to the Talkdesk surface and the question-response API, and what tdmock answered; newest first, read again every 2 s.")),
+      this.table);
+    await this.refresh();
+    this.timer = setInterval(() => { if (!document.hidden) this.refresh(); }, 2000);
+    ready("requests");
+  }
+
+  leave() { clearInterval(this.timer); }
+
+  async fetch() {
+    const entries = await get(`${API}/requests?limit=200&failed=${this.failed}`);
+    if (current !== this) return;
+    const open = new Set([...this.table.querySelectorAll("details[open]")].map((d) => d.dataset.key));
+    if (entries.length === 0) return replace(this.table, h("p", { class: "empty" }, "No requests yet."));
+    replace(this.table, h("table", { id: "requests" },
+      h("thead", {}, h("tr", {}, ["Time", "Request", "Status", "Latency", ""].map((t) => h("th", {}, t)))),
+      h("tbody", {}, entries.map((entry) => {
+        const key = `${entry.time}|${entry.method}|${entry.path}`;
+        const bodies = [entry.request_body ? ["Request body", entry.request_body] : null, entry.error_body ? ["Answer", entry.error_body] : null].filter(Boolean);
+        return h("tr", {},
+          h("td", {}, time(entry.time)),
+          h("td", { class: "text" }, `${entry.method} ${entry.path}`),
+          h("td", {}, h("span", { class: `badge ${entry.status >= 400 ? "failed" : "delivered"}` }, entry.status)),
+          h("td", { class: "num" }, `${Number(entry.latency_ms).toFixed(2)} ms`),
+          h("td", {}, bodies.length ? h("details", { "data-key": key, open: open.has(key) }, h("summary", {}, "bodies"),
+            bodies.map(([label, text]) => [h("div", { class: "sub" }, label), h("pre", {}, typeof text === "string" ? text : JSON.stringify(text, null, 2))])) : null));
+      }))));
+  }
+
+  onEvent() {}
+  reconnected() { return this.refresh(); }
+}
+
+// ---- Sign-in -----------------------------------------------------------------------------------
+
+function showSignIn(message) {
+  if (current && current.leave) current.leave();
+  current = { onEvent() {}, reconnected() {} };
+  const input = h("input", { type: "password", id: "token", autocomplete: "current-password", placeholder: "agent token", "aria-label": "Agent token" });
+  const form = h("form", { class: "signin", onsubmit: (event) => {
+    event.preventDefault();
+    (async () => {
+      try {
+        await call("POST", `${API}/sign-in`, { token: input.value });
+      } catch (error) {
+        showNotice(error.message); // a wrong token is a 401 too: said here, not answered with this form again
+        input.select();
+        return;
+      }
+      showNotice("");
+      sessionStorage.setItem("tdmock.signedIn", "yes");
+      document.getElementById("sign-out").hidden = false;
+      stream.restart();
+      await act(show);
+    })();
+  } },
+  h("h1", {}, "Sign in"),
+  h("p", { class: "sub" }, message || "This tdmock asks for the agent token (tdmock serve --agent-token)."),
+  input, h("button", { type: "submit", class: "primary" }, "Sign in"));
+  replace(view(), form);
+  ready("sign-in");
+  input.focus();
+}
+
+// ---- Live updates ------------------------------------------------------------------------------
+
+/** The agent API's event stream, opened again after each failure (0.5 s, then up to 5 s apart); after a
+ *  reconnection the view reads its state again, for what happened while it was away. */
+const stream = {
+  source: null,
+  delay: 500,
+  wasOpen: false,
+  start() {
+    const source = new EventSource(`${API}/events`, { withCredentials: true });
+    this.source = source;
+    const live = document.getElementById("live");
+    source.onopen = () => {
+      live.textContent = "Live";
+      live.className = "live on";
+      this.delay = 500;
+      if (this.wasOpen && current) current.reconnected();
+      this.wasOpen = true;
+    };
+    source.onerror = () => {
+      live.textContent = "Reconnecting…";
+      live.className = "live";
+      source.close();
+      if (this.source !== source) return;
+      setTimeout(() => { if (this.source === source) this.start(); }, this.delay);
+      this.delay = Math.min(this.delay * 2, 5000);
+    };
+    for (const name of [...CONVERSATION_EVENTS, ...QUESTION_EVENTS, ...CALL_EVENTS]) {
+      source.addEventListener(name, (message) => {
+        let event;
+        try { event = JSON.parse(message.data); } catch { return; }
+        if (current) current.onEvent(event);
+      });
+    }
+  },
+  restart() {
+    if (this.source) this.source.close();
+    this.source = null;
+    this.wasOpen = false;
+    this.start();
+  },
+};
+
+// ---- Start -------------------------------------------------------------------------------------
+
+document.addEventListener("DOMContentLoaded", () => {
+  const name = document.getElementById("agent-name");
+  name.value = localStorage.getItem("tdmock.agent") || "agent";
+  name.addEventListener("change", () => { localStorage.setItem("tdmock.agent", agentName()); if (current) current.reconnected(); });
+  const signOut = document.getElementById("sign-out");
+  signOut.hidden = sessionStorage.getItem("tdmock.signedIn") !== "yes";
+  signOut.addEventListener("click", () => act(async () => {
+    await call("POST", `${API}/sign-out`);
+    sessionStorage.removeItem("tdmock.signedIn");
+    signOut.hidden = true;
+    if (stream.source) stream.source.close();
+    showSignIn("Signed out.");
+  }));
+  window.addEventListener("hashchange", () => act(show));
+  stream.start();
+  act(show);
+});

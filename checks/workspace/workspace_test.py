@@ -1,0 +1,448 @@
+#!/usr/bin/env python3
+"""The agents' web workspace in a real browser (part of `make test`): Debian's Chromium, headless, driven
+by Selenium, against a `tdmock serve` with a callback receiver and the Python question-response Lambda.
+
+What a person would do and see: a conversation started over HTTP appears without a reload; the contact
+and the customer's message, written as HTML, are shown as written and run nothing; assign, reply (the
+callback reaches the integration), a failed callback redelivered, close; a question answered from the
+page while the caller waits; the call's turns; a fault added and cleared; the request journal; the page
+reconnecting by itself after the server restarts; a form posted from another site changing nothing; the
+sign-in a tdmock with an agent token asks for. Screenshots go to docs/screenshots/.
+
+    python3 checks/workspace/workspace_test.py --tdmock .build/debug/tdmock
+"""
+import argparse
+import http.server
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reliability"))
+from common import Receiver, Server, call, free_port, new_key, token  # noqa: E402
+
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, TimeoutException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+SCREENSHOTS = os.path.join(ROOT, "docs", "screenshots")
+XSS_NAME = "<img src=x onerror=alert(1)>"
+XSS_SUBJECT = '<script>alert("subject")</script>'
+XSS_MESSAGE = "<script>alert(2)</script> and <b>not bold</b>"
+AGENT_TOKEN = "workspace-test-agent-token"
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900",
+                     "--lang=en-US"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+
+
+class Workspace:
+    """The browser on one tdmock's workspace, with the waits a person's eyes do."""
+
+    def __init__(self, driver, url):
+        self.driver = driver
+        self.url = url
+
+    def open(self, fragment="#/"):
+        self.driver.get(self.url + "/" + fragment)
+
+    def wait(self, what, condition, timeout=10):
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.02).until(lambda _: condition())
+        except TimeoutException:
+            raise AssertionError(f"{what}: not seen within {timeout} s; the page shows:\n{self.text()[:2000]}") from None
+
+    def find(self, css):
+        found = self.driver.find_elements(By.CSS_SELECTOR, css)
+        return found[0] if found else None
+
+    def wait_for(self, css, what=None, timeout=10):
+        return self.wait(what or css, lambda: self.find(css), timeout)
+
+    def click(self, css, what=None):
+        """Clicks the element `css` finds, found again if the page redrew it meanwhile."""
+        def attempt():
+            element = self.find(css)
+            if element is None:
+                return False
+            try:
+                element.click()
+                return True
+            except StaleElementReferenceException:
+                return False
+        self.wait(what or f"{css} to click", attempt)
+
+    def text(self, css="body"):
+        """What the element shows (read in one step: the page may redraw it at any time)."""
+        return self.driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css)
+
+    def wait_text(self, css, expected, timeout=10):
+        return self.wait(f"{css} showing {expected!r}", lambda: expected in self.text(css), timeout)
+
+    def live(self):
+        self.wait_text("#live", "Live")
+
+    def no_alert(self):
+        try:
+            alert = self.driver.switch_to.alert
+            text = alert.text
+            alert.dismiss()
+            raise AssertionError(f"an alert fired: {text!r}")
+        except NoAlertPresentException:
+            pass
+
+    def mark(self):
+        """Marks the loaded page: `unreloaded` is true until the page is loaded again."""
+        self.driver.execute_script("window.__tdmockMark = true")
+
+    def unreloaded(self):
+        return self.driver.execute_script("return window.__tdmockMark === true")
+
+    def screenshot(self, name):
+        """The whole page (the window stretched to it for the shot), as docs/screenshots/<name>."""
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        height = self.driver.execute_script("return document.documentElement.scrollHeight")
+        self.driver.set_window_size(1280, max(900, min(height + 140, 2400)))
+        try:
+            self.driver.save_screenshot(os.path.join(SCREENSHOTS, name))
+        finally:
+            self.driver.set_window_size(1280, 900)
+
+
+class Lambda:
+    """checks/lambda/fallback_lambda.py: the Lambda that asks the question API."""
+
+    def __init__(self, question_api):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "checks", "lambda", "fallback_lambda.py"), "--port", str(self.port),
+             "--question-api", question_api], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                call("GET", f"{self.url}/", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the Python Lambda did not start")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/2015-03-31/functions/fallback/invocations"
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+class OtherSite:
+    """Another origin's page, which posts a form to tdmock as a cross-site request forgery would."""
+
+    def __init__(self, target):
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                page = f"""<!doctype html><title>other site</title>
+<form id=f method=post enctype=text/plain action="{site.target}">
+<input name='{{"agent":"mallory","x":"' value='"}}'></form>
+<script>document.getElementById("f").submit()</script>""".encode()
+                self.send_response(200)
+                self.send_header("content-type", "text/html")
+                self.send_header("content-length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        self.target = target
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_port}/"
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def start_conversation(server, bearer, name, subject, email="ana@example.com"):
+    status, answer = call("POST", server.url + "/digital-connect/conversations", {
+        "touchpoint_id": "tp-tdmock", "subject": subject, "contact_person": {"email": email, "name": name},
+        "context_parameters": {"sentiment": "NEGATIVE", "order": "A-1042"}},
+        {"authorization": "Bearer " + bearer, "x-idempotency-key": new_key()})
+    assert status == 201, (status, answer)
+    return answer["id"]
+
+
+def customer_says(server, bearer, conversation, content):
+    status, answer = call("POST", f"{server.url}/digital-connect/conversations/{conversation}/messages", {"content": content},
+                          {"authorization": "Bearer " + bearer, "x-idempotency-key": new_key()})
+    assert status == 201, (status, answer)
+
+
+def conversation(server, conversation_id):
+    status, answer = call("GET", f"{server.url}/tdmock/v1/conversations/{conversation_id}")
+    assert status == 200, (status, answer)
+    return answer
+
+
+def run(binary, directory, driver):
+    receiver = Receiver()
+    receiver.start("up")
+    port = free_port()
+    question_api = f"http://127.0.0.1:{port}"
+    function = Lambda(question_api)
+    db = os.path.join(directory, "inbox.sqlite")
+    server = Server(binary, db, port, receiver.url, log_path=os.path.join(directory, "serve.log"),
+                    extra_args=["--lambda-url", function.url])
+    server.start()
+    page = Workspace(driver, server.url)
+    try:
+        steps(server, receiver, page, question_api)
+    finally:
+        server.stop()
+        function.stop()
+        receiver.stop()
+    signed_in(binary, directory, driver)
+
+
+def steps(server, receiver, page, question_api):
+    bearer = token(server.url)
+    # Served with a policy that allows the page's own script and style only.
+    status, headers = head(server.url + "/")
+    assert status == 200 and "script-src 'self'" in headers.get("content-security-policy", ""), (status, headers)
+
+    print("the inbox, empty, then a conversation started over HTTP appears without a reload")
+    page.open()
+    page.wait_text("#conversations", "No conversations yet")
+    page.live()
+    page.mark()
+    first = start_conversation(server, bearer, XSS_NAME, XSS_SUBJECT)
+    page.wait_for(f'tr[data-id="{first}"]', "the new conversation's row")
+    row = page.text(f'tr[data-id="{first}"]')
+    assert XSS_NAME in row and XSS_SUBJECT in row, row
+    assert not page.driver.find_elements(By.CSS_SELECTOR, "#view img"), "the contact's name became an <img>"
+    page.no_alert()
+    for n, (name, subject) in enumerate([("Ana Souza", "Refund for order A-1042"), ("Bo Li", "Change my delivery address"),
+                                         ("Chidi Okafor", "Card declined twice")]):
+        start_conversation(server, bearer, name, subject, email=f"customer{n}@example.com")
+    page.wait_text("#conversations .count", "of 4")
+    assert page.unreloaded(), "the page was loaded again"
+
+    print("search by contact, then the conversation view")
+    search = page.find('input[type="search"]')
+    search.send_keys("onerror")
+    page.wait("the search to leave one row", lambda: len(page.driver.find_elements(By.CSS_SELECTOR, "table.inbox tbody tr")) == 1)
+    page.driver.execute_script("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input'))", search)
+    page.wait("all four rows again", lambda: len(page.driver.find_elements(By.CSS_SELECTOR, "table.inbox tbody tr")) == 4)
+    page.screenshot("inbox.png")
+    page.click(f'tr[data-id="{first}"]')
+    page.wait_for("#contact-name")
+    assert page.text("#contact-name") == XSS_NAME, page.text("#contact-name")
+    assert "A-1042" in page.text("#context")
+
+    print("the customer's message, written as HTML, is shown as written")
+    customer_says(server, bearer, first, XSS_MESSAGE)
+    page.wait_text("#transcript", XSS_MESSAGE)
+    assert not page.driver.find_elements(By.CSS_SELECTOR, "#transcript b, #transcript script, #view img")
+    page.no_alert()
+
+    print("assign, then a reply (Enter sends, Shift+Enter a new line) reaches the integration's callback API")
+    page.click("#assign")
+    page.wait("the Assign button done with", lambda: page.driver.execute_script("return document.querySelector('#assign').disabled"))
+    page.wait("Assign to be done", lambda: conversation(server, first)["agent"] == "agent")
+    reply = page.find("#reply")
+    reply.send_keys("Hello Ana,")
+    reply.send_keys(Keys.SHIFT, Keys.ENTER)
+    reply.send_keys("I am looking at order A-1042 now.")
+    reply.send_keys(Keys.ENTER)
+    page.wait_text("#transcript", "I am looking at order A-1042 now.")
+    page.wait("the reply's callback at the receiver", lambda: any(
+        body.get("message", {}).get("content") == "Hello Ana,\nI am looking at order A-1042 now." or
+        "I am looking at order A-1042 now." in str(body) for _d, _a, status, body, _t in receiver.arrivals if status == 200))
+    page.wait_text(".callbacks", "delivered")
+    page.screenshot("conversation.png")
+
+    print("a callback the integration refuses fails; the redeliver button delivers it")
+    receiver.set_mode("400")
+    page.find("#reply").send_keys("This one is refused at first.", Keys.ENTER)
+    page.wait_for("button.redeliver", "the failed callback's Redeliver button")
+    receiver.set_mode("up")
+    page.click("button.redeliver")
+    page.wait("no failed callback left", lambda: not page.find("button.redeliver") and "failed" not in page.text(".callbacks"))
+    page.wait("the redelivered callback at the receiver",
+              lambda: sum(1 for _d, _a, status, body, _t in receiver.arrivals if "refused at first" in str(body) and status == 200) == 1)
+
+    print("close")
+    page.click("#close")
+    page.wait("the conversation ended", lambda: conversation(server, first)["status"] == "ended")
+    page.wait("the reply box gone", lambda: page.driver.execute_script(
+        "const box = document.querySelector('#reply'); return !box || box.offsetParent === null"))
+    page.no_alert()
+
+    print("a caller's question, answered from the page while the caller waits")
+    status, created = call("POST", server.url + "/connect/v1/contacts", {"caller": "+15550100", "attributes": {"region": "EU"}})
+    assert status == 201, (status, created)
+    contact = created["contact_id"]
+    page.open("#/")
+    page.wait_text("#questions", "No question is waiting")
+    turn = {}
+
+    def utterance():
+        turn["answer"] = call("POST", f"{server.url}/connect/v1/contacts/{contact}/utterances",
+                              {"text": "What were our third quarter earnings?"}, timeout=30)
+
+    caller = threading.Thread(target=utterance)
+    caller.start()
+    page.wait_text("table.questions", "third quarter earnings")
+    page.screenshot("inbox-question.png")
+    page.click("table.questions tbody tr")
+    page.wait_for("#answer-text").send_keys("Revenue grew 12 % on the third quarter.")
+    page.screenshot("question.png")
+    page.click("#speak")
+    caller.join(timeout=20)
+    status, result = turn["answer"]
+    assert status == 200 and result["branch"] == "speak" and "Revenue grew" in result["prompt"], (status, result)
+    page.wait_text("#session", "Revenue grew 12 %")
+
+    print("the call's turns: the Lex event and the Lambda's answer")
+    page.open("#/calls")
+    page.click(f'tr[data-id="{contact}"]')
+    page.wait_text(".turns", "Revenue grew 12 %")
+    for summary in page.driver.find_elements(By.CSS_SELECTOR, ".turns summary"):
+        summary.click()
+    page.wait_text(".turns", '"inputTranscript": "What were our third quarter earnings?"')
+    page.screenshot("call.png")
+
+    print("a fault added and cleared")
+    page.open("#/faults")
+    page.wait_text("#view", "No faults")
+    page.driver.find_element(By.CSS_SELECTOR, '#fault-form select[name="target"] option[value="send_message"]').click()
+    page.find('#fault-form input[name="status"]').send_keys("503")
+    page.find('#fault-form input[name="remaining"]').send_keys("2")
+    page.click('#fault-form button[type="submit"]')
+    page.wait_text("#faults", "send_message")
+    status, faults = call("GET", server.url + "/tdmock/v1/faults")
+    assert [(f["target"], f["status"], f["remaining"]) for f in faults] == [("send_message", 503, 2)], faults
+    page.screenshot("faults.png")
+    page.click("#clear-faults")
+    page.wait_text("#view", "No faults")
+
+    print("the request journal shows what the integration sent, refused requests included")
+    status, _ = call("POST", f"{server.url}/digital-connect/conversations", {"touchpoint_id": "tp-tdmock"},
+                     {"authorization": "Bearer not-a-token"})
+    assert status == 401
+    page.open("#/requests")
+    page.wait_text("#requests", "POST /digital-connect/conversations")
+    page.wait_text("#requests", "401")
+    page.click("#requests tbody tr details summary")
+    page.wait_text("#requests", "3016001")
+    page.screenshot("requests.png")
+
+    print("a form posted from another site changes nothing")
+    second = start_conversation(server, bearer, "Dee", "Forged close")
+    other = OtherSite(f"{server.url}/tdmock/v1/conversations/{second}/close")
+    try:
+        page.driver.get(other.url)
+        page.wait("the forged post's answer", lambda: "unsupported_media_type" in page.text("body"))
+    finally:
+        other.stop()
+    assert conversation(server, second)["status"] == "queued", conversation(server, second)
+
+    print("the server restarts: the page reconnects by itself and shows what happens next")
+    page.open("#/")
+    page.live()
+    page.mark()
+    server.stop()
+    page.wait_text("#live", "Reconnecting")
+    server.start()
+    page.live()
+    third = start_conversation(server, bearer, "Eve", "After the restart")
+    page.wait_for(f'tr[data-id="{third}"]', "a conversation started after the restart")
+    assert page.unreloaded(), "the page was loaded again"
+    page.no_alert()
+    # The page keeps to its own policy: nothing it does was refused (the other site has no policy).
+    refused = [entry["message"] for entry in page.driver.get_log("browser") if "Content Security Policy" in entry["message"]]
+    assert not refused, refused
+
+
+def signed_in(binary, directory, driver):
+    print("beyond loopback the workspace asks for the agent token (here: a server with one)")
+    receiver = Receiver()
+    receiver.start("up")
+    server = Server(binary, os.path.join(directory, "token.sqlite"), free_port(), receiver.url,
+                    log_path=os.path.join(directory, "serve-token.log"), extra_args=["--agent-token", AGENT_TOKEN])
+    server.start()
+    page = Workspace(driver, server.url)
+    try:
+        page.open()
+        page.wait_for("#token", "the sign-in form")
+        page.screenshot("sign-in.png")
+        page.find("#token").send_keys("not the token", Keys.ENTER)
+        page.wait_text("#notice", "not this tdmock's agent token")
+        field = page.find("#token")
+        field.clear()
+        field.send_keys(AGENT_TOKEN, Keys.ENTER)
+        page.wait_text("#conversations", "No conversations yet")
+        page.live()
+        bearer = token(server.url)
+        conversation_id = start_conversation(server, bearer, "Fay", "Signed in")
+        page.wait_for(f'tr[data-id="{conversation_id}"]')
+        cookie = driver.get_cookie("tdmock_agent_token")
+        assert cookie and cookie["httpOnly"] and cookie.get("sameSite") == "Strict", cookie
+        page.click("#sign-out")
+        page.wait_for("#token", "the sign-in form after signing out")
+    finally:
+        server.stop()
+        receiver.stop()
+
+
+def head(url):
+    import http.client
+    host_port = url[len("http://"):].split("/")[0]
+    host, port = host_port.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        connection.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tdmock", required=True)
+    arguments = parser.parse_args()
+    began = time.time()
+    directory = tempfile.mkdtemp(prefix="tdmock-workspace-")
+    driver = browser()
+    try:
+        run(os.path.abspath(arguments.tdmock), directory, driver)
+    except Exception:
+        traceback.print_exc()
+        print(f"workspace test FAILED (the servers' logs are in {directory})")
+        sys.exit(1)
+    finally:
+        driver.quit()
+    print(f"workspace test passed in {time.time() - began:.1f} s; screenshots in docs/screenshots/")
+
+
+if __name__ == "__main__":
+    main()
