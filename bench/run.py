@@ -242,7 +242,7 @@ def main():
             fill(f"{base}/digital-connect/conversations", {"BODY": start_body, "TOKEN": bearer}, args.conversations)
             os.sync()
             time.sleep(3)
-            workspace.measure(base, bearer, row, len(json.loads(call("GET", f"{base}/tdmock/v1/conversations")[1])))
+            workspace.measure(base, bearer, row, len(json.loads(call("GET", f"{base}/tdmock/v1/conversations")[1])), call)
             return report(rows, started, binary, args.out, workdir)
         if args.only == "journal":
             journal_cost(binary, workdir, row, start_body, send_body)
@@ -377,7 +377,7 @@ def main():
         count = len(json.loads(output))
         row(f"`tdmock inbox --json` with {count:,} conversations (median of 5)", statistics.median(inbox_times), "ms", "<= 150 ms",
             statistics.median(inbox_times) <= 150, f"{binary} inbox --json --server {base}")
-        workspace.measure(base, bearer, row, count)
+        workspace.measure(base, bearer, row, count, call)
         fill(f"{base}/digital-connect/conversations/{conversation}/messages", {"BODY": send_body, "TOKEN": bearer}, args.messages)
         empty_bearer = token(empty_base)
         empty_conversation = start_conversation(empty_base, empty_bearer, start_body)

@@ -99,7 +99,7 @@ extension AppDatabase {
     public func inboxPage(status: ConversationStatus?, search: String?, limit: Int, offset: Int) async throws
         -> (conversations: [Conversation], total: Int)
     {
-        try await reader.read { db in try Inbox.page(db, status: status, search: search, limit: limit, offset: offset) }
+        try await reader.read { db in try InboxPage.page(db, status: status, search: search, limit: limit, offset: offset) }
     }
 
     /// How many deliveries are pending and how many have failed.

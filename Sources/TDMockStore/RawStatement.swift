@@ -82,6 +82,12 @@ struct RawStatement: ~Copyable {
         return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
     }
 
+    /// A text column's bytes, valid until the next step (no String made); nil for NULL.
+    func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8>? {
+        guard let text = sqlite3_column_text(handle, column) else { return nil }
+        return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+
     /// A text column that the schema makes NOT NULL.
     func string(_ column: Int32) -> String { text(column) ?? "" }
 

@@ -242,6 +242,11 @@ def steps(server, receiver, page, question_api):
                                          ("Chidi Okafor", "Card declined twice")]):
         start_conversation(server, bearer, name, subject, email=f"customer{n}@example.com")
     page.wait_text("#conversations .count", "of 4")
+    # The customer writes in the oldest one: its row moves up to the top, in place.
+    customer_says(server, bearer, first, "Are you there?")
+    page.wait("the oldest conversation's row first, with its message", lambda: page.driver.execute_script(
+        "const row = document.querySelector('table.inbox tbody tr'); return row.dataset.id === arguments[0] && row.innerText.includes('\t1\t')",
+        first))
     assert page.unreloaded(), "the page was loaded again"
 
     print("search by contact, then the conversation view")

@@ -6,8 +6,10 @@
 
 const API = "/tdmock/v1";
 const PAGE_SIZE = 100;
-const CONVERSATION_EVENTS = ["conversation_created", "contact_message", "contact_left", "conversation_started",
-  "message_created", "conversation_ended", "callback_delivered", "callback_failed"];
+// The events that change a conversation's row (its activity, status, agent or count), and the rest of its own.
+const ACTIVITY_EVENTS = ["conversation_created", "contact_message", "contact_left", "conversation_started",
+  "message_created", "conversation_ended"];
+const CONVERSATION_EVENTS = [...ACTIVITY_EVENTS, "callback_delivered", "callback_failed"];
 const QUESTION_EVENTS = ["question_created", "question_answered", "question_expired"];
 const CALL_EVENTS = ["call_started", "caller_utterance", "lambda_invoked", "call_ended"];
 
@@ -41,10 +43,15 @@ function replace(element, ...children) {
 
 const view = () => document.getElementById("view");
 
+// One formatter each, made once: Date's toLocaleString makes a new one on every call, which cost a
+// 100-row inbox tens of milliseconds per drawing.
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
+const numberFormat = new Intl.NumberFormat("en-US");
+
 function time(text) {
   if (!text) return "";
   const date = new Date(text);
-  return isNaN(date) ? text : date.toLocaleString();
+  return isNaN(date) ? text : dateFormat.format(date);
 }
 
 /** Marks a view drawn: `data-ready` on <body>, and a performance mark `tdmock:<view>` (the bench reads it). */
@@ -53,7 +60,7 @@ function ready(name) {
   performance.mark(`tdmock:${name}`);
 }
 
-const number = (value) => Number(value).toLocaleString("en-US");
+const number = (value) => numberFormat.format(Number(value));
 const badge = (status) => h("span", { class: `badge ${status}` }, status);
 
 function showNotice(text, kind) {
@@ -196,9 +203,14 @@ class InboxView {
     const query = new URLSearchParams({ limit: PAGE_SIZE, offset: this.offset, status: this.status });
     if (this.search) query.set("q", this.search);
     const { data, response } = await call("GET", `${API}/conversations?${query}`);
+    const total = Number(response.headers.get("X-Total-Count") || data.length);
+    // The same rows as shown (as after updates in place): only the count may need drawing.
+    const fields = (row) => [row.id, row.status, row.agent, row.message_count, row.last_activity_at, row.subject].join("\u0000");
+    const same = this.body && this.body.isConnected && data.length === this.rows.length &&
+      data.every((row, index) => fields(row) === fields(this.rows[index]));
     this.rows = data;
-    this.total = Number(response.headers.get("X-Total-Count") || data.length);
-    this.draw();
+    this.total = total;
+    if (same) this.drawPager(); else this.draw();
   }
 
   async fetchQuestions() {
@@ -207,22 +219,48 @@ class InboxView {
     this.drawQuestions();
   }
 
-  draw() {
+  drawPager() {
     const first = this.total === 0 ? 0 : this.offset + 1;
     const last = Math.min(this.offset + this.rows.length, this.total);
     replace(this.pager,
       h("span", { class: "count" }, `${number(first)}–${number(last)} of ${number(this.total)}`),
       h("button", { type: "button", disabled: this.offset === 0, onclick: () => this.move(-PAGE_SIZE) }, "Newer"),
       h("button", { type: "button", disabled: this.offset + PAGE_SIZE >= this.total, onclick: () => this.move(PAGE_SIZE) }, "Older"));
+  }
+
+  draw() {
+    this.drawPager();
     if (this.rows.length === 0) {
       replace(this.table, h("p", { class: "empty" }, this.search || this.status !== "all"
         ? "No conversation matches." : "No conversations yet: start one with POST /digital-connect/conversations."));
       return;
     }
-    const body = h("tbody", {}, this.rows.map((row) => this.row(row)));
+    this.body = h("tbody", {}, this.rows.map((row) => this.row(row)));
     replace(this.table, h("table", { class: "inbox" },
+      h("colgroup", {}, ["contact", "subject", "status", "agent", "count", "time", "id"].map((name) => h("col", { class: name }))),
       h("thead", {}, h("tr", {}, ["Contact", "Subject", "Status", "Agent", "Messages", "Last activity", "Id"].map((t) => h("th", {}, t)))),
-      body));
+      this.body));
+  }
+
+  /** Puts one conversation's row where the inbox's order puts it (newest activity first, then id), or
+   *  takes it out when it no longer matches, touching no other row. */
+  upsert(conversation) {
+    const index = this.rows.findIndex((row) => row.id === conversation.id);
+    if (index >= 0) this.rows.splice(index, 1);
+    const before = (a, b) => a.last_activity_at > b.last_activity_at || (a.last_activity_at === b.last_activity_at && a.id < b.id);
+    let position = this.rows.findIndex((row) => before(conversation, row));
+    if (position < 0) position = this.rows.length;
+    const shown = this.matches(conversation) && position < PAGE_SIZE;
+    if (shown) {
+      this.rows.splice(position, 0, conversation);
+      if (this.rows.length > PAGE_SIZE) this.rows.length = PAGE_SIZE;
+    }
+    if (!this.body || !this.body.isConnected || this.rows.length === 0) return this.draw();
+    const old = [...this.body.children].find((tr) => tr.dataset.id === conversation.id);
+    if (old) old.remove();
+    if (shown) this.body.insertBefore(this.row(conversation), this.body.children[position] || null);
+    while (this.body.children.length > PAGE_SIZE) this.body.lastElementChild.remove();
+    this.drawPager();
   }
 
   row(conversation) {
@@ -272,28 +310,24 @@ class InboxView {
       matching.length > shown.length ? h("p", { class: "sub" }, `and ${number(matching.length - shown.length)} more (tdmock questions lists them all)`) : null);
   }
 
-  /** A conversation's event updates its row in place (one read of that conversation), on the first page;
-   *  further pages are read again. */
+  /** A conversation's event updates its row in place, from one read of that conversation, on the first
+   *  page of the whole inbox, where that is exact (the row moves up to its activity's place, the count
+   *  grows by the new ones); filtered, searched and further pages are read again. Callbacks change no row. */
   async onEvent(event) {
     if (QUESTION_EVENTS.includes(event.event)) return this.refreshQuestions();
-    if (!event.conversation_id || !CONVERSATION_EVENTS.includes(event.event)) return;
+    if (!event.conversation_id || !ACTIVITY_EVENTS.includes(event.event)) return;
     if (this.offset > 0) return this.refresh();
     let detail;
     try { detail = await get(`${API}/conversations/${encodeURIComponent(event.conversation_id)}`); } catch { return this.refresh(); }
     if (current !== this) return;
-    const index = this.rows.findIndex((row) => row.id === detail.id);
-    if (index >= 0) this.rows.splice(index, 1);
-    if (this.matches(detail)) {
-      this.rows.unshift(detail);
-      if (this.rows.length > PAGE_SIZE) this.rows.length = PAGE_SIZE;
-      if (event.event === "conversation_created") this.total += 1;
-    }
-    this.draw();
-    this.settle();
+    const exact = this.status === "all" && !this.search;
+    if (exact && event.event === "conversation_created") this.total += 1;
+    this.upsert(detail);
+    if (!exact) this.settle();
   }
 
   /** Reads the page again once events pause (400 ms, or 2 s into a burst): the count and the rows an
-   *  update in place cannot know (one that left the page, one from further back). */
+   *  update in place cannot know (one that left a filtered page, one from further back). */
   settle() {
     const now = Date.now();
     this.burstStart = this.burstStart || now;
