@@ -49,8 +49,8 @@ func httpServer(_ services: AppServices, events: EventHub, logger: Logger) -> HT
         logger: logger, sendMessage: services.configuration.fastPath ? DigitalConnectController(services: services, events: events) : nil)
 }
 
-/// The routes of `tdmock serve` (the workspace's page at `/`). Middleware added here does not see the Send a Message requests that
-/// `SendMessageFastPath` answers (see `httpServer`).
+/// The routes of `tdmock serve`, the workspace's page at `/` among them. Middleware added here does not
+/// see the Send a Message requests that `SendMessageFastPath` answers (see `httpServer`).
 func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: JournalMiddleware(journal: services.journal, clock: services.clock))

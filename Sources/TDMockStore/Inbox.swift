@@ -164,12 +164,13 @@ public enum Inbox {
             var conditions = [String]()
             if status != nil { conditions.append("status = ?1") }
             if pattern != nil {
-                conditions.append(["id", "contact_name", "contact_email", "subject"].map { "\($0) LIKE ?2 ESCAPE '\\'" }
-                    .joined(separator: " OR ").wrappedInParentheses)
+                let fields = ["id", "contact_name", "contact_email", "subject"].map { "\($0) LIKE ?2 ESCAPE '\\'" }
+                conditions.append("(" + fields.joined(separator: " OR ") + ")")
             }
             return conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         }
 
+        /// Binds `?1` and `?2`, whether or not the statement uses them (SQLite ignores a parameter it lacks).
         func bind(_ statement: inout RawStatement) {
             statement.bind(status?.rawValue)
             statement.bind(pattern)
@@ -267,8 +268,4 @@ public enum Inbox {
         update.bind(conversationID)
         try update.execute()
     }
-}
-
-extension String {
-    fileprivate var wrappedInParentheses: String { "(" + self + ")" }
 }

@@ -65,6 +65,7 @@ struct Serve: AsyncParsableCommand {
         do {
             app = try await buildApplication(configuration, logger: logger) { port in
                 Output.line("tdmock listening on http://\(host):\(port)")
+                Output.line("workspace: http://\(host):\(port)/ in a browser" + (configuration.agentToken == nil ? "" : " (it asks for the agent token)"))
             }
         } catch {
             throw CLIError("cannot open the inbox: \(error)")

@@ -48,7 +48,7 @@ final class FakeLambda: Sendable {
             return json(["errorMessage": "KeyError: 'question'", "errorType": "KeyError"], headers: [HTTPField.Name("X-Amz-Function-Error")!: "Unhandled"])
         case "not-json": return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "null?")))
         case "slow":
-            try? await Task.sleep(for: .seconds(2))
+            try? await Task.sleep(for: .seconds(5))
             return json(Self.close(attributes))
         default:
             return json(Self.close(attributes))
@@ -75,7 +75,8 @@ final class FakeLambda: Sendable {
     func configuration(lambda: String) -> ServeConfiguration {
         var configuration = ServeConfiguration(database: .inMemory)
         configuration.connect.lambdaURL = lambda
-        configuration.connect.lambdaTimeout = 0.5
+        // Long enough for a loaded machine (every suite runs at once), short beside the slow answer.
+        configuration.connect.lambdaTimeout = 1.5
         return configuration
     }
 
@@ -142,7 +143,7 @@ final class FakeLambda: Sendable {
                     ("500", #"the Lambda answered HTTP 500: {"message":"boom"}"#),
                     ("function-error", "the function failed (X-Amz-Function-Error: Unhandled): KeyError: 'question'"),
                     ("not-json", "the Lambda's answer is not JSON"),
-                    ("slow", "the Lambda did not answer within 0.5 s (connect.lambda_timeout, --lambda-timeout)"),
+                    ("slow", "the Lambda did not answer within 1.5 s (connect.lambda_timeout, --lambda-timeout)"),
                 ] {
                     let id = try await start(client)
                     let body = try json(try await say(client, id, said))
