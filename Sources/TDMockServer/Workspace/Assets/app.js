@@ -63,6 +63,18 @@ function ready(name) {
 const number = (value) => numberFormat.format(Number(value));
 const badge = (status) => h("span", { class: `badge ${status}` }, status);
 
+/** A list of facts, `[label, value]` pairs (those without a value left out), as a <dl>. */
+function facts(pairs, id) {
+  return h("dl", { class: "facts", id }, pairs.filter(([, value]) => value !== null && value !== undefined && value !== "")
+    .map(([label, value]) => [h("dt", { class: "text" }, label), h("dd", { class: "text" }, value)]));
+}
+
+/** A titled list of a map's entries (context parameters, attributes), nothing when it is empty. */
+function entries(title, map, id) {
+  const pairs = Object.entries(map || {}).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]);
+  return pairs.length ? [h("h2", {}, title), facts(pairs, id)] : null;
+}
+
 function showNotice(text, kind) {
   const notice = document.getElementById("notice");
   notice.textContent = text;
@@ -341,17 +353,26 @@ class InboxView {
   async reconnected() { await Promise.all([this.refresh(), this.refreshQuestions()]); }
 }
 
-class ConversationView {
-  constructor(id) {
+/** A view of one conversation, question or call: drawn by its `fetch()`, read again on its events and
+ *  after a reconnection. */
+class ItemView {
+  constructor(id, name) {
     this.id = id;
+    this.name = name;
     this.refresh = coalesced(() => this.fetch());
   }
 
   async load() {
     replace(view(), h("p", { class: "empty" }, "Loading…"));
     await this.refresh();
-    ready("conversation");
+    ready(this.name);
   }
+
+  reconnected() { return this.refresh(); }
+}
+
+class ConversationView extends ItemView {
+  constructor(id) { super(id, "conversation"); }
 
   async fetch() {
     let detail;
@@ -383,12 +404,6 @@ class ConversationView {
     }
     const contact = detail.contact_person || {};
     const ended = detail.status === "ended";
-    const facts = [
-      ["Status", badge(detail.status)], ["Agent", detail.agent || "nobody yet"], ["Email", contact.email],
-      ["Subject", detail.subject], ["Touchpoint", detail.touchpoint_id], ["Started", time(detail.created_at)],
-      ["Ended", detail.ended_at ? `${time(detail.ended_at)} by the ${detail.ended_by}` : null], ["Id", h("span", { class: "id" }, detail.id)],
-    ].filter(([, value]) => value);
-    const context = Object.entries(detail.context_parameters || {});
     replace(this.top,
       h("div", { class: "head" },
         h("div", {}, h("h1", { class: "text", id: "contact-name" }, contact.name || contact.email || detail.id), h("a", { href: "#/" }, "← Inbox")),
@@ -396,10 +411,12 @@ class ConversationView {
           h("button", { type: "button", id: "assign", disabled: ended || detail.agent === agentName(),
             onclick: () => act(() => this.post("assign")) }, "Assign to me"),
           h("button", { type: "button", id: "close", class: "danger", disabled: ended, onclick: () => act(() => this.post("close")) }, "Close"))),
-      h("dl", { class: "facts" }, facts.map(([label, value]) => [h("dt", {}, label), h("dd", { class: "text" }, value)])),
-      context.length ? [h("h2", {}, "Context parameters"),
-        h("dl", { class: "facts", id: "context" }, context.map(([key, value]) => [h("dt", { class: "text" }, key),
-          h("dd", { class: "text" }, typeof value === "string" ? value : JSON.stringify(value))]))] : null,
+      facts([
+        ["Status", badge(detail.status)], ["Agent", detail.agent || "nobody yet"], ["Email", contact.email],
+        ["Subject", detail.subject], ["Touchpoint", detail.touchpoint_id], ["Started", time(detail.created_at)],
+        ["Ended", detail.ended_at ? `${time(detail.ended_at)} by the ${detail.ended_by}` : null], ["Id", h("span", { class: "id" }, detail.id)],
+      ]),
+      entries("Context parameters", detail.context_parameters, "context"),
       h("h2", {}, `Transcript (${detail.messages.length})`),
       detail.messages.length ? h("ol", { class: "transcript", id: "transcript" }, detail.messages.map((m) => this.message(m, contact)))
         : h("p", { class: "empty" }, "No messages yet."));
@@ -453,32 +470,20 @@ class ConversationView {
   }
 
   onEvent(event) { if (event.conversation_id === this.id) return this.refresh(); }
-  reconnected() { return this.refresh(); }
 }
 
-class QuestionView {
-  constructor(id) {
-    this.id = id;
-    this.refresh = coalesced(() => this.fetch());
-  }
-
-  async load() {
-    replace(view(), h("p", { class: "empty" }, "Loading…"));
-    await this.refresh();
-    ready("question");
-  }
+class QuestionView extends ItemView {
+  constructor(id) { super(id, "question"); }
 
   async fetch() {
     const { question: detail, session } = await get(`${API}/questions/${encodeURIComponent(this.id)}`);
     if (current !== this) return;
     this.sessionId = detail.session_id;
-    const attributes = Object.entries(detail.attributes || {});
     const children = [
       h("div", { class: "head" }, h("div", {}, h("h1", {}, "Question"), h("a", { href: "#/" }, "← Inbox"))),
-      h("dl", { class: "facts" }, [["Session", h("span", { class: "id" }, detail.session_id)], ["Status", badge(detail.status)],
-        ["Asked", time(detail.created_at)], ["Id", h("span", { class: "id" }, detail.id)]].map(([l, v]) => [h("dt", {}, l), h("dd", {}, v)])),
-      attributes.length ? [h("h2", {}, "Caller's attributes"), h("dl", { class: "facts", id: "attributes" },
-        attributes.map(([k, v]) => [h("dt", { class: "text" }, k), h("dd", { class: "text" }, v)]))] : null,
+      facts([["Session", h("span", { class: "id" }, detail.session_id)], ["Status", badge(detail.status)],
+        ["Asked", time(detail.created_at)], ["Id", h("span", { class: "id" }, detail.id)]]),
+      entries("Caller's attributes", detail.attributes, "attributes"),
       h("h2", {}, "The session"),
       h("ol", { class: "transcript", id: "session" }, session.map((q) => [
         h("li", { class: `message contact${q.id === detail.id ? " current" : ""}`, "data-id": q.id },
@@ -517,7 +522,6 @@ class QuestionView {
   }
 
   onEvent(event) { if (event.session_id && event.session_id === this.sessionId) return this.refresh(); }
-  reconnected() { return this.refresh(); }
 }
 
 /** A call's state: in progress, or how it ended (the flow's branch, or the caller's hang-up). */
@@ -550,29 +554,17 @@ class CallsView {
   reconnected() { return this.refresh(); }
 }
 
-class CallView {
-  constructor(id) {
-    this.id = id;
-    this.refresh = coalesced(() => this.fetch());
-  }
-
-  async load() {
-    replace(view(), h("p", { class: "empty" }, "Loading…"));
-    await this.refresh();
-    ready("call");
-  }
+class CallView extends ItemView {
+  constructor(id) { super(id, "call"); }
 
   async fetch() {
     const contact = await get(`/connect/v1/contacts/${encodeURIComponent(this.id)}`);
     if (current !== this) return;
-    const attributes = Object.entries(contact.session_attributes || {});
     replace(view(),
       h("div", { class: "head" }, h("div", {}, h("h1", { class: "text" }, `Call from ${contact.caller || "unknown"}`), h("a", { href: "#/calls" }, "← Calls"))),
-      h("dl", { class: "facts" }, [["Status", badge(callStatus(contact))], ["Started", time(contact.created_at)],
-        ["Ended", time(contact.ended_at)], ["Id", h("span", { class: "id" }, contact.contact_id)]]
-        .filter(([, v]) => v).map(([l, v]) => [h("dt", {}, l), h("dd", {}, v)])),
-      attributes.length ? [h("h2", {}, "Session attributes"), h("dl", { class: "facts" },
-        attributes.map(([k, v]) => [h("dt", { class: "text" }, k), h("dd", { class: "text" }, v)]))] : null,
+      facts([["Status", badge(callStatus(contact))], ["Started", time(contact.created_at)],
+        ["Ended", time(contact.ended_at)], ["Id", h("span", { class: "id" }, contact.contact_id)]]),
+      entries("Session attributes", contact.session_attributes),
       h("h2", {}, `Turns (${(contact.turns || []).length})`),
       (contact.turns || []).length === 0 ? h("p", { class: "empty" }, "No turns yet: POST /connect/v1/contacts/{id}/utterances.") :
         h("ol", { class: "turns" }, contact.turns.map((turn) => h("li", { "data-turn": turn.turn },
@@ -586,7 +578,6 @@ class CallView {
   }
 
   onEvent(event) { if (event.contact_id === this.id) return this.refresh(); }
-  reconnected() { return this.refresh(); }
 }
 
 class FaultsView {
