@@ -12,6 +12,7 @@ sign-in a tdmock with an agent token asks for. Screenshots go to docs/screenshot
     python3 checks/workspace/workspace_test.py --tdmock .build/debug/tdmock
 """
 import argparse
+import http.client
 import http.server
 import os
 import subprocess
@@ -224,7 +225,7 @@ def run(binary, directory, driver):
 def steps(server, receiver, page, question_api):
     bearer = token(server.url)
     # Served with a policy that allows the page's own script and style only.
-    status, headers = head(server.url + "/")
+    status, headers = page_headers(server.url)
     assert status == 200 and "script-src 'self'" in headers.get("content-security-policy", ""), (status, headers)
 
     print("the inbox, empty, then a conversation started over HTTP appears without a reload")
@@ -417,8 +418,8 @@ def signed_in(binary, directory, driver):
         receiver.stop()
 
 
-def head(url):
-    import http.client
+def page_headers(url):
+    """GET / of the server at `url`: its status and headers (lower-cased names)."""
     host_port = url[len("http://"):].split("/")[0]
     host, port = host_port.split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
