@@ -100,7 +100,8 @@ public final class IdentifierGenerator: Sendable {
         Self.base64URL(bytes(32))
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    /// Bytes as lowercase hex, two digits each.
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var utf8 = [UInt8]()
         utf8.reserveCapacity(bytes.count * 2)

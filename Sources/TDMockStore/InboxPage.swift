@@ -6,11 +6,11 @@ import TDMockCore
 /// from a scan of the matching rows' sort keys and then read in full by rowid.
 ///
 /// It replaces `Inbox.page`'s `ORDER BY last_activity_at DESC, id LIMIT ? OFFSET ?`, which SQLite
-/// answers through its sorter, reading and sorting every matching row whole: about 300 ms at the bench's
-/// 100k conversations, past the workspace's 300 ms for its first render. (An index on `last_activity_at`
-/// would answer it at once, but every Send a Message would pay for it: migration v3 dropped it.) The scan
-/// reads three columns of each matching row without making a String, the keys are sorted as integers,
-/// and only the page's rows are read whole: about 30 ms at 100k. InboxPageTests holds it to `Inbox.page`.
+/// answers through its sorter, reading and sorting every matching row whole: at the bench's 100k
+/// conversations, too slow for the workspace's first render (bench/results). An index on
+/// `last_activity_at` would answer it at once, but every Send a Message would pay for it: migration v3
+/// dropped it. The scan reads three columns of each matching row without making a String, the keys are
+/// sorted as integers, and only the page's rows are read whole. InboxPageTests holds it to `Inbox.page`.
 public enum InboxPage {
     struct Key {
         var lastActivity: Int64

@@ -78,12 +78,7 @@ enum WorkspaceSignIn {
             ?? Cookie(name: cookieName, value: "", maxAge: 0, path: "/", httpOnly: true)
     }
 
-    static func cookieValue(_ token: String) -> String {
-        token.utf8.map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]], as: UTF8.self)
-        }.joined()
-    }
+    static func cookieValue(_ token: String) -> String { IdentifierGenerator.hex(Array(token.utf8)) }
 
     /// The token a cookie's value holds; nil when it is not hex.
     static func token(fromCookie value: String) -> String? {

@@ -43,8 +43,8 @@ function replace(element, ...children) {
 
 const view = () => document.getElementById("view");
 
-// One formatter each, made once: Date's toLocaleString makes a new one on every call, which cost a
-// 100-row inbox tens of milliseconds per drawing.
+// One formatter each, made once: Date's toLocaleString makes a new one on every call, which made
+// drawing the inbox's rows slow.
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
 const numberFormat = new Intl.NumberFormat("en-US");
 
