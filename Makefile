@@ -87,8 +87,8 @@ order-file: build-release
 	python3 release/order.py --tdmock $$($(SWIFT) build $(RELEASE) --show-bin-path)/tdmock
 	rm -f $$($(SWIFT) build $(RELEASE) --show-bin-path)/tdmock
 
-# schemathesis (PyPI) against a live server for openapi/talkdesk.yaml and openapi/agent.yaml: no 5xx,
-# no answer outside the documents, at least 2,000 generated cases.
+# schemathesis (PyPI) against live servers for the three documents in openapi/: no 5xx, no answer
+# outside the documents, at least 2,000 generated cases.
 fuzz: build
 	python3 -m pip install -q schemathesis==4.32.5
 	python3 checks/fuzz/run.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Testing
 
-/// Each limit and hardening rule, as the client refused sees it (README "Limits and hardening").
+/// Each limit and hardening rule, as the client refused sees it (docs/limits.md).
 @Suite struct HardeningTests {
     /// A server with these `limits:` (config file), on a free loopback port.
     func server(limits: [String: String], extra: [String] = []) async throws -> (Server, Int) {

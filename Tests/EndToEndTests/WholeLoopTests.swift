@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// serve, bridge, customers and agents as separate processes, as the README's four terminals run them.
+/// serve, bridge, customers and agents as separate processes, as docs/chat-line.md's four terminals run them.
 @Suite struct WholeLoopTests {
     struct Loop {
         let server: Server

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""`make fuzz`: schemathesis against a live `tdmock serve`, for both OpenAPI documents.
+"""`make fuzz`: schemathesis against a live `tdmock serve`, for the three OpenAPI documents.
 
-Two servers (in memory, free ports): one for the Talkdesk surface (openapi/talkdesk.yaml), one for the
+Three servers (in memory, free ports): one for the Talkdesk surface (openapi/talkdesk.yaml), one for the
 agent API (openapi/agent.yaml), so that the agent API's faults and resets do not reach the Talkdesk
-fuzzing. Every check schemathesis has is on: no 5xx, every status, header, content type and body as the
+fuzzing, and one for the question-response line (openapi/question-response.yaml), where a scripted agent
+(fixtures/agent-script.yaml, whose last rule takes every question) answers each question as it is asked,
+so that a held question comes back at once instead of after its wait; the calls' Lambda is not running,
+so every utterance takes the documented error branch. Every check schemathesis has is on: no 5xx, every status, header, content type and body as the
 documents say, invalid requests refused and valid ones accepted. The token operation runs on its own
 with the credentials schemathesis makes up (401; the Swift tests cover the right ones: a fixed
 Authorization header would also answer the cases meant to lack it), the other Talkdesk operations with
@@ -33,6 +36,13 @@ def start_server(binary):
         if line.startswith("tdmock listening on "):
             return process, line.strip()[len("tdmock listening on "):]
     raise RuntimeError("tdmock serve did not start")
+
+
+def start_agent(binary, url):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TDMOCK_")}
+    return subprocess.Popen([binary, "agent", "--server", url, "--agent", "Fuzz", "--script",
+                             os.path.join(ROOT, "fixtures", "agent-script.yaml")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
 
 def token(url):
@@ -71,6 +81,8 @@ def main():
     SEED = arguments.seed
     talkdesk, talkdesk_url = start_server(arguments.tdmock)
     agent, agent_url = start_server(arguments.tdmock)
+    questions, questions_url = start_server(arguments.tdmock)
+    answerer = start_agent(arguments.tdmock, questions_url)
     try:
         runs = [
             schemathesis("talkdesk.yaml", talkdesk_url, arguments.examples,
@@ -79,15 +91,19 @@ def main():
                          ["--exclude-operation-id", "token", "--header", f"Authorization: Bearer {token(talkdesk_url)}"]),
             schemathesis("agent.yaml", agent_url, arguments.examples,
                          ["--exclude-path", "/tdmock/v1/events", "--exclude-path", "/tdmock/v1/wait"]),
+            schemathesis("question-response.yaml", questions_url, arguments.examples,
+                         ["--header", "x-api-key: tdmock-question-key"]),
         ]
     finally:
-        for process in (talkdesk, agent):
+        answerer.terminate()
+        answerer.wait(timeout=30)
+        for process in (talkdesk, agent, questions):
             process.terminate()
             process.wait(timeout=30)
-    crashed = [p for p in (talkdesk, agent) if p.returncode not in (0, -15)]
+    crashed = [p for p in (talkdesk, agent, questions) if p.returncode not in (0, -15)]
     total = sum(cases for _, cases in runs)
     failed = [code for code, _ in runs if code != 0]
-    print(f"fuzz: {total} test cases against both documents; "
+    print(f"fuzz: {total} test cases against the three documents; "
           + ("no server error, no answer outside the documents" if not failed and not crashed else f"{len(failed)} runs FAILED"))
     return 1 if failed or crashed or total < 2000 else 0
 

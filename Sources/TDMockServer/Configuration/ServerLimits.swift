@@ -1,4 +1,4 @@
-/// What the HTTP server enforces on every connection (config `limits:`; README "Limits and hardening").
+/// What the HTTP server enforces on every connection (config `limits:`; docs/limits.md).
 public struct ServerLimits: Sendable, Hashable {
     /// Request line plus headers, in bytes; over it the answer is 400 and the connection is closed.
     public var maxHeaderBytes: Int

@@ -16,7 +16,7 @@ public struct FieldError: Codable, Sendable, Hashable {
 /// A Digital Connect error answer: `{"code", "message", "description", "fields"}`.
 ///
 /// Talkdesk documents `3016011` (the conversation has ended); the other codes are tdmock's choice,
-/// listed in the README, and stable.
+/// listed in docs/talkdesk.md, and stable.
 public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable {
     public struct Body: Codable, Sendable, Hashable {
         public var code: String
