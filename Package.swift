@@ -1,7 +1,17 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// The upcoming features Hummingbird's own package builds with. With InternalImportsByDefault an import is
+// internal unless written `public import`, and with MemberImportVisibility a file sees only the members of
+// the modules it imports itself: so a module's public face names every module it exposes, and an arrow
+// that runs the wrong way (the server reaching into GRDB through the store) fails the build.
 let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+// The tests import what they exercise, `@testable` where they look behind a module's public face.
+let testSwiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
@@ -39,6 +49,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TDMockSettings",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CSQLiteSetup",
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
@@ -57,6 +72,7 @@ let package = Package(
             dependencies: [
                 "TDMockCore",
                 "TDMockStore",
+                "TDMockSettings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -98,6 +114,7 @@ let package = Package(
             name: "TDMockBridge",
             dependencies: [
                 "TDMockCore",
+                "TDMockSettings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -117,6 +134,7 @@ let package = Package(
                 "TDMockServer",
                 "TDMockConsole",
                 "TDMockBridge",
+                "TDMockSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "TDMockCoreTests",
             dependencies: ["TDMockCore"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "TDMockStoreTests",
@@ -134,7 +152,7 @@ let package = Package(
                 "TDMockCore", "TDMockStore",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "TDMockServerTests",
@@ -142,18 +160,25 @@ let package = Package(
                 "TDMockCore",
                 "TDMockServer",
                 "TDMockStore",
+                "TDMockSettings",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "TDMockBridgeTests",
+            dependencies: ["TDMockBridge", "TDMockCore", "TDMockSettings"],
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "TDMockConsoleTests",
             dependencies: ["TDMockConsole", "TDMockCore"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "EndToEndTests",
@@ -168,7 +193,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
     ]
 )

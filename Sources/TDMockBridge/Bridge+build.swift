@@ -1,11 +1,12 @@
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 import HummingbirdWebSocket
-import Logging
+public import Logging
 import NIOCore
 import TDMockCore
+import NIOWebSocket
 
 /// Builds `tdmock bridge`: on one port, what the reference architecture builds from API Gateway (the
 /// WebSocket API and the callback REST API), Lambda and DynamoDB, speaking the Lex Web UI's live-chat
@@ -28,15 +29,17 @@ public func buildBridge(
             return json(.forbidden, ["message": "x-api-key is wrong"])
         }
         let data = Data((try await request.collectBody(upTo: 1 << 20)).readableBytesView)
-        guard let event = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let type = event["event_type"] as? String, let id = event["conversation_id"] as? String
+        guard let event = JSONValue(parsing: data), let type = event["event_type"]?.stringValue,
+            let id = event["conversation_id"]?.stringValue
         else { return json(.badRequest, ["message": "expected a Builder callback body with event_type and conversation_id"]) }
-        let payload = event["payload"] as? [String: Any] ?? [:]
+        let payload = event["payload"]
         switch type {
         case "message_created", "conversation_ended":
-            var frame: [String: Any] = ["event_type": type, "author_name": payload["author_name"] as? String ?? "Agent"]
-            frame["content"] = payload["content"] as? String ?? ""
-            await connections.push(id, frame: String(decoding: try JSONSerialization.data(withJSONObject: frame, options: [.sortedKeys]), as: UTF8.self), close: type == "conversation_ended")
+            let frame: JSONValue = [
+                "event_type": .string(type), "author_name": .string(payload?["author_name"]?.stringValue ?? "Agent"),
+                "content": .string(payload?["content"]?.stringValue ?? ""),
+            ]
+            await connections.push(id, frame: frame.jsonText, close: type == "conversation_ended")
         default:
             break  // conversation_started: nothing for the customer to see.
         }
@@ -47,7 +50,7 @@ public func buildBridge(
     router.post("/lex/fulfillment") { request, _ -> Response in
         var request = request
         let data = Data((try await request.collectBody(upTo: 1 << 20)).readableBytesView)
-        guard let event = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let event = JSONValue(parsing: data)?.objectValue else {
             return json(.badRequest, ["message": "expected a Lex V2 Lambda input event: a JSON object"])
         }
         let escalation: Lex.Escalation
@@ -77,7 +80,7 @@ public func buildBridge(
         case .returned(let value):
             return json(.ok, value)
         case .functionError(let type, let message):
-            var response = json(.ok, ["errorType": type, "errorMessage": message])
+            var response = json(.ok, ["errorType": .string(type), "errorMessage": .string(message)])
             response.headers[functionError] = "Unhandled"
             return response
         }
@@ -101,17 +104,17 @@ public func buildBridge(
                 do {
                     for try await message in inbound.messages(maxSize: 1 << 20) {
                         guard case .text(let text) = message else { continue }
-                        guard let frame = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                            frame["action"] as? String == "onMessage", let content = frame["message"] as? String
+                        guard let frame = JSONValue(parsing: Data(text.utf8)), frame["action"]?.stringValue == "onMessage",
+                            let content = frame["message"]?.stringValue
                         else {
                             try? await outbound.write(.text(#"{"content":"expected {\"action\":\"onMessage\",\"message\":\"...\"}","event_type":"error"}"#))
                             continue
                         }
                         do {
-                            try await talkdesk.sendMessage(frame["conversationId"] as? String ?? id, content: content)
+                            try await talkdesk.sendMessage(frame["conversationId"]?.stringValue ?? id, content: content)
                         } catch {
-                            let error = ["event_type": "error", "content": "\(error)"]
-                            try? await outbound.write(.text(String(decoding: try JSONSerialization.data(withJSONObject: error, options: [.sortedKeys]), as: UTF8.self)))
+                            let frame: JSONValue = ["event_type": "error", "content": .string("\(error)")]
+                            try? await outbound.write(.text(frame.jsonText))
                         }
                     }
                 } catch {
@@ -141,9 +144,8 @@ func conversationID(in path: String) -> String? {
     return value?.isEmpty == false ? value : nil
 }
 
-private func json(_ status: HTTPResponse.Status, _ body: [String: Any]) -> Response {
-    let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)
-    return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+private func json(_ status: HTTPResponse.Status, _ body: JSONValue) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSONCoding.data(body))))
 }
 
 private let xAPIKey = HTTPField.Name("x-api-key")!

@@ -1,21 +1,58 @@
 import Foundation
-import Yams
+public import TDMockSettings
+
+/// Every setting of `tdmock bridge`, each declared once: flag, `TDMOCK_BRIDGE_<NAME>`, a key of the
+/// config file's `bridge:` section, default and rule. `BridgeConfiguration.resolve` reads them through
+/// `SettingSources`, as `tdmock serve` reads its own; `Bridge`'s options take their names and help here.
+public struct BridgeSettings: SettingsTable, Sendable {
+    /// The table.
+    public static let table = BridgeSettings()
+
+    public let host = Setting<String>(
+        flag: "host", environment: "TDMOCK_BRIDGE_HOST", key: "bridge.host", default: "127.0.0.1", .text, "The address to listen on")
+    public let port = Setting<Int>(
+        flag: "port", environment: "TDMOCK_BRIDGE_PORT", key: "bridge.port", default: 8090, .integer(0...65535),
+        "The port to listen on, 0 for a free one")
+    public let talkdeskURL = Setting<String>(
+        flag: "talkdesk-url", environment: "TDMOCK_BRIDGE_TALKDESK_URL", key: "bridge.talkdesk_url", default: "http://127.0.0.1:8080", .url,
+        "The Talkdesk to call: a tdmock serve")
+    public let clientID = Setting<String>(
+        flag: "client-id", environment: "TDMOCK_BRIDGE_CLIENT_ID", key: "bridge.client_id", default: "tdmock-client", .text,
+        "The OAuth client id")
+    public let clientSecret = Setting<String>(
+        flag: "client-secret", environment: "TDMOCK_BRIDGE_CLIENT_SECRET", key: "bridge.client_secret", default: "tdmock-secret", .text,
+        "The OAuth client secret")
+    public let touchpoint = Setting<String>(
+        flag: "touchpoint", environment: "TDMOCK_BRIDGE_TOUCHPOINT", key: "bridge.touchpoint", default: "tp-tdmock", .text,
+        "The touchpoint conversations start on")
+    public let apiKey = Setting<String>(
+        flag: "api-key", environment: "TDMOCK_BRIDGE_API_KEY", key: "bridge.api_key", .text,
+        "The x-api-key the callbacks must carry (none: every callback is refused)")
+    public let config = Setting<String>(
+        flag: "config", environment: "TDMOCK_BRIDGE_CONFIG", .text, "A YAML config file (its bridge: section; else TDMOCK_CONFIG's)")
+    public let questionAPIURL = Setting<String>(
+        flag: "question-api-url", environment: "TDMOCK_BRIDGE_QUESTION_API_URL", key: "bridge.question_api_url", .url,
+        "The question-response API the reference Lambda asks (none: the --talkdesk-url server's)")
+    public let questionAPIKey = Setting<String>(
+        flag: "question-api-key", environment: "TDMOCK_BRIDGE_QUESTION_API_KEY", key: "bridge.question_api_key",
+        default: "tdmock-question-key", .text, "The question API's x-api-key")
+}
 
 /// `tdmock bridge`'s settings: flag, then `TDMOCK_BRIDGE_<NAME>`, then the config file's `bridge:` section,
 /// then the default.
 public struct BridgeConfiguration: Sendable, Hashable {
-    public var host = "127.0.0.1"
-    public var port = 8090
+    public var host: String = BridgeSettings.table.host.byDefault
+    public var port: Int = BridgeSettings.table.port.byDefault
     /// The Talkdesk (a `tdmock serve`) the bridge calls.
-    public var talkdeskURL = "http://127.0.0.1:8080"
-    public var clientID = "tdmock-client"
-    public var clientSecret = "tdmock-secret"
-    public var touchpoint = "tp-tdmock"
+    public var talkdeskURL: String = BridgeSettings.table.talkdeskURL.byDefault
+    public var clientID: String = BridgeSettings.table.clientID.byDefault
+    public var clientSecret: String = BridgeSettings.table.clientSecret.byDefault
+    public var touchpoint: String = BridgeSettings.table.touchpoint.byDefault
     /// The x-api-key the callbacks must carry; nil: callbacks are refused (401) until one is set.
     public var apiKey: String?
     /// The question-response API the reference Lambda asks; nil: the `talkdeskURL` server's.
     public var questionAPIURL: String?
-    public var questionAPIKey = "tdmock-question-key"
+    public var questionAPIKey: String = BridgeSettings.table.questionAPIKey.byDefault
 
     /// Where the reference Lambda posts questions.
     public var questionsURL: String {
@@ -26,7 +63,7 @@ public struct BridgeConfiguration: Sendable, Hashable {
 
     public init() {}
 
-    /// The settings one source gives.
+    /// The settings the command line gives; nil: not given there.
     public struct Overrides: Sendable, Hashable {
         public var host: String?
         public var port: Int?
@@ -57,74 +94,25 @@ public struct BridgeConfiguration: Sendable, Hashable {
         }
     }
 
-    public struct Invalid: Error, CustomStringConvertible, Sendable {
-        public var description: String
-    }
-
-    static let keys = ["host", "port", "talkdesk_url", "client_id", "client_secret", "touchpoint", "api_key", "question_api_url", "question_api_key"]
-
-    public static func resolve(flags: Overrides, environment: [String: String]) throws -> BridgeConfiguration {
-        func env(_ name: String) -> String? {
-            guard let value = environment["TDMOCK_BRIDGE_" + name], !value.isEmpty else { return nil }
-            return value
-        }
-        var envPort: Int?
-        if let text = env("PORT") {
-            guard let port = Int(text) else { throw Invalid(description: "environment: TDMOCK_BRIDGE_PORT: expected a whole number, found '\(text)'") }
-            envPort = port
-        }
-        let file = try (flags.config ?? env("CONFIG") ?? environment["TDMOCK_CONFIG"]).map(readFile) ?? [:]
+    /// Merges the sources, each setting as `BridgeSettings` declares it. The config file is `--config`,
+    /// else `TDMOCK_BRIDGE_CONFIG`, else `TDMOCK_CONFIG` (the file `tdmock serve` reads too): the bridge
+    /// reads its `bridge:` section, refusing unknown keys there, and leaves the rest to serve.
+    public static func resolve(flags: Overrides, environment: [String: String]) throws(ConfigurationError) -> BridgeConfiguration {
+        let table = BridgeSettings.table
+        let sources = try SettingSources.load(
+            environment: environment, configFlag: flags.config,
+            configVariables: [table.config.environment, "TDMOCK_CONFIG"].compactMap { $0 })
+        try sources.file?.checkKeys(table.configKeys, in: "bridge")
         var configuration = BridgeConfiguration()
-        configuration.host = flags.host ?? env("HOST") ?? file["host"] ?? configuration.host
-        configuration.port = flags.port ?? envPort ?? file["port"].flatMap(Int.init) ?? configuration.port
-        configuration.talkdeskURL = flags.talkdeskURL ?? env("TALKDESK_URL") ?? file["talkdesk_url"] ?? configuration.talkdeskURL
-        configuration.clientID = flags.clientID ?? env("CLIENT_ID") ?? file["client_id"] ?? configuration.clientID
-        configuration.clientSecret = flags.clientSecret ?? env("CLIENT_SECRET") ?? file["client_secret"] ?? configuration.clientSecret
-        configuration.touchpoint = flags.touchpoint ?? env("TOUCHPOINT") ?? file["touchpoint"] ?? configuration.touchpoint
-        configuration.apiKey = flags.apiKey ?? env("API_KEY") ?? file["api_key"]
-        configuration.questionAPIURL = flags.questionAPIURL ?? env("QUESTION_API_URL") ?? file["question_api_url"]
-        configuration.questionAPIKey = flags.questionAPIKey ?? env("QUESTION_API_KEY") ?? file["question_api_key"] ?? configuration.questionAPIKey
-        guard (0...65535).contains(configuration.port) else { throw Invalid(description: "port: expected 0 to 65535, found \(configuration.port)") }
-        guard let url = URLComponents(string: configuration.talkdeskURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            throw Invalid(description: "talkdesk-url: expected an http:// or https:// URL, found '\(configuration.talkdeskURL)'")
-        }
-        if let url = configuration.questionAPIURL {
-            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""), components.host != nil else {
-                throw Invalid(description: "question-api-url: expected an http:// or https:// URL, found '\(url)'")
-            }
-        }
+        configuration.host = try sources.value(table.host, flag: flags.host)
+        configuration.port = try sources.value(table.port, flag: flags.port)
+        configuration.talkdeskURL = try sources.value(table.talkdeskURL, flag: flags.talkdeskURL)
+        configuration.clientID = try sources.value(table.clientID, flag: flags.clientID)
+        configuration.clientSecret = try sources.value(table.clientSecret, flag: flags.clientSecret)
+        configuration.touchpoint = try sources.value(table.touchpoint, flag: flags.touchpoint)
+        configuration.apiKey = try sources.optionalValue(table.apiKey, flag: flags.apiKey)
+        configuration.questionAPIURL = try sources.optionalValue(table.questionAPIURL, flag: flags.questionAPIURL)
+        configuration.questionAPIKey = try sources.value(table.questionAPIKey, flag: flags.questionAPIKey)
         return configuration
-    }
-
-    /// The `bridge:` section of a config file, as strings, with unknown keys refused.
-    static func readFile(_ path: String) throws -> [String: String] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw Invalid(description: "\(path): cannot read the file (\(error.localizedDescription))")
-        }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw Invalid(description: "\(path): not valid YAML: \(error)")
-        }
-        guard let section = root?.mapping?["bridge"] else { return [:] }
-        guard let mapping = section.mapping else {
-            throw Invalid(description: "\(path):\(section.mark?.line ?? 0): bridge: expected a mapping of \(keys.joined(separator: ", "))")
-        }
-        var values: [String: String] = [:]
-        for (key, value) in mapping {
-            let name = key.string ?? ""
-            guard keys.contains(name) else {
-                throw Invalid(description: "\(path):\(key.mark?.line ?? 0): bridge.\(name): unknown key; expected one of \(keys.joined(separator: ", "))")
-            }
-            guard let scalar = value.scalar?.string, !scalar.isEmpty else {
-                throw Invalid(description: "\(path):\(value.mark?.line ?? 0): bridge.\(name): expected a value")
-            }
-            values[name] = scalar
-        }
-        return values
     }
 }

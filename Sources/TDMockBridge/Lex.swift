@@ -8,7 +8,7 @@ import TDMockCore
 /// "content", "created_at"}`, the bot conversation so far.
 enum Lex {
     struct Escalation {
-        var body: [String: Any]
+        var body: JSONValue
         var sessionAttributes: [String: String]
         var intentName: String
     }
@@ -25,26 +25,26 @@ enum Lex {
     /// What of a Lex V2 Lambda input event the bridge cannot use, if anything. `interpretations` may be
     /// missing; each one's `nluConfidence` is a bare number in a Lambda input event (AWS's "Lambda input
     /// event format") and `{"score": n}` in RecognizeText's answer: both are taken.
-    static func problem(in event: [String: Any]) -> String? {
-        if let source = event["invocationSource"], !(source is NSNull) {
-            guard let source = source as? String, invocationSources.contains(source) else {
-                return "invocationSource must be FulfillmentCodeHook or DialogCodeHook, not \(describe(source))"
+    static func problem(in event: [String: JSONValue]) -> String? {
+        if let source = event["invocationSource"], !source.isNull {
+            guard let name = source.stringValue, invocationSources.contains(name) else {
+                return "invocationSource must be FulfillmentCodeHook or DialogCodeHook, not \(source.jsonText)"
             }
         }
-        if let mode = event["inputMode"], !(mode is NSNull) {
-            guard let mode = mode as? String, inputModes.contains(mode) else {
-                return "inputMode must be Text, Speech or DTMF, not \(describe(mode))"
+        if let mode = event["inputMode"], !mode.isNull {
+            guard let name = mode.stringValue, inputModes.contains(name) else {
+                return "inputMode must be Text, Speech or DTMF, not \(mode.jsonText)"
             }
         }
-        guard event["sessionState"] is [String: Any] else {
+        guard event["sessionState"]?.objectValue != nil else {
             return "sessionState is missing: a Lex V2 Lambda input event carries the session's state"
         }
-        if let interpretations = event["interpretations"], !(interpretations is NSNull) {
-            guard let list = interpretations as? [Any] else { return "interpretations must be an array" }
+        if let interpretations = event["interpretations"], !interpretations.isNull {
+            guard let list = interpretations.arrayValue else { return "interpretations must be an array" }
             for (index, item) in list.enumerated() {
-                guard let interpretation = item as? [String: Any] else { return "interpretations[\(index)] must be an object" }
-                if let confidence = interpretation["nluConfidence"], !(confidence is NSNull), nluScore(confidence) == nil {
-                    return "interpretations[\(index)].nluConfidence must be a number (or {\"score\": number}), not \(describe(confidence))"
+                guard let interpretation = item.objectValue else { return "interpretations[\(index)] must be an object" }
+                if let confidence = interpretation["nluConfidence"], !confidence.isNull, nluScore(confidence) == nil {
+                    return "interpretations[\(index)].nluConfidence must be a number (or {\"score\": number}), not \(confidence.jsonText)"
                 }
             }
         }
@@ -52,63 +52,48 @@ enum Lex {
     }
 
     /// An `nluConfidence` as a number, from either of its two forms.
-    static func nluScore(_ value: Any) -> Double? {
-        // Through JSONValue, which tells Foundation's booleans from its numbers (`1 is Bool` holds on Linux).
-        switch JSONValue(serialized: value) {
-        case .number(let score)?: return score
-        case .object(let object)?: if case .number(let score)? = object["score"] { return score }
-        default: break
-        }
-        return nil
-    }
-
-    private static func describe(_ value: Any) -> String {
-        if let text = value as? String { return "\"\(text)\"" }
-        if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
-            return String(decoding: data, as: UTF8.self)
-        }
-        return "\(value)"
+    static func nluScore(_ value: JSONValue) -> Double? {
+        value.numberValue ?? value["score"]?.numberValue
     }
 
     /// The intent the event is about (`sessionState.intent.name`), for the answer; TalkToAgent when it has none.
-    static func intentName(of event: [String: Any]) -> String {
-        ((event["sessionState"] as? [String: Any])?["intent"] as? [String: Any])?["name"] as? String ?? "TalkToAgent"
+    static func intentName(of event: [String: JSONValue]) -> String {
+        event["sessionState"]?["intent"]?["name"]?.stringValue ?? "TalkToAgent"
     }
 
     /// The event's session attributes that are strings (as Lex keeps them).
-    static func sessionAttributes(of event: [String: Any]) -> [String: String] {
-        (((event["sessionState"] as? [String: Any])?["sessionAttributes"] as? [String: Any]) ?? [:]).compactMapValues { $0 as? String }
+    static func sessionAttributes(of event: [String: JSONValue]) -> [String: String] {
+        (event["sessionState"]?["sessionAttributes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 
     /// The Start a Conversation body the fulfillment Lambda would send for this event.
-    static func escalation(from event: [String: Any], touchpoint: String) throws -> Escalation {
+    static func escalation(from event: [String: JSONValue], touchpoint: String) throws -> Escalation {
         if let problem = problem(in: event) { throw Invalid(description: problem) }
         let attributes = sessionAttributes(of: event)
         let intentName = intentName(of: event)
-        let interpretation = (event["interpretations"] as? [[String: Any]])?.first
-        let sentiment = (interpretation?["sentimentResponse"] as? [String: Any])?["sentiment"] as? String
-            ?? attributes["sentiment"] ?? "NEUTRAL"
+        let interpretation = event["interpretations"]?.arrayValue?.first
+        let sentiment = interpretation?["sentimentResponse"]?["sentiment"]?.stringValue ?? attributes["sentiment"] ?? "NEUTRAL"
         var intents = (attributes["intent_history"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if intents.last != intentName { intents.append(intentName) }
 
-        var previous: [[String: Any]] = []
+        var previous: [JSONValue] = []
         if let transcript = attributes["transcript"], !transcript.isEmpty {
-            guard let data = transcript.data(using: .utf8), let items = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            guard let items = JSONValue(parsing: Data(transcript.utf8))?.arrayValue, items.allSatisfy({ $0.objectValue != nil }) else {
                 throw Invalid(description: "sessionAttributes.transcript must be a JSON array of {type, content, created_at}")
             }
             previous = items
         }
-        if let said = event["inputTranscript"] as? String, !said.isEmpty, previous.last?["content"] as? String != said {
-            previous.append(["type": "user", "content": said, "created_at": Timestamp.string(from: Date())])
+        if let said = event["inputTranscript"]?.stringValue, !said.isEmpty, previous.last?["content"]?.stringValue != said {
+            previous.append(["type": "user", "content": .string(said), "created_at": .string(Timestamp.string(from: Date()))])
         }
-        var contact: [String: Any] = ["email": attributes["customer_email"] ?? "customer@example.com"]
-        if let name = attributes["customer_name"] { contact["name"] = name }
-        let body: [String: Any] = [
-            "touchpoint_id": touchpoint,
-            "subject": "Escalation from \((event["bot"] as? [String: Any])?["name"] as? String ?? "the bot"): \(intentName)",
-            "contact_person": contact,
-            "context_parameters": ["sentiment": sentiment, "intent_history": intents.joined(separator: ",")],
-            "previous_messages": previous,
+        var contact: [String: JSONValue] = ["email": .string(attributes["customer_email"] ?? "customer@example.com")]
+        if let name = attributes["customer_name"] { contact["name"] = .string(name) }
+        let body: JSONValue = [
+            "touchpoint_id": .string(touchpoint),
+            "subject": .string("Escalation from \(event["bot"]?["name"]?.stringValue ?? "the bot"): \(intentName)"),
+            "contact_person": .object(contact),
+            "context_parameters": ["sentiment": .string(sentiment), "intent_history": .string(intents.joined(separator: ","))],
+            "previous_messages": .array(previous),
         ]
         return Escalation(body: body, sessionAttributes: attributes, intentName: intentName)
     }
@@ -116,16 +101,16 @@ enum Lex {
     /// The Lex V2 response: close the dialog, the intent fulfilled (or failed), the conversation id kept.
     static func response(
         sessionAttributes: [String: String], intentName: String, conversationID: String?, message: String
-    ) -> [String: Any] {
+    ) -> JSONValue {
         var attributes = sessionAttributes
         if let conversationID { attributes["talkdesk_conversation_id"] = conversationID }
         return [
             "sessionState": [
-                "sessionAttributes": attributes,
+                "sessionAttributes": .object(attributes.mapValues(JSONValue.string)),
                 "dialogAction": ["type": "Close"],
-                "intent": ["name": intentName, "state": conversationID == nil ? "Failed" : "Fulfilled"],
+                "intent": ["name": .string(intentName), "state": .string(conversationID == nil ? "Failed" : "Fulfilled")],
             ],
-            "messages": [["contentType": "PlainText", "content": message]],
+            "messages": [["contentType": "PlainText", "content": .string(message)]],
         ]
     }
 }

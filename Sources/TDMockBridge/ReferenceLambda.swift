@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import TDMockCore
+import NIOHTTP1
 
 /// The question-response line's reference Lambda (CONTRACT §8.3): the FallbackIntent's fulfillment, as
 /// the seed's Lambda does it. It asks the question API with the event's `sessionId`, `inputTranscript`
@@ -21,44 +22,43 @@ struct ReferenceLambda: Sendable {
 
     /// A Lambda's answer over the Invoke API: the function's return value, or a function error.
     enum Outcome {
-        case returned([String: Any])
+        case returned(JSONValue)
         /// The function threw: the Invoke API says so with `X-Amz-Function-Error: Unhandled`.
         case functionError(type: String, message: String)
     }
 
     func invoke(_ body: Data) async -> Outcome {
-        guard let event = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+        guard let event = JSONValue(parsing: body)?.objectValue else {
             return .functionError(type: "InvalidEvent", message: "the event is not a JSON object: expected a Lex V2 Lambda input event")
         }
-        guard let sessionID = event["sessionId"] as? String, !sessionID.isEmpty else {
+        guard let sessionID = event["sessionId"]?.stringValue, !sessionID.isEmpty else {
             return .functionError(type: "InvalidEvent", message: "the event has no sessionId: expected a Lex V2 Lambda input event")
         }
-        let state = event["sessionState"] as? [String: Any] ?? [:]
-        let intentName = (state["intent"] as? [String: Any])?["name"] as? String ?? LexV2.fallbackIntent
-        var attributes = (state["sessionAttributes"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
+        let state = event["sessionState"]
+        let intentName = state?["intent"]?["name"]?.stringValue ?? LexV2.fallbackIntent
+        var attributes = (state?["sessionAttributes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         for key in Self.ownAttributes { attributes[key] = nil }
-        let question = event["inputTranscript"] as? String ?? ""
+        let question = event["inputTranscript"]?.stringValue ?? ""
 
         let answer = await ask(sessionID: sessionID, question: question, attributes: attributes)
-        var payload: [String: Any] = ["type": answer.type]
+        var payload: [String: JSONValue] = ["type": .string(answer.type)]
         attributes["response_type"] = answer.type
         if let id = answer.questionID { attributes["question_id"] = id }
         if let text = answer.text {
             attributes["response_text"] = text
-            payload["text"] = text
+            payload["text"] = .string(text)
         }
         if let reason = answer.reason {
             attributes["response_reason"] = reason
-            payload["reason"] = reason
+            payload["reason"] = .string(reason)
         }
-        let content = (try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return .returned([
             "sessionState": [
                 "dialogAction": ["type": "Close"],
-                "intent": ["name": intentName, "state": "Fulfilled"],
-                "sessionAttributes": attributes,
+                "intent": ["name": .string(intentName), "state": "Fulfilled"],
+                "sessionAttributes": .object(attributes.mapValues(JSONValue.string)),
             ],
-            "messages": [["contentType": "CustomPayload", "content": content]],
+            "messages": [["contentType": "CustomPayload", "content": .string(JSONValue.object(payload).jsonText)]],
         ])
     }
 
@@ -77,8 +77,11 @@ struct ReferenceLambda: Sendable {
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "x-api-key", value: apiKey)
-        let body: [String: Any] = ["session_id": sessionID, "question": question, "attributes": attributes, "wait_seconds": waitSeconds]
-        request.body = .bytes(ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: body)) ?? Data()))
+        let body: JSONValue = [
+            "session_id": .string(sessionID), "question": .string(question),
+            "attributes": .object(attributes.mapValues(JSONValue.string)), "wait_seconds": .number(Double(waitSeconds)),
+        ]
+        request.body = .bytes(ByteBuffer(bytes: JSONCoding.data(body)))
         let response: HTTPClientResponse
         let data: Data
         do {
@@ -88,19 +91,20 @@ struct ReferenceLambda: Sendable {
             let why = String(describing: error).lowercased().contains("refused") ? "connection refused" : String(describing: error)
             return .failed("the question API at \(questionsURL) is unreachable: \(why)")
         }
-        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        let object = JSONValue(parsing: data)?.objectValue ?? [:]
         let code = Int(response.status.code)
         guard code == 200 else {
-            let message = object["message"] as? String ?? String(decoding: data.prefix(200), as: UTF8.self)
+            let message = object["message"]?.stringValue ?? String(decoding: data.prefix(200), as: UTF8.self)
             if code >= 500 { return .failed("the question API answered HTTP \(code)\(message.isEmpty ? "" : ": " + message)") }
-            if code == 202 { return .failed("the question API is still holding question \(object["question_id"] as? String ?? "?")", questionID: object["question_id"] as? String) }
+            let id = object["question_id"]?.stringValue
+            if code == 202 { return .failed("the question API is still holding question \(id ?? "?")", questionID: id) }
             return .failed("the question API refused the question (HTTP \(code)\(message.isEmpty ? "" : ": " + message))")
         }
-        let id = object["question_id"] as? String
-        switch object["type"] as? String {
-        case "speak": return Answer(type: "speak", questionID: id, text: object["text"] as? String ?? "")
-        case "disconnect": return Answer(type: "disconnect", questionID: id, text: object["text"] as? String)
-        case "failed": return .failed(object["reason"] as? String ?? "failed", questionID: id)
+        let id = object["question_id"]?.stringValue
+        switch object["type"]?.stringValue {
+        case "speak": return Answer(type: "speak", questionID: id, text: object["text"]?.stringValue ?? "")
+        case "disconnect": return Answer(type: "disconnect", questionID: id, text: object["text"]?.stringValue)
+        case "failed": return .failed(object["reason"]?.stringValue ?? "failed", questionID: id)
         default: return .failed("the question API's answer has no type speak, disconnect or failed", questionID: id)
         }
     }

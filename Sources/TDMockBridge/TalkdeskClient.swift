@@ -45,12 +45,10 @@ actor TalkdeskClient {
         request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
         request.body = .bytes(ByteBuffer(string: "grant_type=client_credentials&scope=digital-connect%3Awrite"))
         let (status, data) = try await execute(request)
-        guard status == 200, let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let value = body["access_token"] as? String
-        else {
+        guard status == 200, let body = JSONValue(parsing: data), let value = body["access_token"]?.stringValue else {
             throw Failure(status: status, description: "Talkdesk refused the token request (\(status)): \(String(decoding: data, as: UTF8.self))")
         }
-        let lifetime = (body["expires_in"] as? Int) ?? 3600
+        let lifetime = body["expires_in"]?.numberValue.map { Int($0) } ?? 3600
         // Renew a little early, so that a token never expires on its way.
         token = (value, .now + .seconds(max(1, lifetime - 5)))
         return value
@@ -91,17 +89,16 @@ actor TalkdeskClient {
     }
 
     /// Starts a conversation; returns its id.
-    func startConversation(_ body: [String: Any]) async throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: body)
-        let answer = try expect([201], try await call(.POST, "/digital-connect/conversations", body: data), "Start a Conversation")
-        guard let id = (try? JSONSerialization.jsonObject(with: answer) as? [String: Any])?["id"] as? String else {
+    func startConversation(_ body: JSONValue) async throws -> String {
+        let answer = try expect([201], try await call(.POST, "/digital-connect/conversations", body: JSONCoding.data(body)), "Start a Conversation")
+        guard let id = JSONValue(parsing: answer)?["id"]?.stringValue else {
             throw Failure(status: 201, description: "Start a Conversation answered without an id")
         }
         return id
     }
 
     func sendMessage(_ conversationID: String, content: String) async throws {
-        let data = try JSONSerialization.data(withJSONObject: ["content": content])
+        let data = JSONCoding.data(["content": content])
         // 206 is Talkdesk's partial success (part of the message, such as an attachment, failed): the
         // message itself was sent.
         _ = try expect([201, 206], try await call(.POST, "/digital-connect/conversations/\(conversationID)/messages", body: data), "Send a Message")

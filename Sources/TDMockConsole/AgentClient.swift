@@ -1,8 +1,8 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
-import NIOCore
+public import NIOCore
 import NIOHTTP1
-import TDMockCore
+public import TDMockCore
 
 /// A failure of an agent command, said in one line a person can act on.
 public struct ConsoleError: Error, Sendable, CustomStringConvertible, Equatable {
@@ -88,7 +88,7 @@ public struct AgentClient: AgentAPI {
         authorize(&request)
         if let body {
             request.headers.add(name: "content-type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+            request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encoder.encode(body)))
         } else if method == .POST {
             // The agent API takes every POST as JSON (a form from another site changes nothing).
             request.headers.add(name: "content-type", value: "application/json")

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What an agent command works with: the server, the agent's name, colours and where its output goes.
 /// Commands build the standard one; tests give their own API and capture the output.

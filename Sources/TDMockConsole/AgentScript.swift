@@ -1,6 +1,6 @@
 import Foundation
-import Mustache
-import TDMockCore
+public import Mustache
+public import TDMockCore
 import Yams
 
 /// The rules of `tdmock agent --script FILE`: `rules:` for conversations, `questions:` for the

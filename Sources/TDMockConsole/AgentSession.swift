@@ -1,5 +1,5 @@
 import Foundation
-import TDMockCore
+public import TDMockCore
 
 /// Where a session's output goes: printed above the line being typed.
 public protocol ConsoleOutput: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
-import NIOCore
-import TDMockCore
+public import NIOCore
+public import TDMockCore
 
 /// The caller's side of tdmock's Amazon Connect (`tdmock call`): each typed line is an utterance, each
 /// answer's prompt is what Connect plays.

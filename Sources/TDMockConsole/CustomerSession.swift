@@ -1,10 +1,11 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
-import HummingbirdWSClient
+public import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOHTTP1
 import TDMockCore
+import NIOWebSocket
 
 /// The customer's side of a chat through `tdmock bridge`: escalate from the bot, then chat over the
 /// Lex Web UI's live-chat WebSocket.

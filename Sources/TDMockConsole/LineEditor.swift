@@ -1,7 +1,7 @@
 import CLibEdit
-import Foundation
+public import Foundation
 import Synchronization
-import TDMockCore
+public import TDMockCore
 
 /// A line-editing session's logic: what a line does, the prompt and the Tab completions.
 public protocol LineSession: Actor {

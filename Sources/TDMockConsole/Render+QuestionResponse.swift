@@ -1,5 +1,5 @@
 import Foundation
-import TDMockCore
+public import TDMockCore
 
 /// How the agent's side shows the question-response line: questions, and calls with their turns.
 extension Render {

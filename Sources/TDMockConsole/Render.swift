@@ -1,5 +1,5 @@
-import Foundation
-import TDMockCore
+public import Foundation
+public import TDMockCore
 
 /// Terminal colours, only when writing to a terminal and `NO_COLOR` is not set.
 public struct Style: Sendable {
@@ -89,9 +89,7 @@ public enum Render {
 
     static func jsonText(_ value: JSONValue) -> String {
         if case .string(let text) = value { return text }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return JSONCoding.text(value)
     }
 
     /// The head of a conversation: contact, status, touchpoint, subject, context parameters.
@@ -172,14 +170,8 @@ public enum Render {
         return parts.joined(separator: "\n")
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return encoder
-    }()
-
     /// Pretty, sorted JSON for `--json`.
     public static func json(_ value: some Encodable) -> String {
-        (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        (try? JSONCoding.prettyEncoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The events the Builder integration sends to the integration's callback API.
 public enum CallbackEvent: String, Codable, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A call to tdmock's Amazon Connect (CONTRACT §8.2), as the store keeps it.
 public struct Contact: Sendable, Hashable {

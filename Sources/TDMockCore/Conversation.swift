@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a conversation is in its life: new and unassigned, with an agent, or over.
 public enum ConversationStatus: String, Codable, Sendable, CaseIterable {

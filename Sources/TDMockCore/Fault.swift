@@ -76,6 +76,39 @@ public struct Fault: Codable, Sendable, Hashable {
         try container.encodeIfPresent(retryAfter, forKey: .retryAfter)
     }
 
+    /// A body that is not a fault, with what a fault is.
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public var description: String {
+            let targets = Target.allCases.map(\.rawValue).joined(separator: ", ")
+            return "a fault is {\"target\": one of \(targets), \"status\", \"remaining\", \"latency_ms\", \"retry_after\"}"
+        }
+    }
+
+    /// The fault a request body gives, with the rules of `init(from:)`: `id` may be left out, `remaining`
+    /// left out is 1 and null is "until cleared", numbers are whole (`5` or `5.0`).
+    public init(object: [String: JSONValue]) throws(Invalid) {
+        func wholeNumber(_ key: String) throws(Invalid) -> Int? {
+            switch object[key] {
+            case nil, .null?: return nil
+            case .number(let number)?:
+                guard number.rounded() == number, abs(number) <= 9_007_199_254_740_992 else { throw Invalid() }
+                return Int(number)
+            default: throw Invalid()
+            }
+        }
+        guard case .string(let name)? = object["target"], let target = Target(rawValue: name) else { throw Invalid() }
+        let id: String
+        switch object["id"] {
+        case nil, .null?: id = ""
+        case .string(let text)?: id = text
+        default: throw Invalid()
+        }
+        self.init(
+            id: id, target: target, status: try wholeNumber("status"),
+            remaining: object["remaining"] == nil ? 1 : try wholeNumber("remaining"),
+            latencyMs: try wholeNumber("latency_ms"), retryAfter: try wholeNumber("retry_after"))
+    }
+
     /// What is wrong with it, if anything: a status only for the Talkdesk surface, a latency for a delay.
     public var problem: String? {
         if status == Self.partialSuccess && target != .sendMessage {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Something that happened in the inbox, as the agent's live stream and `tdmock wait` report it.
 public struct InboxEvent: Codable, Sendable, Hashable {

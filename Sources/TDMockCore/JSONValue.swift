@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Any JSON value, kept as the client sent it (context parameters are "any JSON").
 public enum JSONValue: Sendable, Hashable {
@@ -129,4 +129,23 @@ extension JSONValue {
             return nil
         }
     }
+}
+
+extension JSONValue {
+    /// The member `key` of an object; nil for a missing key or a value that is no object.
+    public subscript(key: String) -> JSONValue? { objectValue?[key] }
+
+    public var numberValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    /// `data` read by `JSONReader`; nil when it is not JSON.
+    public init?(parsing data: Data) {
+        guard case .success(let value) = data.withUnsafeBytes(JSONReader.read) else { return nil }
+        self = value
+    }
+
+    /// The value as compact JSON text (keys sorted), as `JSONCoding` writes it.
+    public var jsonText: String { JSONCoding.text(self) }
 }

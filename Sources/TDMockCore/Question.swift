@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a question of the question-response API is: waiting for an agent, answered, or let go when
 /// the request that asked it stopped waiting.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A message of the transcript that came before the conversation reached Talkdesk (the bot's part).
 public struct PreviousMessage: Sendable, Hashable {

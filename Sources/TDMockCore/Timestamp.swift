@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Talkdesk's timestamps: UTC, milliseconds, `2026-01-01T08:00:00.000Z` (exactly 24 characters).
 public enum Timestamp {

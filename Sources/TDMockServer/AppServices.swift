@@ -1,8 +1,8 @@
-import Foundation
+public import Foundation
 import HTTPTypes
 import Hummingbird
-import TDMockCore
-import TDMockStore
+public import TDMockCore
+public import TDMockStore
 
 /// What the controllers share: the configuration, the inbox, the token service, the id source and the clock.
 public struct AppServices: Sendable {
@@ -38,23 +38,4 @@ public struct AppServices: Sendable {
         case .file(let path): try AppDatabase.open(path: path)
         }
     }
-}
-
-extension Request {
-    /// The body, refused with `tooLarge` when it is over `BodyLimit.bytes` (by its Content-Length, or as it streams).
-    func collectBody<E: Error>(orThrow tooLarge: E) async throws -> Data {
-        if let length = headers[.contentLength].flatMap(Int.init), length > BodyLimit.bytes { throw tooLarge }
-        do {
-            let buffer = try await body.collect(upTo: BodyLimit.bytes)
-            return Data(buffer.readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw tooLarge
-        }
-    }
-}
-
-extension HTTPField.Name {
-    /// Talkdesk's idempotency header on Start a Conversation and Send a Message.
-    public static let idempotencyKey = Self("x-idempotency-key")!
-    static let pragma = Self("Pragma")!
 }

@@ -1,9 +1,9 @@
-import Foundation
-import Hummingbird
+public import Foundation
+public import Hummingbird
 import HummingbirdCore
-import Logging
+public import Logging
 import NIOCore
-import TDMockCore
+public import TDMockCore
 import TDMockStore
 
 /// Builds the `tdmock serve` application: the Talkdesk surface, the agent API, the question-response
@@ -53,8 +53,9 @@ func httpServer(_ services: AppServices, events: EventHub, logger: Logger) -> HT
 /// see the Send a Message requests that `SendMessageFastPath` answers (see `httpServer`).
 func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer) -> Router<BasicRequestContext> {
     let router = Router()
+    let routes = RouteTable()
     router.add(middleware: JournalMiddleware(journal: services.journal, clock: services.clock))
-    router.add(middleware: SurfaceErrorMiddleware())
+    router.add(middleware: SurfaceErrorMiddleware(routes: routes))
     router.get("/healthz") { _, _ in JSONResponse.make(status: .ok, body: ["status": "ok"]) }
     OAuthController(services: services).addRoutes(to: router)
     DigitalConnectController(services: services, events: events).addRoutes(to: router)
@@ -62,117 +63,6 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
     QuestionController(services: services, events: events, waiters: QuestionWaiters()).addRoutes(to: router)
     ConnectController(services: services, events: events).addRoutes(to: router)
     WorkspaceController(services: services).addRoutes(to: router)
+    routes.fill(from: router)
     return router
-}
-
-/// The methods each path answers, for a 405 with `Allow` when another method is used (the router
-/// itself only says 404). Kept beside the routes it describes; a test checks that each entry is served.
-enum Routes {
-    static let table: [(pattern: [Substring], methods: [String])] = [
-        ("/", ["GET"]),
-        ("/workspace/app.js", ["GET"]),
-        ("/workspace/app.css", ["GET"]),
-        ("/workspace/icon.svg", ["GET"]),
-        ("/healthz", ["GET"]),
-        ("/oauth/token", ["POST"]),
-        ("/digital-connect/conversations", ["POST"]),
-        ("/digital-connect/conversations/*", ["DELETE"]),
-        ("/digital-connect/conversations/*/messages", ["POST"]),
-        ("/tdmock/v1/info", ["GET"]),
-        ("/tdmock/v1/conversations", ["GET"]),
-        ("/tdmock/v1/conversations/*", ["GET"]),
-        ("/tdmock/v1/conversations/*/assign", ["POST"]),
-        ("/tdmock/v1/conversations/*/messages", ["POST"]),
-        ("/tdmock/v1/conversations/*/close", ["POST"]),
-        ("/tdmock/v1/callbacks", ["GET"]),
-        ("/tdmock/v1/callbacks/*/redeliver", ["POST"]),
-        ("/tdmock/v1/events", ["GET"]),
-        ("/tdmock/v1/wait", ["GET"]),
-        ("/tdmock/v1/reset", ["POST"]),
-        ("/tdmock/v1/sign-in", ["POST"]),
-        ("/tdmock/v1/sign-out", ["POST"]),
-        ("/tdmock/v1/faults", ["GET", "POST", "DELETE"]),
-        ("/tdmock/v1/requests", ["GET"]),
-        ("/tdmock/v1/questions", ["GET"]),
-        ("/tdmock/v1/questions/*", ["GET"]),
-        ("/tdmock/v1/questions/*/answer", ["POST"]),
-        ("/question-response/v1/questions", ["POST"]),
-        ("/question-response/v1/questions/*", ["GET"]),
-        ("/connect/v1/contacts", ["GET", "POST"]),
-        ("/connect/v1/contacts/*", ["GET", "DELETE"]),
-        ("/connect/v1/contacts/*/utterances", ["POST"]),
-    ].map { ($0.0.split(separator: "/"), $0.1) }
-
-    /// The methods of the route matching `path`; empty when none does.
-    static func allowedMethods(_ path: String) -> [String] {
-        let segments = path.split(separator: "/")
-        for (pattern, methods) in table where pattern.count == segments.count {
-            if zip(pattern, segments).allSatisfy({ $0 == "*" || $0 == $1 }) { return methods }
-        }
-        return []
-    }
-}
-
-/// Renders the errors that are not already in a surface's own shape (unknown paths, wrong methods,
-/// unexpected failures) in that shape: Digital Connect's under `/digital-connect`, OAuth's under `/oauth`.
-struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as DigitalConnectError {
-            throw error
-        } catch let error as OAuthError {
-            throw error
-        } catch let error as AgentAPIError {
-            throw error
-        } catch {
-            let path = request.uri.path
-            var status = (error as? any HTTPResponseError)?.status ?? .internalServerError
-            let allowed = status == .notFound || status == .methodNotAllowed ? Routes.allowedMethods(path) : []
-            if !allowed.isEmpty { status = .methodNotAllowed }
-            if status == .internalServerError {
-                context.logger.error("request failed", metadata: ["path": .string(path), "error": .string(String(describing: error))])
-            }
-            let surfaceError: any HTTPResponseError
-            if path.hasPrefix("/digital-connect") {
-                surfaceError = Self.digitalConnect(status, request: request)
-            } else if [AgentController.prefix, QuestionController.prefix, ConnectController.prefix].contains(where: { path.hasPrefix($0) }) {
-                // The agent API, the question-response API and the contact API share one error shape.
-                let kind = status == .notFound ? "not_found" : status == .internalServerError ? "internal" : "invalid_request"
-                let message = switch status {
-                case .notFound: "No operation at \(request.method.rawValue) \(path)"
-                case .methodNotAllowed: "\(request.method.rawValue) is not allowed on \(path); use \(allowed.joined(separator: ", "))"
-                default: status.reasonPhrase
-                }
-                surfaceError = AgentAPIError(status, kind, message)
-            } else if path.hasPrefix("/oauth") {
-                surfaceError = OAuthError(status: status, error: status == .internalServerError ? "server_error" : "invalid_request", description: status.reasonPhrase)
-            } else if !allowed.isEmpty {
-                surfaceError = HTTPError(.methodNotAllowed)
-            } else {
-                throw error
-            }
-            var response = try surfaceError.response(from: request, context: context)
-            if !allowed.isEmpty { response.headers[.allow] = allowed.joined(separator: ", ") }
-            return response
-        }
-    }
-
-    static func digitalConnect(_ status: HTTPResponse.Status, request: Request) -> DigitalConnectError {
-        switch status {
-        case .notFound:
-            DigitalConnectError(status: .notFound, code: DigitalConnectError.Code.notFound, message: "Not found",
-                                description: "No Digital Connect operation at \(request.method.rawValue) \(request.uri.path)")
-        case .methodNotAllowed:
-            DigitalConnectError(status: .methodNotAllowed, code: DigitalConnectError.Code.methodNotAllowed, message: "Method not allowed",
-                                description: "\(request.method.rawValue) is not allowed on \(request.uri.path)")
-        case .contentTooLarge:
-            .payloadTooLarge
-        case .internalServerError:
-            DigitalConnectError(status: .internalServerError, code: DigitalConnectError.Code.internalError, message: "Internal error",
-                                description: "tdmock failed to handle the request; its log says why")
-        default:
-            DigitalConnectError(status: status, code: DigitalConnectError.Code.invalidRequest, message: status.reasonPhrase)
-        }
-    }
 }

@@ -1,7 +1,7 @@
 import DequeModule
 import Foundation
 import Synchronization
-import TDMockCore
+public import TDMockCore
 
 /// Fans inbox events out to the live streams that are listening (the agents' consoles), and keeps the log
 /// of recent events that `tdmock wait` asks about: since start or reset, at most `logLimit` of them and

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Synchronization
-import TDMockCore
+public import TDMockCore
 
 /// The faults in force, consumed one request (or delivery) at a time.
 public final class FaultInjector: Sendable {

@@ -1,31 +1,34 @@
-import Foundation
+public import Foundation
 import GRDB
 import TDMockCore
 
-/// Access tokens, kept so that a restarted server still honours the tokens it gave.
-public enum AccessTokens {
-    public struct Grant: Sendable, Hashable {
-        public var token: String
-        public var clientID: String
-        public var scopes: [String]
-        public var expiresAt: Date
+/// An access token the token service gave: to which client, for which scopes, until when.
+public struct AccessGrant: Sendable, Hashable {
+    public var token: String
+    public var clientID: String
+    public var scopes: [String]
+    public var expiresAt: Date
 
-        public init(token: String, clientID: String, scopes: [String], expiresAt: Date) {
-            self.token = token
-            self.clientID = clientID
-            self.scopes = scopes
-            self.expiresAt = expiresAt
-        }
+    public init(token: String, clientID: String, scopes: [String], expiresAt: Date) {
+        self.token = token
+        self.clientID = clientID
+        self.scopes = scopes
+        self.expiresAt = expiresAt
     }
+}
 
-    public static func save(_ db: Database, _ grant: Grant) throws {
+/// Access tokens, kept so that a restarted server still honours the tokens it gave.
+enum AccessTokens {
+    typealias Grant = AccessGrant
+
+    static func save(_ db: Database, _ grant: Grant) throws {
         try AccessTokenRecord(
             token: grant.token, clientId: grant.clientID, scopes: grant.scopes.joined(separator: " "),
             expiresAt: grant.expiresAt
         ).insert(db)
     }
 
-    public static func find(_ db: Database, token: String) throws -> Grant? {
+    static func find(_ db: Database, token: String) throws -> Grant? {
         guard let record = try AccessTokenRecord.fetchOne(db, key: token) else { return nil }
         return Grant(
             token: record.token, clientID: record.clientId,
@@ -33,7 +36,7 @@ public enum AccessTokens {
     }
 
     /// Forgets tokens that expired before `date`.
-    public static func deleteExpired(_ db: Database, before date: Date) throws {
+    static func deleteExpired(_ db: Database, before date: Date) throws {
         try AccessTokenRecord.filter(Column("expires_at") < Timestamp.milliseconds(date)).deleteAll(db)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import TDMockCore
+public import TDMockCore
 
 /// The message an agent action wrote, if any, and the callbacks it owes (in order). (The answer reads the
 /// conversation afresh, after the commit.)
@@ -10,10 +10,10 @@ public struct AgentActionResult: Sendable, Hashable {
 }
 
 /// The agent's side of the inbox. Each action writes its callback deliveries in the same transaction.
-public enum AgentActions {
+enum AgentActions {
     /// Assigns a queued conversation to `agent` (→ `conversation_started`). Assigning it again to the same
     /// agent changes nothing; another agent's conversation is refused.
-    public static func assign(_ db: Database, conversationID: String, agent: String, ids: IdentifierGenerator, now: Date) throws
+    static func assign(_ db: Database, conversationID: String, agent: String, ids: IdentifierGenerator, now: Date) throws
         -> AgentActionResult
     {
         let head = try Inbox.openConversation(db, conversationID, allowedTouchpoints: nil)
@@ -31,7 +31,7 @@ public enum AgentActions {
 
     /// Sends the agent's message (→ `message_created`), assigning a queued conversation first, so that the
     /// integration always sees `conversation_started` before the first `message_created`.
-    public static func reply(
+    static func reply(
         _ db: Database, conversationID: String, agent: String, content: String, ids: IdentifierGenerator, now: Date
     ) throws -> AgentActionResult {
         var result = try assign(db, conversationID: conversationID, agent: agent, ids: ids, now: now)
@@ -46,7 +46,7 @@ public enum AgentActions {
     }
 
     /// Closes the conversation (→ `conversation_ended`), ended by the agent.
-    public static func close(_ db: Database, conversationID: String, agent: String, ids: IdentifierGenerator, now: Date) throws
+    static func close(_ db: Database, conversationID: String, agent: String, ids: IdentifierGenerator, now: Date) throws
         -> AgentActionResult
     {
         let head = try Inbox.openConversation(db, conversationID, allowedTouchpoints: nil)

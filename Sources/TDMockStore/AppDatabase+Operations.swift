@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import TDMockCore
+public import TDMockCore
 
 /// What the server asks of the store, one method per operation: the server never sees a `Database` or
 /// writes SQL; each write below is one unit (a savepoint in a group-committed transaction).
@@ -8,7 +8,7 @@ extension AppDatabase {
     // MARK: The token service
 
     /// Keeps a new access token (and forgets those that expired before `now`).
-    public func save(_ grant: AccessTokens.Grant, now: Date) async throws {
+    public func save(_ grant: AccessGrant, now: Date) async throws {
         try await write { db in
             try AccessTokens.deleteExpired(db, before: now)
             try AccessTokens.save(db, grant)
@@ -16,7 +16,7 @@ extension AppDatabase {
     }
 
     /// The grant behind a token, expired or not; nil when the token is unknown.
-    public func grant(token: String) async throws -> AccessTokens.Grant? {
+    public func grant(token: String) async throws -> AccessGrant? {
         try await reader.read { db in try AccessTokens.find(db, token: token) }
     }
 

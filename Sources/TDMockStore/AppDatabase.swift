@@ -14,7 +14,7 @@ public struct AppDatabase: Sendable {
     private let groupCommit: GroupCommit
     private let checkpointer: Checkpointer?
 
-    public init(_ writer: any DatabaseWriter) throws {
+    init(_ writer: any DatabaseWriter) throws {
         try self.init(writer, checkpointer: nil)
     }
 
@@ -27,13 +27,13 @@ public struct AppDatabase: Sendable {
 
     /// Runs a request's writes as one unit (a savepoint in a group-committed transaction) and answers
     /// once they are committed. A write that throws leaves nothing behind.
-    public func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await groupCommit.write(operation)
     }
 
     /// `write` for callers outside an async context: `completion` runs once committed, on `executor` (with
     /// the other completions of the batch bound for it) or on the writer's queue when it is nil.
-    public func submitWrite<T: Sendable>(
+    func submitWrite<T: Sendable>(
         _ operation: @escaping @Sendable (Database) throws -> T, on executor: (any CompletionExecutor)?,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
@@ -60,8 +60,8 @@ public struct AppDatabase: Sendable {
         try AppDatabase(DatabaseQueue(configuration: configuration()))
     }
 
-    /// For reads (tests read the store through it); writes go through `write`.
-    public var reader: any DatabaseReader { writer }
+    /// For reads (tests read the store through it, with `@testable import`); writes go through `write`.
+    var reader: any DatabaseReader { writer }
 
     /// SQLite's process-wide settings, made once, before the first connection opens (see CSQLiteSetup).
     private static let sqliteConfigured: Void = { _ = tdmock_sqlite_configure() }()

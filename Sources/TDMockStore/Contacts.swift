@@ -4,8 +4,8 @@ import TDMockCore
 
 /// tdmock's Amazon Connect contacts and their turns, each inside a transaction its caller opened. The
 /// caller's words and the Lambda's answers go through `RawStatement` (kept whole, U+0000 included).
-public enum Contacts {
-    public static func insert(_ db: Database, _ contact: Contact) throws {
+enum Contacts {
+    static func insert(_ db: Database, _ contact: Contact) throws {
         var insert = try RawStatement(db, "INSERT INTO contact (id, caller, session_attributes, created_at) VALUES (?, ?, ?, ?)")
         insert.bind(contact.id)
         insert.bind(contact.caller)
@@ -15,7 +15,7 @@ public enum Contacts {
     }
 
     /// Keeps a turn, and the session attributes and the ending it leaves the contact with.
-    public static func record(_ db: Database, contactID: String, _ turn: CallTurn, sessionAttributes: [String: String]) throws {
+    static func record(_ db: Database, contactID: String, _ turn: CallTurn, sessionAttributes: [String: String]) throws {
         var insert = try RawStatement(db, """
             INSERT INTO contact_turn (contact_id, utterance, event, status_code, function_error, answer, latency_ms, branch, prompt,
                                       ended, note, at)
@@ -43,7 +43,7 @@ public enum Contacts {
     }
 
     /// Ends a call that is on; an unknown or ended one is refused.
-    public static func end(_ db: Database, contactID: String, by branch: CallBranch, now: Date) throws {
+    static func end(_ db: Database, contactID: String, by branch: CallBranch, now: Date) throws {
         guard let head = try head(db, id: contactID) else { throw InboxError.contactNotFound(contactID) }
         if let how = head.endedBy { throw InboxError.contactEnded(contactID, how: how.rawValue) }
         var update = try RawStatement(db, "UPDATE contact SET ended_by = ?, ended_at = ? WHERE id = ?")
@@ -54,14 +54,14 @@ public enum Contacts {
     }
 
     /// A contact without its turns, or nil.
-    public static func head(_ db: Database, id: String) throws -> Contact? {
+    static func head(_ db: Database, id: String) throws -> Contact? {
         var statement = try RawStatement(db, "SELECT \(columns) FROM contact WHERE id = ?")
         statement.bind(id)
         return try statement.step() ? try contact(statement) : nil
     }
 
     /// A contact with its turns, first first, or nil.
-    public static func find(_ db: Database, id: String) throws -> Contact? {
+    static func find(_ db: Database, id: String) throws -> Contact? {
         guard var contact = try head(db, id: id) else { return nil }
         var statement = try RawStatement(db, """
             SELECT utterance, event, status_code, function_error, answer, latency_ms, branch, prompt, ended, note, at
@@ -79,8 +79,8 @@ public enum Contacts {
     }
 
     /// Every contact, newest first, with how many turns each has had.
-    public static func list(_ db: Database) throws -> [(contact: Contact, turns: Int)] {
-        var statement = try RawStatement(db, """
+    static func list(_ db: Database) throws -> [(contact: Contact, turns: Int)] {
+        let statement = try RawStatement(db, """
             SELECT \(columns), (SELECT count(*) FROM contact_turn WHERE contact_turn.contact_id = contact.id)
             FROM contact ORDER BY created_at DESC, rowid DESC
             """)
@@ -89,7 +89,7 @@ public enum Contacts {
         return contacts
     }
 
-    public static func reset(_ db: Database) throws {
+    static func reset(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM contact_turn; DELETE FROM contact")
     }
 
@@ -103,6 +103,6 @@ public enum Contacts {
     }
 
     private static func attributesText(_ attributes: [String: String]) throws -> String {
-        String(decoding: try Inbox.jsonEncoder.encode(attributes), as: UTF8.self)
+        String(decoding: try JSONCoding.encoder.encode(attributes), as: UTF8.self)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 import TDMockCore
 
@@ -48,7 +48,7 @@ extension AppDatabase {
     /// that throws leaves nothing behind, so the client may retry it with the same key.
     ///
     /// `operation` also returns a value for the caller (what to announce once committed); a replay has none.
-    public func idempotentWrite<T: Sendable>(
+    func idempotentWrite<T: Sendable>(
         _ key: IdempotencyKey?, now: Date, _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T)
     ) async throws -> (IdempotentOutcome, T?) {
         try await write(Self.idempotent(key, now: now, operation))
@@ -59,7 +59,7 @@ extension AppDatabase {
     // to `GroupCommit` looked up the metadata of its Optional, Result and tuple types at run time, some
     // fourteen times a request (~4 % of a Send's instructions).
     @_specialize(exported: true, where T == String)
-    public func submitIdempotentWrite<T: Sendable>(
+    func submitIdempotentWrite<T: Sendable>(
         _ key: IdempotencyKey?, now: Date, _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T),
         on executor: (any CompletionExecutor)?, completion: @escaping @Sendable (Result<(IdempotentOutcome, T?), any Error>) -> Void
     ) {

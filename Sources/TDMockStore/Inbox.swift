@@ -3,9 +3,9 @@ import GRDB
 import TDMockCore
 
 /// The inbox's reads and writes, each inside a transaction its caller opened.
-public enum Inbox {
+enum Inbox {
     /// Stores a new queued conversation and its previous messages as the first messages of its transcript.
-    public static func startConversation(
+    static func startConversation(
         _ db: Database, _ new: NewConversation, clientID: String, ids: IdentifierGenerator, now: Date
     ) throws -> Conversation {
         let conversation = Conversation(
@@ -24,7 +24,7 @@ public enum Inbox {
         insert.bind(conversation.subject)
         insert.bind(conversation.contactPerson.email)
         insert.bind(conversation.contactPerson.name)
-        insert.bind(String(decoding: try jsonEncoder.encode(conversation.contextParameters), as: UTF8.self))
+        insert.bind(String(decoding: try JSONCoding.encoder.encode(conversation.contextParameters), as: UTF8.self))
         insert.bind(Timestamp.milliseconds(now))
         insert.bind(Timestamp.milliseconds(now))
         insert.bind(Int64(conversation.messageCount))
@@ -41,7 +41,7 @@ public enum Inbox {
     }
 
     /// Adds the contact's message, with the id `messageID`, to an open conversation.
-    public static func addContactMessage(
+    static func addContactMessage(
         _ db: Database, conversationID: String, _ new: NewContactMessage, allowedTouchpoints: Set<String>?,
         messageID: String, now: Date
     ) throws -> Message {
@@ -53,7 +53,7 @@ public enum Inbox {
 
     /// Ends an open conversation on behalf of `party`.
     @discardableResult
-    public static func endConversation(
+    static func endConversation(
         _ db: Database, conversationID: String, by party: ConversationParty, allowedTouchpoints: Set<String>?,
         now: Date
     ) throws -> ConversationHead {
@@ -66,7 +66,7 @@ public enum Inbox {
     }
 
     /// One conversation, or nil.
-    public static func conversation(_ db: Database, id: String) throws -> Conversation? {
+    static func conversation(_ db: Database, id: String) throws -> Conversation? {
         var statement = try RawStatement(db, "SELECT \(conversationColumns) FROM conversation WHERE id = ?")
         statement.bind(id)
         return try statement.step() ? try conversation(statement) : nil
@@ -90,7 +90,7 @@ public enum Inbox {
     }
 
     /// A conversation's transcript, oldest first.
-    public static func messages(_ db: Database, conversationID: String) throws -> [Message] {
+    static func messages(_ db: Database, conversationID: String) throws -> [Message] {
         // Read on every agent action (its answer is the whole conversation): one cached statement through
         // SQLite's C API (a test reads every column back as written).
         var statement = try RawStatement(
@@ -109,7 +109,7 @@ public enum Inbox {
     }
 
     /// Conversations, newest activity first, optionally of one status.
-    public static func conversations(_ db: Database, status: ConversationStatus?, limit: Int? = nil) throws
+    static func conversations(_ db: Database, status: ConversationStatus?, limit: Int? = nil) throws
         -> [Conversation]
     {
         var statement = try RawStatement(db, """
@@ -127,7 +127,7 @@ public enum Inbox {
     /// matching `search` (a case-insensitive part of the id, the contact's name or email, or the subject),
     /// with how many conversations match in all. `InboxPage.page` answers the same, faster; this query is
     /// what it is held to (InboxPageTests).
-    public static func page(_ db: Database, status: ConversationStatus?, search: String?, limit: Int, offset: Int) throws
+    static func page(_ db: Database, status: ConversationStatus?, search: String?, limit: Int, offset: Int) throws
         -> (conversations: [Conversation], total: Int)
     {
         let filter = PageFilter(status: status, search: search)
@@ -195,7 +195,7 @@ public enum Inbox {
     }
 
     /// What the hot paths need to know of a conversation, read with one cached statement.
-    public struct ConversationHead: Sendable, Hashable {
+    struct ConversationHead: Sendable, Hashable {
         public var id: String
         public var touchpointID: String
         public var status: ConversationStatus
@@ -222,13 +222,6 @@ public enum Inbox {
         return head
     }
 
-    /// Context parameters and attachments are kept as JSON text, keys sorted.
-    static let jsonEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
     static func appendMessage(
         _ db: Database, to conversationID: String, id: String, author: MessageAuthor, authorName: String?,
         content: String, attachments: [Attachment], now: Date
@@ -245,7 +238,7 @@ public enum Inbox {
     }
 
     private static func insertMessage(_ db: Database, _ message: Message) throws {
-        let attachmentsJSON = message.attachments.isEmpty ? "[]" : String(decoding: try jsonEncoder.encode(message.attachments), as: UTF8.self)
+        let attachmentsJSON = message.attachments.isEmpty ? "[]" : String(decoding: try JSONCoding.encoder.encode(message.attachments), as: UTF8.self)
         var insert = try RawStatement(
             db, "INSERT INTO message (id, conversation_id, author, author_name, content, attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         insert.bind(message.id)

@@ -11,7 +11,7 @@ import TDMockCore
 /// `last_activity_at` would answer it at once, but every Send a Message would pay for it: migration v3
 /// dropped it. The scan reads three columns of each matching row without making a String, the keys are
 /// sorted as integers, and only the page's rows are read whole. InboxPageTests holds it to `Inbox.page`.
-public enum InboxPage {
+enum InboxPage {
     struct Key {
         var lastActivity: Int64
         /// The id's first 16 bytes as two integers (`InboxJSON.Entry.key`); equal keys are told apart by
@@ -31,7 +31,7 @@ public enum InboxPage {
         }
     }
 
-    public static func page(_ db: Database, status: ConversationStatus?, search: String?, limit: Int, offset: Int) throws
+    static func page(_ db: Database, status: ConversationStatus?, search: String?, limit: Int, offset: Int) throws
         -> (conversations: [Conversation], total: Int)
     {
         let filter = Inbox.PageFilter(status: status, search: search)

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 import TDMockCore
 
@@ -12,29 +12,23 @@ public enum DeliveryOutcome: Sendable, Hashable {
 }
 
 /// The Builder integration's outbox and journal. Events are enqueued in the agent action's transaction.
-public enum Outbox {
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
+enum Outbox {
     /// Adds the callback an agent action owes, with its body fixed now.
     @discardableResult
-    public static func enqueue(
+    static func enqueue(
         _ db: Database, conversationID: String, event: CallbackEvent, payload: CallbackBody.Payload,
         ids: IdentifierGenerator, now: Date
     ) throws -> CallbackDelivery {
         let body = CallbackBody(eventType: event, conversationId: conversationID, timestamp: Timestamp.string(from: now), payload: payload)
         var record = CallbackDeliveryRecord(
-            deliveryId: ids.identifier(), conversationId: conversationID, eventType: event, body: try encoder.encode(body),
+            deliveryId: ids.identifier(), conversationId: conversationID, eventType: event, body: try JSONCoding.encoder.encode(body),
             status: .pending, attempts: 0, attemptsAllowedFrom: 0, nextAttemptAt: now, createdAt: now)
         try record.insert(db)
         return record.delivery
     }
 
     /// The first pending delivery of each conversation (its turn has come), earliest attempt time first.
-    public static func heads(_ db: Database, limit: Int = 512) throws -> [CallbackDelivery] {
+    static func heads(_ db: Database, limit: Int = 512) throws -> [CallbackDelivery] {
         try CallbackDeliveryRecord.fetchAll(
             db,
             sql: """
@@ -50,7 +44,7 @@ public enum Outbox {
 
     /// Writes an attempt to the journal and moves the delivery on.
     @discardableResult
-    public static func record(_ db: Database, _ attempt: CallbackAttempt, outcome: DeliveryOutcome) throws -> CallbackDelivery {
+    static func record(_ db: Database, _ attempt: CallbackAttempt, outcome: DeliveryOutcome) throws -> CallbackDelivery {
         guard var delivery = try CallbackDeliveryRecord.filter(Column("delivery_id") == attempt.deliveryID).fetchOne(db) else {
             throw InboxError.deliveryNotFound(attempt.deliveryID)
         }
@@ -75,7 +69,7 @@ public enum Outbox {
     }
 
     /// Puts a failed delivery back in line, with a fresh attempt budget.
-    public static func redeliver(_ db: Database, deliveryID: String, now: Date) throws -> CallbackDelivery {
+    static func redeliver(_ db: Database, deliveryID: String, now: Date) throws -> CallbackDelivery {
         guard var delivery = try CallbackDeliveryRecord.filter(Column("delivery_id") == deliveryID).fetchOne(db) else {
             throw InboxError.deliveryNotFound(deliveryID)
         }
@@ -88,7 +82,7 @@ public enum Outbox {
     }
 
     /// Deliveries, oldest first: of one conversation, of one status, or all.
-    public static func deliveries(_ db: Database, conversationID: String? = nil, status: DeliveryStatus? = nil, limit: Int? = nil) throws
+    static func deliveries(_ db: Database, conversationID: String? = nil, status: DeliveryStatus? = nil, limit: Int? = nil) throws
         -> [CallbackDelivery]
     {
         var request = CallbackDeliveryRecord.all()
@@ -103,7 +97,7 @@ public enum Outbox {
     /// shows, read on every agent action. Two cached statements through SQLite's C API, as the records read
     /// a row (a test compares them); the journal comes in delivery order (the join walks the deliveries'
     /// index), so it is handed out without a lookup per delivery.
-    public static func journalledDeliveries(_ db: Database, conversationID: String) throws
+    static func journalledDeliveries(_ db: Database, conversationID: String) throws
         -> [(delivery: CallbackDelivery, journal: [CallbackAttempt])]
     {
         var deliveries = try RawStatement(db, """
@@ -142,28 +136,28 @@ public enum Outbox {
         return result
     }
 
-    public static func count(_ db: Database, status: DeliveryStatus) throws -> Int {
+    static func count(_ db: Database, status: DeliveryStatus) throws -> Int {
         try CallbackDeliveryRecord.filter(Column("status") == status).fetchCount(db)
     }
 
-    public static func delivery(_ db: Database, id: String) throws -> CallbackDelivery? {
+    static func delivery(_ db: Database, id: String) throws -> CallbackDelivery? {
         try CallbackDeliveryRecord.filter(Column("delivery_id") == id).fetchOne(db)?.delivery
     }
 
     /// Empties the inbox: conversations, messages, deliveries, their journal and the idempotency records
     /// (whose answers name conversations that are gone). Access tokens stay valid.
-    public static func reset(_ db: Database) throws {
+    static func reset(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM callback_attempt; DELETE FROM callback_delivery; DELETE FROM message; DELETE FROM conversation; DELETE FROM idempotency_record")
     }
 
     /// The journal of one delivery, first attempt first.
-    public static func attempts(_ db: Database, deliveryID: String) throws -> [CallbackAttempt] {
+    static func attempts(_ db: Database, deliveryID: String) throws -> [CallbackAttempt] {
         try attempts(db, deliveryIDs: [deliveryID])[deliveryID] ?? []
     }
 
     /// The journals of these deliveries by delivery id, each oldest attempt first: one query for up to 500
     /// deliveries, where asking delivery by delivery made a thousand queries for a long conversation.
-    public static func attempts(_ db: Database, deliveryIDs: [String]) throws -> [String: [CallbackAttempt]] {
+    static func attempts(_ db: Database, deliveryIDs: [String]) throws -> [String: [CallbackAttempt]] {
         var journals: [String: [CallbackAttempt]] = [:]
         for start in stride(from: 0, to: deliveryIDs.count, by: 500) {
             let chunk = deliveryIDs[start..<min(start + 500, deliveryIDs.count)]

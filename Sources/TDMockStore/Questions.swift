@@ -5,22 +5,22 @@ import TDMockCore
 /// The question-response API's questions, each inside a transaction its caller opened. Every string an
 /// integration or an agent sent goes through `RawStatement` (kept whole, U+0000 included); the caller's
 /// attributes are stored as JSON text.
-public enum Questions {
+enum Questions {
     /// Stores a new queued question.
-    public static func insert(_ db: Database, _ question: Question) throws {
+    static func insert(_ db: Database, _ question: Question) throws {
         var insert = try RawStatement(db, """
             INSERT INTO question (id, session_id, question, attributes, status, created_at) VALUES (?, ?, ?, ?, 'queued', ?)
             """)
         insert.bind(question.id)
         insert.bind(question.sessionID)
         insert.bind(question.question)
-        insert.bind(String(decoding: try Inbox.jsonEncoder.encode(question.attributes), as: UTF8.self))
+        insert.bind(String(decoding: try JSONCoding.encoder.encode(question.attributes), as: UTF8.self))
         insert.bind(Timestamp.milliseconds(question.createdAt))
         try insert.execute()
     }
 
     /// Answers a queued question; an unknown, answered or expired one is refused.
-    public static func answer(_ db: Database, id: String, with answer: QuestionAnswer, by agent: String?, now: Date) throws -> Question {
+    static func answer(_ db: Database, id: String, with answer: QuestionAnswer, by agent: String?, now: Date) throws -> Question {
         guard var question = try find(db, id: id) else { throw InboxError.questionNotFound(id) }
         guard question.status == .queued else { throw InboxError.questionClosed(id, question.status) }
         var update = try RawStatement(db, """
@@ -42,7 +42,7 @@ public enum Questions {
     }
 
     /// Lets a question go when the request that asked it stops waiting; nil when it was answered meanwhile.
-    public static func expire(_ db: Database, id: String, now: Date) throws -> Question? {
+    static func expire(_ db: Database, id: String, now: Date) throws -> Question? {
         guard var question = try find(db, id: id), question.status == .queued else { return nil }
         var update = try RawStatement(db, "UPDATE question SET status = 'expired', answered_at = ? WHERE id = ?")
         update.bind(Timestamp.milliseconds(now))
@@ -53,14 +53,14 @@ public enum Questions {
         return question
     }
 
-    public static func find(_ db: Database, id: String) throws -> Question? {
+    static func find(_ db: Database, id: String) throws -> Question? {
         var statement = try RawStatement(db, "SELECT \(columns) FROM question WHERE id = ?")
         statement.bind(id)
         return try statement.step() ? try question(statement) : nil
     }
 
     /// Questions, oldest first: of one status (nil: all), of one session (nil: every session).
-    public static func list(_ db: Database, status: QuestionStatus?, sessionID: String?) throws -> [Question] {
+    static func list(_ db: Database, status: QuestionStatus?, sessionID: String?) throws -> [Question] {
         var conditions: [String] = []
         if status != nil { conditions.append("status = ?") }
         if sessionID != nil { conditions.append("session_id = ?") }
@@ -73,7 +73,7 @@ public enum Questions {
         return questions
     }
 
-    public static func reset(_ db: Database) throws {
+    static func reset(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM question")
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+public import GRDB
 import TDMockCore
 
 /// The coding every table shares: snake_case columns (each record names them in its `CodingKeys`: GRDB's

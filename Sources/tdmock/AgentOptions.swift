@@ -1,5 +1,6 @@
 import ArgumentParser
 import TDMockConsole
+import Foundation
 
 /// The server and its agent token: what every command that talks to the agent API needs.
 struct ServerOption: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import TDMockConsole
 import TDMockCore
+import Foundation
 
 struct Answer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

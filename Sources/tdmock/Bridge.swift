@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import TDMockBridge
+import TDMockSettings
 
 struct Bridge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,16 +23,18 @@ struct Bridge: AsyncParsableCommand {
               $ tdmock serve --callback-url http://127.0.0.1:8090/callback --callback-api-key k-123
             """)
 
-    @Option(help: "The address to listen on (default 127.0.0.1).") var host: String?
-    @Option(help: "The port to listen on, 0 for a free one (default 8090).") var port: Int?
-    @Option(help: "The Talkdesk to call: a tdmock serve (default http://127.0.0.1:8080).") var talkdeskUrl: String?
-    @Option(help: "The OAuth client id (default tdmock-client).") var clientId: String?
-    @Option(help: "The OAuth client secret (default tdmock-secret).") var clientSecret: String?
-    @Option(help: "The touchpoint conversations start on (default tp-tdmock).") var touchpoint: String?
-    @Option(help: "The x-api-key the callbacks must carry.") var apiKey: String?
-    @Option(help: "A YAML config file (its bridge: section).") var config: String?
-    @Option(help: "The question-response API the reference Lambda asks (default: the --talkdesk-url server's).") var questionApiUrl: String?
-    @Option(help: "The question API's x-api-key (default tdmock-question-key).") var questionApiKey: String?
+    // Names and help come from BridgeSettings, where each setting is declared once.
+    private static let table = BridgeSettings.table
+    @Option(name: .customLong(table.host.flag!), help: .init(table.host.help)) var host: String?
+    @Option(name: .customLong(table.port.flag!), help: .init(table.port.help)) var port: Int?
+    @Option(name: .customLong(table.talkdeskURL.flag!), help: .init(table.talkdeskURL.help)) var talkdeskUrl: String?
+    @Option(name: .customLong(table.clientID.flag!), help: .init(table.clientID.help)) var clientId: String?
+    @Option(name: .customLong(table.clientSecret.flag!), help: .init(table.clientSecret.help)) var clientSecret: String?
+    @Option(name: .customLong(table.touchpoint.flag!), help: .init(table.touchpoint.help)) var touchpoint: String?
+    @Option(name: .customLong(table.apiKey.flag!), help: .init(table.apiKey.help)) var apiKey: String?
+    @Option(name: .customLong(table.config.flag!), help: .init(table.config.help)) var config: String?
+    @Option(name: .customLong(table.questionAPIURL.flag!), help: .init(table.questionAPIURL.help)) var questionApiUrl: String?
+    @Option(name: .customLong(table.questionAPIKey.flag!), help: .init(table.questionAPIKey.help)) var questionApiKey: String?
 
     func run() async throws {
         let flags = BridgeConfiguration.Overrides(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TDMockConsole
+import TDMockCore
 
 struct Call: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TDMockConsole
+import NIOCore
 
 struct Inbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

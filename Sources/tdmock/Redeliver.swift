@@ -1,5 +1,6 @@
 import ArgumentParser
 import TDMockConsole
+import TDMockCore
 
 struct Redeliver: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

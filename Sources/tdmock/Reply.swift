@@ -1,5 +1,6 @@
 import ArgumentParser
 import TDMockConsole
+import Foundation
 
 struct Reply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import TDMockCore
 import TDMockServer
+import TDMockSettings
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,24 +23,26 @@ struct Serve: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The address to listen on.") var host: String?
-    @Option(help: "The port to listen on (0 picks a free one).") var port: Int?
-    @Option(help: "The SQLite file of the inbox (default ./tdmock.sqlite).") var db: String?
-    @Flag(help: "Keep the inbox in memory only: nothing survives a restart.") var inMemory = false
-    @Option(help: "A YAML config file.") var config: String?
-    @Option(help: "Add or override an OAuth client: its id.") var clientId: String?
-    @Option(help: "Add or override an OAuth client: its secret.") var clientSecret: String?
-    @Option(help: "Add a touchpoint id (repeatable).") var touchpoint: [String] = []
-    @Option(help: "The Builder integration's base path: where callbacks go.") var callbackUrl: String?
-    @Option(help: "The x-api-key sent with every callback.") var callbackApiKey: String?
-    @Option(help: "Callback attempts before a delivery is marked failed (default 15).") var callbackMaxAttempts: Int?
-    @Option(help: "Seconds one callback attempt may take (default 10).") var callbackTimeout: Double?
-    @Option(help: "Access token lifetime in seconds (default 3600).") var tokenTtl: Int?
-    @Option(help: "Make ids and tokens from a seeded generator: the same seed and requests give the same ids.") var seed: UInt64?
-    @Option(help: "A bearer token the agent API then asks for (required to listen on anything but loopback).") var agentToken: String?
-    @Option(help: "The x-api-key the question-response API asks for (default tdmock-question-key).") var questionApiKey: String?
-    @Option(help: "The bot's Lambda, as a Lambda Invoke API URL (default the bridge's reference Lambda).") var lambdaUrl: String?
-    @Option(help: "Seconds the Lambda may take before the turn is an error (default 30).") var lambdaTimeout: Double?
+    // Names and help come from ServeSettings, where each setting is declared once.
+    private static let table = ServeSettings.table
+    @Option(name: .customLong(table.host.flag!), help: .init(table.host.help)) var host: String?
+    @Option(name: .customLong(table.port.flag!), help: .init(table.port.help)) var port: Int?
+    @Option(name: .customLong(table.db.flag!), help: .init(table.db.help)) var db: String?
+    @Flag(name: .customLong(table.inMemory.flag!), help: .init(table.inMemory.summary)) var inMemory = false
+    @Option(name: .customLong(table.config.flag!), help: .init(table.config.help)) var config: String?
+    @Option(name: .customLong(table.clientID.flag!), help: .init(table.clientID.help)) var clientId: String?
+    @Option(name: .customLong(table.clientSecret.flag!), help: .init(table.clientSecret.help)) var clientSecret: String?
+    @Option(name: .customLong(table.touchpoints.flag!), help: .init(table.touchpoints.help)) var touchpoint: [String] = []
+    @Option(name: .customLong(table.callbackURL.flag!), help: .init(table.callbackURL.help)) var callbackUrl: String?
+    @Option(name: .customLong(table.callbackAPIKey.flag!), help: .init(table.callbackAPIKey.help)) var callbackApiKey: String?
+    @Option(name: .customLong(table.callbackMaxAttempts.flag!), help: .init(table.callbackMaxAttempts.help)) var callbackMaxAttempts: Int?
+    @Option(name: .customLong(table.callbackTimeout.flag!), help: .init(table.callbackTimeout.help)) var callbackTimeout: Double?
+    @Option(name: .customLong(table.tokenTTL.flag!), help: .init(table.tokenTTL.help)) var tokenTtl: Int?
+    @Option(name: .customLong(table.seed.flag!), help: .init(table.seed.help)) var seed: UInt64?
+    @Option(name: .customLong(table.agentToken.flag!), help: .init(table.agentToken.help)) var agentToken: String?
+    @Option(name: .customLong(table.questionAPIKey.flag!), help: .init(table.questionAPIKey.help)) var questionApiKey: String?
+    @Option(name: .customLong(table.lambdaURL.flag!), help: .init(table.lambdaURL.help)) var lambdaUrl: String?
+    @Option(name: .customLong(table.lambdaTimeout.flag!), help: .init(table.lambdaTimeout.help)) var lambdaTimeout: Double?
 
     var overrides: ServeOverrides {
         ServeOverrides(

@@ -45,8 +45,6 @@ struct Wait: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tdmock wait: \(timedOut)\n".utf8))
             throw ExitCode(1)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        for event in events { print(String(decoding: try encoder.encode(event), as: UTF8.self)) }
+        for event in events { print(JSONCoding.text(event)) }
     }
 }

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import TDMockCore
-import TDMockStore
+@testable import TDMockStore
 import Testing
 
 @Suite struct ServeTests {

@@ -1,6 +1,7 @@
 import Foundation
 import TDMockCore
 import TDMockServer
+import TDMockSettings
 import Testing
 
 @Suite struct ConfigurationTests {

@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import TDMockCore
 import TDMockServer
-import TDMockStore
+@testable import TDMockStore
 import Testing
 
 @Suite struct StartConversationTests {

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import TDMockCore
 @testable import TDMockServer
 import Testing
+import Yams
 
 /// What `make fuzz` (schemathesis against openapi/*.yaml) found, kept as tests: the server answers as
 /// the documents say.
@@ -29,18 +30,54 @@ import Testing
         }
     }
 
+    /// The 405 table, as `buildRouter` reads it off the router's routes.
+    static func routeTable(_ app: TestApp) -> RouteTable {
+        let events = EventHub()
+        let table = RouteTable()
+        table.fill(from: buildRouter(app.services, events: events, deliverer: CallbackDeliverer(services: app.services, events: events)))
+        return table
+    }
+
     @Test func everyRouteInTheAllowTableIsServed() async throws {
-        try await TestApp().test { client in
-            for (pattern, methods) in Routes.table {
-                let path = "/" + pattern.map { $0 == "*" ? "x" : String($0) }.joined(separator: "/")
+        let app = try TestApp()
+        let table = Self.routeTable(app)
+        #expect(table.all.count >= 32)
+        try await app.test { client in
+            for (pattern, methods) in table.all {
+                let path = "/" + pattern.components.map { "\($0)".hasPrefix("{") ? "x" : "\($0)" }.joined(separator: "/")
                 guard path != "/tdmock/v1/events", path != "/tdmock/v1/wait" else { continue }  // they wait by design
                 for method in methods {
                     let response = try await client.execute(uri: path, method: HTTPRequest.Method(method)!)
                     #expect(response.status != .methodNotAllowed, "\(method) \(path)")
                     #expect(!String(buffer: response.body).contains("No agent API operation"), "\(method) \(path)")
                 }
+                let other = try await client.execute(uri: path, method: .patch)
+                #expect(other.status == .methodNotAllowed, "PATCH \(path)")
+                #expect(other.headers[.allow] == methods.joined(separator: ", "), "PATCH \(path)")
             }
         }
+    }
+
+    /// Every operation the OpenAPI documents describe is a route, and every route but the workspace's
+    /// files is described: a route added without its document (or the other way round) fails here.
+    @Test func theRoutesAreTheOperationsTheOpenAPIDocumentsDescribe() throws {
+        func normalized(_ path: String) -> String { path.replacing(/\{[^}]*\}/, with: "{}") }
+        var documented: Set<String> = []
+        for name in ["talkdesk.yaml", "agent.yaml", "question-response.yaml"] {
+            let url = Fixtures.folder.deletingLastPathComponent().appendingPathComponent("openapi").appendingPathComponent(name)
+            let document = try #require(try Yams.load(yaml: String(contentsOf: url, encoding: .utf8)) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: Any])
+            for (path, item) in paths {
+                for method in ((item as? [String: Any]) ?? [:]).keys where ["get", "post", "put", "patch", "delete"].contains(method) {
+                    documented.insert("\(method.uppercased()) \(normalized(path))")
+                }
+            }
+        }
+        let served = Set(Self.routeTable(try TestApp()).all.flatMap { route in
+            route.methods.map { "\($0) \(normalized(route.path.description))" }
+        }).filter { !$0.hasSuffix(" /") && !$0.contains(" /workspace/") }
+        #expect(documented.subtracting(served).sorted() == [], "described but not served")
+        #expect(served.subtracting(documented).sorted() == [], "served but not described")
     }
 
     @Test func previousMessageTimesAreCheckedAsTheDocumentSays() async throws {

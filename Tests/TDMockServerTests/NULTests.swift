@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import TDMockCore
 import TDMockServer
-import TDMockStore
+@testable import TDMockStore
 import Testing
 
 /// JSON allows U+0000 inside a string; every string an integration or an agent sends is kept whole, through

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Synchronization
 import TDMockCore
 import TDMockServer
+import TDMockSettings
 import TDMockStore
 import Testing
 
@@ -54,9 +55,8 @@ struct TestApp {
         let clock = clock
         var configuration = configuration
         configuration.port = 0
-        if let fastPath = try ServeOverrides.fromEnvironment(ProcessInfo.processInfo.environment).fastPath {
-            configuration.fastPath = fastPath
-        }
+        configuration.fastPath = try SettingSources(environment: ProcessInfo.processInfo.environment, file: nil)
+            .value(ServeSettings.table.fastPath)
         services = AppServices(configuration: configuration, database: database, clock: { clock.now })
         app = buildApplication(services, logger: Logger(label: "tdmock-test"))
     }

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import TDMockCore
-import TDMockStore
+@testable import TDMockStore
 import Testing
 
 /// `InboxPage.page` (the workspace's inbox, chosen from a scan of sort keys) answers what `Inbox.page`'s

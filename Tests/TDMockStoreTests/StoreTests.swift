@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import TDMockCore
-import TDMockStore
+@testable import TDMockStore
 import Testing
 
 @Suite struct StoreTests {

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
-import TDMockCore
+public import Hummingbird
+public import TDMockCore
 
 /// An agent API error: `{"error": "<kind>", "message": "<one line a person can act on>"}`.
 public struct AgentAPIError: Error, HTTPResponseError, Sendable {
@@ -55,44 +55,10 @@ struct AgentTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// State-changing calls of the agent API and the contact API take a JSON body: a `POST` without
-/// `Content-Type: application/json` is refused (415) before it changes anything. A browser sends that
-/// type to another site only after a CORS preflight, which tdmock never grants, so a form or a script
-/// on another site cannot act as the agent.
-struct JSONBodyMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.method == .post || request.method == .put || request.method == .patch {
-            let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-            guard mediaType == "application/json" else {
-                throw AgentAPIError(
-                    .unsupportedMediaType, "unsupported_media_type",
-                    "\(request.method.rawValue) \(request.uri.path) takes a JSON body: send Content-Type: application/json"
-                        + (mediaType.map { " (not \($0))" } ?? ""))
-            }
-        }
-        return try await next(request, context)
-    }
-}
-
 extension AgentAPIError {
     static func unauthorized(_ message: String) -> AgentAPIError {
         var error = AgentAPIError(.unauthorized, "unauthorized", message)
         error.headers = [.wwwAuthenticate: #"Bearer realm="tdmock agent API""#]
         return error
-    }
-}
-
-extension Request {
-    /// The body as a JSON object, for the APIs that answer in the agent API's error shape (the agent
-    /// API's questions, the question-response API, the contact API): 400 naming what is wrong otherwise,
-    /// 413 over the body limit; an empty body is an empty object when `emptyAllowed`.
-    func jsonObject(emptyAllowed: Bool = false) async throws -> [String: JSONValue] {
-        let data = try await collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is larger than \(BodyLimit.bytes) bytes"))
-        if data.isEmpty && emptyAllowed { return [:] }
-        switch data.withUnsafeBytes(JSONReader.read) {
-        case .failure(let problem): throw AgentAPIError(.badRequest, "invalid_request", "The body is not valid JSON: \(problem)")
-        case .success(.object(let object)): return object
-        case .success(let other): throw AgentAPIError(.badRequest, "invalid_request", "The body must be a JSON object, not \(other.typeDescription)")
-        }
     }
 }

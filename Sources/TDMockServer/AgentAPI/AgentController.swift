@@ -129,14 +129,8 @@ struct AgentController {
         _ action: @escaping @Sendable (AgentWire.AgentActionRequest) -> AppDatabase.AgentAction
     ) async throws -> Response {
         let id = try context.parameters.require("id")
-        let data = try await request.collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is larger than \(BodyLimit.bytes) bytes"))
-        try Self.checkSyntax(data)
-        let body: AgentWire.AgentActionRequest
-        do {
-            body = try JSONDecoder().decode(AgentWire.AgentActionRequest.self, from: data)
-        } catch {
-            throw AgentAPIError(.badRequest, "invalid_request", "The body must be a JSON object with a string \"agent\"\(needsContent ? " and a string \"content\"" : "")")
-        }
+        let body = try AgentWire.AgentActionRequest(
+            try await request.jsonObject(), needsContent: needsContent)
         guard !Blank.isBlank(body.agent) else {
             throw AgentAPIError(.badRequest, "invalid_request", "agent must not be empty")
         }
@@ -159,13 +153,6 @@ struct AgentController {
                 messageId: delivery.eventType == .messageCreated ? result.message?.id : nil, deliveryId: delivery.deliveryID)
         })
         return DetailJSON.response(try await detail(id))
-    }
-
-    /// The agent API's bodies are JSON as the Talkdesk surface's are: JSONDecoder also takes a trailing comma.
-    private static func checkSyntax(_ body: Data) throws {
-        if case .failure(let problem) = body.withUnsafeBytes(JSONReader.read) {
-            throw AgentAPIError(.badRequest, "invalid_request", "The body is not valid JSON: \(problem)")
-        }
     }
 
     private func callbacks(_ request: Request) async throws -> Response {
@@ -266,14 +253,11 @@ struct AgentController {
     }
 
     private func addFault(_ request: Request) async throws -> Response {
-        let data = try await request.collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is too large"))
-        try Self.checkSyntax(data)
         var fault: Fault
         do {
-            fault = try JSONDecoder().decode(Fault.self, from: data)
-        } catch {
-            let targets = Fault.Target.allCases.map(\.rawValue).joined(separator: ", ")
-            throw AgentAPIError(.badRequest, "invalid_request", "a fault is {\"target\": one of \(targets), \"status\", \"remaining\", \"latency_ms\", \"retry_after\"}")
+            fault = try Fault(object: try await request.jsonObject())
+        } catch let error as Fault.Invalid {
+            throw AgentAPIError(.badRequest, "invalid_request", error.description)
         }
         if fault.id.isEmpty { fault.id = services.ids.identifier() }
         if let problem = fault.problem { throw AgentAPIError(.badRequest, "invalid_request", problem) }
@@ -293,11 +277,8 @@ struct AgentController {
             try await withGracefulShutdownHandler {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        let encoder = JSONEncoder()
-                        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                         for await event in subscription {
-                            let data = (try? encoder.encode(event)) ?? Data("{}".utf8)
-                            sink.yield("event: \(event.event.rawValue)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
+                            sink.yield("event: \(event.event.rawValue)\ndata: \(JSONCoding.text(event))\n\n")
                         }
                         sink.finish()
                     }
@@ -316,5 +297,20 @@ struct AgentController {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+}
+
+extension AgentWire.AgentActionRequest {
+    /// The request from its body, read once: a string `agent`, and a string `content` when the action needs one.
+    init(_ object: [String: JSONValue], needsContent: Bool) throws {
+        let wanted = "The body must be a JSON object with a string \"agent\"\(needsContent ? " and a string \"content\"" : "")"
+        guard case .string(let agent)? = object["agent"] else { throw AgentAPIError(.badRequest, "invalid_request", wanted) }
+        var content: String?
+        switch object["content"] {
+        case nil, .null?: content = nil
+        case .string(let text)?: content = text
+        default: throw AgentAPIError(.badRequest, "invalid_request", wanted)
+        }
+        self.init(agent: agent, content: content)
     }
 }

@@ -1,72 +1,39 @@
 import Foundation
 import TDMockCore
+import TDMockSettings
 import Yams
 
-/// What a YAML config file sets. Unknown keys, wrong types and bad values are refused with the file,
-/// the line and the key named.
-struct ConfigFile: Sendable, Hashable {
-    var host: String?
-    var port: Int?
-    var db: String?
-    var inMemory: Bool?
-    var fastPath: Bool?
-    var tokenTTL: Int?
+/// The lists and maps of a YAML config file, which `ServeSettings`' scalar table does not hold:
+/// `clients` (and the single `client_id` / `client_secret`), `touchpoints` (and `touchpoint`), `faults`,
+/// `callback.paths` and `connect.branches`. Unknown keys, wrong types and bad values are refused with
+/// the file, the line and the key named.
+struct ConfigFile {
     var clients: [OAuthClient] = []
     var touchpoints: [Touchpoint] = []
-    var callback = CallbackConfiguration()
-    var seed: UInt64?
+    var callbackPaths: [CallbackEvent: String] = [:]
     var faults: [Fault] = []
-    var agentToken: String?
-    var limits = ServerLimits()
-    var questionAPIKey: String?
-    var connect = ConnectConfiguration()
-    var journalSize: Int?
+    var branches: [String: CallBranch]?
 
-    static func load(path: String) throws(ConfigurationError) -> ConfigFile {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigurationError(source: path, key: "--config", message: "cannot read the file (\(error.localizedDescription))")
-        }
-        return try parse(text, file: path)
-    }
+    /// The keys this reader takes; `bridge` is `tdmock bridge`'s section, which serve leaves to it.
+    static let keys: Set<String> = [
+        "client_id", "client_secret", "clients", "touchpoint", "touchpoints", "faults", "callback.paths", "connect.branches", "bridge",
+    ]
 
-    static func parse(_ text: String, file: String) throws(ConfigurationError) -> ConfigFile {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw Self.yamlError(error, file: file)
-        } catch {
-            throw ConfigurationError(source: file, key: "(file)", message: "not valid YAML: \(error)")
-        }
-        guard let root else { return ConfigFile() }
-        var reader = NodeReader(file: file)
-        return try reader.configFile(root)
-    }
-
-    private static func yamlError(_ error: YamlError, file: String) -> ConfigurationError {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let detail = (context.map { "\($0.text) " } ?? "") + problem
-            return ConfigurationError(source: file, line: mark.line, key: "(syntax)", message: "not valid YAML: \(detail)")
-        case .duplicatedKeysInMapping(let duplicates, _):
-            let keys = duplicates.sorted().joined(separator: ", ")
-            return ConfigurationError(source: file, key: keys, message: "the key is given twice")
-        default:
-            return ConfigurationError(source: file, key: "(file)", message: "not valid YAML: \(error)")
-        }
+    /// Checks every key of the file against the table's and these, then reads these.
+    static func read(_ document: ConfigDocument?) throws(ConfigurationError) -> ConfigFile {
+        guard let document else { return ConfigFile() }
+        try document.checkKeys(ServeSettings.table.configKeys.union(keys))
+        var reader = NodeReader(document: document)
+        return try reader.read()
     }
 }
 
-/// Walks the YAML node tree, keeping the dotted key path for messages.
+/// Walks the file's lists and maps, keeping the dotted key path for messages.
 private struct NodeReader {
-    let file: String
+    let document: ConfigDocument
 
     func error(_ node: Node, _ key: String, _ message: String) -> ConfigurationError {
-        ConfigurationError(source: file, line: node.mark?.line, key: key, message: message)
+        document.error(node, key, message)
     }
 
     /// The pairs of a mapping, refusing keys not in `allowed`.
@@ -98,18 +65,6 @@ private struct NodeReader {
         return value
     }
 
-    func seconds(_ node: Node, _ key: String) throws(ConfigurationError) -> Double {
-        guard let scalar = node.scalar, let value = Double(scalar.string), value > 0, value.isFinite else {
-            throw error(node, key, "expected a number of seconds above 0, found '\(node.scalar?.string ?? "a collection")'")
-        }
-        return value
-    }
-
-    func boolean(_ node: Node, _ key: String) throws(ConfigurationError) -> Bool {
-        guard let value = node.bool else { throw error(node, key, "expected true or false") }
-        return value
-    }
-
     func strings(_ node: Node, _ key: String) throws(ConfigurationError) -> [String] {
         guard let sequence = node.sequence else { throw error(node, key, "expected a list of strings") }
         var result: [String] = []
@@ -117,69 +72,39 @@ private struct NodeReader {
         return result
     }
 
-    mutating func configFile(_ root: Node) throws(ConfigurationError) -> ConfigFile {
+    mutating func read() throws(ConfigurationError) -> ConfigFile {
         var config = ConfigFile()
-        let keys = [
-            "host", "port", "db", "in_memory", "token_ttl", "client_id", "client_secret", "touchpoint",
-            "callback_url", "callback_api_key", "clients", "touchpoints", "callback", "seed", "faults", "agent_token", "limits", "fast_path",
-            "question_response", "connect", "journal_size",
-            // `tdmock bridge` reads its own section; serve accepts and leaves it.
-            "bridge",
-        ]
-        var single = (clientID: String?.none, clientSecret: String?.none, clientNode: Node?.none)
-        for (key, value) in try mapping(root, "", allowed: keys) {
-            switch key {
-            case "host": config.host = try string(value, key)
-            case "port": config.port = try integer(value, key, 0...65535)
-            case "db": config.db = try string(value, key)
-            case "in_memory": config.inMemory = try boolean(value, key)
-            case "fast_path": config.fastPath = try boolean(value, key)
-            case "token_ttl": config.tokenTTL = try integer(value, key, 1...Int(Int32.max))
-            case "client_id":
-                single.clientID = try string(value, key)
-                single.clientNode = value
-            case "client_secret": single.clientSecret = try string(value, key)
-            case "touchpoint":
-                let ids = value.sequence != nil ? try strings(value, key) : [try string(value, key)]
-                config.touchpoints.append(contentsOf: ids.map { Touchpoint(id: $0) })
-            case "callback_url": config.callback.url = try url(value, key)
-            case "callback_api_key": config.callback.apiKey = try string(value, key)
-            case "clients": config.clients = try clients(value)
-            case "touchpoints": config.touchpoints.append(contentsOf: try touchpoints(value))
-            case "callback": try callback(value, into: &config.callback)
-            case "seed":
-                guard let text = value.scalar?.string, let seed = UInt64(text) else { throw error(value, key, "expected a whole number from 0") }
-                config.seed = seed
-            case "faults": config.faults = try faults(value)
-            case "agent_token": config.agentToken = try string(value, key)
-            case "limits": try limits(value, into: &config.limits)
-            case "question_response":
-                for (name, field) in try mapping(value, key, allowed: ["api_key"]) where name == "api_key" {
-                    config.questionAPIKey = try string(field, "question_response.api_key")
-                }
-            case "connect": try connect(value, into: &config.connect)
-            case "journal_size": config.journalSize = try integer(value, key, 0...100_000)
-            default: break
-            }
+        if let node = document.node(at: "clients") { config.clients = try clients(node) }
+        if let node = document.node(at: "touchpoint") {
+            let ids = node.sequence != nil ? try strings(node, "touchpoint") : [try string(node, "touchpoint")]
+            config.touchpoints.append(contentsOf: ids.map { Touchpoint(id: $0) })
         }
-        if single.clientID != nil || single.clientSecret != nil {
-            guard let id = single.clientID, let secret = single.clientSecret else {
-                throw error(single.clientNode ?? root, single.clientID == nil ? "client_id" : "client_secret", "client_id and client_secret go together")
-            }
-            if let index = config.clients.firstIndex(where: { $0.id == id }) {
-                config.clients[index].secret = secret
-            } else {
-                config.clients.append(OAuthClient(id: id, secret: secret))
-            }
-        }
-        try checkReferences(config, root)
+        if let node = document.node(at: "touchpoints") { config.touchpoints.append(contentsOf: try touchpoints(node)) }
+        if let node = document.node(at: "callback.paths") { config.callbackPaths = try callbackPaths(node) }
+        if let node = document.node(at: "connect.branches") { config.branches = try branches(node) }
+        if let node = document.node(at: "faults") { config.faults = try faults(node) }
+        try singleClient(into: &config)
+        try checkReferences(config)
         return config
     }
 
-    func url(_ node: Node, _ key: String) throws(ConfigurationError) -> String {
-        let text = try string(node, key)
-        guard ServeConfiguration.isHTTPURL(text) else { throw error(node, key, "expected an http:// or https:// URL, found '\(text)'") }
-        return text
+    /// `client_id` and `client_secret` at the top: one client, added to `clients` or overriding its secret there.
+    func singleClient(into config: inout ConfigFile) throws(ConfigurationError) {
+        let id: String
+        let secret: String
+        switch (document.node(at: "client_id"), document.node(at: "client_secret")) {
+        case (nil, nil): return
+        case (let idNode?, let secretNode?):
+            id = try string(idNode, "client_id")
+            secret = try string(secretNode, "client_secret")
+        case (let idNode?, nil): throw error(idNode, "client_secret", "client_id and client_secret go together")
+        case (nil, let secretNode?): throw error(secretNode, "client_id", "client_id and client_secret go together")
+        }
+        if let index = config.clients.firstIndex(where: { $0.id == id }) {
+            config.clients[index].secret = secret
+        } else {
+            config.clients.append(OAuthClient(id: id, secret: secret))
+        }
     }
 
     func clients(_ node: Node) throws(ConfigurationError) -> [OAuthClient] {
@@ -229,87 +154,32 @@ private struct NodeReader {
         return touchpoints
     }
 
-    func callback(_ node: Node, into callback: inout CallbackConfiguration) throws(ConfigurationError) {
-        let keys = ["url", "api_key", "paths", "max_attempts", "timeout", "retry_initial", "retry_max"]
-        for (name, value) in try mapping(node, "callback", allowed: keys) {
-            switch name {
-            case "max_attempts": callback.maxAttempts = try integer(value, "callback.max_attempts", 1...100)
-            case "timeout": callback.timeout = try seconds(value, "callback.timeout")
-            case "retry_initial": callback.retryInitial = try seconds(value, "callback.retry_initial")
-            case "retry_max": callback.retryMax = try seconds(value, "callback.retry_max")
-            case "url": callback.url = try url(value, "callback.url")
-            case "api_key": callback.apiKey = try string(value, "callback.api_key")
-            case "paths":
-                let events = CallbackEvent.allCases.map(\.rawValue)
-                for (eventName, pathNode) in try mapping(value, "callback.paths", allowed: events) {
-                    let key = "callback.paths." + eventName
-                    let path = try string(pathNode, key)
-                    guard path.hasPrefix("/") else { throw error(pathNode, key, "a relative path starts with '/', found '\(path)'") }
-                    if let event = CallbackEvent(rawValue: eventName) { callback.paths[event] = path }
-                }
-            default: break
-            }
+    func callbackPaths(_ node: Node) throws(ConfigurationError) -> [CallbackEvent: String] {
+        var paths: [CallbackEvent: String] = [:]
+        for (eventName, pathNode) in try mapping(node, "callback.paths", allowed: CallbackEvent.allCases.map(\.rawValue)) {
+            let key = "callback.paths." + eventName
+            let path = try string(pathNode, key)
+            guard path.hasPrefix("/") else { throw error(pathNode, key, "a relative path starts with '/', found '\(path)'") }
+            if let event = CallbackEvent(rawValue: eventName) { paths[event] = path }
         }
+        return paths
     }
 
-    func connect(_ node: Node, into connect: inout ConnectConfiguration) throws(ConfigurationError) {
-        let keys = ["lambda_url", "lambda_timeout", "greeting", "error_prompt", "bot", "branch_attribute", "text_attribute", "branches"]
-        for (name, value) in try mapping(node, "connect", allowed: keys) {
-            let key = "connect." + name
-            switch name {
-            case "lambda_url": connect.lambdaURL = try url(value, key)
-            case "lambda_timeout":
-                connect.lambdaTimeout = try seconds(value, key)
-                guard connect.lambdaTimeout <= 900 else { throw error(value, key, "expected at most 900 seconds (Lambda's own limit)") }
-            case "greeting": connect.flow.greeting = try string(value, key)
-            case "error_prompt": connect.flow.errorPrompt = try string(value, key)
-            case "branch_attribute": connect.flow.branchAttribute = try string(value, key)
-            case "text_attribute": connect.flow.textAttribute = try string(value, key)
-            case "bot":
-                let fields = ["id", "name", "alias_id", "alias_name", "locale_id", "version"]
-                for (field, text) in try mapping(value, key, allowed: fields) {
-                    let string = try string(text, key + "." + field)
-                    switch field {
-                    case "id": connect.flow.bot.id = string
-                    case "name": connect.flow.bot.name = string
-                    case "alias_id": connect.flow.bot.aliasID = string
-                    case "alias_name": connect.flow.bot.aliasName = string
-                    case "locale_id": connect.flow.bot.localeID = string
-                    default: connect.flow.bot.version = string
-                    }
-                }
-            case "branches":
-                guard let pairs = value.mapping, !pairs.isEmpty else {
-                    throw error(value, key, "expected a mapping of attribute value -> speak, disconnect or failed")
-                }
-                var branches: [String: CallBranch] = [:]
-                for (valueNode, branchNode) in pairs {
-                    let attributeValue = try string(valueNode, key)
-                    let branchName = try string(branchNode, key + "." + attributeValue)
-                    guard let branch = CallBranch(rawValue: branchName), [.speak, .disconnect, .failed].contains(branch) else {
-                        throw error(branchNode, key + "." + attributeValue, "expected speak, disconnect or failed, found '\(branchName)'")
-                    }
-                    branches[attributeValue] = branch
-                }
-                connect.flow.branches = branches
-            default: break
-            }
+    func branches(_ node: Node) throws(ConfigurationError) -> [String: CallBranch] {
+        let key = "connect.branches"
+        guard let pairs = node.mapping, !pairs.isEmpty else {
+            throw error(node, key, "expected a mapping of attribute value -> speak, disconnect or failed")
         }
-    }
-
-    func limits(_ node: Node, into limits: inout ServerLimits) throws(ConfigurationError) {
-        let keys = ["max_header_bytes", "max_connections", "header_timeout", "body_timeout", "idle_timeout"]
-        for (name, value) in try mapping(node, "limits", allowed: keys) {
-            let key = "limits." + name
-            switch name {
-            case "max_header_bytes": limits.maxHeaderBytes = try integer(value, key, 1024...(1 << 20))
-            case "max_connections": limits.maxConnections = try integer(value, key, 1...100_000)
-            case "header_timeout": limits.headerTimeout = try seconds(value, key)
-            case "body_timeout": limits.bodyTimeout = try seconds(value, key)
-            case "idle_timeout": limits.idleTimeout = try seconds(value, key)
-            default: break
+        var branches: [String: CallBranch] = [:]
+        for (valueNode, branchNode) in pairs {
+            let attributeValue = try string(valueNode, key)
+            let branchName = try string(branchNode, key + "." + attributeValue)
+            guard let branch = CallBranch(rawValue: branchName), [.speak, .disconnect, .failed].contains(branch) else {
+                throw error(branchNode, key + "." + attributeValue, "expected speak, disconnect or failed, found '\(branchName)'")
             }
+            branches[attributeValue] = branch
         }
+        return branches
     }
 
     func faults(_ node: Node) throws(ConfigurationError) -> [Fault] {
@@ -349,8 +219,8 @@ private struct NodeReader {
         return faults
     }
 
-    func checkReferences(_ config: ConfigFile, _ root: Node) throws(ConfigurationError) {
-        guard let sequence = root.mapping?["clients"]?.sequence else { return }
+    func checkReferences(_ config: ConfigFile) throws(ConfigurationError) {
+        guard let sequence = document.node(at: "clients")?.sequence else { return }
         let known = Set(config.touchpoints.map(\.id))
         for (index, client) in config.clients.enumerated() where index < sequence.count {
             for id in client.touchpoints ?? [] where !known.contains(id) {

@@ -1,8 +1,8 @@
 import DequeModule
-import Foundation
-import NIOCore
+public import Foundation
+public import NIOCore
 import Synchronization
-import TDMockCore
+public import TDMockCore
 
 /// The last requests to the Talkdesk surface and the question-response API, refused ones included: what
 /// an integration sent and what tdmock answered (`tdmock requests`, `GET /tdmock/v1/requests`).

@@ -30,7 +30,7 @@ struct DigitalConnectController {
     }
 
     /// The client a token's grant (nil: unknown or expired) speaks for, if the grant has the scope.
-    private func client(of grant: AccessTokens.Grant?) throws(DigitalConnectError) -> OAuthClient {
+    private func client(of grant: AccessGrant?) throws(DigitalConnectError) -> OAuthClient {
         guard let grant, let client = services.tokens.client(id: grant.clientID) else {
             throw .unauthorized("The access token is unknown or has expired")
         }
@@ -133,10 +133,9 @@ struct DigitalConnectController {
         /// Talkdesk's 206: the 201 answer's fields and `partial_fail_reason`, the message stored all the same
         /// (and an idempotent replay answering the same).
         func partialSuccess(reason: String) -> StoredResponse {
-            var body = (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]) ?? [:]
-            body["partial_fail_reason"] = reason
-            let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? response.body
-            return StoredResponse(status: Fault.partialSuccess, body: data)
+            var body = response.body.withUnsafeBytes(JSONReader.object) ?? [:]
+            body["partial_fail_reason"] = .string(reason)
+            return StoredResponse(status: Fault.partialSuccess, body: JSONCoding.data(JSONValue.object(body)))
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
-import TDMockCore
+public import Hummingbird
+public import TDMockCore
 
 /// A field of a request that was refused, and why.
 public struct FieldError: Codable, Sendable, Hashable {
@@ -93,37 +93,5 @@ public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable 
             // Agent-side failures; the Digital Connect surface never meets them.
             self.init(status: .conflict, code: Code.invalidRequest, message: "Conflict", description: error.description)
         }
-    }
-}
-
-/// How large a request body may be.
-public enum BodyLimit {
-    public static let bytes = 1 << 20
-}
-
-/// JSON responses with snake_case bodies coded by their structs' CodingKeys.
-enum JSONResponse {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    static func data(_ value: some Encodable) -> Data {
-        // Encoding our own response structs cannot fail: they hold strings, numbers and JSONValues only.
-        (try? encoder.encode(value)) ?? Data("{}".utf8)
-    }
-
-    /// The `Content-Type` of every JSON answer, whichever handler writes it.
-    static let contentType = "application/json; charset=utf-8"
-
-    static func make(status: HTTPResponse.Status, data: Data) -> Response {
-        Response(
-            status: status, headers: [.contentType: contentType],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    static func make(status: HTTPResponse.Status, body: some Encodable) -> Response {
-        make(status: status, data: data(body))
     }
 }

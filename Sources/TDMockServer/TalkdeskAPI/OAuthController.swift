@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TDMockCore
+import TDMockStore
 
 /// `POST /oauth/token`: the client credentials grant of Talkdesk ID.
 struct OAuthController {

@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 
 /// A token service error in the OAuth 2.0 shape: `{"error", "error_description"}` (RFC 6749 §5.2).
 public struct OAuthError: Error, HTTPResponseError, Sendable, Hashable {

@@ -21,9 +21,7 @@ enum RequestJSON {
 
     /// The body in a canonical form (keys sorted), so that reformatted copies of one request compare equal.
     static func canonical(_ object: [String: JSONValue]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(JSONValue.object(object))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        JSONCoding.text(JSONValue.object(object))
     }
 }
 

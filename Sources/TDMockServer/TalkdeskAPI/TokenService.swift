@@ -12,7 +12,7 @@ public final class TokenService: Sendable {
     private let ids: IdentifierGenerator
     private let ttl: TimeInterval
     private let clients: [String: OAuthClient]
-    private let cache = Mutex<[String: AccessTokens.Grant]>([:])
+    private let cache = Mutex<[String: AccessGrant]>([:])
 
     init(database: AppDatabase, ids: IdentifierGenerator, ttl: Int, clients: [OAuthClient]) {
         self.database = database
@@ -32,8 +32,8 @@ public final class TokenService: Sendable {
     func client(id: String) -> OAuthClient? { clients[id] }
 
     /// A new token for `client`, granted `scopes`.
-    func issue(for client: OAuthClient, scopes: [String], now: Date) async throws -> AccessTokens.Grant {
-        let grant = AccessTokens.Grant(token: ids.token(), clientID: client.id, scopes: scopes, expiresAt: now.addingTimeInterval(ttl))
+    func issue(for client: OAuthClient, scopes: [String], now: Date) async throws -> AccessGrant {
+        let grant = AccessGrant(token: ids.token(), clientID: client.id, scopes: scopes, expiresAt: now.addingTimeInterval(ttl))
         try await database.save(grant, now: now)
         cache.withLock { $0[grant.token] = grant }
         return grant
@@ -41,13 +41,13 @@ public final class TokenService: Sendable {
 
     /// The grant behind a token from memory alone: nil when it is not held there (or has expired), in
     /// which case `validate` decides.
-    func cachedGrant(_ token: String, now: Date) -> AccessTokens.Grant? {
+    func cachedGrant(_ token: String, now: Date) -> AccessGrant? {
         guard let grant = cache.withLock({ $0[token] }), grant.expiresAt > now else { return nil }
         return grant
     }
 
     /// The grant behind a token, if the token is known and has not expired.
-    func validate(_ token: String, now: Date) async throws -> AccessTokens.Grant? {
+    func validate(_ token: String, now: Date) async throws -> AccessGrant? {
         var grant = cache.withLock { $0[token] }
         if grant == nil {
             grant = try await database.grant(token: token)

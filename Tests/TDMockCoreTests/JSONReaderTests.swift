@@ -1,6 +1,5 @@
 import Foundation
-import TDMockCore
-@testable import TDMockServer
+@testable import TDMockCore
 import Testing
 
 /// `JSONReader` reads every request body, on Send a Message's fast path and on the router alike. It reads

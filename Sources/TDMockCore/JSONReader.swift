@@ -1,5 +1,4 @@
 import Foundation
-import TDMockCore
 
 /// Reads a request body as JSON (RFC 8259) straight from its bytes into `JSONValue`s, and says where a
 /// body goes wrong when it does: the one reader of every body, on Send a Message's fast path and on the
@@ -9,23 +8,23 @@ import TDMockCore
 /// that JSON parsers such as Talkdesk's are unlikely to take: code that worked against tdmock must not
 /// meet its first 400 in production. A byte order mark at the start is allowed, and a key given twice
 /// keeps its last value, as most parsers do.
-enum JSONReader {
-    static let maxDepth = 512
+public enum JSONReader {
+    public static let maxDepth = 512
 
     /// What is wrong with a body, and at which character (a byte offset).
-    struct Failure: Error, CustomStringConvertible, Equatable {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible, Equatable, Sendable {
+        public var description: String
     }
 
     /// The body's value, or what is wrong with it.
-    static func read(_ bytes: UnsafeRawBufferPointer) -> Result<JSONValue, Failure> {
+    public static func read(_ bytes: UnsafeRawBufferPointer) -> Result<JSONValue, Failure> {
         var reader = Reader(bytes: bytes.bindMemory(to: UInt8.self))
         if reader.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
         return Result { () throws(Failure) -> JSONValue in try reader.document() }
     }
 
     /// The body as a JSON object; nil when it is anything else (the router then says what).
-    static func object(_ bytes: UnsafeRawBufferPointer) -> [String: JSONValue]? {
+    public static func object(_ bytes: UnsafeRawBufferPointer) -> [String: JSONValue]? {
         guard case .success(.object(let object)) = read(bytes) else { return nil }
         return object
     }
