@@ -12,7 +12,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 // The tests import what they exercise, `@testable` where they look behind a module's public face.
 let testSwiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(

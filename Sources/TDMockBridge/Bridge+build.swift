@@ -5,14 +5,16 @@ public import Hummingbird
 import HummingbirdWebSocket
 public import Logging
 import NIOCore
-import TDMockCore
 import NIOWebSocket
+import TDMockCore
 
 /// Builds `tdmock bridge`: on one port, what the reference architecture builds from API Gateway (the
 /// WebSocket API and the callback REST API), Lambda and DynamoDB, speaking the Lex Web UI's live-chat
 /// protocol; and the question-response line's reference Lambda on the Lambda Invoke API.
 public func buildBridge(
-    _ configuration: BridgeConfiguration, logger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    _ configuration: BridgeConfiguration,
+    logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let logger = logger ?? Logger(label: "tdmock.bridge")
     let talkdesk = TalkdeskClient(configuration: configuration, client: TalkdeskClient.sharedClient)
@@ -58,16 +60,38 @@ public func buildBridge(
             escalation = try Lex.escalation(from: event, touchpoint: configuration.touchpoint)
         } catch {
             // A Lex V2 answer still: the bot closes the intent as failed and says why, as a Lambda would.
-            return json(.ok, Lex.response(
-                sessionAttributes: Lex.sessionAttributes(of: event), intentName: Lex.intentName(of: event), conversationID: nil,
-                message: "Sorry, I cannot connect you with an agent: \(error)"))
+            return json(
+                .ok,
+                Lex.response(
+                    sessionAttributes: Lex.sessionAttributes(of: event),
+                    intentName: Lex.intentName(of: event),
+                    conversationID: nil,
+                    message: "Sorry, I cannot connect you with an agent: \(error)"
+                )
+            )
         }
         do {
             let id = try await talkdesk.startConversation(escalation.body)
-            return json(.ok, Lex.response(sessionAttributes: escalation.sessionAttributes, intentName: escalation.intentName, conversationID: id, message: "Connecting you with an agent."))
+            return json(
+                .ok,
+                Lex.response(
+                    sessionAttributes: escalation.sessionAttributes,
+                    intentName: escalation.intentName,
+                    conversationID: id,
+                    message: "Connecting you with an agent."
+                )
+            )
         } catch {
             logger.warning("escalation failed", metadata: ["error": "\(error)"])
-            return json(.ok, Lex.response(sessionAttributes: escalation.sessionAttributes, intentName: escalation.intentName, conversationID: nil, message: "Sorry, no agent can take the chat right now."))
+            return json(
+                .ok,
+                Lex.response(
+                    sessionAttributes: escalation.sessionAttributes,
+                    intentName: escalation.intentName,
+                    conversationID: nil,
+                    message: "Sorry, no agent can take the chat right now."
+                )
+            )
         }
     }
 
@@ -107,7 +131,9 @@ public func buildBridge(
                         guard let frame = JSONValue(parsing: Data(text.utf8)), frame["action"]?.stringValue == "onMessage",
                             let content = frame["message"]?.stringValue
                         else {
-                            try? await outbound.write(.text(#"{"content":"expected {\"action\":\"onMessage\",\"message\":\"...\"}","event_type":"error"}"#))
+                            try? await outbound.write(
+                                .text(#"{"content":"expected {\"action\":\"onMessage\",\"message\":\"...\"}","event_type":"error"}"#)
+                            )
                             continue
                         }
                         do {
@@ -134,7 +160,8 @@ public func buildBridge(
         },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tdmock-bridge"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
-        logger: logger)
+        logger: logger
+    )
 }
 
 /// `conversationId` of `<any path>?conversationId=ID`.

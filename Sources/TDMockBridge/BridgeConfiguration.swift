@@ -9,33 +9,81 @@ public struct BridgeSettings: SettingsTable, Sendable {
     public static let table = BridgeSettings()
 
     public let host = Setting<String>(
-        flag: "host", environment: "TDMOCK_BRIDGE_HOST", key: "bridge.host", default: "127.0.0.1", .text, "The address to listen on")
+        flag: "host",
+        environment: "TDMOCK_BRIDGE_HOST",
+        key: "bridge.host",
+        default: "127.0.0.1",
+        .text,
+        "The address to listen on"
+    )
     public let port = Setting<Int>(
-        flag: "port", environment: "TDMOCK_BRIDGE_PORT", key: "bridge.port", default: 8090, .integer(0...65535),
-        "The port to listen on, 0 for a free one")
+        flag: "port",
+        environment: "TDMOCK_BRIDGE_PORT",
+        key: "bridge.port",
+        default: 8090,
+        .integer(0...65535),
+        "The port to listen on, 0 for a free one"
+    )
     public let talkdeskURL = Setting<String>(
-        flag: "talkdesk-url", environment: "TDMOCK_BRIDGE_TALKDESK_URL", key: "bridge.talkdesk_url", default: "http://127.0.0.1:8080", .url,
-        "The Talkdesk to call: a tdmock serve")
+        flag: "talkdesk-url",
+        environment: "TDMOCK_BRIDGE_TALKDESK_URL",
+        key: "bridge.talkdesk_url",
+        default: "http://127.0.0.1:8080",
+        .url,
+        "The Talkdesk to call: a tdmock serve"
+    )
     public let clientID = Setting<String>(
-        flag: "client-id", environment: "TDMOCK_BRIDGE_CLIENT_ID", key: "bridge.client_id", default: "tdmock-client", .text,
-        "The OAuth client id")
+        flag: "client-id",
+        environment: "TDMOCK_BRIDGE_CLIENT_ID",
+        key: "bridge.client_id",
+        default: "tdmock-client",
+        .text,
+        "The OAuth client id"
+    )
     public let clientSecret = Setting<String>(
-        flag: "client-secret", environment: "TDMOCK_BRIDGE_CLIENT_SECRET", key: "bridge.client_secret", default: "tdmock-secret", .text,
-        "The OAuth client secret")
+        flag: "client-secret",
+        environment: "TDMOCK_BRIDGE_CLIENT_SECRET",
+        key: "bridge.client_secret",
+        default: "tdmock-secret",
+        .text,
+        "The OAuth client secret"
+    )
     public let touchpoint = Setting<String>(
-        flag: "touchpoint", environment: "TDMOCK_BRIDGE_TOUCHPOINT", key: "bridge.touchpoint", default: "tp-tdmock", .text,
-        "The touchpoint conversations start on")
+        flag: "touchpoint",
+        environment: "TDMOCK_BRIDGE_TOUCHPOINT",
+        key: "bridge.touchpoint",
+        default: "tp-tdmock",
+        .text,
+        "The touchpoint conversations start on"
+    )
     public let apiKey = Setting<String>(
-        flag: "api-key", environment: "TDMOCK_BRIDGE_API_KEY", key: "bridge.api_key", .text,
-        "The x-api-key the callbacks must carry (none: every callback is refused)")
+        flag: "api-key",
+        environment: "TDMOCK_BRIDGE_API_KEY",
+        key: "bridge.api_key",
+        .text,
+        "The x-api-key the callbacks must carry (none: every callback is refused)"
+    )
     public let config = Setting<String>(
-        flag: "config", environment: "TDMOCK_BRIDGE_CONFIG", .text, "A YAML config file (its bridge: section; else TDMOCK_CONFIG's)")
+        flag: "config",
+        environment: "TDMOCK_BRIDGE_CONFIG",
+        .text,
+        "A YAML config file (its bridge: section; else TDMOCK_CONFIG's)"
+    )
     public let questionAPIURL = Setting<String>(
-        flag: "question-api-url", environment: "TDMOCK_BRIDGE_QUESTION_API_URL", key: "bridge.question_api_url", .url,
-        "The question-response API the reference Lambda asks (none: the --talkdesk-url server's)")
+        flag: "question-api-url",
+        environment: "TDMOCK_BRIDGE_QUESTION_API_URL",
+        key: "bridge.question_api_url",
+        .url,
+        "The question-response API the reference Lambda asks (none: the --talkdesk-url server's)"
+    )
     public let questionAPIKey = Setting<String>(
-        flag: "question-api-key", environment: "TDMOCK_BRIDGE_QUESTION_API_KEY", key: "bridge.question_api_key",
-        default: "tdmock-question-key", .text, "The question API's x-api-key")
+        flag: "question-api-key",
+        environment: "TDMOCK_BRIDGE_QUESTION_API_KEY",
+        key: "bridge.question_api_key",
+        default: "tdmock-question-key",
+        .text,
+        "The question API's x-api-key"
+    )
 }
 
 /// `tdmock bridge`'s settings: flag, then `TDMOCK_BRIDGE_<NAME>`, then the config file's `bridge:` section,
@@ -77,9 +125,16 @@ public struct BridgeConfiguration: Sendable, Hashable {
         public var questionAPIKey: String?
 
         public init(
-            host: String? = nil, port: Int? = nil, talkdeskURL: String? = nil, clientID: String? = nil,
-            clientSecret: String? = nil, touchpoint: String? = nil, apiKey: String? = nil, config: String? = nil,
-            questionAPIURL: String? = nil, questionAPIKey: String? = nil
+            host: String? = nil,
+            port: Int? = nil,
+            talkdeskURL: String? = nil,
+            clientID: String? = nil,
+            clientSecret: String? = nil,
+            touchpoint: String? = nil,
+            apiKey: String? = nil,
+            config: String? = nil,
+            questionAPIURL: String? = nil,
+            questionAPIKey: String? = nil
         ) {
             self.questionAPIURL = questionAPIURL
             self.questionAPIKey = questionAPIKey
@@ -100,8 +155,10 @@ public struct BridgeConfiguration: Sendable, Hashable {
     public static func resolve(flags: Overrides, environment: [String: String]) throws(ConfigurationError) -> BridgeConfiguration {
         let table = BridgeSettings.table
         let sources = try SettingSources.load(
-            environment: environment, configFlag: flags.config,
-            configVariables: [table.config.environment, "TDMOCK_CONFIG"].compactMap { $0 })
+            environment: environment,
+            configFlag: flags.config,
+            configVariables: [table.config.environment, "TDMOCK_CONFIG"].compactMap { $0 }
+        )
         try sources.file?.checkKeys(table.configKeys, in: "bridge")
         var configuration = BridgeConfiguration()
         configuration.host = try sources.value(table.host, flag: flags.host)

@@ -73,7 +73,9 @@ enum Lex {
         let intentName = intentName(of: event)
         let interpretation = event["interpretations"]?.arrayValue?.first
         let sentiment = interpretation?["sentimentResponse"]?["sentiment"]?.stringValue ?? attributes["sentiment"] ?? "NEUTRAL"
-        var intents = (attributes["intent_history"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var intents = (attributes["intent_history"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         if intents.last != intentName { intents.append(intentName) }
 
         var previous: [JSONValue] = []
@@ -100,7 +102,10 @@ enum Lex {
 
     /// The Lex V2 response: close the dialog, the intent fulfilled (or failed), the conversation id kept.
     static func response(
-        sessionAttributes: [String: String], intentName: String, conversationID: String?, message: String
+        sessionAttributes: [String: String],
+        intentName: String,
+        conversationID: String?,
+        message: String
     ) -> JSONValue {
         var attributes = sessionAttributes
         if let conversationID { attributes["talkdesk_conversation_id"] = conversationID }

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import TDMockCore
 import NIOHTTP1
+import TDMockCore
 
 /// The question-response line's reference Lambda (CONTRACT §8.3): the FallbackIntent's fulfillment, as
 /// the seed's Lambda does it. It asks the question API with the event's `sessionId`, `inputTranscript`

@@ -60,7 +60,11 @@ public struct AgentClient: AgentAPI {
     }
 
     private func send<T: Decodable>(
-        _ method: HTTPMethod, _ path: String, prefix: String = "/tdmock/v1", body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30),
+        _ method: HTTPMethod,
+        _ path: String,
+        prefix: String = "/tdmock/v1",
+        body: (any Encodable)? = nil,
+        timeout: TimeAmount = .seconds(30),
         as: T.Type
     ) async throws -> T {
         let data = try await raw(method, path, prefix: prefix, body: body, timeout: timeout)
@@ -73,7 +77,11 @@ public struct AgentClient: AgentAPI {
 
     /// The body of a successful answer, as the server sent it.
     private func raw(
-        _ method: HTTPMethod, _ path: String, prefix: String = "/tdmock/v1", body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30)
+        _ method: HTTPMethod,
+        _ path: String,
+        prefix: String = "/tdmock/v1",
+        body: (any Encodable)? = nil,
+        timeout: TimeAmount = .seconds(30)
     ) async throws -> Data {
         let response = try await execute(method, path, prefix: prefix, body: body, timeout: timeout)
         return Data((try await response.body.collect(upTo: 1 << 30)).readableBytesView)
@@ -81,7 +89,11 @@ public struct AgentClient: AgentAPI {
 
     /// A successful answer whose body is still to be read; any other answer becomes a ConsoleError.
     private func execute(
-        _ method: HTTPMethod, _ path: String, prefix: String = "/tdmock/v1", body: (any Encodable)? = nil, timeout: TimeAmount = .seconds(30)
+        _ method: HTTPMethod,
+        _ path: String,
+        prefix: String = "/tdmock/v1",
+        body: (any Encodable)? = nil,
+        timeout: TimeAmount = .seconds(30)
     ) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url(path, prefix: prefix))
         request.method = method
@@ -98,7 +110,9 @@ public struct AgentClient: AgentAPI {
         do {
             response = try await client.execute(request, timeout: timeout)
         } catch {
-            throw ConsoleError("cannot reach tdmock at \(server): \(Self.describe(error)) (start it with `tdmock serve`, or set --server / TDMOCK_SERVER)")
+            throw ConsoleError(
+                "cannot reach tdmock at \(server): \(Self.describe(error)) (start it with `tdmock serve`, or set --server / TDMOCK_SERVER)"
+            )
         }
         guard (200..<300).contains(response.status.code) else {
             let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
@@ -139,17 +153,30 @@ public struct AgentClient: AgentAPI {
     }
 
     public func assign(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail {
-        try await send(.POST, "/conversations/\(Self.encode(id))/assign", body: AgentWire.AgentActionRequest(agent: agent), as: AgentWire.ConversationDetail.self)
+        try await send(
+            .POST,
+            "/conversations/\(Self.encode(id))/assign",
+            body: AgentWire.AgentActionRequest(agent: agent),
+            as: AgentWire.ConversationDetail.self
+        )
     }
 
     public func reply(_ id: String, agent: String, content: String) async throws -> AgentWire.ConversationDetail {
         try await send(
-            .POST, "/conversations/\(Self.encode(id))/messages", body: AgentWire.AgentActionRequest(agent: agent, content: content),
-            as: AgentWire.ConversationDetail.self)
+            .POST,
+            "/conversations/\(Self.encode(id))/messages",
+            body: AgentWire.AgentActionRequest(agent: agent, content: content),
+            as: AgentWire.ConversationDetail.self
+        )
     }
 
     public func close(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail {
-        try await send(.POST, "/conversations/\(Self.encode(id))/close", body: AgentWire.AgentActionRequest(agent: agent), as: AgentWire.ConversationDetail.self)
+        try await send(
+            .POST,
+            "/conversations/\(Self.encode(id))/close",
+            body: AgentWire.AgentActionRequest(agent: agent),
+            as: AgentWire.ConversationDetail.self
+        )
     }
 
     public func callbacks(status: String?, conversationID: String?) async throws -> [AgentWire.DeliveryView] {
@@ -172,7 +199,12 @@ public struct AgentClient: AgentAPI {
     /// start or reset (of those the server's event log still holds); `.failure` with the server's words
     /// when `timeout` seconds pass first.
     public func wait(
-        event: String, conversationID: String?, count: Int, timeout: Double, questionID: String? = nil, sessionID: String? = nil,
+        event: String,
+        conversationID: String?,
+        count: Int,
+        timeout: Double,
+        questionID: String? = nil,
+        sessionID: String? = nil,
         contactID: String? = nil
     ) async throws -> Result<[InboxEvent], ConsoleError> {
         var query = "event=\(Self.encode(event))&count=\(count)&timeout=\(timeout)"
@@ -208,7 +240,12 @@ public struct AgentClient: AgentAPI {
     }
 
     public func answer(_ id: String, agent: String, answer: QuestionAnswer) async throws -> QuestionWire.View {
-        try await send(.POST, "/questions/\(Self.encode(id))/answer", body: QuestionWire.AnswerRequest(agent: agent, answer: answer), as: QuestionWire.View.self)
+        try await send(
+            .POST,
+            "/questions/\(Self.encode(id))/answer",
+            body: QuestionWire.AnswerRequest(agent: agent, answer: answer),
+            as: QuestionWire.View.self
+        )
     }
 
     /// The request journal, newest first (`tdmock requests`).
@@ -227,14 +264,28 @@ public struct AgentClient: AgentAPI {
 
     /// The caller's side: a new call, an utterance, hanging up.
     public func startCall(caller: String?, attributes: [String: String]) async throws -> ConnectWire.Created {
-        struct Body: Encodable { var caller: String?; var attributes: [String: String] }
-        return try await send(.POST, "/contacts", prefix: "/connect/v1", body: Body(caller: caller, attributes: attributes), as: ConnectWire.Created.self)
+        struct Body: Encodable {
+            var caller: String?
+            var attributes: [String: String]
+        }
+        return try await send(
+            .POST,
+            "/contacts",
+            prefix: "/connect/v1",
+            body: Body(caller: caller, attributes: attributes),
+            as: ConnectWire.Created.self
+        )
     }
 
     public func say(_ contactID: String, text: String, timeout: TimeAmount) async throws -> ConnectWire.TurnResult {
         try await send(
-            .POST, "/contacts/\(Self.encode(contactID))/utterances", prefix: "/connect/v1", body: ["text": text], timeout: timeout,
-            as: ConnectWire.TurnResult.self)
+            .POST,
+            "/contacts/\(Self.encode(contactID))/utterances",
+            prefix: "/connect/v1",
+            body: ["text": text],
+            timeout: timeout,
+            as: ConnectWire.TurnResult.self
+        )
     }
 
     public func hangUp(_ contactID: String) async throws {

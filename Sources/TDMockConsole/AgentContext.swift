@@ -41,7 +41,10 @@ public struct AgentContext: Sendable {
     /// The context of a command run by a person: HTTP to the server, colour on a terminal, standard output.
     public static func standard(server: String?, agent: String?, token: String? = nil) -> AgentContext {
         AgentContext(
-            api: AgentClient(server: serverURL(server), token: agentToken(token)), agent: agentName(agent), style: .forStandardOutput(),
-            write: { text in FileHandle.standardOutput.write(Data((text + "\n").utf8)) })
+            api: AgentClient(server: serverURL(server), token: agentToken(token)),
+            agent: agentName(agent),
+            style: .forStandardOutput(),
+            write: { text in FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+        )
     }
 }

@@ -176,7 +176,11 @@ public struct AgentScript: Sendable {
                                 if let k = contextKey.string, let v = contextValue.string { rule.context[k] = v }
                             }
                         default:
-                            throw fail(matchKey, path + "." + (matchKey.string ?? ""), "unknown key; expected touchpoint_id, subject_contains, context")
+                            throw fail(
+                                matchKey,
+                                path + "." + (matchKey.string ?? ""),
+                                "unknown key; expected touchpoint_id, subject_contains, context"
+                            )
                         }
                     }
                 case "greeting": rule.greeting = try template()
@@ -289,13 +293,25 @@ public actor ScriptedAgent {
         try await withThrowingDiscardingTaskGroup { group in
             if !script.questions.isEmpty {
                 for question in try await api.questions(status: "queued") {
-                    group.addTask { await self.answer(question: question.id, text: question.question, sessionID: question.sessionId, attributes: question.attributes) }
+                    group.addTask {
+                        await self.answer(
+                            question: question.id,
+                            text: question.question,
+                            sessionID: question.sessionId,
+                            attributes: question.attributes
+                        )
+                    }
                 }
             }
             for try await event in events {
                 if event.event == .questionCreated, let id = event.questionId {
                     group.addTask {
-                        await self.answer(question: id, text: event.content ?? "", sessionID: event.sessionId ?? "", attributes: event.attributes ?? [:])
+                        await self.answer(
+                            question: id,
+                            text: event.content ?? "",
+                            sessionID: event.sessionId ?? "",
+                            attributes: event.attributes ?? [:]
+                        )
                     }
                 } else {
                     await handle(event)

@@ -250,8 +250,15 @@ public actor AgentSession {
             let name = names[id] ?? "contact"
             let message = AgentWire.MessageView(
                 Message(
-                    id: event.messageId ?? "", conversationID: id, author: .contact, authorName: name, content: event.content ?? "",
-                    attachments: [], createdAt: Timestamp.date(from: event.time) ?? Date()))
+                    id: event.messageId ?? "",
+                    conversationID: id,
+                    author: .contact,
+                    authorName: name,
+                    content: event.content ?? "",
+                    attachments: [],
+                    createdAt: Timestamp.date(from: event.time) ?? Date()
+                )
+            )
             output.show(tag + Render.message(message, style: style))
         case .contactLeft:
             guard isCurrent || mode == .console else { return }
@@ -261,7 +268,10 @@ public actor AgentSession {
             guard mode == .console else { return }
             if let name = event.authorName { names[id] = Render.visible(name) }
             if !knownIDs.contains(id) { knownIDs.append(id) }
-            output.show(style.bold("New conversation \(id)") + " from \(names[id] ?? "a contact") on \(Render.visible(event.touchpointId ?? "?")): /open \(id)")
+            output.show(
+                style.bold("New conversation \(id)")
+                    + " from \(names[id] ?? "a contact") on \(Render.visible(event.touchpointId ?? "?")): /open \(id)"
+            )
         case .messageCreated:
             // Another agent (or another session) answering the conversation on screen.
             guard isCurrent, event.authorName != agent else { return }
@@ -283,7 +293,10 @@ public actor AgentSession {
         switch event.event {
         case .questionCreated:
             if !knownQuestions.contains(id) { knownQuestions.append(id) }
-            output.show(style.bold("New question \(id)") + " (session \(Render.visible(event.sessionId ?? "?"))): \(Render.visible(event.content ?? "")) : /open \(id)")
+            output.show(
+                style.bold("New question \(id)")
+                    + " (session \(Render.visible(event.sessionId ?? "?"))): \(Render.visible(event.content ?? "")) : /open \(id)"
+            )
         case .questionAnswered:
             knownQuestions.removeAll { $0 == id }
             guard id != answering, event.authorName != agent || currentQuestion == id else { return }

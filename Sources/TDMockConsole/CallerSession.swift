@@ -80,6 +80,9 @@ public actor CallerSession: LineSession {
         guard let turn = try? await client.contact(contactID).turns?.last else { return }
         output.show(style.dim("Lex event: ") + Render.visible(Render.json(turn.lexEvent)))
         let status = turn.lambda.statusCode.map { "HTTP \($0)" } ?? "no answer"
-        output.show(style.dim("Lambda (\(status), \(String(format: "%.1f", turn.lambda.latencyMs)) ms): ") + Render.visible(turn.lambda.answer.map(Render.json) ?? "-"))
+        output.show(
+            style.dim("Lambda (\(status), \(String(format: "%.1f", turn.lambda.latencyMs)) ms): ")
+                + Render.visible(turn.lambda.answer.map(Render.json) ?? "-")
+        )
     }
 }

@@ -4,8 +4,8 @@ public import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOHTTP1
-import TDMockCore
 import NIOWebSocket
+import TDMockCore
 
 /// The customer's side of a chat through `tdmock bridge`: escalate from the bot, then chat over the
 /// Lex Web UI's live-chat WebSocket.
@@ -67,7 +67,9 @@ public actor CustomerSession: LineSession {
             await waitForDisconnection()
             return false
         case "/help":
-            output.show("Type a line to send it to the agent.\n  /leave  end the chat\n  /quit   close this window without ending the chat (Ctrl-D too)")
+            output.show(
+                "Type a line to send it to the agent.\n  /leave  end the chat\n  /quit   close this window without ending the chat (Ctrl-D too)"
+            )
             return true
         default:
             if line.hasPrefix("/") {
@@ -106,16 +108,24 @@ public actor CustomerSession: LineSession {
     public static func escalate(bridge: String, name: String, email: String, client: HTTPClient) async throws -> (id: String, message: String) {
         let now = Date()
         let transcript: [[String: String]] = [
-            ["type": "external", "content": "Hi! I'm the bank's assistant. How can I help?", "created_at": Timestamp.string(from: now.addingTimeInterval(-20))],
+            [
+                "type": "external", "content": "Hi! I'm the bank's assistant. How can I help?",
+                "created_at": Timestamp.string(from: now.addingTimeInterval(-20)),
+            ],
             ["type": "user", "content": "I can't log in", "created_at": Timestamp.string(from: now.addingTimeInterval(-15))],
-            ["type": "external", "content": "Sorry to hear that. Shall I connect you with a person?", "created_at": Timestamp.string(from: now.addingTimeInterval(-10))],
+            [
+                "type": "external", "content": "Sorry to hear that. Shall I connect you with a person?",
+                "created_at": Timestamp.string(from: now.addingTimeInterval(-10)),
+            ],
         ]
         let transcriptText = String(decoding: try JSONSerialization.data(withJSONObject: transcript, options: [.sortedKeys]), as: UTF8.self)
         let event: [String: Any] = [
             "messageVersion": "1.0", "invocationSource": "FulfillmentCodeHook", "inputMode": "Text",
             "sessionId": UUID().uuidString, "inputTranscript": "Yes, let me talk to a person",
             "bot": ["id": "TDMOCKBOT", "name": "tdmock customer", "aliasId": "TSTALIASID", "localeId": "en_US", "version": "DRAFT"],
-            "interpretations": [["intent": ["name": "TalkToAgent", "state": "ReadyForFulfillment"], "sentimentResponse": ["sentiment": "NEGATIVE"]]],
+            "interpretations": [
+                ["intent": ["name": "TalkToAgent", "state": "ReadyForFulfillment"], "sentimentResponse": ["sentiment": "NEGATIVE"]]
+            ],
             "sessionState": [
                 "intent": ["name": "TalkToAgent", "state": "ReadyForFulfillment", "confirmationState": "None", "slots": [String: String]()],
                 "sessionAttributes": [
@@ -138,7 +148,9 @@ public actor CustomerSession: LineSession {
         let state = body["sessionState"] as? [String: Any]
         let message = (body["messages"] as? [[String: Any]])?.first?["content"] as? String ?? ""
         guard response.status == .ok, let id = (state?["sessionAttributes"] as? [String: Any])?["talkdesk_conversation_id"] as? String else {
-            throw ConsoleError("the escalation failed (\(response.status.code)): \(message.isEmpty ? String(decoding: data, as: UTF8.self) : message)")
+            throw ConsoleError(
+                "the escalation failed (\(response.status.code)): \(message.isEmpty ? String(decoding: data, as: UTF8.self) : message)"
+            )
         }
         return (id, message)
     }

@@ -140,7 +140,8 @@ public final class LineEditor: ConsoleOutput, Sendable {
     private func printAbove(_ texts: [String]) {
         guard !texts.isEmpty else { return }
         // libedit takes a C string: a U+0000 that Render did not already show as `\0` would cut it short.
-        let joined = texts.joined(separator: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+        let joined =
+            texts.joined(separator: "\n").replacingOccurrences(of: "\n", with: "\r\n")
             .replacingOccurrences(of: "\u{0}", with: "\\0") + "\r\n"
         tdm_print_above(joined)
     }

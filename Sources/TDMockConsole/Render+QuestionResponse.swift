@@ -15,7 +15,10 @@ extension Render {
     public static func questions(_ questions: [QuestionWire.View], style: Style) -> String {
         guard !questions.isEmpty else { return "No questions." }
         let rows = questions.map { question in
-            [question.id, question.status.rawValue, visible(question.sessionId), question.createdAt, visible(question.question), answerText(question.answer)]
+            [
+                question.id, question.status.rawValue, visible(question.sessionId), question.createdAt, visible(question.question),
+                answerText(question.answer),
+            ]
         }
         return table(["ID", "STATUS", "SESSION", "ASKED", "QUESTION", "ANSWER"], rows, style: style)
     }
@@ -36,13 +39,17 @@ extension Render {
             lines.append(style.bold("Earlier in this session"))
             for item in earlier {
                 lines.append("\(style.dim(clock(item.createdAt)))  \(style.contact("caller")): \(visible(item.question))")
-                lines.append("          \(style.agent(visible(item.answeredBy ?? "tdmock"))): \(item.status == .expired ? "(expired: nobody answered)" : answerText(item.answer))")
+                lines.append(
+                    "          \(style.agent(visible(item.answeredBy ?? "tdmock"))): \(item.status == .expired ? "(expired: nobody answered)" : answerText(item.answer))"
+                )
             }
         }
         lines.append("")
         lines.append("\(style.dim(clock(question.createdAt)))  \(style.contact("caller")): \(visible(question.question))")
         if question.status != .queued {
-            lines.append("          \(style.agent(visible(question.answeredBy ?? "tdmock"))): \(question.status == .expired ? "(expired: nobody answered)" : answerText(question.answer))")
+            lines.append(
+                "          \(style.agent(visible(question.answeredBy ?? "tdmock"))): \(question.status == .expired ? "(expired: nobody answered)" : answerText(question.answer))"
+            )
         }
         return lines.joined(separator: "\n")
     }
@@ -50,7 +57,10 @@ extension Render {
     public static func contacts(_ contacts: [ConnectWire.ContactView], style: Style) -> String {
         guard !contacts.isEmpty else { return "No calls." }
         let rows = contacts.map { contact in
-            [contact.contactId, contact.status, visible(contact.caller ?? "-"), String(contact.turnCount), contact.endedBy?.rawValue ?? "-", contact.createdAt]
+            [
+                contact.contactId, contact.status, visible(contact.caller ?? "-"), String(contact.turnCount), contact.endedBy?.rawValue ?? "-",
+                contact.createdAt,
+            ]
         }
         return table(["CONTACT", "STATUS", "CALLER", "TURNS", "ENDED BY", "STARTED"], rows, style: style)
     }
@@ -71,7 +81,9 @@ extension Render {
             let lambda = turn.lambda.statusCode.map { "HTTP \($0)" } ?? "no answer"
             let timing = String(format: "%.1f ms", turn.lambda.latencyMs)
             let branch = turn.branch == .error ? style.error(turn.branch.rawValue) : style.bold(turn.branch.rawValue)
-            lines.append("          Lambda: \(lambda)\(turn.lambda.functionError.map { " (X-Amz-Function-Error: \($0))" } ?? ""), \(timing) -> \(branch)")
+            lines.append(
+                "          Lambda: \(lambda)\(turn.lambda.functionError.map { " (X-Amz-Function-Error: \($0))" } ?? ""), \(timing) -> \(branch)"
+            )
             if let error = turn.error { lines.append("          " + style.error("error: \(visible(error))")) }
             if let note = turn.note { lines.append("          " + style.warning(visible(note))) }
             lines.append("          Connect: \(visible(turn.prompt))\(turn.ended ? style.dim(" (hangs up)") : "")")
@@ -90,7 +102,10 @@ extension Render {
         guard !entries.isEmpty else { return "No requests journalled (the Talkdesk surface and the question-response API are)." }
         let rows = entries.map { entry in
             let status = entry.status >= 400 ? style.error(String(entry.status)) : String(entry.status)
-            return [clock(entry.time), entry.method, visible(entry.path), status, String(format: "%.1f", entry.latencyMs), visible(errorMessage(entry.errorBody))]
+            return [
+                clock(entry.time), entry.method, visible(entry.path), status, String(format: "%.1f", entry.latencyMs),
+                visible(errorMessage(entry.errorBody)),
+            ]
         }
         return table(["TIME", "METHOD", "PATH", "STATUS", "MS", "ERROR"], rows, style: style)
     }

@@ -160,7 +160,10 @@ public enum Render {
                 let timings = delivery.journal.map { attempt in
                     "#\(attempt.attempt) \(attempt.statusCode.map { "HTTP \($0)" } ?? attempt.error ?? "?") \(String(format: "%.1f", attempt.latencyMs)) ms"
                 }
-                let status = delivery.status == .failed ? style.error(delivery.status.rawValue) : delivery.status == .pending ? style.warning(delivery.status.rawValue) : delivery.status.rawValue
+                let status =
+                    delivery.status == .failed
+                    ? style.error(delivery.status.rawValue)
+                    : delivery.status == .pending ? style.warning(delivery.status.rawValue) : delivery.status.rawValue
                 var line = "\(delivery.eventType.rawValue.padding(toLength: 21, withPad: " ", startingAt: 0)) \(status)  \(delivery.deliveryId)"
                 if !timings.isEmpty { line += "  " + timings.joined(separator: ", ") }
                 if let waiting = delivery.waiting { line += "  (\(waiting))" }

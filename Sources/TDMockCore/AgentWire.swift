@@ -135,7 +135,8 @@ public enum AgentWire {
             createdAt = Timestamp.string(from: delivery.createdAt)
             deliveredAt = delivery.deliveredAt.map(Timestamp.string(from:))
             nextAttemptAt = delivery.status == .pending ? Timestamp.string(from: delivery.nextAttemptAt) : nil
-            waiting = delivery.status == .pending && callbackURL == nil
+            waiting =
+                delivery.status == .pending && callbackURL == nil
                 ? "no callback URL is configured (serve --callback-url)" : nil
             self.journal = journal.map(AttemptView.init)
         }

@@ -36,8 +36,18 @@ public struct CallbackDelivery: Sendable, Hashable {
     public var deliveredAt: Date?
 
     public init(
-        deliveryID: String, conversationID: String, eventType: CallbackEvent, body: Data, status: DeliveryStatus,
-        attempts: Int, attemptsSinceRedelivery: Int, nextAttemptAt: Date, lastStatusCode: Int?, lastError: String?, createdAt: Date, deliveredAt: Date?
+        deliveryID: String,
+        conversationID: String,
+        eventType: CallbackEvent,
+        body: Data,
+        status: DeliveryStatus,
+        attempts: Int,
+        attemptsSinceRedelivery: Int,
+        nextAttemptAt: Date,
+        lastStatusCode: Int?,
+        lastError: String?,
+        createdAt: Date,
+        deliveredAt: Date?
     ) {
         self.deliveryID = deliveryID
         self.conversationID = conversationID

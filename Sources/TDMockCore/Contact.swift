@@ -13,8 +13,13 @@ public struct Contact: Sendable, Hashable {
     public var turns: [CallTurn]
 
     public init(
-        id: String, caller: String?, sessionAttributes: [String: String], endedBy: CallBranch? = nil, createdAt: Date,
-        endedAt: Date? = nil, turns: [CallTurn] = []
+        id: String,
+        caller: String?,
+        sessionAttributes: [String: String],
+        endedBy: CallBranch? = nil,
+        createdAt: Date,
+        endedAt: Date? = nil,
+        turns: [CallTurn] = []
     ) {
         self.id = id
         self.caller = caller
@@ -48,8 +53,17 @@ public struct CallTurn: Sendable, Hashable {
     public var at: Date
 
     public init(
-        utterance: String, event: String, statusCode: Int?, functionError: String?, answer: Data?, latency: Double,
-        branch: CallBranch, prompt: String, ended: Bool, note: String?, at: Date
+        utterance: String,
+        event: String,
+        statusCode: Int?,
+        functionError: String?,
+        answer: Data?,
+        latency: Double,
+        branch: CallBranch,
+        prompt: String,
+        ended: Bool,
+        note: String?,
+        at: Date
     ) {
         self.utterance = utterance
         self.event = event
@@ -151,8 +165,11 @@ public enum ConnectWire {
                 return .string(String(decoding: data, as: UTF8.self))
             }
             lambda = LambdaView(
-                statusCode: turn.statusCode, functionError: turn.functionError, answer: answer,
-                latencyMs: Latency.milliseconds(turn.latency))
+                statusCode: turn.statusCode,
+                functionError: turn.functionError,
+                answer: answer,
+                latencyMs: Latency.milliseconds(turn.latency)
+            )
             branch = turn.branch
             prompt = turn.prompt
             ended = turn.ended

@@ -65,9 +65,19 @@ public struct Conversation: Sendable, Hashable {
     public var messageCount: Int
 
     public init(
-        id: String, touchpointID: String, clientID: String, subject: String?, contactPerson: ContactPerson,
-        contextParameters: [String: JSONValue], status: ConversationStatus, agent: String?,
-        endedBy: ConversationParty?, createdAt: Date, lastActivityAt: Date, endedAt: Date?, messageCount: Int
+        id: String,
+        touchpointID: String,
+        clientID: String,
+        subject: String?,
+        contactPerson: ContactPerson,
+        contextParameters: [String: JSONValue],
+        status: ConversationStatus,
+        agent: String?,
+        endedBy: ConversationParty?,
+        createdAt: Date,
+        lastActivityAt: Date,
+        endedAt: Date?,
+        messageCount: Int
     ) {
         self.id = id
         self.touchpointID = touchpointID
@@ -96,8 +106,13 @@ public struct Message: Sendable, Hashable {
     public var createdAt: Date
 
     public init(
-        id: String, conversationID: String, author: MessageAuthor, authorName: String?, content: String,
-        attachments: [Attachment], createdAt: Date
+        id: String,
+        conversationID: String,
+        author: MessageAuthor,
+        authorName: String?,
+        content: String,
+        attachments: [Attachment],
+        createdAt: Date
     ) {
         self.id = id
         self.conversationID = conversationID

@@ -104,9 +104,13 @@ public struct Fault: Codable, Sendable, Hashable {
         default: throw Invalid()
         }
         self.init(
-            id: id, target: target, status: try wholeNumber("status"),
+            id: id,
+            target: target,
+            status: try wholeNumber("status"),
             remaining: object["remaining"] == nil ? 1 : try wholeNumber("remaining"),
-            latencyMs: try wholeNumber("latency_ms"), retryAfter: try wholeNumber("retry_after"))
+            latencyMs: try wholeNumber("latency_ms"),
+            retryAfter: try wholeNumber("retry_after")
+        )
     }
 
     /// What is wrong with it, if anything: a status only for the Talkdesk surface, a latency for a delay.

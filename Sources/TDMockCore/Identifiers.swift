@@ -88,7 +88,8 @@ public final class IdentifierGenerator: Sendable {
     /// With a seed, a counter stands for the time, so the sequence stays the same from run to run.
     public func identifier() -> String {
         var id = bytes(16)
-        let prefix = seed == nil
+        let prefix =
+            seed == nil
             ? UInt64(max(0, Date().timeIntervalSince1970 * 1000))
             : sequence.add(1, ordering: .relaxed).newValue
         for index in 0..<6 { id[index] = UInt8(truncatingIfNeeded: prefix >> (8 * (5 - index))) }

@@ -33,7 +33,8 @@ extension InboxError: CustomStringConvertible {
         case .assignedToAnother(let id, let agent):
             "conversation \(id) is assigned to \(agent): only \(agent) can act on it (pass --agent \(shellQuoted(agent)), or set TDMOCK_AGENT)"
         case .deliveryNotFound(let id): "callback delivery \(id) does not exist (tdmock callbacks lists them)"
-        case .deliveryNotFailed(let id, let status): "callback delivery \(id) is \(status.rawValue), not failed: only failed deliveries can be redelivered"
+        case .deliveryNotFailed(let id, let status):
+            "callback delivery \(id) is \(status.rawValue), not failed: only failed deliveries can be redelivered"
         case .questionNotFound(let id): "question \(id) does not exist (tdmock questions --status all lists them)"
         case .questionClosed(let id, .expired):
             "question \(id) has expired: the request that asked it stopped waiting, so an answer would reach nobody"
@@ -47,8 +48,10 @@ extension InboxError: CustomStringConvertible {
 
 /// A word as a POSIX shell reads it back: as it is when it is safe, else in single quotes.
 func shellQuoted(_ word: String) -> String {
-    let safe = !word.isEmpty && word.unicodeScalars.allSatisfy { scalar in
-        scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "-_.@+:/=,".unicodeScalars.contains(scalar))
-    }
+    let safe =
+        !word.isEmpty
+        && word.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "-_.@+:/=,".unicodeScalars.contains(scalar))
+        }
     return safe ? word : "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
 }

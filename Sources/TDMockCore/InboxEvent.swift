@@ -47,9 +47,18 @@ public struct InboxEvent: Codable, Sendable, Hashable {
     public var tdmockMs: Double?
 
     public init(
-        event: Name, conversationId: String, time: Date, content: String? = nil, authorName: String? = nil,
-        messageId: String? = nil, touchpointId: String? = nil, deliveryId: String? = nil, eventType: CallbackEvent? = nil,
-        attempt: Int? = nil, statusCode: Int? = nil, error: String? = nil
+        event: Name,
+        conversationId: String,
+        time: Date,
+        content: String? = nil,
+        authorName: String? = nil,
+        messageId: String? = nil,
+        touchpointId: String? = nil,
+        deliveryId: String? = nil,
+        eventType: CallbackEvent? = nil,
+        attempt: Int? = nil,
+        statusCode: Int? = nil,
+        error: String? = nil
     ) {
         self.init(event: event, time: time)
         self.conversationId = conversationId
@@ -90,7 +99,14 @@ public struct InboxEvent: Codable, Sendable, Hashable {
     }
 
     /// A call's event, with its contact id.
-    public static func call(_ name: Name, contactID: String, time: Date, content: String? = nil, branch: String? = nil, error: String? = nil) -> InboxEvent {
+    public static func call(
+        _ name: Name,
+        contactID: String,
+        time: Date,
+        content: String? = nil,
+        branch: String? = nil,
+        error: String? = nil
+    ) -> InboxEvent {
         var event = InboxEvent(event: name, time: time)
         event.contactId = contactID
         event.content = content

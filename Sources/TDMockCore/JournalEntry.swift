@@ -25,8 +25,16 @@ public struct JournalEntry: Codable, Sendable, Hashable {
     }
 
     public init(
-        id: Int, time: String, method: String, path: String, status: Int, latencyMs: Double, authorization: String?,
-        requestBody: String?, requestBodyTruncated: Bool?, errorBody: String?
+        id: Int,
+        time: String,
+        method: String,
+        path: String,
+        status: Int,
+        latencyMs: Double,
+        authorization: String?,
+        requestBody: String?,
+        requestBodyTruncated: Bool?,
+        errorBody: String?
     ) {
         self.id = id
         self.time = time

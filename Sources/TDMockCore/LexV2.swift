@@ -20,7 +20,11 @@ public enum LexV2 {
 
     /// The Lambda input event of one utterance: `FulfillmentCodeHook` of the FallbackIntent, spoken.
     public static func event(
-        contactID: String, utterance: String, sessionAttributes: [String: String], bot: Bot, requestID: String
+        contactID: String,
+        utterance: String,
+        sessionAttributes: [String: String],
+        bot: Bot,
+        requestID: String
     ) -> JSONValue {
         let intent: JSONValue = [
             "name": .string(fallbackIntent), "state": "ReadyForFulfillment", "confirmationState": "None", "slots": .object([:]),
@@ -44,10 +48,12 @@ public enum LexV2 {
                 "sessionAttributes": .object(sessionAttributes.mapValues(JSONValue.string)),
                 "originatingRequestId": .string(requestID),
             ],
-            "transcriptions": [[
-                "transcription": .string(utterance), "transcriptionConfidence": .number(0.95),
-                "resolvedContext": ["intent": .string(fallbackIntent)], "resolvedSlots": .object([:]),
-            ]],
+            "transcriptions": [
+                [
+                    "transcription": .string(utterance), "transcriptionConfidence": .number(0.95),
+                    "resolvedContext": ["intent": .string(fallbackIntent)], "resolvedSlots": .object([:]),
+                ]
+            ],
         ]
     }
 
@@ -141,7 +147,10 @@ public enum LexV2 {
                 let field = "messages[\(index)]"
                 guard let message = item.objectValue else { return refuse(field, "\(item.typeDescription); Lex takes an object") }
                 guard let contentType = message["contentType"]?.stringValue, contentTypes.contains(contentType) else {
-                    return refuse(field + ".contentType", "\(message["contentType"].map(describe) ?? "missing"); one of \(contentTypes.joined(separator: ", "))")
+                    return refuse(
+                        field + ".contentType",
+                        "\(message["contentType"].map(describe) ?? "missing"); one of \(contentTypes.joined(separator: ", "))"
+                    )
                 }
                 guard let content = message["content"]?.stringValue else {
                     return refuse(field + ".content", "\(message["content"].map { $0.typeDescription } ?? "missing"); Lex takes a string")
@@ -221,7 +230,8 @@ public struct ContactFlow: Sendable, Hashable {
         case .disconnect?: return Outcome(branch: .disconnect, prompt: say(spoken + [text ?? ""]), ended: true)
         case .failed?: return Outcome(branch: .failed, prompt: say(spoken + [errorPrompt]), ended: true)
         default:
-            let note = value.map { "\(branchAttribute) '\($0)' is not in connect.branches: the flow's No-match" }
+            let note =
+                value.map { "\(branchAttribute) '\($0)' is not in connect.branches: the flow's No-match" }
                 ?? "the session attributes have no \(branchAttribute): the flow's No-match"
             return Outcome(branch: .failed, prompt: say(spoken + [errorPrompt]), ended: true, note: note)
         }

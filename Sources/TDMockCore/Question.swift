@@ -69,8 +69,15 @@ public struct Question: Sendable, Hashable {
     public var answeredAt: Date?
 
     public init(
-        id: String, sessionID: String, question: String, attributes: [String: String], status: QuestionStatus = .queued,
-        answer: QuestionAnswer? = nil, answeredBy: String? = nil, createdAt: Date, answeredAt: Date? = nil
+        id: String,
+        sessionID: String,
+        question: String,
+        attributes: [String: String],
+        status: QuestionStatus = .queued,
+        answer: QuestionAnswer? = nil,
+        answeredBy: String? = nil,
+        createdAt: Date,
+        answeredAt: Date? = nil
     ) {
         self.id = id
         self.sessionID = sessionID

@@ -29,8 +29,11 @@ public struct NewConversation: Sendable, Hashable {
     public var previousMessages: [PreviousMessage]
 
     public init(
-        touchpointID: String, subject: String?, contactPerson: ContactPerson,
-        contextParameters: [String: JSONValue], previousMessages: [PreviousMessage]
+        touchpointID: String,
+        subject: String?,
+        contactPerson: ContactPerson,
+        contextParameters: [String: JSONValue],
+        previousMessages: [PreviousMessage]
     ) {
         self.touchpointID = touchpointID
         self.subject = subject

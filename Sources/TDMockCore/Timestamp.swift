@@ -35,7 +35,11 @@ public enum Timestamp {
     /// The 10 bytes of `YYYY-MM-DD` for a day since 1970.
     public static func writeDate(day: Int64, to out: UnsafeMutablePointer<UInt8>) {
         let (year, month, dayOfMonth) = civilDate(daysSinceEpoch: day)
-        digits(year, out, 4); out[4] = 45; digits(month, out + 5, 2); out[7] = 45; digits(dayOfMonth, out + 8, 2)
+        digits(year, out, 4)
+        out[4] = 45
+        digits(month, out + 5, 2)
+        out[7] = 45
+        digits(dayOfMonth, out + 8, 2)
     }
 
     /// The 14 bytes of `THH:MM:SS.mmmZ` for a time of day.
@@ -43,8 +47,14 @@ public enum Timestamp {
     public static func writeTime(millisecondOfDay: Int, to out: UnsafeMutablePointer<UInt8>) {
         let secondOfDay = millisecondOfDay / 1000
         out[0] = 84
-        digits(secondOfDay / 3600, out + 1, 2); out[3] = 58; digits(secondOfDay % 3600 / 60, out + 4, 2); out[6] = 58
-        digits(secondOfDay % 60, out + 7, 2); out[9] = 46; digits(millisecondOfDay % 1000, out + 10, 3); out[13] = 90
+        digits(secondOfDay / 3600, out + 1, 2)
+        out[3] = 58
+        digits(secondOfDay % 3600 / 60, out + 4, 2)
+        out[6] = 58
+        digits(secondOfDay % 60, out + 7, 2)
+        out[9] = 46
+        digits(millisecondOfDay % 1000, out + 10, 3)
+        out[13] = 90
     }
 
     @inline(__always)

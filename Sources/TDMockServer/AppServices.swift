@@ -18,7 +18,9 @@ public struct AppServices: Sendable {
     let touchpointIDs: Set<String>
 
     public init(
-        configuration: ServeConfiguration, database: AppDatabase, ids: IdentifierGenerator = IdentifierGenerator(),
+        configuration: ServeConfiguration,
+        database: AppDatabase,
+        ids: IdentifierGenerator = IdentifierGenerator(),
         clock: @escaping @Sendable () -> Date = Timestamp.now
     ) {
         self.configuration = configuration

@@ -11,21 +11,27 @@ import TDMockStore
 ///
 /// - Parameter onServerRunning: called with the bound port once the server listens (the real one for port 0).
 public func buildApplication(
-    _ configuration: ServeConfiguration, ids: IdentifierGenerator? = nil,
-    clock: @escaping @Sendable () -> Date = Timestamp.now, logger: Logger? = nil,
+    _ configuration: ServeConfiguration,
+    ids: IdentifierGenerator? = nil,
+    clock: @escaping @Sendable () -> Date = Timestamp.now,
+    logger: Logger? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let database = try AppServices.openDatabase(configuration.database)
     let ids = ids ?? configuration.seed.map(IdentifierGenerator.init(seed:)) ?? IdentifierGenerator()
     return buildApplication(
-        AppServices(configuration: configuration, database: database, ids: ids, clock: clock), logger: logger,
-        onServerRunning: onServerRunning)
+        AppServices(configuration: configuration, database: database, ids: ids, clock: clock),
+        logger: logger,
+        onServerRunning: onServerRunning
+    )
 }
 
 /// The same application on services made beforehand: tests keep them, to look into the store, to move the
 /// clock, or to start a second server on the same store.
 public func buildApplication(
-    _ services: AppServices, logger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    _ services: AppServices,
+    logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let logger = logger ?? Logger(label: "tdmock")
     let configuration = services.configuration
@@ -37,7 +43,8 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: ServerIdentity.name),
         services: [deliverer],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
-        logger: logger)
+        logger: logger
+    )
 }
 
 /// The HTTP server of `tdmock serve`: the configured limits, and (unless `fastPath` is off) Send a Message
@@ -46,7 +53,9 @@ public func buildApplication(
 /// see every Send a Message needs `fastPath` off, or its check in the fast path too.
 func httpServer(_ services: AppServices, events: EventHub, logger: Logger) -> HTTPServerBuilder {
     services.configuration.limits.http1(
-        logger: logger, sendMessage: services.configuration.fastPath ? DigitalConnectController(services: services, events: events) : nil)
+        logger: logger,
+        sendMessage: services.configuration.fastPath ? DigitalConnectController(services: services, events: events) : nil
+    )
 }
 
 /// The routes of `tdmock serve`, the workspace's page at `/` among them. Middleware added here does not

@@ -51,7 +51,9 @@ public final class EventHub: Sendable {
 
     /// The logged events that match, once there are at least `count` of them, or nil after `timeout`.
     public func wait(
-        count: Int, timeout: Duration, matching predicate: @escaping @Sendable (InboxEvent) -> Bool
+        count: Int,
+        timeout: Duration,
+        matching predicate: @escaping @Sendable (InboxEvent) -> Bool
     ) async -> [InboxEvent]? {
         let deadline = ContinuousClock.now + timeout
         let timer = Task { [weak self] in

@@ -50,8 +50,16 @@ public final class FaultInjector: Sendable {
             oauth.retryAfter = fault.retryAfter
             throw oauth
         }
-        let dcCode = code == 429 ? DigitalConnectError.Code.tooManyRequests : code >= 500 ? DigitalConnectError.Code.internalError : DigitalConnectError.Code.invalidRequest
-        var error = DigitalConnectError(status: status, code: dcCode, message: "Injected fault: HTTP \(code)", description: "tdmock fault \(fault.id) on \(target.rawValue)")
+        let dcCode =
+            code == 429
+            ? DigitalConnectError.Code.tooManyRequests
+            : code >= 500 ? DigitalConnectError.Code.internalError : DigitalConnectError.Code.invalidRequest
+        var error = DigitalConnectError(
+            status: status,
+            code: dcCode,
+            message: "Injected fault: HTTP \(code)",
+            description: "tdmock fault \(fault.id) on \(target.rawValue)"
+        )
         if let retryAfter = fault.retryAfter { error.headers[.retryAfter] = String(retryAfter) }
         throw error
     }

@@ -1,5 +1,5 @@
-public import Yams
 import Foundation
+public import Yams
 
 /// A YAML config file as read: its node tree, with the line of every node, so that each refusal names
 /// the file, the line and the key.
@@ -54,10 +54,12 @@ public struct ConfigDocument {
 
     private func checkKeys(_ node: Node, path: String, known: Set<String>) throws(ConfigurationError) {
         let prefix = path.isEmpty ? "" : path + "."
-        let here = Set(known.compactMap { key -> String? in
-            guard key.hasPrefix(prefix) else { return nil }
-            return key.dropFirst(prefix.count).split(separator: ".").first.map(String.init)
-        }).sorted()
+        let here = Set(
+            known.compactMap { key -> String? in
+                guard key.hasPrefix(prefix) else { return nil }
+                return key.dropFirst(prefix.count).split(separator: ".").first.map(String.init)
+            }
+        ).sorted()
         guard let mapping = node.mapping else {
             throw error(node, path, "expected a mapping of \(here.joined(separator: ", "))")
         }

@@ -19,8 +19,13 @@ public struct Setting<Value: Sendable>: Sendable {
     public let summary: String
 
     public init(
-        flag: String? = nil, environment: String? = nil, key: String? = nil, alias: String? = nil,
-        default defaultValue: Value? = nil, _ kind: SettingKind<Value>, _ summary: String
+        flag: String? = nil,
+        environment: String? = nil,
+        key: String? = nil,
+        alias: String? = nil,
+        default defaultValue: Value? = nil,
+        _ kind: SettingKind<Value>,
+        _ summary: String
     ) {
         self.flag = flag
         self.environment = environment
@@ -59,8 +64,11 @@ public struct SettingKind<Value: Sendable>: Sendable {
     let show: @Sendable (Value) -> String
 
     public init(
-        parse: @escaping @Sendable (String) -> Value?, noun: String, rule: String,
-        problem: @escaping @Sendable (Value) -> String? = { _ in nil }, show: @escaping @Sendable (Value) -> String = { "\($0)" }
+        parse: @escaping @Sendable (String) -> Value?,
+        noun: String,
+        rule: String,
+        problem: @escaping @Sendable (Value) -> String? = { _ in nil },
+        show: @escaping @Sendable (Value) -> String = { "\($0)" }
     ) {
         self.parse = parse
         self.noun = noun
@@ -75,8 +83,11 @@ extension SettingKind where Value == Int {
     public static func integer(_ range: ClosedRange<Int>) -> Self {
         let rule = "a whole number from \(range.lowerBound) to \(range.upperBound)"
         return Self(
-            parse: { Int($0) }, noun: "a whole number", rule: rule,
-            problem: { range.contains($0) ? nil : "expected \(rule), found \($0)" })
+            parse: { Int($0) },
+            noun: "a whole number",
+            rule: rule,
+            problem: { range.contains($0) ? nil : "expected \(rule), found \($0)" }
+        )
     }
 }
 
@@ -90,7 +101,9 @@ extension SettingKind where Value == Double {
     public static func seconds(atMost most: Double? = nil, why: String? = nil) -> Self {
         let above = "a number of seconds above 0"
         return Self(
-            parse: { Double($0).flatMap { $0.isFinite ? $0 : nil } }, noun: "a number of seconds", rule: above,
+            parse: { Double($0).flatMap { $0.isFinite ? $0 : nil } },
+            noun: "a number of seconds",
+            rule: above,
             problem: { value in
                 if !(value > 0) { return "expected \(above), found \(value)" }
                 if let most, value > most {
@@ -98,7 +111,8 @@ extension SettingKind where Value == Double {
                 }
                 return nil
             },
-            show: { $0.rounded() == $0 && abs($0) < 1e15 ? String(Int($0)) : String($0) })
+            show: { $0.rounded() == $0 && abs($0) < 1e15 ? String(Int($0)) : String($0) }
+        )
     }
 }
 
@@ -106,7 +120,10 @@ extension SettingKind where Value == [String] {
     /// A comma-separated list (`a,b`), each item trimmed, empty ones left out; a flag repeats instead.
     public static let list = Self(
         parse: { text in text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } },
-        noun: "a comma-separated list", rule: "a comma-separated list", show: { $0.joined(separator: ",") })
+        noun: "a comma-separated list",
+        rule: "a comma-separated list",
+        show: { $0.joined(separator: ",") }
+    )
 }
 
 extension SettingKind where Value == Bool {
@@ -118,24 +135,37 @@ extension SettingKind where Value == Bool {
             case "0", "false", "no", "off": false
             default: nil
             }
-        }, noun: "true or false", rule: "true or false")
+        },
+        noun: "true or false",
+        rule: "true or false"
+    )
 }
 
 extension SettingKind where Value == String {
     /// Any text but the empty one.
     public static let text = Self(
-        parse: { $0.isEmpty ? nil : $0 }, noun: "a non-empty string", rule: "a non-empty string",
-        problem: { $0.isEmpty ? "expected a non-empty string" : nil })
+        parse: { $0.isEmpty ? nil : $0 },
+        noun: "a non-empty string",
+        rule: "a non-empty string",
+        problem: { $0.isEmpty ? "expected a non-empty string" : nil }
+    )
 
     /// An `http://` or `https://` URL with a host.
     public static let url = Self(
-        parse: { $0.isEmpty ? nil : $0 }, noun: "an http:// or https:// URL", rule: "an http:// or https:// URL",
-        problem: { isHTTPURL($0) ? nil : "expected an http:// or https:// URL, found '\($0)'" })
+        parse: { $0.isEmpty ? nil : $0 },
+        noun: "an http:// or https:// URL",
+        rule: "an http:// or https:// URL",
+        problem: { isHTTPURL($0) ? nil : "expected an http:// or https:// URL, found '\($0)'" }
+    )
 
     /// Text of at least `count` characters (`why` is the whole message for a shorter one).
     public static func secret(atLeast count: Int, _ why: String) -> Self {
-        Self(parse: { $0.isEmpty ? nil : $0 }, noun: "a non-empty string", rule: "a non-empty string",
-             problem: { $0.utf8.count < count ? why : nil })
+        Self(
+            parse: { $0.isEmpty ? nil : $0 },
+            noun: "a non-empty string",
+            rule: "a non-empty string",
+            problem: { $0.utf8.count < count ? why : nil }
+        )
     }
 
     /// Whether `text` is an `http://` or `https://` URL with a host.

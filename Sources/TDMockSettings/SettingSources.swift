@@ -16,7 +16,9 @@ public struct SettingSources {
 
     /// The sources with the config file the flag, else the first of `configVariables` set, names.
     public static func load(
-        environment: [String: String], configFlag: String?, configVariables: [String]
+        environment: [String: String],
+        configFlag: String?,
+        configVariables: [String]
     ) throws(ConfigurationError) -> SettingSources {
         let named = configFlag ?? configVariables.lazy.compactMap { name in environment[name].flatMap { $0.isEmpty ? nil : $0 } }.first
         var file: ConfigDocument?
@@ -26,7 +28,10 @@ public struct SettingSources {
 
     /// Where a setting's value comes from.
     public enum Origin {
-        case flag, environment(String), file(Node), none
+        case flag
+        case environment(String)
+        case file(Node)
+        case none
     }
 
     /// The setting's value, or its default; nil when neither a source nor the default gives one.

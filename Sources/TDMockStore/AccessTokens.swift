@@ -23,7 +23,9 @@ enum AccessTokens {
 
     static func save(_ db: Database, _ grant: Grant) throws {
         try AccessTokenRecord(
-            token: grant.token, clientId: grant.clientID, scopes: grant.scopes.joined(separator: " "),
+            token: grant.token,
+            clientId: grant.clientID,
+            scopes: grant.scopes.joined(separator: " "),
             expiresAt: grant.expiresAt
         ).insert(db)
     }
@@ -31,8 +33,11 @@ enum AccessTokens {
     static func find(_ db: Database, token: String) throws -> Grant? {
         guard let record = try AccessTokenRecord.fetchOne(db, key: token) else { return nil }
         return Grant(
-            token: record.token, clientID: record.clientId,
-            scopes: record.scopes.split(separator: " ").map(String.init), expiresAt: record.expiresAt)
+            token: record.token,
+            clientID: record.clientId,
+            scopes: record.scopes.split(separator: " ").map(String.init),
+            expiresAt: record.expiresAt
+        )
     }
 
     /// Forgets tokens that expired before `date`.

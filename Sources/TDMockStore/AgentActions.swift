@@ -13,7 +13,13 @@ public struct AgentActionResult: Sendable, Hashable {
 enum AgentActions {
     /// Assigns a queued conversation to `agent` (→ `conversation_started`). Assigning it again to the same
     /// agent changes nothing; another agent's conversation is refused.
-    static func assign(_ db: Database, conversationID: String, agent: String, ids: IdentifierGenerator, now: Date) throws
+    static func assign(
+        _ db: Database,
+        conversationID: String,
+        agent: String,
+        ids: IdentifierGenerator,
+        now: Date
+    ) throws
         -> AgentActionResult
     {
         let head = try Inbox.openConversation(db, conversationID, allowedTouchpoints: nil)
@@ -25,28 +31,58 @@ enum AgentActions {
         }
         try Inbox.setAgent(db, conversationID, agent: agent, assignedAt: now)
         let delivery = try Outbox.enqueue(
-            db, conversationID: conversationID, event: .conversationStarted, payload: .init(authorName: agent), ids: ids, now: now)
+            db,
+            conversationID: conversationID,
+            event: .conversationStarted,
+            payload: .init(authorName: agent),
+            ids: ids,
+            now: now
+        )
         return AgentActionResult(message: nil, deliveries: [delivery])
     }
 
     /// Sends the agent's message (→ `message_created`), assigning a queued conversation first, so that the
     /// integration always sees `conversation_started` before the first `message_created`.
     static func reply(
-        _ db: Database, conversationID: String, agent: String, content: String, ids: IdentifierGenerator, now: Date
+        _ db: Database,
+        conversationID: String,
+        agent: String,
+        content: String,
+        ids: IdentifierGenerator,
+        now: Date
     ) throws -> AgentActionResult {
         var result = try assign(db, conversationID: conversationID, agent: agent, ids: ids, now: now)
         let message = try Inbox.appendMessage(
-            db, to: conversationID, id: ids.identifier(), author: .agent, authorName: agent, content: content, attachments: [], now: now)
+            db,
+            to: conversationID,
+            id: ids.identifier(),
+            author: .agent,
+            authorName: agent,
+            content: content,
+            attachments: [],
+            now: now
+        )
         let delivery = try Outbox.enqueue(
-            db, conversationID: conversationID, event: .messageCreated,
-            payload: .init(messageId: message.id, content: content, authorName: agent), ids: ids, now: now)
+            db,
+            conversationID: conversationID,
+            event: .messageCreated,
+            payload: .init(messageId: message.id, content: content, authorName: agent),
+            ids: ids,
+            now: now
+        )
         result.message = message
         result.deliveries.append(delivery)
         return result
     }
 
     /// Closes the conversation (→ `conversation_ended`), ended by the agent.
-    static func close(_ db: Database, conversationID: String, agent: String, ids: IdentifierGenerator, now: Date) throws
+    static func close(
+        _ db: Database,
+        conversationID: String,
+        agent: String,
+        ids: IdentifierGenerator,
+        now: Date
+    ) throws
         -> AgentActionResult
     {
         let head = try Inbox.openConversation(db, conversationID, allowedTouchpoints: nil)
@@ -58,7 +94,13 @@ enum AgentActions {
             try Inbox.setAgent(db, conversationID, agent: agent, assignedAt: nil)
         }
         let delivery = try Outbox.enqueue(
-            db, conversationID: conversationID, event: .conversationEnded, payload: .init(authorName: agent), ids: ids, now: now)
+            db,
+            conversationID: conversationID,
+            event: .conversationEnded,
+            payload: .init(authorName: agent),
+            ids: ids,
+            now: now
+        )
         return AgentActionResult(message: nil, deliveries: [delivery])
     }
 }

@@ -25,7 +25,11 @@ extension AppDatabase {
     /// Starts a conversation (or finds the answer to the same idempotent request); `answer` makes the
     /// response stored for an idempotent replay. Returns the conversation when it was started now.
     public func startConversation(
-        _ new: NewConversation, clientID: String, key: IdempotencyKey?, ids: IdentifierGenerator, now: Date,
+        _ new: NewConversation,
+        clientID: String,
+        key: IdempotencyKey?,
+        ids: IdentifierGenerator,
+        now: Date,
         answer: @escaping @Sendable (Conversation) -> StoredResponse
     ) async throws -> (IdempotentOutcome, Conversation?) {
         try await idempotentWrite(key, now: now) { db in
@@ -38,15 +42,33 @@ extension AppDatabase {
     /// async context: `completion` gets the outcome, and the message's id when it was stored now, on
     /// `executor` once committed (see `submitWrite`).
     public func submitContactMessage(
-        _ message: NewContactMessage, conversationID: String, messageID: String, allowedTouchpoints: Set<String>?,
-        key: IdempotencyKey?, now: Date, response: StoredResponse, on executor: (any CompletionExecutor)?,
+        _ message: NewContactMessage,
+        conversationID: String,
+        messageID: String,
+        allowedTouchpoints: Set<String>?,
+        key: IdempotencyKey?,
+        now: Date,
+        response: StoredResponse,
+        on executor: (any CompletionExecutor)?,
         completion: @escaping @Sendable (Result<(IdempotentOutcome, String?), any Error>) -> Void
     ) {
-        submitIdempotentWrite(key, now: now, { db in
-            _ = try Inbox.addContactMessage(
-                db, conversationID: conversationID, message, allowedTouchpoints: allowedTouchpoints, messageID: messageID, now: now)
-            return (response, messageID)
-        }, on: executor, completion: completion)
+        submitIdempotentWrite(
+            key,
+            now: now,
+            { db in
+                _ = try Inbox.addContactMessage(
+                    db,
+                    conversationID: conversationID,
+                    message,
+                    allowedTouchpoints: allowedTouchpoints,
+                    messageID: messageID,
+                    now: now
+                )
+                return (response, messageID)
+            },
+            on: executor,
+            completion: completion
+        )
     }
 
     /// Ends an open conversation on behalf of `party`.
@@ -66,7 +88,13 @@ extension AppDatabase {
     }
 
     /// Runs an agent action and writes the callbacks it owes, in one transaction.
-    public func perform(_ action: AgentAction, conversationID: String, agent: String, ids: IdentifierGenerator, now: Date) async throws
+    public func perform(
+        _ action: AgentAction,
+        conversationID: String,
+        agent: String,
+        ids: IdentifierGenerator,
+        now: Date
+    ) async throws
         -> AgentActionResult
     {
         try await write { db in
@@ -81,7 +109,9 @@ extension AppDatabase {
 
     /// One conversation with its transcript and its deliveries (each with its journal), read together; nil
     /// when there is no such conversation.
-    public func conversationDetail(_ id: String) async throws
+    public func conversationDetail(
+        _ id: String
+    ) async throws
         -> (conversation: Conversation, messages: [Message], deliveries: [(delivery: CallbackDelivery, journal: [CallbackAttempt])])?
     {
         try await reader.read { db in
@@ -96,7 +126,12 @@ extension AppDatabase {
     }
 
     /// One page of the inbox and how many conversations match in all (`GET /tdmock/v1/conversations?limit=`).
-    public func inboxPage(status: ConversationStatus?, search: String?, limit: Int, offset: Int) async throws
+    public func inboxPage(
+        status: ConversationStatus?,
+        search: String?,
+        limit: Int,
+        offset: Int
+    ) async throws
         -> (conversations: [Conversation], total: Int)
     {
         try await reader.read { db in try InboxPage.page(db, status: status, search: search, limit: limit, offset: offset) }
@@ -108,7 +143,10 @@ extension AppDatabase {
     }
 
     /// Deliveries, oldest first (of one conversation, of one status, or all), each with its journal.
-    public func deliveries(conversationID: String?, status: DeliveryStatus?) async throws
+    public func deliveries(
+        conversationID: String?,
+        status: DeliveryStatus?
+    ) async throws
         -> [(delivery: CallbackDelivery, journal: [CallbackAttempt])]
     {
         try await reader.read { db in

@@ -34,7 +34,8 @@ public struct AppDatabase: Sendable {
     /// `write` for callers outside an async context: `completion` runs once committed, on `executor` (with
     /// the other completions of the batch bound for it) or on the writer's queue when it is nil.
     func submitWrite<T: Sendable>(
-        _ operation: @escaping @Sendable (Database) throws -> T, on executor: (any CompletionExecutor)?,
+        _ operation: @escaping @Sendable (Database) throws -> T,
+        on executor: (any CompletionExecutor)?,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
         groupCommit.submit(operation, on: executor, completion: completion)

@@ -16,11 +16,14 @@ enum Contacts {
 
     /// Keeps a turn, and the session attributes and the ending it leaves the contact with.
     static func record(_ db: Database, contactID: String, _ turn: CallTurn, sessionAttributes: [String: String]) throws {
-        var insert = try RawStatement(db, """
+        var insert = try RawStatement(
+            db,
+            """
             INSERT INTO contact_turn (contact_id, utterance, event, status_code, function_error, answer, latency_ms, branch, prompt,
                                       ended, note, at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+            """
+        )
         insert.bind(contactID)
         insert.bind(turn.utterance)
         insert.bind(turn.event)
@@ -63,27 +66,43 @@ enum Contacts {
     /// A contact with its turns, first first, or nil.
     static func find(_ db: Database, id: String) throws -> Contact? {
         guard var contact = try head(db, id: id) else { return nil }
-        var statement = try RawStatement(db, """
+        var statement = try RawStatement(
+            db,
+            """
             SELECT utterance, event, status_code, function_error, answer, latency_ms, branch, prompt, ended, note, at
             FROM contact_turn WHERE contact_id = ? ORDER BY seq
-            """)
+            """
+        )
         statement.bind(id)
         while try statement.step() {
-            contact.turns.append(CallTurn(
-                utterance: statement.string(0), event: statement.string(1), statusCode: statement.optionalInt(2),
-                functionError: statement.text(3), answer: statement.isNull(4) ? nil : statement.data(4),
-                latency: Double(statement.int64(5)) / 1_000_000, branch: try statement.value(6, as: CallBranch.self),
-                prompt: statement.string(7), ended: statement.int(8) != 0, note: statement.text(9), at: statement.date(10)))
+            contact.turns.append(
+                CallTurn(
+                    utterance: statement.string(0),
+                    event: statement.string(1),
+                    statusCode: statement.optionalInt(2),
+                    functionError: statement.text(3),
+                    answer: statement.isNull(4) ? nil : statement.data(4),
+                    latency: Double(statement.int64(5)) / 1_000_000,
+                    branch: try statement.value(6, as: CallBranch.self),
+                    prompt: statement.string(7),
+                    ended: statement.int(8) != 0,
+                    note: statement.text(9),
+                    at: statement.date(10)
+                )
+            )
         }
         return contact
     }
 
     /// Every contact, newest first, with how many turns each has had.
     static func list(_ db: Database) throws -> [(contact: Contact, turns: Int)] {
-        let statement = try RawStatement(db, """
+        let statement = try RawStatement(
+            db,
+            """
             SELECT \(columns), (SELECT count(*) FROM contact_turn WHERE contact_turn.contact_id = contact.id)
             FROM contact ORDER BY created_at DESC, rowid DESC
-            """)
+            """
+        )
         var contacts: [(Contact, Int)] = []
         while try statement.step() { contacts.append((try contact(statement), statement.int(6))) }
         return contacts
@@ -98,8 +117,13 @@ enum Contacts {
     private static func contact(_ row: borrowing RawStatement) throws -> Contact {
         let attributes = (try? JSONDecoder().decode([String: String].self, from: Data(row.string(2).utf8))) ?? [:]
         return Contact(
-            id: row.string(0), caller: row.text(1), sessionAttributes: attributes,
-            endedBy: row.isNull(3) ? nil : try row.value(3, as: CallBranch.self), createdAt: row.date(4), endedAt: row.optionalDate(5))
+            id: row.string(0),
+            caller: row.text(1),
+            sessionAttributes: attributes,
+            endedBy: row.isNull(3) ? nil : try row.value(3, as: CallBranch.self),
+            createdAt: row.date(4),
+            endedAt: row.optionalDate(5)
+        )
     }
 
     private static func attributesText(_ attributes: [String: String]) throws -> String {

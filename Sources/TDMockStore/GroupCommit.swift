@@ -26,8 +26,11 @@ final class GroupCommit: Sendable {
         /// Where `finish` runs; the writer's queue when nil.
         let executor: (any CompletionExecutor)?
 
-        init(run: @escaping @Sendable (Database) -> Void, finish: @escaping @Sendable ((any Error)?) -> Void,
-             executor: (any CompletionExecutor)?) {
+        init(
+            run: @escaping @Sendable (Database) -> Void,
+            finish: @escaping @Sendable ((any Error)?) -> Void,
+            executor: (any CompletionExecutor)?
+        ) {
             self.run = run
             self.finish = finish
             self.executor = executor
@@ -60,7 +63,8 @@ final class GroupCommit: Sendable {
     /// as a whole), on `executor`, or on the writer's queue when it is nil: for callers that are not in an
     /// async context (an event loop).
     func submit<T: Sendable>(
-        _ operation: @escaping @Sendable (Database) throws -> T, on executor: (any CompletionExecutor)?,
+        _ operation: @escaping @Sendable (Database) throws -> T,
+        on executor: (any CompletionExecutor)?,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
         let outcome = Outcome<T>()
@@ -79,7 +83,8 @@ final class GroupCommit: Sendable {
                     completion(outcome.result ?? .failure(CancellationError()))
                 }
             },
-            executor: executor)
+            executor: executor
+        )
         let start = state.withLock { state -> Bool in
             state.queue.append(job)
             guard !state.draining else { return false }

@@ -49,7 +49,9 @@ extension AppDatabase {
     ///
     /// `operation` also returns a value for the caller (what to announce once committed); a replay has none.
     func idempotentWrite<T: Sendable>(
-        _ key: IdempotencyKey?, now: Date, _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T)
+        _ key: IdempotencyKey?,
+        now: Date,
+        _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T)
     ) async throws -> (IdempotentOutcome, T?) {
         try await write(Self.idempotent(key, now: now, operation))
     }
@@ -58,16 +60,21 @@ extension AppDatabase {
     // Specialized for Send a Message's fast path (the message's id): unspecialized, the generic chain down
     // to `GroupCommit` looked up the metadata of its Optional, Result and tuple types at run time, some
     // fourteen times a request (~4 % of a Send's instructions).
-    @_specialize(exported: true, where T == String)
+    @_specialize(exported:true,where T == String)
     func submitIdempotentWrite<T: Sendable>(
-        _ key: IdempotencyKey?, now: Date, _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T),
-        on executor: (any CompletionExecutor)?, completion: @escaping @Sendable (Result<(IdempotentOutcome, T?), any Error>) -> Void
+        _ key: IdempotencyKey?,
+        now: Date,
+        _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T),
+        on executor: (any CompletionExecutor)?,
+        completion: @escaping @Sendable (Result<(IdempotentOutcome, T?), any Error>) -> Void
     ) {
         submitWrite(Self.idempotent(key, now: now, operation), on: executor, completion: completion)
     }
 
     private static func idempotent<T: Sendable>(
-        _ key: IdempotencyKey?, now: Date, _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T)
+        _ key: IdempotencyKey?,
+        now: Date,
+        _ operation: @Sendable @escaping (Database) throws -> (StoredResponse, T)
     ) -> @Sendable (Database) throws -> (IdempotentOutcome, T?) {
         { db in
             guard let key else {
@@ -83,7 +90,9 @@ extension AppDatabase {
             }
             let (response, value) = try operation(db)
             var insert = try RawStatement(
-                db, "INSERT INTO idempotency_record (client_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+                db,
+                "INSERT INTO idempotency_record (client_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+            )
             insert.bind(key.clientID)
             insert.bind(key.key)
             insert.bind(key.fingerprint)

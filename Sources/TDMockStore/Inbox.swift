@@ -6,18 +6,35 @@ import TDMockCore
 enum Inbox {
     /// Stores a new queued conversation and its previous messages as the first messages of its transcript.
     static func startConversation(
-        _ db: Database, _ new: NewConversation, clientID: String, ids: IdentifierGenerator, now: Date
+        _ db: Database,
+        _ new: NewConversation,
+        clientID: String,
+        ids: IdentifierGenerator,
+        now: Date
     ) throws -> Conversation {
         let conversation = Conversation(
-            id: ids.identifier(), touchpointID: new.touchpointID, clientID: clientID, subject: new.subject,
-            contactPerson: new.contactPerson, contextParameters: new.contextParameters, status: .queued,
-            agent: nil, endedBy: nil, createdAt: now, lastActivityAt: now, endedAt: nil,
-            messageCount: new.previousMessages.count)
-        var insert = try RawStatement(db, """
+            id: ids.identifier(),
+            touchpointID: new.touchpointID,
+            clientID: clientID,
+            subject: new.subject,
+            contactPerson: new.contactPerson,
+            contextParameters: new.contextParameters,
+            status: .queued,
+            agent: nil,
+            endedBy: nil,
+            createdAt: now,
+            lastActivityAt: now,
+            endedAt: nil,
+            messageCount: new.previousMessages.count
+        )
+        var insert = try RawStatement(
+            db,
+            """
             INSERT INTO conversation (id, touchpoint_id, client_id, subject, contact_email, contact_name, context_parameters,
                                       status, created_at, last_activity_at, message_count)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)
-            """)
+            """
+        )
         insert.bind(conversation.id)
         insert.bind(conversation.touchpointID)
         insert.bind(clientID)
@@ -32,29 +49,50 @@ enum Inbox {
         for previous in new.previousMessages {
             let author: MessageAuthor = previous.kind == .user ? .contact : .system
             try insertMessage(
-                db, Message(
-                    id: ids.identifier(), conversationID: conversation.id, author: author,
-                    authorName: author == .contact ? new.contactPerson.name : nil, content: previous.content,
-                    attachments: [], createdAt: previous.createdAt ?? now))
+                db,
+                Message(
+                    id: ids.identifier(),
+                    conversationID: conversation.id,
+                    author: author,
+                    authorName: author == .contact ? new.contactPerson.name : nil,
+                    content: previous.content,
+                    attachments: [],
+                    createdAt: previous.createdAt ?? now
+                )
+            )
         }
         return conversation
     }
 
     /// Adds the contact's message, with the id `messageID`, to an open conversation.
     static func addContactMessage(
-        _ db: Database, conversationID: String, _ new: NewContactMessage, allowedTouchpoints: Set<String>?,
-        messageID: String, now: Date
+        _ db: Database,
+        conversationID: String,
+        _ new: NewContactMessage,
+        allowedTouchpoints: Set<String>?,
+        messageID: String,
+        now: Date
     ) throws -> Message {
         let conversation = try openConversation(db, conversationID, allowedTouchpoints: allowedTouchpoints)
         return try appendMessage(
-            db, to: conversation.id, id: messageID, author: .contact, authorName: conversation.contactName, content: new.content,
-            attachments: new.attachments, now: now)
+            db,
+            to: conversation.id,
+            id: messageID,
+            author: .contact,
+            authorName: conversation.contactName,
+            content: new.content,
+            attachments: new.attachments,
+            now: now
+        )
     }
 
     /// Ends an open conversation on behalf of `party`.
     @discardableResult
     static func endConversation(
-        _ db: Database, conversationID: String, by party: ConversationParty, allowedTouchpoints: Set<String>?,
+        _ db: Database,
+        conversationID: String,
+        by party: ConversationParty,
+        allowedTouchpoints: Set<String>?,
         now: Date
     ) throws -> ConversationHead {
         var head = try openConversation(db, conversationID, allowedTouchpoints: allowedTouchpoints)
@@ -81,12 +119,20 @@ enum Inbox {
     private static func conversation(_ row: borrowing RawStatement) throws -> Conversation {
         let context = row.string(6)
         return Conversation(
-            id: row.string(0), touchpointID: row.string(1), clientID: row.string(2), subject: row.text(3),
+            id: row.string(0),
+            touchpointID: row.string(1),
+            clientID: row.string(2),
+            subject: row.text(3),
             contactPerson: ContactPerson(email: row.string(4), name: row.text(5)),
             contextParameters: context == "{}" ? [:] : try JSONDecoder().decode([String: JSONValue].self, from: Data(context.utf8)),
-            status: try row.value(7, as: ConversationStatus.self), agent: row.text(8),
+            status: try row.value(7, as: ConversationStatus.self),
+            agent: row.text(8),
             endedBy: row.isNull(9) ? nil : try row.value(9, as: ConversationParty.self),
-            createdAt: row.date(10), lastActivityAt: row.date(11), endedAt: row.optionalDate(12), messageCount: row.int(13))
+            createdAt: row.date(10),
+            lastActivityAt: row.date(11),
+            endedAt: row.optionalDate(12),
+            messageCount: row.int(13)
+        )
     }
 
     /// A conversation's transcript, oldest first.
@@ -94,28 +140,43 @@ enum Inbox {
         // Read on every agent action (its answer is the whole conversation): one cached statement through
         // SQLite's C API (a test reads every column back as written).
         var statement = try RawStatement(
-            db, "SELECT id, conversation_id, author, author_name, content, attachments, created_at FROM message WHERE conversation_id = ? ORDER BY seq")
+            db,
+            "SELECT id, conversation_id, author, author_name, content, attachments, created_at FROM message WHERE conversation_id = ? ORDER BY seq"
+        )
         statement.bind(conversationID)
         var messages = [Message]()
         while try statement.step() {
             let attachments = statement.string(5)
-            messages.append(Message(
-                id: statement.string(0), conversationID: statement.string(1), author: try statement.value(2, as: MessageAuthor.self),
-                authorName: statement.text(3), content: statement.string(4),
-                attachments: attachments == "[]" ? [] : try JSONDecoder().decode([Attachment].self, from: Data(attachments.utf8)),
-                createdAt: statement.date(6)))
+            messages.append(
+                Message(
+                    id: statement.string(0),
+                    conversationID: statement.string(1),
+                    author: try statement.value(2, as: MessageAuthor.self),
+                    authorName: statement.text(3),
+                    content: statement.string(4),
+                    attachments: attachments == "[]" ? [] : try JSONDecoder().decode([Attachment].self, from: Data(attachments.utf8)),
+                    createdAt: statement.date(6)
+                )
+            )
         }
         return messages
     }
 
     /// Conversations, newest activity first, optionally of one status.
-    static func conversations(_ db: Database, status: ConversationStatus?, limit: Int? = nil) throws
+    static func conversations(
+        _ db: Database,
+        status: ConversationStatus?,
+        limit: Int? = nil
+    ) throws
         -> [Conversation]
     {
-        var statement = try RawStatement(db, """
+        var statement = try RawStatement(
+            db,
+            """
             SELECT \(conversationColumns) FROM conversation
             \(status == nil ? "" : "WHERE status = ?") ORDER BY last_activity_at DESC, id LIMIT ?
-            """)
+            """
+        )
         if let status { statement.bind(status.rawValue) }
         statement.bind(Int64(limit ?? -1))
         var conversations = [Conversation]()
@@ -127,17 +188,26 @@ enum Inbox {
     /// matching `search` (a case-insensitive part of the id, the contact's name or email, or the subject),
     /// with how many conversations match in all. `InboxPage.page` answers the same, faster; this query is
     /// what it is held to (InboxPageTests).
-    static func page(_ db: Database, status: ConversationStatus?, search: String?, limit: Int, offset: Int) throws
+    static func page(
+        _ db: Database,
+        status: ConversationStatus?,
+        search: String?,
+        limit: Int,
+        offset: Int
+    ) throws
         -> (conversations: [Conversation], total: Int)
     {
         let filter = PageFilter(status: status, search: search)
         var count = try RawStatement(db, "SELECT COUNT(*) FROM conversation \(filter.sql)")
         filter.bind(&count)
         let total = try count.step() ? count.int(0) : 0
-        var rows = try RawStatement(db, """
+        var rows = try RawStatement(
+            db,
+            """
             SELECT \(conversationColumns) FROM conversation \(filter.sql)
             ORDER BY last_activity_at DESC, id LIMIT ?3 OFFSET ?4
-            """)
+            """
+        )
         filter.bind(&rows)
         rows.bind(Int64(limit))
         rows.bind(Int64(offset))
@@ -155,7 +225,8 @@ enum Inbox {
         init(status: ConversationStatus?, search: String?) {
             self.status = status
             pattern = search.map { text in
-                "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                "%"
+                    + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                     .replacingOccurrences(of: "_", with: "\\_") + "%"
             }
         }
@@ -208,8 +279,12 @@ enum Inbox {
         statement.bind(id)
         guard try statement.step() else { return nil }
         return ConversationHead(
-            id: id, touchpointID: statement.text(0) ?? "", status: statement.text(1).flatMap(ConversationStatus.init(rawValue:)) ?? .ended,
-            agent: statement.text(2), contactName: statement.text(3))
+            id: id,
+            touchpointID: statement.text(0) ?? "",
+            status: statement.text(1).flatMap(ConversationStatus.init(rawValue:)) ?? .ended,
+            agent: statement.text(2),
+            contactName: statement.text(3)
+        )
     }
 
     /// The conversation, if it exists, is the client's to use, and has not ended.
@@ -223,12 +298,24 @@ enum Inbox {
     }
 
     static func appendMessage(
-        _ db: Database, to conversationID: String, id: String, author: MessageAuthor, authorName: String?,
-        content: String, attachments: [Attachment], now: Date
+        _ db: Database,
+        to conversationID: String,
+        id: String,
+        author: MessageAuthor,
+        authorName: String?,
+        content: String,
+        attachments: [Attachment],
+        now: Date
     ) throws -> Message {
         let message = Message(
-            id: id, conversationID: conversationID, author: author, authorName: authorName, content: content,
-            attachments: attachments, createdAt: now)
+            id: id,
+            conversationID: conversationID,
+            author: author,
+            authorName: authorName,
+            content: content,
+            attachments: attachments,
+            createdAt: now
+        )
         try insertMessage(db, message)
         var touch = try RawStatement(db, "UPDATE conversation SET message_count = message_count + 1, last_activity_at = ? WHERE id = ?")
         touch.bind(Timestamp.milliseconds(now))
@@ -240,7 +327,9 @@ enum Inbox {
     private static func insertMessage(_ db: Database, _ message: Message) throws {
         let attachmentsJSON = message.attachments.isEmpty ? "[]" : String(decoding: try JSONCoding.encoder.encode(message.attachments), as: UTF8.self)
         var insert = try RawStatement(
-            db, "INSERT INTO message (id, conversation_id, author, author_name, content, attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            db,
+            "INSERT INTO message (id, conversation_id, author, author_name, content, attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
         insert.bind(message.id)
         insert.bind(message.conversationID)
         insert.bind(message.author.rawValue)
@@ -254,8 +343,11 @@ enum Inbox {
     /// Sets a conversation's agent (and, when given, its status and last activity).
     static func setAgent(_ db: Database, _ conversationID: String, agent: String, assignedAt now: Date?) throws {
         var update = try RawStatement(
-            db, now == nil ? "UPDATE conversation SET agent = ? WHERE id = ?"
-                : "UPDATE conversation SET status = 'assigned', agent = ?, last_activity_at = ? WHERE id = ?")
+            db,
+            now == nil
+                ? "UPDATE conversation SET agent = ? WHERE id = ?"
+                : "UPDATE conversation SET status = 'assigned', agent = ?, last_activity_at = ? WHERE id = ?"
+        )
         update.bind(agent)
         if let now { update.bind(Timestamp.milliseconds(now)) }
         update.bind(conversationID)

@@ -115,7 +115,8 @@ enum InboxJSON {
             // and conversations are never deleted one by one), where a COUNT(*) would be a second pass
             // over the table; with a status, the span could be far more than the matches, so those are
             // counted.
-            let expected = status == nil
+            let expected =
+                status == nil
                 ? Int(max(0, min(rowids.upperBound, last) - max(rowids.lowerBound, 1) + 1))
                 : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversation" + filter, arguments: arguments) ?? 0
             var rows = JSONBytes(capacity: expected * 420)
@@ -126,7 +127,10 @@ enum InboxJSON {
                 if code == SQLITE_DONE { break }
                 guard code == SQLITE_ROW else {
                     throw DatabaseError(
-                        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+                        resultCode: ResultCode(rawValue: code),
+                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                        sql: sql
+                    )
                 }
                 let start = rows.count
                 // Keys sorted, absent values left out: as JSONEncoder writes `AgentWire.ConversationSummary`.
@@ -139,29 +143,57 @@ enum InboxJSON {
                 }
                 func integer(_ column: Column) -> Int64 { sqlite3_column_int64(handle, column.rawValue) }
                 rows.append(byte: UInt8(ascii: "{"))
-                if let agent = text(.agent) { rows.literal(#""agent":"#); rows.string(agent); rows.append(byte: UInt8(ascii: ",")) }
-                rows.literal(#""contact_person":{"email":"#); rows.string(text(.contactEmail))
-                if let name = text(.contactName) { rows.literal(#","name":"#); rows.string(name) }
-                rows.literal(#"},"created_at":"#); rows.timestamp(milliseconds: integer(.createdAt))
-                if sqlite3_column_type(handle, Column.endedAt.rawValue) != SQLITE_NULL {
-                    rows.literal(#","ended_at":"#); rows.timestamp(milliseconds: integer(.endedAt))
+                if let agent = text(.agent) {
+                    rows.literal(#""agent":"#)
+                    rows.string(agent)
+                    rows.append(byte: UInt8(ascii: ","))
                 }
-                if let endedBy = text(.endedBy) { rows.literal(#","ended_by":"#); rows.string(endedBy) }
+                rows.literal(#""contact_person":{"email":"#)
+                rows.string(text(.contactEmail))
+                if let name = text(.contactName) {
+                    rows.literal(#","name":"#)
+                    rows.string(name)
+                }
+                rows.literal(#"},"created_at":"#)
+                rows.timestamp(milliseconds: integer(.createdAt))
+                if sqlite3_column_type(handle, Column.endedAt.rawValue) != SQLITE_NULL {
+                    rows.literal(#","ended_at":"#)
+                    rows.timestamp(milliseconds: integer(.endedAt))
+                }
+                if let endedBy = text(.endedBy) {
+                    rows.literal(#","ended_by":"#)
+                    rows.string(endedBy)
+                }
                 rows.literal(#","id":"#)
                 let id = text(.id)
                 let idStart = rows.count
                 rows.string(id)
                 let idEnd = rows.count
                 let lastActivity = integer(.lastActivityAt)
-                rows.literal(#","last_activity_at":"#); rows.timestamp(milliseconds: lastActivity)
-                rows.literal(#","message_count":"#); rows.integer(integer(.messageCount))
-                rows.literal(#","status":"#); rows.string(text(.status))
-                if let subject = text(.subject) { rows.literal(#","subject":"#); rows.string(subject) }
-                rows.literal(#","touchpoint_id":"#); rows.string(text(.touchpointID))
+                rows.literal(#","last_activity_at":"#)
+                rows.timestamp(milliseconds: lastActivity)
+                rows.literal(#","message_count":"#)
+                rows.integer(integer(.messageCount))
+                rows.literal(#","status":"#)
+                rows.string(text(.status))
+                if let subject = text(.subject) {
+                    rows.literal(#","subject":"#)
+                    rows.string(subject)
+                }
+                rows.literal(#","touchpoint_id":"#)
+                rows.string(text(.touchpointID))
                 rows.append(byte: UInt8(ascii: "}"))
-                entries.append(Entry(
-                    lastActivity: lastActivity, idKey: Entry.key(id),
-                    part: index, start: start, end: rows.count, idStart: idStart, idEnd: idEnd))
+                entries.append(
+                    Entry(
+                        lastActivity: lastActivity,
+                        idKey: Entry.key(id),
+                        part: index,
+                        start: start,
+                        end: rows.count,
+                        idStart: idStart,
+                        idEnd: idEnd
+                    )
+                )
             }
             // Rows come mostly in creation order, so reversed they are nearly in inbox order already,
             // which the (run-detecting, stable) sort then passes through quickly.
@@ -211,7 +243,13 @@ public final class InboxListing: @unchecked Sendable {  // immutable once made
     public func chunk(from position: Int, maxBytes: Int, _ write: (UnsafeRawBufferPointer) -> Void) -> Int {
         var position = position
         var written = 0
-        withUnsafeBytes(of: UInt8(ascii: "[")) { if position == start { write($0); written += 1; position += 1 } }
+        withUnsafeBytes(of: UInt8(ascii: "[")) {
+            if position == start {
+                write($0)
+                written += 1
+                position += 1
+            }
+        }
         while position < entries.count, written < maxBytes {
             let entry = entries[position]
             if position > 0 { withUnsafeBytes(of: UInt8(ascii: ",")) { write($0) } }

@@ -31,7 +31,13 @@ enum InboxPage {
         }
     }
 
-    static func page(_ db: Database, status: ConversationStatus?, search: String?, limit: Int, offset: Int) throws
+    static func page(
+        _ db: Database,
+        status: ConversationStatus?,
+        search: String?,
+        limit: Int,
+        offset: Int
+    ) throws
         -> (conversations: [Conversation], total: Int)
     {
         let filter = Inbox.PageFilter(status: status, search: search)

@@ -16,13 +16,25 @@ enum Outbox {
     /// Adds the callback an agent action owes, with its body fixed now.
     @discardableResult
     static func enqueue(
-        _ db: Database, conversationID: String, event: CallbackEvent, payload: CallbackBody.Payload,
-        ids: IdentifierGenerator, now: Date
+        _ db: Database,
+        conversationID: String,
+        event: CallbackEvent,
+        payload: CallbackBody.Payload,
+        ids: IdentifierGenerator,
+        now: Date
     ) throws -> CallbackDelivery {
         let body = CallbackBody(eventType: event, conversationId: conversationID, timestamp: Timestamp.string(from: now), payload: payload)
         var record = CallbackDeliveryRecord(
-            deliveryId: ids.identifier(), conversationId: conversationID, eventType: event, body: try JSONCoding.encoder.encode(body),
-            status: .pending, attempts: 0, attemptsAllowedFrom: 0, nextAttemptAt: now, createdAt: now)
+            deliveryId: ids.identifier(),
+            conversationId: conversationID,
+            eventType: event,
+            body: try JSONCoding.encoder.encode(body),
+            status: .pending,
+            attempts: 0,
+            attemptsAllowedFrom: 0,
+            nextAttemptAt: now,
+            createdAt: now
+        )
         try record.insert(db)
         return record.delivery
     }
@@ -38,7 +50,8 @@ enum Outbox {
                                WHERE p.conversation_id = d.conversation_id AND p.status = 'pending')
                 ORDER BY d.next_attempt_at, d.seq
                 LIMIT ?
-                """, arguments: [limit]
+                """,
+            arguments: [limit]
         ).map(\.delivery)
     }
 
@@ -49,8 +62,13 @@ enum Outbox {
             throw InboxError.deliveryNotFound(attempt.deliveryID)
         }
         var journal = CallbackAttemptRecord(
-            deliveryId: attempt.deliveryID, attempt: attempt.attempt, startedAt: attempt.startedAt, statusCode: attempt.statusCode,
-            error: attempt.error, latencyMs: attempt.latency * 1000)
+            deliveryId: attempt.deliveryID,
+            attempt: attempt.attempt,
+            startedAt: attempt.startedAt,
+            statusCode: attempt.statusCode,
+            error: attempt.error,
+            latencyMs: attempt.latency * 1000
+        )
         try journal.insert(db)
         delivery.attempts = max(delivery.attempts, attempt.attempt)
         delivery.lastStatusCode = attempt.statusCode
@@ -82,7 +100,12 @@ enum Outbox {
     }
 
     /// Deliveries, oldest first: of one conversation, of one status, or all.
-    static func deliveries(_ db: Database, conversationID: String? = nil, status: DeliveryStatus? = nil, limit: Int? = nil) throws
+    static func deliveries(
+        _ db: Database,
+        conversationID: String? = nil,
+        status: DeliveryStatus? = nil,
+        limit: Int? = nil
+    ) throws
         -> [CallbackDelivery]
     {
         var request = CallbackDeliveryRecord.all()
@@ -97,30 +120,48 @@ enum Outbox {
     /// shows, read on every agent action. Two cached statements through SQLite's C API, as the records read
     /// a row (a test compares them); the journal comes in delivery order (the join walks the deliveries'
     /// index), so it is handed out without a lookup per delivery.
-    static func journalledDeliveries(_ db: Database, conversationID: String) throws
+    static func journalledDeliveries(
+        _ db: Database,
+        conversationID: String
+    ) throws
         -> [(delivery: CallbackDelivery, journal: [CallbackAttempt])]
     {
-        var deliveries = try RawStatement(db, """
+        var deliveries = try RawStatement(
+            db,
+            """
             SELECT delivery_id, conversation_id, event_type, body, status, attempts, attempts_allowed_from, next_attempt_at,
                    last_status_code, last_error, created_at, delivered_at
             FROM callback_delivery WHERE conversation_id = ? ORDER BY seq
-            """)
+            """
+        )
         deliveries.bind(conversationID)
         var result = [(delivery: CallbackDelivery, journal: [CallbackAttempt])]()
         while try deliveries.step() {
             let attempts = deliveries.int(5)
             let delivery = CallbackDelivery(
-                deliveryID: deliveries.string(0), conversationID: deliveries.string(1), eventType: try deliveries.value(2, as: CallbackEvent.self),
-                body: deliveries.data(3), status: try deliveries.value(4, as: DeliveryStatus.self), attempts: attempts,
-                attemptsSinceRedelivery: attempts - deliveries.int(6), nextAttemptAt: deliveries.date(7), lastStatusCode: deliveries.optionalInt(8),
-                lastError: deliveries.text(9), createdAt: deliveries.date(10), deliveredAt: deliveries.optionalDate(11))
+                deliveryID: deliveries.string(0),
+                conversationID: deliveries.string(1),
+                eventType: try deliveries.value(2, as: CallbackEvent.self),
+                body: deliveries.data(3),
+                status: try deliveries.value(4, as: DeliveryStatus.self),
+                attempts: attempts,
+                attemptsSinceRedelivery: attempts - deliveries.int(6),
+                nextAttemptAt: deliveries.date(7),
+                lastStatusCode: deliveries.optionalInt(8),
+                lastError: deliveries.text(9),
+                createdAt: deliveries.date(10),
+                deliveredAt: deliveries.optionalDate(11)
+            )
             result.append((delivery, []))
         }
-        var journal = try RawStatement(db, """
+        var journal = try RawStatement(
+            db,
+            """
             SELECT a.delivery_id, a.attempt, a.started_at, a.status_code, a.error, a.latency_ms
             FROM callback_attempt a JOIN callback_delivery d ON d.delivery_id = a.delivery_id
             WHERE d.conversation_id = ? ORDER BY d.seq, a.attempt, a.id
-            """)
+            """
+        )
         journal.bind(conversationID)
         var position = 0
         while try journal.step() {
@@ -129,9 +170,16 @@ enum Outbox {
             // delivery's or a later one's.
             while position < result.count, result[position].delivery.deliveryID != deliveryID { position += 1 }
             guard position < result.count else { break }
-            result[position].journal.append(CallbackAttempt(
-                deliveryID: deliveryID, attempt: journal.int(1), startedAt: journal.date(2), statusCode: journal.optionalInt(3),
-                error: journal.text(4), latency: journal.double(5) / 1000))
+            result[position].journal.append(
+                CallbackAttempt(
+                    deliveryID: deliveryID,
+                    attempt: journal.int(1),
+                    startedAt: journal.date(2),
+                    statusCode: journal.optionalInt(3),
+                    error: journal.text(4),
+                    latency: journal.double(5) / 1000
+                )
+            )
         }
         return result
     }
@@ -147,7 +195,10 @@ enum Outbox {
     /// Empties the inbox: conversations, messages, deliveries, their journal and the idempotency records
     /// (whose answers name conversations that are gone). Access tokens stay valid.
     static func reset(_ db: Database) throws {
-        try db.execute(sql: "DELETE FROM callback_attempt; DELETE FROM callback_delivery; DELETE FROM message; DELETE FROM conversation; DELETE FROM idempotency_record")
+        try db.execute(
+            sql:
+                "DELETE FROM callback_attempt; DELETE FROM callback_delivery; DELETE FROM message; DELETE FROM conversation; DELETE FROM idempotency_record"
+        )
     }
 
     /// The journal of one delivery, first attempt first.

@@ -8,9 +8,12 @@ import TDMockCore
 enum Questions {
     /// Stores a new queued question.
     static func insert(_ db: Database, _ question: Question) throws {
-        var insert = try RawStatement(db, """
+        var insert = try RawStatement(
+            db,
+            """
             INSERT INTO question (id, session_id, question, attributes, status, created_at) VALUES (?, ?, ?, ?, 'queued', ?)
-            """)
+            """
+        )
         insert.bind(question.id)
         insert.bind(question.sessionID)
         insert.bind(question.question)
@@ -23,10 +26,13 @@ enum Questions {
     static func answer(_ db: Database, id: String, with answer: QuestionAnswer, by agent: String?, now: Date) throws -> Question {
         guard var question = try find(db, id: id) else { throw InboxError.questionNotFound(id) }
         guard question.status == .queued else { throw InboxError.questionClosed(id, question.status) }
-        var update = try RawStatement(db, """
+        var update = try RawStatement(
+            db,
+            """
             UPDATE question SET status = 'answered', answer_type = ?, answer_text = ?, answer_reason = ?, answered_by = ?, answered_at = ?
             WHERE id = ?
-            """)
+            """
+        )
         update.bind(answer.type)
         update.bind(answer.text)
         update.bind(answer.reason)
@@ -85,8 +91,15 @@ enum Questions {
         let attributes = (try? JSONDecoder().decode([String: String].self, from: Data(row.string(3).utf8))) ?? [:]
         let answer = row.text(5).flatMap { QuestionAnswer(type: $0, text: row.text(6), reason: row.text(7)) }
         return Question(
-            id: row.string(0), sessionID: row.string(1), question: row.string(2), attributes: attributes,
-            status: try row.value(4, as: QuestionStatus.self), answer: answer, answeredBy: row.text(8), createdAt: row.date(9),
-            answeredAt: row.optionalDate(10))
+            id: row.string(0),
+            sessionID: row.string(1),
+            question: row.string(2),
+            attributes: attributes,
+            status: try row.value(4, as: QuestionStatus.self),
+            answer: answer,
+            answeredBy: row.text(8),
+            createdAt: row.date(9),
+            answeredAt: row.optionalDate(10)
+        )
     }
 }

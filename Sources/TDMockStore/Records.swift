@@ -73,9 +73,19 @@ struct CallbackDeliveryRecord: InboxRecord, MutablePersistableRecord {
 
     var delivery: CallbackDelivery {
         CallbackDelivery(
-            deliveryID: deliveryId, conversationID: conversationId, eventType: eventType, body: body, status: status,
-            attempts: attempts, attemptsSinceRedelivery: attempts - attemptsAllowedFrom, nextAttemptAt: nextAttemptAt,
-            lastStatusCode: lastStatusCode, lastError: lastError, createdAt: createdAt, deliveredAt: deliveredAt)
+            deliveryID: deliveryId,
+            conversationID: conversationId,
+            eventType: eventType,
+            body: body,
+            status: status,
+            attempts: attempts,
+            attemptsSinceRedelivery: attempts - attemptsAllowedFrom,
+            nextAttemptAt: nextAttemptAt,
+            lastStatusCode: lastStatusCode,
+            lastError: lastError,
+            createdAt: createdAt,
+            deliveredAt: deliveredAt
+        )
     }
 
     enum CodingKeys: String, CodingKey {
@@ -112,7 +122,14 @@ struct CallbackAttemptRecord: InboxRecord, MutablePersistableRecord {
     var latencyMs: Double
 
     var attemptValue: CallbackAttempt {
-        CallbackAttempt(deliveryID: deliveryId, attempt: attempt, startedAt: startedAt, statusCode: statusCode, error: error, latency: latencyMs / 1000)
+        CallbackAttempt(
+            deliveryID: deliveryId,
+            attempt: attempt,
+            startedAt: startedAt,
+            statusCode: statusCode,
+            error: error,
+            latency: latencyMs / 1000
+        )
     }
 
     enum CodingKeys: String, CodingKey {

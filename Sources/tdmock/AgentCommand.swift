@@ -15,7 +15,8 @@ struct AgentCommand: AsyncParsableCommand {
             templates {{question}}, {{session_id}}, {{attributes.KEY}}). See fixtures/agent-script.yaml.
 
               $ tdmock agent --script fixtures/agent-script.yaml --agent Robo
-            """)
+            """
+    )
 
     @OptionGroup var options: AgentOptions
     @Option(help: "The YAML rules file.") var script: String
@@ -29,7 +30,8 @@ struct AgentCommand: AsyncParsableCommand {
         }
         let events = try await context.api.events()
         Output.line(
-            "tdmock agent \(context.agent) is answering with \(rules.rules.count) conversation rule(s) and \(rules.questions.count) question rule(s); Ctrl-C stops it.")
+            "tdmock agent \(context.agent) is answering with \(rules.rules.count) conversation rule(s) and \(rules.questions.count) question rule(s); Ctrl-C stops it."
+        )
         try await agent.run(events: events)
         throw CLIError("the connection to tdmock closed")
     }

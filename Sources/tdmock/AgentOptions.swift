@@ -1,6 +1,6 @@
 import ArgumentParser
-import TDMockConsole
 import Foundation
+import TDMockConsole
 
 /// The server and its agent token: what every command that talks to the agent API needs.
 struct ServerOption: ParsableArguments {

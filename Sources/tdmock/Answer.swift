@@ -1,7 +1,7 @@
 import ArgumentParser
+import Foundation
 import TDMockConsole
 import TDMockCore
-import Foundation
 
 struct Answer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +14,8 @@ struct Answer: AsyncParsableCommand {
               $ tdmock answer 019a… --speak "Third quarter earnings were 4.2 million."
               $ tdmock answer 019a… --disconnect "Goodbye."
               $ tdmock answer 019a… --fail no_workflow
-            """)
+            """
+    )
 
     @Argument(help: "The question's id (tdmock questions lists them).") var id: String
     @Argument(help: "With --disconnect: what the caller hears last; with --fail: the reason.") var text: String?
@@ -29,7 +30,9 @@ struct Answer: AsyncParsableCommand {
         let chosen = (speak != nil ? 1 : 0) + (disconnect ? 1 : 0) + (fail ? 1 : 0)
         guard chosen == 1 else { throw ValidationError("give exactly one of --speak TEXT, --disconnect [TEXT], --fail [REASON]") }
         if let speak, speak.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--speak needs the text the caller hears") }
-        if speak != nil, text != nil { throw ValidationError("--speak takes its text as its value; '\(text ?? "")' is one word too many (quote the text)") }
+        if speak != nil, text != nil {
+            throw ValidationError("--speak takes its text as its value; '\(text ?? "")' is one word too many (quote the text)")
+        }
     }
 
     var answer: QuestionAnswer {

@@ -7,7 +7,8 @@ struct Assign: AsyncParsableCommand {
         abstract: "Assign a queued conversation to yourself (sends conversation_started).",
         discussion: """
               $ tdmock assign 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b --agent Dana
-            """)
+            """
+    )
 
     @Argument(help: "The conversation's id.") var id: String
     @OptionGroup var options: AgentOptions

@@ -1,9 +1,9 @@
 import ArgumentParser
-import TDMockConsole
 import Foundation
 import Hummingbird
 import Logging
 import TDMockBridge
+import TDMockConsole
 import TDMockSettings
 
 struct Bridge: AsyncParsableCommand {
@@ -21,7 +21,8 @@ struct Bridge: AsyncParsableCommand {
 
               $ tdmock bridge --port 8090 --talkdesk-url http://127.0.0.1:8080 --api-key k-123
               $ tdmock serve --callback-url http://127.0.0.1:8090/callback --callback-api-key k-123
-            """)
+            """
+    )
 
     // Names and help come from BridgeSettings, where each setting is declared once.
     private static let table = BridgeSettings.table
@@ -38,8 +39,17 @@ struct Bridge: AsyncParsableCommand {
 
     func run() async throws {
         let flags = BridgeConfiguration.Overrides(
-            host: host, port: port, talkdeskURL: talkdeskUrl, clientID: clientId, clientSecret: clientSecret,
-            touchpoint: touchpoint, apiKey: apiKey, config: config, questionAPIURL: questionApiUrl, questionAPIKey: questionApiKey)
+            host: host,
+            port: port,
+            talkdeskURL: talkdeskUrl,
+            clientID: clientId,
+            clientSecret: clientSecret,
+            touchpoint: touchpoint,
+            apiKey: apiKey,
+            config: config,
+            questionAPIURL: questionApiUrl,
+            questionAPIKey: questionApiKey
+        )
         let configuration: BridgeConfiguration
         do {
             configuration = try BridgeConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
@@ -51,7 +61,9 @@ struct Bridge: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let app = buildBridge(configuration, logger: logger) { port in
-            for line in Self.banner(host: host, port: port, apiKey: configuration.apiKey, questionsURL: configuration.questionsURL) { Output.line(line) }
+            for line in Self.banner(host: host, port: port, apiKey: configuration.apiKey, questionsURL: configuration.questionsURL) {
+                Output.line(line)
+            }
         }
         try await app.runService()
     }

@@ -14,7 +14,8 @@ struct Call: AsyncParsableCommand {
 
               $ tdmock call --caller +15550100
               $ tdmock call --attribute region=EU --verbose
-            """)
+            """
+    )
 
     @OptionGroup var connection: ServerOption
     @Option(help: "The caller's number (a session attribute `caller` too).") var caller: String?

@@ -9,7 +9,8 @@ struct Callbacks: AsyncParsableCommand {
               $ tdmock callbacks
               $ tdmock callbacks --failed
               $ tdmock callbacks --conversation 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b --json
-            """)
+            """
+    )
 
     @OptionGroup var options: AgentOptions
     @OptionGroup var output: JSONOption

@@ -7,7 +7,8 @@ struct Close: AsyncParsableCommand {
         abstract: "Close a conversation (sends conversation_ended).",
         discussion: """
               $ tdmock close 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b
-            """)
+            """
+    )
 
     @Argument(help: "The conversation's id.") var id: String
     @OptionGroup var options: AgentOptions

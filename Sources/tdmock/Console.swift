@@ -11,7 +11,8 @@ struct Console: AsyncParsableCommand {
             again; /assign, /close, /transcript, /help, /quit as in `tdmock reply`.
 
               $ tdmock console --agent Dana
-            """)
+            """
+    )
 
     @OptionGroup var options: AgentOptions
 

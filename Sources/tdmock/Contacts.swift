@@ -12,7 +12,8 @@ struct Contacts: AsyncParsableCommand {
               $ tdmock contacts
               $ tdmock contacts 019a3c4e-… --verbose
               $ tdmock contacts 019a3c4e-… --json | jq '.turns[0].lex_event'
-            """)
+            """
+    )
 
     @Argument(help: "A contact's id: show its turns.") var id: String?
     @OptionGroup var connection: ServerOption

@@ -12,7 +12,8 @@ struct Customer: AsyncParsableCommand {
             as they arrive. /leave ends the chat (close code 4000); /quit and Ctrl-D close the window only.
 
               $ tdmock customer --bridge http://127.0.0.1:8090 --name Ana --email ana@example.com
-            """)
+            """
+    )
 
     @Option(help: "The bridge (default: TDMOCK_BRIDGE, else http://127.0.0.1:8090).") var bridge: String?
     @Option(help: "The customer's name.") var name = "Ana"

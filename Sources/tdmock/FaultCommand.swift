@@ -14,7 +14,8 @@ struct FaultCommand: AsyncParsableCommand {
               $ tdmock fault list
               $ tdmock fault clear
             """,
-        subcommands: [Add.self, List.self, Clear.self])
+        subcommands: [Add.self, List.self, Clear.self]
+    )
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -27,7 +28,8 @@ struct FaultCommand: AsyncParsableCommand {
                 partial_fail_reason), or callback:delay (a delivery \
                 waits --latency-ms), callback:duplicate (it is sent twice with the same delivery id) or \
                 callback:drop (its attempt is dropped, so the retry delivers it).
-                """)
+                """
+        )
 
         @OptionGroup var options: ServerOption
         @Argument(help: "What to disturb.") var target: String

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import TDMockConsole
 import NIOCore
+import TDMockConsole
 
 struct Inbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +11,8 @@ struct Inbox: AsyncParsableCommand {
               $ tdmock inbox
               $ tdmock inbox --status queued
               $ tdmock inbox --json | jq -r '.[0].id'
-            """)
+            """
+    )
 
     enum Status: String, ExpressibleByArgument, CaseIterable {
         case queued, assigned, ended, all
@@ -64,8 +65,9 @@ struct Inbox: AsyncParsableCommand {
     static func widenStandardOutputPipe() {
         #if os(Linux)
         var status = stat()
+        // 1031 is F_SETPIPE_SZ, which Glibc's module leaves out.
         if fstat(STDOUT_FILENO, &status) == 0, (status.st_mode & S_IFMT) == S_IFIFO {
-            _ = fcntl(STDOUT_FILENO, 1031 /* F_SETPIPE_SZ, which Glibc's module leaves out */, 1 << 20)
+            _ = fcntl(STDOUT_FILENO, 1031, 1 << 20)
         }
         #endif
     }

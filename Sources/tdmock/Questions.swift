@@ -11,7 +11,8 @@ struct Questions: AsyncParsableCommand {
 
               $ tdmock questions
               $ tdmock questions --status all --json | jq -r '.[0].id'
-            """)
+            """
+    )
 
     enum Status: String, ExpressibleByArgument, CaseIterable {
         case queued, answered, expired, all

@@ -9,7 +9,8 @@ struct Redeliver: AsyncParsableCommand {
         discussion: """
               $ tdmock callbacks --failed
               $ tdmock redeliver 9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d
-            """)
+            """
+    )
 
     @Argument(help: "The delivery's id (tdmock callbacks lists them).") var deliveryID: String
     @OptionGroup var options: AgentOptions

@@ -1,6 +1,6 @@
 import ArgumentParser
-import TDMockConsole
 import Foundation
+import TDMockConsole
 
 struct Reply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +15,8 @@ struct Reply: AsyncParsableCommand {
 
               $ tdmock reply 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b --message "How can I help?" --agent Dana
               $ tdmock reply 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b
-            """)
+            """
+    )
 
     @Argument(help: "The conversation's id.") var id: String
     @Option(help: "Send this one message and exit.") var message: String?

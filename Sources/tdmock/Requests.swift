@@ -13,7 +13,8 @@ struct Requests: AsyncParsableCommand {
 
               $ tdmock requests --failed
               $ tdmock requests --json | jq '.[0].request_body'
-            """)
+            """
+    )
 
     @OptionGroup var connection: ServerOption
     @OptionGroup var output: JSONOption

@@ -9,7 +9,8 @@ struct Reset: AsyncParsableCommand {
             Access tokens stay valid and faults stay in force. With serve --seed, ids start again from the seed.
 
               $ tdmock reset
-            """)
+            """
+    )
 
     @OptionGroup var options: ServerOption
 

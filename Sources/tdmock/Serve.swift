@@ -46,11 +46,25 @@ struct Serve: AsyncParsableCommand {
 
     var overrides: ServeOverrides {
         ServeOverrides(
-            host: host, port: port, db: db, inMemory: inMemory ? true : nil, config: config, clientID: clientId,
-            clientSecret: clientSecret, touchpoints: touchpoint, callbackURL: callbackUrl,
-            callbackAPIKey: callbackApiKey, callbackMaxAttempts: callbackMaxAttempts, callbackTimeout: callbackTimeout,
-            tokenTTL: tokenTtl, seed: seed, agentToken: agentToken, questionAPIKey: questionApiKey, lambdaURL: lambdaUrl,
-            lambdaTimeout: lambdaTimeout)
+            host: host,
+            port: port,
+            db: db,
+            inMemory: inMemory ? true : nil,
+            config: config,
+            clientID: clientId,
+            clientSecret: clientSecret,
+            touchpoints: touchpoint,
+            callbackURL: callbackUrl,
+            callbackAPIKey: callbackApiKey,
+            callbackMaxAttempts: callbackMaxAttempts,
+            callbackTimeout: callbackTimeout,
+            tokenTTL: tokenTtl,
+            seed: seed,
+            agentToken: agentToken,
+            questionAPIKey: questionApiKey,
+            lambdaURL: lambdaUrl,
+            lambdaTimeout: lambdaTimeout
+        )
     }
 
     func run() async throws {
@@ -68,7 +82,9 @@ struct Serve: AsyncParsableCommand {
         do {
             app = try await buildApplication(configuration, logger: logger) { port in
                 Output.line("tdmock listening on http://\(host):\(port)")
-                Output.line("workspace: http://\(host):\(port)/ in a browser" + (configuration.agentToken == nil ? "" : " (it asks for the agent token)"))
+                Output.line(
+                    "workspace: http://\(host):\(port)/ in a browser" + (configuration.agentToken == nil ? "" : " (it asks for the agent token)")
+                )
             }
         } catch {
             throw CLIError("cannot open the inbox: \(error)")
@@ -92,7 +108,9 @@ struct Serve: AsyncParsableCommand {
             lines.append("touchpoint: \(touchpoint.id)" + (touchpoint.name.map { " (\($0))" } ?? ""))
         }
         lines.append("callbacks: " + (configuration.callback.url ?? "no callback URL set: events stay pending"))
-        let key = configuration.questionAPIKey == ServeConfiguration.defaultQuestionAPIKey ? "x-api-key \(configuration.questionAPIKey)" : "x-api-key (configured)"
+        let key =
+            configuration.questionAPIKey == ServeConfiguration.defaultQuestionAPIKey
+            ? "x-api-key \(configuration.questionAPIKey)" : "x-api-key (configured)"
         lines.append("question-response API: /question-response/v1/questions, \(key)")
         lines.append("connect: /connect/v1/contacts, the bot's Lambda \(configuration.connect.lambdaURL)")
         if configuration.agentToken != nil { lines.append("agent API: asks for the agent token (Authorization: Bearer)") }

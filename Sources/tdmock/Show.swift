@@ -8,7 +8,8 @@ struct Show: AsyncParsableCommand {
         discussion: """
               $ tdmock show 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b
               $ tdmock show 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b --json | jq '.messages'
-            """)
+            """
+    )
 
     @Argument(help: "The conversation's id.") var id: String
     @OptionGroup var options: AgentOptions

@@ -16,7 +16,8 @@ struct Wait: AsyncParsableCommand {
               $ tdmock wait --event message_created --conversation 3f0c1d6a9b2e4c7f8a1b2c3d4e5f6a7b --count 2
               $ ID=$(tdmock wait --event conversation_created | jq -r .conversation_id)
               $ Q=$(tdmock wait --event question_created --session c-3f2a | jq -r .question_id)
-            """)
+            """
+    )
 
     @OptionGroup var options: ServerOption
     @Option(help: "The event's name.") var event: String
@@ -38,8 +39,14 @@ struct Wait: AsyncParsableCommand {
     func run() async throws {
         let events: [InboxEvent]
         switch try await options.client.wait(
-            event: event, conversationID: conversation, count: count, timeout: timeout, questionID: question, sessionID: session,
-            contactID: contact) {
+            event: event,
+            conversationID: conversation,
+            count: count,
+            timeout: timeout,
+            questionID: question,
+            sessionID: session,
+            contactID: contact
+        ) {
         case .success(let found): events = found
         case .failure(let timedOut):
             FileHandle.standardError.write(Data("tdmock wait: \(timedOut)\n".utf8))

@@ -54,12 +54,12 @@ import Testing
         let config = directory.appendingPathComponent("webhook.yaml")
         // All three events on one path, as some integrations have it.
         try """
-            callback:
-              paths:
-                conversation_started: /webhook
-                message_created: /webhook
-                conversation_ended: /webhook
-            """.write(to: config, atomically: true, encoding: .utf8)
+        callback:
+          paths:
+            conversation_started: /webhook
+            message_created: /webhook
+            conversation_ended: /webhook
+        """.write(to: config, atomically: true, encoding: .utf8)
         let server = try await serve(receiver, ["--config", config.path])
         let id = try await startConversation(server)
         let assign = try await tdmock(["assign", id, "--agent", "Dana", "--server", server.url])
@@ -184,7 +184,10 @@ import Testing
         #expect(try await tdmock(["assign", dana, "--agent", "Dana Scully"], environment: env).status == 0)
         let notMine = try await tdmock(["close", dana], environment: env.merging(["TDMOCK_AGENT": "Eve"]) { $1 })
         #expect(notMine.status != 0)
-        #expect(notMine.errors == "Error: conversation \(dana) is assigned to Dana Scully: only Dana Scully can act on it (pass --agent 'Dana Scully', or set TDMOCK_AGENT)\n")
+        #expect(
+            notMine.errors
+                == "Error: conversation \(dana) is assigned to Dana Scully: only Dana Scully can act on it (pass --agent 'Dana Scully', or set TDMOCK_AGENT)\n"
+        )
         #expect(try await tdmock(["close", dana, "--agent", "Dana Scully"], environment: env).status == 0)
 
         let empty = try await tdmock(["reply", id, "--message", " "], environment: env)

@@ -53,7 +53,12 @@ import Testing
         try await addFault(server, ["send_message", "--latency-ms", "400"])
         let clock = ContinuousClock()
         let start = clock.now
-        let sent = try await HTTP.json(.POST, server.url + "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"slow"}"#)
+        let sent = try await HTTP.json(
+            .POST,
+            server.url + "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: #"{"content":"slow"}"#
+        )
         #expect(sent.status == 201)
         #expect(clock.now - start >= .milliseconds(400))
         try await stop(server)
@@ -78,7 +83,8 @@ import Testing
     func serveWithReceiver(_ receiver: Receiver) async throws -> Server {
         try await Server.start(
             ["--in-memory", "--callback-url", receiver.url, "--callback-api-key", "k"],
-            environment: ["TDMOCK_CALLBACK_RETRY_INITIAL": "0.05"])
+            environment: ["TDMOCK_CALLBACK_RETRY_INITIAL": "0.05"]
+        )
     }
 
     @Test func callbackDuplicateSendsTheSameDeliveryTwice() async throws {
@@ -131,14 +137,14 @@ import Testing
         let directory = try Repository.temporaryDirectory()
         let config = directory.appendingPathComponent("faults.yaml")
         try """
-            faults:
-              - target: start_conversation
-                status: 503
-                retry_after: 1
-              - target: send_message
-                latency_ms: 50
-                count: 0
-            """.write(to: config, atomically: true, encoding: .utf8)
+        faults:
+          - target: start_conversation
+            status: 503
+            retry_after: 1
+          - target: send_message
+            latency_ms: 50
+            count: 0
+        """.write(to: config, atomically: true, encoding: .utf8)
         let server = try await Server.start(["--in-memory", "--config", config.path])
         #expect(server.process.standardOutput.contains("fault: start_conversation 503, Retry-After 1 (next 1)"))
         let list = try await tdmock(["fault", "list", "--server", server.url, "--json"])

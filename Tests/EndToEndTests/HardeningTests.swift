@@ -37,7 +37,10 @@ import Testing
             var sentAll = true
             // One byte every 300 ms: each byte is activity, but the headers never end.
             for byte in "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: abcdefghijklmnopqrstuvwxyz".map(String.init) {
-                if !connection.send(byte) { sentAll = false; break }
+                if !connection.send(byte) {
+                    sentAll = false
+                    break
+                }
                 let (text, closed) = connection.readUntilClosed(limit: 0.3)
                 if closed { return (text, closed, Date().timeIntervalSince(started), sentAll) }
                 if !text.isEmpty {
@@ -62,7 +65,9 @@ import Testing
         let answer = try await onOwnThread {
             let connection = try RawConnection(port: port)
             let started = Date()
-            connection.send("POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=")
+            connection.send(
+                "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type="
+            )
             let (text, closed) = connection.readUntilClosed(limit: 10)
             return (text, closed, Date().timeIntervalSince(started))
         }
@@ -92,7 +97,8 @@ import Testing
         let token = try await HTTP.token(server.url)
         let conversation = try await startConversation(server, token: token)
         let body = #"{"content":"still here"}"#
-        let request = "POST /digital-connect/conversations/\(conversation)/messages HTTP/1.1\r\nHost: x\r\n"
+        let request =
+            "POST /digital-connect/conversations/\(conversation)/messages HTTP/1.1\r\nHost: x\r\n"
             + "Authorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         let answers = try await onOwnThread {
             let connection = try RawConnection(port: port)
@@ -182,8 +188,10 @@ import Testing
         #expect((listed.json as? [[String: Any]])?.first?["id"] as? String == id)
         let assigned = try await tdmock(["assign", id, "--server", base, "--agent", "Dana", "--json"], environment: ["TDMOCK_AGENT_TOKEN": token])
         #expect(assigned.status == 0, "\(assigned.errors)")
-        let waited = try await tdmock(["wait", "--server", base, "--event", "conversation_started", "--timeout", "10"],
-                                      environment: ["TDMOCK_AGENT_TOKEN": token])
+        let waited = try await tdmock(
+            ["wait", "--server", base, "--event", "conversation_started", "--timeout", "10"],
+            environment: ["TDMOCK_AGENT_TOKEN": token]
+        )
         #expect(waited.status == 0, "\(waited.errors)")
     }
 
@@ -191,16 +199,24 @@ import Testing
         let receiver = try await Receiver.start()
         let secrets = (client: "client-secret-do-not-log-7f3a", apiKey: "callback-key-do-not-log-91c2", agent: "agent-token-do-not-log-5e8d1")
         let server = try await Server.start(
-            ["--in-memory", "--client-id", "acme", "--client-secret", secrets.client, "--callback-url", receiver.url,
-             "--callback-api-key", secrets.apiKey, "--agent-token", secrets.agent],
-            environment: ["LOG_LEVEL": "trace"])
+            [
+                "--in-memory", "--client-id", "acme", "--client-secret", secrets.client, "--callback-url", receiver.url,
+                "--callback-api-key", secrets.apiKey, "--agent-token", secrets.agent,
+            ],
+            environment: ["LOG_LEVEL": "trace"]
+        )
         let access = try await HTTP.token(server.url, client: "acme", secret: secrets.client)
         #expect(access.count >= 32, "at least 128 bits")
         let again = try await HTTP.token(server.url, client: "acme", secret: secrets.client)
         #expect(again != access)
         // Failures too: a wrong secret, a wrong token, a wrong agent token.
         let basic = "Basic " + Data("acme:\(secrets.client)x".utf8).base64EncodedString()
-        let refused = try await HTTP.call(.POST, server.url + "/oauth/token", headers: [("Authorization", basic), ("Content-Type", "application/x-www-form-urlencoded")], body: "grant_type=client_credentials")
+        let refused = try await HTTP.call(
+            .POST,
+            server.url + "/oauth/token",
+            headers: [("Authorization", basic), ("Content-Type", "application/x-www-form-urlencoded")],
+            body: "grant_type=client_credentials"
+        )
         #expect(refused.status == 401)
         _ = try await HTTP.json(.POST, server.url + "/digital-connect/conversations", token: access + "x", body: "{}")
         _ = try await HTTP.call(.GET, server.url + "/tdmock/v1/info", headers: [("Authorization", "Bearer \(secrets.agent)x")])

@@ -12,8 +12,10 @@ struct PythonLambda {
     static func start(questionAPI: String) async throws -> PythonLambda {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repository.root.appendingPathComponent("checks/lambda/fallback_lambda.py").path,
-                             "--port", "0", "--question-api", questionAPI]
+        process.arguments = [
+            "python3", Repository.root.appendingPathComponent("checks/lambda/fallback_lambda.py").path,
+            "--port", "0", "--question-api", questionAPI,
+        ]
         let output = Pipe()
         process.standardOutput = output
         let text = TextBuffer()
@@ -46,7 +48,12 @@ enum Caller {
 
     static func say(_ server: String, _ id: String, _ text: String) async throws -> HTTPResult {
         let body = String(decoding: try JSONSerialization.data(withJSONObject: ["text": text]), as: UTF8.self)
-        return try await HTTP.call(.POST, server + "/connect/v1/contacts/\(id)/utterances", headers: [("content-type", "application/json")], body: body)
+        return try await HTTP.call(
+            .POST,
+            server + "/connect/v1/contacts/\(id)/utterances",
+            headers: [("content-type", "application/json")],
+            body: body
+        )
     }
 }
 
@@ -135,7 +142,9 @@ enum Caller {
 
     @Test func theWholeLineRunsOnTdmocksOwnParts() async throws {
         let bridgePort = try await freePort()
-        let server = try await Server.start(["--in-memory", "--lambda-url", "http://127.0.0.1:\(bridgePort)/2015-03-31/functions/fallback/invocations"])
+        let server = try await Server.start([
+            "--in-memory", "--lambda-url", "http://127.0.0.1:\(bridgePort)/2015-03-31/functions/fallback/invocations",
+        ])
         let bridge = try TDMockProcess(["bridge", "--port", String(bridgePort), "--talkdesk-url", server.url, "--api-key", "k-123"])
         _ = try await bridge.waitForLine(startingWith: "tdmock bridge listening on ")
         let agent = try TDMockProcess([
@@ -156,15 +165,20 @@ enum Caller {
         let other = try await Caller.start(server.url, "{}")
         result = try await Caller.say(server.url, other, "Tell me a joke")
         #expect(result.json["branch"] as? String == "failed")
-        #expect(result.json["session_attributes"] as? [String: String] == [
-            "response_type": "failed", "response_reason": "no_workflow", "question_id": (result.json["session_attributes"] as? [String: String])?["question_id"] ?? "",
-        ])
+        #expect(
+            result.json["session_attributes"] as? [String: String] == [
+                "response_type": "failed", "response_reason": "no_workflow",
+                "question_id": (result.json["session_attributes"] as? [String: String])?["question_id"] ?? "",
+            ]
+        )
         // The question API down: the bridge's Lambda answers failed, saying why.
         server.process.signal(SIGTERM)
         _ = try await server.process.waitForExit()
         let lambda = try await HTTP.call(
-            .POST, "http://127.0.0.1:\(bridgePort)/2015-03-31/functions/fallback/invocations",
-            body: #"{"sessionId":"s","inputTranscript":"hi","sessionState":{"sessionAttributes":{}}}"#)
+            .POST,
+            "http://127.0.0.1:\(bridgePort)/2015-03-31/functions/fallback/invocations",
+            body: #"{"sessionId":"s","inputTranscript":"hi","sessionState":{"sessionAttributes":{}}}"#
+        )
         let state = try #require(lambda.json["sessionState"] as? [String: Any])
         let reason = (state["sessionAttributes"] as? [String: String])?["response_reason"] ?? ""
         #expect(reason.contains("is unreachable"), "\(lambda.body)")
@@ -179,7 +193,14 @@ enum Caller {
         let server = try await Server.start(["--db", db])
         let key = [("x-api-key", "tdmock-question-key"), ("content-type", "application/json")]
         let url = server.url
-        let held = Task { try await HTTP.call(.POST, url + "/question-response/v1/questions", headers: key, body: #"{"session_id":"s-1","question":"Still there?","wait_seconds":30}"#) }
+        let held = Task {
+            try await HTTP.call(
+                .POST,
+                url + "/question-response/v1/questions",
+                headers: key,
+                body: #"{"session_id":"s-1","question":"Still there?","wait_seconds":30}"#
+            )
+        }
         let created = try await waitFor(server.url, event: "question_created")
         let id = try #require(created.first?["question_id"] as? String)
         server.process.signal(SIGKILL)
@@ -204,11 +225,15 @@ enum Caller {
 
     @Test func aCallerAndAnAgentInTerminals() async throws {
         let bridgePort = try await freePort()
-        let server = try await Server.start(["--in-memory", "--lambda-url", "http://127.0.0.1:\(bridgePort)/2015-03-31/functions/fallback/invocations"])
+        let server = try await Server.start([
+            "--in-memory", "--lambda-url", "http://127.0.0.1:\(bridgePort)/2015-03-31/functions/fallback/invocations",
+        ])
         let bridge = try TDMockProcess(["bridge", "--port", String(bridgePort), "--talkdesk-url", server.url])
         _ = try await bridge.waitForLine(startingWith: "tdmock bridge listening on ")
         let history = try Repository.temporaryDirectory().appendingPathComponent("history").path
-        let console = try Terminal.start("env TDMOCK_SERVER=\(server.url) TDMOCK_HISTORY=\(history) NO_COLOR=1 \(Repository.binary) console --agent Dana")
+        let console = try Terminal.start(
+            "env TDMOCK_SERVER=\(server.url) TDMOCK_HISTORY=\(history) NO_COLOR=1 \(Repository.binary) console --agent Dana"
+        )
         defer { console.kill() }
         try await console.waitFor("the console's prompt") { $0.lines.last == "Dana>" }
         let call = try Terminal.start("env TDMOCK_SERVER=\(server.url) NO_COLOR=1 \(Repository.binary) call --caller +15550100 --attribute region=EU")
@@ -224,7 +249,9 @@ enum Caller {
         console.typeLine("/open \(id.prefix(10))")
         try await console.waitFor("the question opened") { $0.screen.contains("region = EU") && $0.lines.last == "Dana@q:\(id.prefix(8))>" }
         console.typeLine("Third quarter earnings were 4.2 million.")
-        try await call.waitFor("the answer spoken") { $0.screen.contains("Connect: Third quarter earnings were 4.2 million.") && $0.lines.last == "caller>" }
+        try await call.waitFor("the answer spoken") {
+            $0.screen.contains("Connect: Third quarter earnings were 4.2 million.") && $0.lines.last == "caller>"
+        }
         try await console.waitFor("the answer confirmed") { $0.screen.contains("Answered question \(id): speak") && $0.lines.last == "Dana>" }
 
         // (Each line is typed once the prompt is back, as a person does: what is typed while a line is
@@ -238,7 +265,9 @@ enum Caller {
         }
         console.typeLine("/disconnect Goodbye.")
         try await call.waitFor("the call to end") { $0.screen.contains("Connect: Goodbye.") && $0.screen.contains("The call ended (disconnect).") }
-        try await call.waitFor("tdmock call to exit") { ((try? $0.tmux(["list-panes", "-t", $0.session, "-F", "#{pane_dead}"])) ?? "").hasPrefix("1") }
+        try await call.waitFor("tdmock call to exit") {
+            ((try? $0.tmux(["list-panes", "-t", $0.session, "-F", "#{pane_dead}"])) ?? "").hasPrefix("1")
+        }
         bridge.signal(SIGTERM)
         server.process.signal(SIGTERM)
     }

@@ -50,8 +50,11 @@ import Testing
                 #expect(events.first?["content"] as? String == said)
                 let reply = try JSONSerialization.data(withJSONObject: ["agent": "Dana", "content": answer])
                 let sent = try await HTTP.call(
-                    .POST, loop.server.url + "/tdmock/v1/conversations/\(id)/messages", headers: [("content-type", "application/json")],
-                    body: String(decoding: reply, as: UTF8.self))
+                    .POST,
+                    loop.server.url + "/tdmock/v1/conversations/\(id)/messages",
+                    headers: [("content-type", "application/json")],
+                    body: String(decoding: reply, as: UTF8.self)
+                )
                 #expect(sent.status == 200, "\(sent.body)")
                 for try await frame in inbound.messages(maxSize: 1 << 20) {
                     if case .text(let text) = frame { await frames.add(text) }
@@ -138,13 +141,23 @@ import Testing
 
         let added = try await tdmock(["fault", "add", "send_message", "--status", "206"], environment: env)
         #expect(added.status == 0, "\(added.errors)")
-        let partial = try await HTTP.json(.POST, loop.server.url + "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"with a file"}"#)
+        let partial = try await HTTP.json(
+            .POST,
+            loop.server.url + "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: #"{"content":"with a file"}"#
+        )
         #expect(partial.status == 206, "\(partial.body)")
         #expect(partial.json["id"] as? String == id)
         #expect((partial.json["message_id"] as? String)?.count == 32)
         #expect((partial.json["created_at"] as? String)?.count == 24)
         #expect((partial.json["partial_fail_reason"] as? String)?.isEmpty == false)
-        let next = try await HTTP.json(.POST, loop.server.url + "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"after"}"#)
+        let next = try await HTTP.json(
+            .POST,
+            loop.server.url + "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: #"{"content":"after"}"#
+        )
         #expect(next.status == 201, "one use, then answered as usual")
         #expect(next.json["partial_fail_reason"] == nil)
 
@@ -158,8 +171,11 @@ import Testing
                 try await outbound.write(.text(#"{"action":"onMessage","message":"here is a file","conversationId":"\#(chat)"}"#))
                 _ = try await waitFor(loop.server.url, event: "contact_message", conversation: chat)
                 _ = try await HTTP.call(
-                    .POST, loop.server.url + "/tdmock/v1/conversations/\(chat)/messages", headers: [("content-type", "application/json")],
-                    body: #"{"agent":"Dana","content":"got it"}"#)
+                    .POST,
+                    loop.server.url + "/tdmock/v1/conversations/\(chat)/messages",
+                    headers: [("content-type", "application/json")],
+                    body: #"{"agent":"Dana","content":"got it"}"#
+                )
                 for try await frame in inbound.messages(maxSize: 1 << 20) {
                     if case .text(let text) = frame { await frames.add(text) }
                     break
@@ -186,7 +202,12 @@ import Testing
         let server = try await Server.start(["--in-memory", "--config", config.path])
         let token = try await HTTP.token(server.url)
         let id = try await startConversation(server, token: token)
-        let partial = try await HTTP.json(.POST, server.url + "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"x"}"#)
+        let partial = try await HTTP.json(
+            .POST,
+            server.url + "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: #"{"content":"x"}"#
+        )
         #expect(partial.status == 206)
         server.process.signal(SIGTERM)
         _ = try await server.process.waitForExit()
@@ -202,11 +223,19 @@ import Testing
         let server = try await Server.start(["--in-memory"])
         let token = try await HTTP.token(server.url)
         let start = try await HTTP.json(
-            .POST, server.url + "/digital-connect/conversations", token: token,
-            body: #"{"touchpoint_id":"tp-tdmock","subject":"Cannot\u0000 log in","contact_person":{"email":"ana@example.com","name":"Ana\u0000Maria"}}"#)
+            .POST,
+            server.url + "/digital-connect/conversations",
+            token: token,
+            body:
+                #"{"touchpoint_id":"tp-tdmock","subject":"Cannot\u0000 log in","contact_person":{"email":"ana@example.com","name":"Ana\u0000Maria"}}"#
+        )
         let id = try #require(start.json["id"] as? String, "\(start.body)")
         let sent = try await HTTP.json(
-            .POST, server.url + "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"my password\u0000 is refused"}"#)
+            .POST,
+            server.url + "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: #"{"content":"my password\u0000 is refused"}"#
+        )
         #expect(sent.status == 201)
 
         let shown = try await tdmock(["show", id, "--server", server.url], environment: ["NO_COLOR": "1"])
@@ -216,13 +245,18 @@ import Testing
         #expect(shown.output.contains(#"Ana\0Maria: my password\0 is refused"#))
 
         let terminal = try Terminal.start(
-            "env TDMOCK_SERVER=\(server.url) TDMOCK_HISTORY=/dev/null NO_COLOR=1 \(Repository.binary) reply \(id) --agent Dana")
+            "env TDMOCK_SERVER=\(server.url) TDMOCK_HISTORY=/dev/null NO_COLOR=1 \(Repository.binary) reply \(id) --agent Dana"
+        )
         defer { terminal.kill() }
         try await terminal.waitFor("the prompt") { $0.lines.last == "Dana@\(id.prefix(8))>" }
         #expect(terminal.screen.contains(#"Ana\0Maria: my password\0 is refused"#), "\(terminal.screen)")
         // A new message while the session is open, printed above the prompt through libedit.
         _ = try await HTTP.json(
-            .POST, server.url + "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"still\u0000 here"}"#)
+            .POST,
+            server.url + "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: #"{"content":"still\u0000 here"}"#
+        )
         try await terminal.waitFor("the live message, whole") { $0.screen.contains(#"Ana\0Maria: still\0 here"#) }
         try terminal.type("/quit")
         try terminal.press("Enter")
@@ -238,8 +272,14 @@ struct TimedOut: Error {}
 /// that never answers fails its test instead of holding up the run.
 func within(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Void) async throws {
     try await withThrowingTaskGroup(of: Bool.self) { group in
-        group.addTask { try await body(); return true }
-        group.addTask { try await Task.sleep(for: limit); return false }
+        group.addTask {
+            try await body()
+            return true
+        }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return false
+        }
         let finished = try await group.next() ?? false
         group.cancelAll()
         if !finished { throw TimedOut() }

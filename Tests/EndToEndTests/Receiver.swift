@@ -40,19 +40,23 @@ final class Receiver: Sendable {
             let buffer = try await request.collectBody(upTo: 1 << 20)
             let json = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
             let callback = ReceivedCallback(
-                path: request.uri.path, apiKey: request.headers[HTTPField.Name("x-api-key")!],
+                path: request.uri.path,
+                apiKey: request.headers[HTTPField.Name("x-api-key")!],
                 deliveryID: request.headers[HTTPField.Name("x-tdmock-delivery-id")!] ?? "",
                 attempt: Int(request.headers[HTTPField.Name("x-tdmock-attempt")!] ?? "") ?? 0,
                 body: json.compactMapValues { $0 as? String },
-                payload: (json["payload"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String })
+                payload: (json["payload"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
+            )
             let count = state.record(callback)
             return Response(status: .init(code: answer(count)), body: .init(byteBuffer: ByteBuffer(string: "{}")))
         }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { channel in portSink.yield(channel.localAddress?.port ?? 0) },
-            logger: Logger(label: "receiver"))
+            logger: Logger(label: "receiver")
+        )
         let task = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next() else { throw CancellationError() }

@@ -1,8 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import TDMockCore
-@testable import TDMockStore
 import Testing
+
+@testable import TDMockStore
 
 @Suite struct ServeTests {
     @Test func startsWithNoConfigurationAndPrintsWhatToUse() async throws {
@@ -27,10 +28,21 @@ import Testing
         let db = directory.appendingPathComponent("inbox.sqlite").path
         let first = try await Server.start(["--db", db])
         let token = try await HTTP.token(first.url)
-        let start = try await HTTP.json(.POST, first.url + "/digital-connect/conversations", token: token, body: try String(contentsOf: Repository.root.appendingPathComponent("fixtures/start-conversation.json"), encoding: .utf8))
+        let start = try await HTTP.json(
+            .POST,
+            first.url + "/digital-connect/conversations",
+            token: token,
+            body: try String(contentsOf: Repository.root.appendingPathComponent("fixtures/start-conversation.json"), encoding: .utf8)
+        )
         #expect(start.status == 201)
         let id = try #require(start.json["id"] as? String)
-        let sent = try await HTTP.json(.POST, first.url + "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"before the crash"}"#, key: "m-1")
+        let sent = try await HTTP.json(
+            .POST,
+            first.url + "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: #"{"content":"before the crash"}"#,
+            key: "m-1"
+        )
         #expect(sent.status == 201)
         first.process.signal(SIGKILL)
         _ = try await first.process.waitForExit()
@@ -43,10 +55,21 @@ import Testing
 
         let second = try await Server.start(["--db", db])
         // The token the integration holds still works, the idempotent replay finds the first answer.
-        let replay = try await HTTP.json(.POST, second.url + "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"before the crash"}"#, key: "m-1")
+        let replay = try await HTTP.json(
+            .POST,
+            second.url + "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: #"{"content":"before the crash"}"#,
+            key: "m-1"
+        )
         #expect(replay.status == 201)
         #expect(replay.body == sent.body)
-        let after = try await HTTP.json(.POST, second.url + "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"after the restart"}"#)
+        let after = try await HTTP.json(
+            .POST,
+            second.url + "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: #"{"content":"after the restart"}"#
+        )
         #expect(after.status == 201)
         let end = try await HTTP.json(.DELETE, second.url + "/digital-connect/conversations/\(id)", token: token)
         #expect(end.status == 204)
@@ -67,11 +90,18 @@ import Testing
     }
 
     @Test func environmentVariablesConfigureServe() async throws {
-        let server = try await Server.start(environment: ["TDMOCK_IN_MEMORY": "true", "TDMOCK_CLIENT_ID": "lex", "TDMOCK_CLIENT_SECRET": "s3cret", "TDMOCK_TOUCHPOINT": "tp-web-chat"])
+        let server = try await Server.start(environment: [
+            "TDMOCK_IN_MEMORY": "true", "TDMOCK_CLIENT_ID": "lex", "TDMOCK_CLIENT_SECRET": "s3cret", "TDMOCK_TOUCHPOINT": "tp-web-chat",
+        ])
         #expect(server.process.standardOutput.contains("inbox: in memory"))
         #expect(server.process.standardOutput.contains("client_id lex, client_secret (configured)"))
         let token = try await HTTP.token(server.url, client: "lex", secret: "s3cret")
-        let start = try await HTTP.json(.POST, server.url + "/digital-connect/conversations", token: token, body: #"{"touchpoint_id":"tp-web-chat","contact_person":{"email":"a@b.c"}}"#)
+        let start = try await HTTP.json(
+            .POST,
+            server.url + "/digital-connect/conversations",
+            token: token,
+            body: #"{"touchpoint_id":"tp-web-chat","contact_person":{"email":"a@b.c"}}"#
+        )
         #expect(start.status == 201)
         server.process.signal(SIGTERM)
         #expect(try await server.process.waitForExit() == 0)

@@ -51,11 +51,21 @@ final class TDMockProcess: Sendable {
         self.process = process
         stdout.fileHandleForReading.readabilityHandler = { [output] handle in
             let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; output.close() } else { output.append(data) }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                output.close()
+            } else {
+                output.append(data)
+            }
         }
         stderr.fileHandleForReading.readabilityHandler = { [errors] handle in
             let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; errors.close() } else { errors.append(data) }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                errors.close()
+            } else {
+                errors.append(data)
+            }
         }
         try process.run()
     }
@@ -164,9 +174,11 @@ enum HTTP {
     static func token(_ server: String, client: String = "tdmock-client", secret: String = "tdmock-secret") async throws -> String {
         let basic = "Basic " + Data("\(client):\(secret)".utf8).base64EncodedString()
         let result = try await call(
-            .POST, server + "/oauth/token",
+            .POST,
+            server + "/oauth/token",
             headers: [("Authorization", basic), ("Content-Type", "application/x-www-form-urlencoded")],
-            body: "grant_type=client_credentials")
+            body: "grant_type=client_credentials"
+        )
         return try #require(result.json["access_token"] as? String, "token: \(result.body)")
     }
 

@@ -50,12 +50,14 @@ struct Terminal {
         let receiver = try await Receiver.start()
         let server = try await Server.start(
             ["--in-memory", "--callback-url", receiver.url + "/prod", "--callback-api-key", "k-123"],
-            environment: ["TDMOCK_CALLBACK_RETRY_INITIAL": "0.05"])
+            environment: ["TDMOCK_CALLBACK_RETRY_INITIAL": "0.05"]
+        )
         let token = try await HTTP.token(server.url)
         let id = try await startConversation(server, token: token)
         let history = try Repository.temporaryDirectory().appendingPathComponent("history").path
         let terminal = try Terminal.start(
-            "env TDMOCK_SERVER=\(server.url) TDMOCK_HISTORY=\(history) NO_COLOR=1 \(Repository.binary) reply \(id) --agent Dana")
+            "env TDMOCK_SERVER=\(server.url) TDMOCK_HISTORY=\(history) NO_COLOR=1 \(Repository.binary) reply \(id) --agent Dana"
+        )
         defer { terminal.kill() }
         let prompt = "Dana@\(id.prefix(8))>"
 
@@ -74,7 +76,11 @@ struct Terminal {
         try terminal.type("Let me che")
         try await terminal.waitFor("the half-typed line") { $0.lines.last == "\(prompt) Let me che" }
         let sent = try await HTTP.json(
-            .POST, server.url + "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"my password is refused"}"#)
+            .POST,
+            server.url + "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: #"{"content":"my password is refused"}"#
+        )
         #expect(sent.status == 201)
         try await terminal.waitFor("the contact's message") { $0.screen.contains("Ana: my password is refused") }
         let lines = terminal.lines

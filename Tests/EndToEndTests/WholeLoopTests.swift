@@ -13,18 +13,27 @@ import Testing
             let bridgeURL = "http://127.0.0.1:\(bridgePort)"
             let server = try await Server.start(
                 ["--in-memory", "--callback-url", bridgeURL + "/callback", "--callback-api-key", "k-loop"] + serveArguments,
-                environment: ["TDMOCK_CALLBACK_RETRY_INITIAL": "0.05"])
+                environment: ["TDMOCK_CALLBACK_RETRY_INITIAL": "0.05"]
+            )
             let bridge = try TDMockProcess(["bridge", "--port", String(bridgePort), "--talkdesk-url", server.url, "--api-key", "k-loop"])
             _ = try await bridge.waitForLine(startingWith: "tdmock bridge listening on ")
             return Loop(server: server, bridge: bridgeURL, bridgeProcess: bridge)
         }
 
         func customer(_ name: String) throws -> TDMockProcess {
-            try TDMockProcess(["customer", "--bridge", bridge, "--name", name, "--email", "\(name.lowercased())@example.com"], environment: ["NO_COLOR": "1"], interactive: true)
+            try TDMockProcess(
+                ["customer", "--bridge", bridge, "--name", name, "--email", "\(name.lowercased())@example.com"],
+                environment: ["NO_COLOR": "1"],
+                interactive: true
+            )
         }
 
         func agent(_ id: String, name: String = "Dana") throws -> TDMockProcess {
-            try TDMockProcess(["reply", id, "--server", server.url, "--agent", name], environment: ["NO_COLOR": "1", "TDMOCK_HISTORY": "/dev/null"], interactive: true)
+            try TDMockProcess(
+                ["reply", id, "--server", server.url, "--agent", name],
+                environment: ["NO_COLOR": "1", "TDMOCK_HISTORY": "/dev/null"],
+                interactive: true
+            )
         }
 
         func stop() async throws {
@@ -90,7 +99,10 @@ import Testing
 
     @Test func theScriptedAgentAnswersByItsRules() async throws {
         let loop = try await Loop.start()
-        let robo = try TDMockProcess(["agent", "--server", loop.server.url, "--agent", "Robo", "--script", Repository.root.appendingPathComponent("fixtures/agent-script.yaml").path])
+        let robo = try TDMockProcess([
+            "agent", "--server", loop.server.url, "--agent", "Robo", "--script",
+            Repository.root.appendingPathComponent("fixtures/agent-script.yaml").path,
+        ])
         try await robo.waitForOutput("is answering")
         let ana = try loop.customer("Ana")
         try await ana.waitForOutput("Robo: Hi Ana, this is Robo. I see you feel NEGATIVE.")
@@ -111,7 +123,12 @@ import Testing
             let server = try await Server.start(["--in-memory", "--seed", "42"])
             let token = try await HTTP.token(server.url)
             let id = try await startConversation(server, token: token)
-            let message = try await HTTP.json(.POST, server.url + "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"hi"}"#)
+            let message = try await HTTP.json(
+                .POST,
+                server.url + "/digital-connect/conversations/\(id)/messages",
+                token: token,
+                body: #"{"content":"hi"}"#
+            )
             runs.append([token, id, message.json["message_id"] as? String ?? ""])
             server.process.signal(SIGTERM)
             _ = try await server.process.waitForExit()

@@ -1,8 +1,9 @@
 import Foundation
-@testable import TDMockBridge
 import TDMockCore
 import TDMockSettings
 import Testing
+
+@testable import TDMockBridge
 
 /// The repository's fixtures folder.
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -92,7 +93,8 @@ private func event(_ name: String = "lex-fulfillment-event.json") throws -> [Str
     }
 
     @Test func anUnreachableQuestionAPIIsTheFailedBranchWithItsReason() async {
-        let body = #"{"sessionId":"s-1","inputTranscript":"What are our earnings?","sessionState":{"intent":{"name":"FallbackIntent"},"sessionAttributes":{"region":"EU","response_type":"speak"}}}"#
+        let body =
+            #"{"sessionId":"s-1","inputTranscript":"What are our earnings?","sessionState":{"intent":{"name":"FallbackIntent"},"sessionAttributes":{"region":"EU","response_type":"speak"}}}"#
         guard case .returned(let answer) = await lambda.invoke(Data(body.utf8)) else {
             Issue.record("expected an answer")
             return
@@ -121,14 +123,16 @@ private func event(_ name: String = "lex-fulfillment-event.json") throws -> [Str
         #expect(defaults == BridgeConfiguration())
         #expect(defaults.port == 8090)
         #expect(defaults.questionsURL == "http://127.0.0.1:8080/question-response/v1/questions")
-        let file = try writeConfig("""
+        let file = try writeConfig(
+            """
             port: 8080
             callback: {url: http://127.0.0.1:9/x}
             bridge:
               port: 9001
               api_key: from-file
               question_api_url: http://127.0.0.1:7000/
-            """)
+            """
+        )
         let fromFile = try BridgeConfiguration.resolve(flags: .init(config: file), environment: [:])
         #expect(fromFile.port == 9001)
         #expect(fromFile.apiKey == "from-file")

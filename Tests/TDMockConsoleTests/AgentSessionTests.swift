@@ -19,33 +19,85 @@ final class FakeAPI: AgentAPI {
 
     init(id: String = "c0ffee00000000000000000000000001") {
         let conversation = Conversation(
-            id: id, touchpointID: "tp", clientID: "c", subject: "Login", contactPerson: ContactPerson(email: "ana@example.com", name: "Ana"),
-            contextParameters: ["sentiment": "NEGATIVE"], status: .queued, agent: nil, endedBy: nil,
-            createdAt: Date(timeIntervalSince1970: 0), lastActivityAt: Date(timeIntervalSince1970: 0), endedAt: nil, messageCount: 1)
-        let message = Message(id: "m1", conversationID: id, author: .contact, authorName: "Ana", content: "hi", attachments: [], createdAt: Date(timeIntervalSince1970: 0))
+            id: id,
+            touchpointID: "tp",
+            clientID: "c",
+            subject: "Login",
+            contactPerson: ContactPerson(email: "ana@example.com", name: "Ana"),
+            contextParameters: ["sentiment": "NEGATIVE"],
+            status: .queued,
+            agent: nil,
+            endedBy: nil,
+            createdAt: Date(timeIntervalSince1970: 0),
+            lastActivityAt: Date(timeIntervalSince1970: 0),
+            endedAt: nil,
+            messageCount: 1
+        )
+        let message = Message(
+            id: "m1",
+            conversationID: id,
+            author: .contact,
+            authorName: "Ana",
+            content: "hi",
+            attachments: [],
+            createdAt: Date(timeIntervalSince1970: 0)
+        )
         detail = AgentWire.ConversationDetail(conversation, messages: [message], callbacks: [])
     }
 
     func record(_ action: String) { actions.withLock { $0.append(action) } }
-    func info() async throws -> AgentWire.ServerInfo { AgentWire.ServerInfo(callbackUrl: nil, touchpoints: [], pendingCallbacks: 0, failedCallbacks: 0) }
-    func conversations(status: String) async throws -> [AgentWire.ConversationSummary] { [AgentWire.ConversationSummary(
-        Conversation(id: detail.id, touchpointID: "tp", clientID: "c", subject: nil, contactPerson: ContactPerson(email: "ana@example.com", name: "Ana"),
-                     contextParameters: [:], status: .queued, agent: nil, endedBy: nil, createdAt: Date(), lastActivityAt: Date(), endedAt: nil, messageCount: 1))] }
+    func info() async throws -> AgentWire.ServerInfo {
+        AgentWire.ServerInfo(callbackUrl: nil, touchpoints: [], pendingCallbacks: 0, failedCallbacks: 0)
+    }
+    func conversations(status: String) async throws -> [AgentWire.ConversationSummary] {
+        [
+            AgentWire.ConversationSummary(
+                Conversation(
+                    id: detail.id,
+                    touchpointID: "tp",
+                    clientID: "c",
+                    subject: nil,
+                    contactPerson: ContactPerson(email: "ana@example.com", name: "Ana"),
+                    contextParameters: [:],
+                    status: .queued,
+                    agent: nil,
+                    endedBy: nil,
+                    createdAt: Date(),
+                    lastActivityAt: Date(),
+                    endedAt: nil,
+                    messageCount: 1
+                )
+            )
+        ]
+    }
     func conversation(_ id: String) async throws -> AgentWire.ConversationDetail {
         guard id == detail.id else { throw ConsoleError("conversation \(id) does not exist") }
         return detail
     }
-    func assign(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail { record("assign \(id) \(agent)"); return detail }
-    func reply(_ id: String, agent: String, content: String) async throws -> AgentWire.ConversationDetail { record("reply \(id) \(agent) \(content)"); return detail }
-    func close(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail { record("close \(id) \(agent)"); return detail }
+    func assign(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail {
+        record("assign \(id) \(agent)")
+        return detail
+    }
+    func reply(_ id: String, agent: String, content: String) async throws -> AgentWire.ConversationDetail {
+        record("reply \(id) \(agent) \(content)")
+        return detail
+    }
+    func close(_ id: String, agent: String) async throws -> AgentWire.ConversationDetail {
+        record("close \(id) \(agent)")
+        return detail
+    }
     func callbacks(status: String?, conversationID: String?) async throws -> [AgentWire.DeliveryView] { [] }
     func redeliver(_ deliveryID: String) async throws -> AgentWire.DeliveryView { throw ConsoleError("no") }
     func events() async throws -> AsyncThrowingStream<InboxEvent, any Error> { AsyncThrowingStream { $0.finish() } }
 
     /// One queued question, "q1", of session "s1", asked earlier in the session once.
     let question = Question(
-        id: "q1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", sessionID: "s1", question: "What are our earnings?", attributes: ["region": "EU"],
-        createdAt: Date(timeIntervalSince1970: 60))
+        id: "q1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        sessionID: "s1",
+        question: "What are our earnings?",
+        attributes: ["region": "EU"],
+        createdAt: Date(timeIntervalSince1970: 60)
+    )
     func questions(status: String) async throws -> [QuestionWire.View] {
         status == "queued" || status == "all" ? [QuestionWire.View(question)] : []
     }
@@ -126,7 +178,9 @@ final class FakeAPI: AgentAPI {
         #expect(await session.completions.contains(id))
         #expect(await session.handle(line: "typed before opening"))
         #expect(output.last?.contains("Nothing is open") == true)
-        await session.handle(event: InboxEvent(event: .conversationCreated, conversationId: "beef", time: Date(), authorName: "Bo", touchpointId: "tp-web"))
+        await session.handle(
+            event: InboxEvent(event: .conversationCreated, conversationId: "beef", time: Date(), authorName: "Bo", touchpointId: "tp-web")
+        )
         #expect(output.last == "New conversation beef from Bo on tp-web: /open beef")
         #expect(await session.completions.contains("beef"))
         #expect(await session.handle(line: "/open c0ffee"))
@@ -201,14 +255,17 @@ final class FakeAPI: AgentAPI {
     }
 
     @Test func scriptQuestionRulesMatchInOrderAndRenderAttributes() throws {
-        let script = try AgentScript.parse("""
+        let script = try AgentScript.parse(
+            """
             questions:
               - match: {question_contains: earnings, attribute: {caller: "+15550100"}}
                 speak: "Third quarter earnings were {{attributes.region}} 4.2 million."
               - match: {question_contains: goodbye}
                 disconnect: "Goodbye."
               - fail: no_workflow
-            """, file: "s.yaml")
+            """,
+            file: "s.yaml"
+        )
         #expect(script.rules.isEmpty)
         let attributes = ["caller": "+15550100", "region": "EU"]
         func answer(_ question: String, _ attributes: [String: String]) -> QuestionAnswer? {

@@ -66,8 +66,12 @@ import Testing
     }
 
     @Test func readsWhatJSONSerializationParsedKeepingBooleansApart() throws {
-        let parsed = try JSONSerialization.jsonObject(with: Data(#"{"t":true,"f":false,"one":1,"zero":0,"x":1.5,"s":"a","n":null,"a":[true,2]}"#.utf8))
-        #expect(JSONValue(serialized: parsed) == ["t": true, "f": false, "one": 1, "zero": 0, "x": .number(1.5), "s": "a", "n": nil, "a": [true, 2]])
+        let parsed = try JSONSerialization.jsonObject(
+            with: Data(#"{"t":true,"f":false,"one":1,"zero":0,"x":1.5,"s":"a","n":null,"a":[true,2]}"#.utf8)
+        )
+        #expect(
+            JSONValue(serialized: parsed) == ["t": true, "f": false, "one": 1, "zero": 0, "x": .number(1.5), "s": "a", "n": nil, "a": [true, 2]]
+        )
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
-@testable import TDMockCore
 import Testing
+
+@testable import TDMockCore
 
 /// `JSONReader` reads every request body, on Send a Message's fast path and on the router alike. It reads
 /// what JSONSerialization reads (the reference here), refuses what JSONSerialization takes beyond JSON,
@@ -41,7 +42,9 @@ import Testing
         #expect(Self.read(Array("\u{FEFF}{}".utf8)) == [:])
         #expect(Self.read(Array(#"{"a":1,"a":2}"#.utf8)) == ["a": 2])
         // Invalid UTF-8 inside a string and outside one.
-        for bytes: [UInt8] in [[0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D], [0x7B, 0xFF, 0x7D], [0x7B, 0x22, 0xC0, 0xAF, 0x22, 0x3A, 0x31, 0x7D]] {
+        for bytes: [UInt8] in [
+            [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D], [0x7B, 0xFF, 0x7D], [0x7B, 0x22, 0xC0, 0xAF, 0x22, 0x3A, 0x31, 0x7D],
+        ] {
             #expect(Self.read(bytes) == nil)
             #expect(Self.reference(bytes) == nil)
         }
@@ -113,11 +116,17 @@ import Testing
             for _ in 0..<20 {
                 var mutated = bytes
                 let at = Int.random(in: 0..<mutated.count, using: &random)
-                if Bool.random(using: &random) { mutated.remove(at: at) } else { mutated.insert(Self.interesting.randomElement(using: &random)!, at: at) }
+                if Bool.random(using: &random) {
+                    mutated.remove(at: at)
+                } else {
+                    mutated.insert(Self.interesting.randomElement(using: &random)!, at: at)
+                }
                 if problem(mutated) == nil {
                     checked += 1
-                    #expect((try? JSONSerialization.jsonObject(with: Data(mutated), options: [.fragmentsAllowed])) != nil,
-                        "\(String(decoding: mutated, as: UTF8.self).debugDescription)")
+                    #expect(
+                        (try? JSONSerialization.jsonObject(with: Data(mutated), options: [.fragmentsAllowed])) != nil,
+                        "\(String(decoding: mutated, as: UTF8.self).debugDescription)"
+                    )
                 }
             }
         }
@@ -180,7 +189,8 @@ import Testing
         case .array(let array):
             return "[" + space() + array.map { write($0, &random) }.joined(separator: space() + "," + space()) + space() + "]"
         case .object(let object):
-            return "{" + space() + object.map { key, element in write(.string(key), &random) + space() + ":" + space() + write(element, &random) }
+            return "{" + space()
+                + object.map { key, element in write(.string(key), &random) + space() + ":" + space() + write(element, &random) }
                 .joined(separator: "," + space()) + space() + "}"
         }
     }

@@ -7,12 +7,22 @@ import Testing
         try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 
-    func close(state: String = "Fulfilled", attributes: String = #"{"response_type":"speak","response_text":"Hi."}"#, messages: String = "[]") -> String {
+    func close(
+        state: String = "Fulfilled",
+        attributes: String = #"{"response_type":"speak","response_text":"Hi."}"#,
+        messages: String = "[]"
+    ) -> String {
         #"{"sessionState":{"dialogAction":{"type":"Close"},"intent":{"name":"FallbackIntent","state":"\#(state)"},"sessionAttributes":\#(attributes)},"messages":\#(messages)}"#
     }
 
     @Test func theEventIsShapedAsAWSDocumentsIt() throws {
-        let event = LexV2.event(contactID: "c-1", utterance: "What are our earnings?", sessionAttributes: ["caller": "+1"], bot: LexV2.Bot(), requestID: "r-1")
+        let event = LexV2.event(
+            contactID: "c-1",
+            utterance: "What are our earnings?",
+            sessionAttributes: ["caller": "+1"],
+            bot: LexV2.Bot(),
+            requestID: "r-1"
+        )
         let object = try #require(event.objectValue)
         #expect(object["messageVersion"] == "1.0")
         #expect(object["invocationSource"] == "FulfillmentCodeHook")
@@ -31,7 +41,10 @@ import Testing
         #expect(state["originatingRequestId"] == "r-1")
         let transcription = try #require(object["transcriptions"]?.arrayValue?.first?.objectValue)
         #expect(transcription["transcription"] == "What are our earnings?")
-        guard case .number = transcription["transcriptionConfidence"] else { Issue.record("transcriptionConfidence is not a number"); return }
+        guard case .number = transcription["transcriptionConfidence"] else {
+            Issue.record("transcriptionConfidence is not a number")
+            return
+        }
         #expect(transcription["resolvedContext"] == ["intent": "FallbackIntent"])
         #expect(object["requestAttributes"] == .object([:]))
     }
@@ -84,9 +97,13 @@ import Testing
         result = try outcome(close(state: "Failed"))
         #expect(result.branch == .failed && result.ended)
         // Spoken messages lead the prompt; a CustomPayload is not spoken.
-        result = try outcome(close(messages: #"[{"contentType":"PlainText","content":"One moment."},{"contentType":"CustomPayload","content":"{}"}]"#))
+        result = try outcome(
+            close(messages: #"[{"contentType":"PlainText","content":"One moment."},{"contentType":"CustomPayload","content":"{}"}]"#)
+        )
         #expect(result.prompt == "One moment. Hi.")
-        result = try outcome(#"{"sessionState":{"dialogAction":{"type":"ElicitIntent"}},"messages":[{"contentType":"SSML","content":"<speak>More?</speak>"}]}"#)
+        result = try outcome(
+            #"{"sessionState":{"dialogAction":{"type":"ElicitIntent"}},"messages":[{"contentType":"SSML","content":"<speak>More?</speak>"}]}"#
+        )
         #expect(result.branch == .continue && result.prompt == "<speak>More?</speak>" && !result.ended)
         var custom = ContactFlow()
         custom.branchAttribute = "next"

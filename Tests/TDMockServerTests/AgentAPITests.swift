@@ -3,14 +3,18 @@ import Hummingbird
 import HummingbirdTesting
 import TDMockCore
 import TDMockServer
-@testable import TDMockStore
 import Testing
+
+@testable import TDMockStore
 
 @Suite struct AgentAPITests {
     func action(_ client: some TestClientProtocol, _ id: String, _ verb: String, _ body: String) async throws -> TestResponse {
         try await client.execute(
-            uri: "/tdmock/v1/conversations/\(id)/\(verb)", method: .post, headers: [.contentType: "application/json"],
-            body: ByteBuffer(string: body))
+            uri: "/tdmock/v1/conversations/\(id)/\(verb)",
+            method: .post,
+            headers: [.contentType: "application/json"],
+            body: ByteBuffer(string: body)
+        )
     }
 
     @Test func replyAssignsFirstAndWritesTheCallbacksInOrder() async throws {
@@ -49,13 +53,16 @@ import Testing
             app.clock.advance(by: 86_400 * 400 + 0.5)
             _ = try await client.startConversation(token: try await client.token())
             app.clock.advance(by: 86_400 + 1)
-            let tricky = #"{"touchpoint_id":"tp-tdmock","subject":"a \"quoted\" line\nand a tab\t, a bell \u0007, a backspace \b, a form feed \f and ünïcödé 💬","contact_person":{"email":"x@y.z","name":"Zoë \\ back"}}"#
+            let tricky =
+                #"{"touchpoint_id":"tp-tdmock","subject":"a \"quoted\" line\nand a tab\t, a bell \u0007, a backspace \b, a form feed \f and ünïcödé 💬","contact_person":{"email":"x@y.z","name":"Zoë \\ back"}}"#
             let id = try await client.startConversation(token: try await client.token(), body: tricky)
             _ = try await action(client, id, "assign", #"{"agent":"Dana"}"#)
             let response = try await client.execute(uri: "/tdmock/v1/conversations", method: .get)
             #expect(response.status == .ok)
             let listed = try JSONDecoder().decode([AgentWire.ConversationSummary].self, from: Data(response.body.readableBytesView))
-            let stored = try await app.services.database.reader.read { try Inbox.conversations($0, status: nil) }.map(AgentWire.ConversationSummary.init)
+            let stored = try await app.services.database.reader.read { try Inbox.conversations($0, status: nil) }.map(
+                AgentWire.ConversationSummary.init
+            )
             #expect(listed == stored)
             // Byte for byte what JSONEncoder writes (keys sorted, absent values left out), though written by hand.
             let encoder = JSONEncoder()
@@ -93,7 +100,10 @@ import Testing
             #expect(try await action(client, id, "assign", #"{"agent":"Dana"}"#).status == .ok)
             let other = try await action(client, id, "assign", #"{"agent":"Eve"}"#)
             #expect(other.status == .conflict)
-            #expect(try json(other)["message"] as? String == "conversation \(id) is assigned to Dana: only Dana can act on it (pass --agent Dana, or set TDMOCK_AGENT)")
+            #expect(
+                try json(other)["message"] as? String
+                    == "conversation \(id) is assigned to Dana: only Dana can act on it (pass --agent Dana, or set TDMOCK_AGENT)"
+            )
             #expect(try await action(client, id, "close", #"{"agent":"Eve"}"#).status == .conflict)
             #expect(try await action(client, id, "close", #"{"agent":"Dana"}"#).status == .ok)
             let ended = try await action(client, id, "messages", #"{"agent":"Dana","content":"x"}"#)
@@ -105,7 +115,9 @@ import Testing
     @Test func refusesBadRequestsWithAMessage() async throws {
         try await TestApp().test { client in
             let id = try await client.startConversation(token: try await client.token())
-            for (verb, body) in [("messages", #"{"agent":"Dana"}"#), ("messages", #"{"agent":"","content":"x"}"#), ("assign", "not json"), ("assign", "{}")] {
+            for (verb, body) in [
+                ("messages", #"{"agent":"Dana"}"#), ("messages", #"{"agent":"","content":"x"}"#), ("assign", "not json"), ("assign", "{}"),
+            ] {
                 let response = try await action(client, id, verb, body)
                 #expect(response.status == .badRequest)
                 #expect(try json(response)["error"] as? String == "invalid_request")
@@ -114,8 +126,11 @@ import Testing
             #expect(comma.status == .badRequest)
             #expect(try json(comma)["message"] as? String == "The body is not valid JSON: unexpected '}' at character 16")
             let fault = try await client.execute(
-                uri: "/tdmock/v1/faults", method: .post, headers: [.contentType: "application/json"],
-                body: ByteBuffer(string: #"{"target":"send_message","status":503,}"#))
+                uri: "/tdmock/v1/faults",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"target":"send_message","status":503,}"#)
+            )
             #expect(fault.status == .badRequest)
             #expect((try json(fault)["message"] as? String)?.hasPrefix("The body is not valid JSON: unexpected '}'") == true)
             let unknown = try await action(client, "nope", "assign", #"{"agent":"Dana"}"#)
@@ -123,7 +138,11 @@ import Testing
             #expect(try json(unknown)["message"] as? String == "conversation nope does not exist (tdmock inbox --status all lists them)")
             let status = try await client.execute(uri: "/tdmock/v1/conversations?status=open", method: .get)
             #expect(status.status == .badRequest)
-            let redeliver = try await client.execute(uri: "/tdmock/v1/callbacks/nope/redeliver", method: .post, headers: [.contentType: "application/json"])
+            let redeliver = try await client.execute(
+                uri: "/tdmock/v1/callbacks/nope/redeliver",
+                method: .post,
+                headers: [.contentType: "application/json"]
+            )
             #expect(redeliver.status == .notFound)
             let path = try await client.execute(uri: "/tdmock/v1/nothing", method: .get)
             #expect(path.status == .notFound)

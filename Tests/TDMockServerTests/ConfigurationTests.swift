@@ -50,7 +50,8 @@ import Testing
     }
 
     @Test func readsLimitsAndTheAgentTokenFromTheFile() throws {
-        let file = try writeConfig("""
+        let file = try writeConfig(
+            """
             host: 0.0.0.0
             agent_token: from-the-file-0123456789
             limits:
@@ -59,7 +60,8 @@ import Testing
               header_timeout: 2.5
               body_timeout: 3
               idle_timeout: 4
-            """)
+            """
+        )
         let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
         #expect(configuration.agentToken == "from-the-file-0123456789")
         #expect(configuration.limits == ServerLimits(maxHeaderBytes: 32768, maxConnections: 7, headerTimeout: 2.5, bodyTimeout: 3, idleTimeout: 4))
@@ -90,7 +92,9 @@ import Testing
         #expect(configuration.clients.map(\.id) == ["lex-integration", "reporting"])
         #expect(configuration.clients[0].touchpoints == ["tp-web-chat"])
         #expect(configuration.clients[1].scopes == ["digital-connect:read"])
-        #expect(configuration.touchpoints == [Touchpoint(id: "tp-web-chat", name: "Lex Web UI Chat"), Touchpoint(id: "tp-mobile", name: "Mobile app")])
+        #expect(
+            configuration.touchpoints == [Touchpoint(id: "tp-web-chat", name: "Lex Web UI Chat"), Touchpoint(id: "tp-mobile", name: "Mobile app")]
+        )
         #expect(configuration.callback.url == "http://127.0.0.1:9000/prod")
         #expect(configuration.callback.apiKey == "k-123")
         #expect(configuration.callback.path(for: .messageCreated) == "/message_created")
@@ -98,26 +102,35 @@ import Testing
 
     @Test func clientAndTouchpointFlagsAddToTheFile() throws {
         let flags = ServeOverrides(
-            config: Fixtures.path("tdmock.yaml"), clientID: "lex-integration", clientSecret: "new-secret", touchpoints: ["tp-extra"])
+            config: Fixtures.path("tdmock.yaml"),
+            clientID: "lex-integration",
+            clientSecret: "new-secret",
+            touchpoints: ["tp-extra"]
+        )
         let configuration = try ServeConfiguration.resolve(flags: flags, environment: ["TDMOCK_TOUCHPOINT": "tp-ignored"])
         #expect(configuration.clients.first { $0.id == "lex-integration" }?.secret == "new-secret")
         #expect(configuration.clients.count == 2)
         #expect(configuration.touchpoints.map(\.id) == ["tp-web-chat", "tp-mobile", "tp-extra"])
 
-        let added = try ServeConfiguration.resolve(flags: ServeOverrides(clientID: "mine", clientSecret: "s"), environment: ["TDMOCK_TOUCHPOINT": "tp-1, tp-2"])
+        let added = try ServeConfiguration.resolve(
+            flags: ServeOverrides(clientID: "mine", clientSecret: "s"),
+            environment: ["TDMOCK_TOUCHPOINT": "tp-1, tp-2"]
+        )
         #expect(added.clients == [OAuthClient(id: "mine", secret: "s")])
         #expect(added.touchpoints.map(\.id) == ["tp-1", "tp-2"])
     }
 
     @Test func threeEventsMayShareOnePath() throws {
-        let file = try writeConfig("""
+        let file = try writeConfig(
+            """
             callback:
               url: http://127.0.0.1:9/hook
               paths:
                 conversation_started: /webhook
                 message_created: /webhook
                 conversation_ended: /webhook
-            """)
+            """
+        )
         let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
         #expect(CallbackEvent.allCases.map { configuration.callback.path(for: $0) } == ["/webhook", "/webhook", "/webhook"])
     }
@@ -167,7 +180,8 @@ import Testing
     }
 
     @Test func theQuestionResponseLineIsConfiguredLikeTheRest() throws {
-        let file = try writeConfig("""
+        let file = try writeConfig(
+            """
             question_response: {api_key: from-file}
             connect:
               lambda_url: http://127.0.0.1:9000/2015-03-31/functions/function/invocations
@@ -178,7 +192,8 @@ import Testing
               branch_attribute: next
               text_attribute: say
               branches: {ANSWER: speak, HANGUP: disconnect}
-            """)
+            """
+        )
         var configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
         #expect(configuration.questionAPIKey == "from-file")
         #expect(configuration.connect.lambdaURL == "http://127.0.0.1:9000/2015-03-31/functions/function/invocations")
@@ -189,7 +204,8 @@ import Testing
         #expect(configuration.connect.flow.branches == ["ANSWER": .speak, "HANGUP": .disconnect])
         configuration = try ServeConfiguration.resolve(
             flags: ServeOverrides(config: file, lambdaURL: "http://127.0.0.1:3001/x"),
-            environment: ["TDMOCK_QUESTION_API_KEY": "from-env", "TDMOCK_LAMBDA_TIMEOUT": "7"])
+            environment: ["TDMOCK_QUESTION_API_KEY": "from-env", "TDMOCK_LAMBDA_TIMEOUT": "7"]
+        )
         #expect(configuration.questionAPIKey == "from-env")
         #expect(configuration.connect.lambdaURL == "http://127.0.0.1:3001/x")
         #expect(configuration.connect.lambdaTimeout == 7)
@@ -205,7 +221,9 @@ import Testing
             ("connect: {greting: hi}", "connect.greting: unknown key"),
             ("question_response: {key: x}", "question_response.key: unknown key"),
         ] {
-            #expect(throws: ConfigurationError.self, "\(text)") { try ServeConfiguration.resolve(flags: ServeOverrides(config: try writeConfig(text)), environment: [:]) }
+            #expect(throws: ConfigurationError.self, "\(text)") {
+                try ServeConfiguration.resolve(flags: ServeOverrides(config: try writeConfig(text)), environment: [:])
+            }
             do {
                 _ = try ServeConfiguration.resolve(flags: ServeOverrides(config: try writeConfig(text)), environment: [:])
             } catch {

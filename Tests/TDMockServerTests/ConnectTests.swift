@@ -12,8 +12,12 @@ final class FakeLambda: Sendable {
     let sessionAttributes = Mutex<[[String: String]]>([])
 
     static func close(_ attributes: [String: Any], state: String = "Fulfilled", messages: [[String: String]] = []) -> [String: Any] {
-        ["sessionState": ["dialogAction": ["type": "Close"], "intent": ["name": "FallbackIntent", "state": state], "sessionAttributes": attributes],
-         "messages": messages]
+        [
+            "sessionState": [
+                "dialogAction": ["type": "Close"], "intent": ["name": "FallbackIntent", "state": state], "sessionAttributes": attributes,
+            ],
+            "messages": messages,
+        ]
     }
 
     func answer(_ event: [String: Any]) async -> Response {
@@ -25,7 +29,11 @@ final class FakeLambda: Sendable {
         func json(_ object: Any, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
             var fields: HTTPFields = [.contentType: "application/json"]
             fields.append(contentsOf: headers)
-            return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))))
+            return Response(
+                status: status,
+                headers: fields,
+                body: .init(byteBuffer: ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object)))
+            )
         }
         switch said {
         case "earnings":
@@ -38,14 +46,19 @@ final class FakeLambda: Sendable {
             return json(Self.close(attributes))
         case "failed": return json(Self.close(attributes, state: "Failed"))
         case "elicit":
-            return json(["sessionState": ["dialogAction": ["type": "ElicitIntent"], "sessionAttributes": attributes],
-                         "messages": [["contentType": "PlainText", "content": "Anything else?"]]])
+            return json([
+                "sessionState": ["dialogAction": ["type": "ElicitIntent"], "sessionAttributes": attributes],
+                "messages": [["contentType": "PlainText", "content": "Anything else?"]],
+            ])
         case "object":
             attributes["account"] = ["id": 1]
             return json(Self.close(attributes))
         case "500": return json(["message": "boom"], status: .internalServerError)
         case "function-error":
-            return json(["errorMessage": "KeyError: 'question'", "errorType": "KeyError"], headers: [HTTPField.Name("X-Amz-Function-Error")!: "Unhandled"])
+            return json(
+                ["errorMessage": "KeyError: 'question'", "errorType": "KeyError"],
+                headers: [HTTPField.Name("X-Amz-Function-Error")!: "Unhandled"]
+            )
         case "not-json": return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "null?")))
         case "slow":
             try? await Task.sleep(for: .seconds(5))
@@ -81,7 +94,12 @@ final class FakeLambda: Sendable {
     }
 
     func start(_ client: some TestClientProtocol, _ body: String = #"{"caller":"+15550100","attributes":{"region":"EU"}}"#) async throws -> String {
-        let response = try await client.execute(uri: "/connect/v1/contacts", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+        let response = try await client.execute(
+            uri: "/connect/v1/contacts",
+            method: .post,
+            headers: [.contentType: "application/json"],
+            body: ByteBuffer(string: body)
+        )
         #expect(response.status == .created)
         #expect(try json(response)["prompt"] as? String == "What is your question?")
         return try #require(try json(response)["contact_id"] as? String)
@@ -89,8 +107,11 @@ final class FakeLambda: Sendable {
 
     func say(_ client: some TestClientProtocol, _ id: String, _ text: String) async throws -> TestResponse {
         try await client.execute(
-            uri: "/connect/v1/contacts/\(id)/utterances", method: .post, headers: [.contentType: "application/json"],
-            body: ByteBuffer(data: try JSONSerialization.data(withJSONObject: ["text": text])))
+            uri: "/connect/v1/contacts/\(id)/utterances",
+            method: .post,
+            headers: [.contentType: "application/json"],
+            body: ByteBuffer(data: try JSONSerialization.data(withJSONObject: ["text": text]))
+        )
     }
 
     @Test func speakListensAgainAndDisconnectHangsUp() async throws {
@@ -130,8 +151,12 @@ final class FakeLambda: Sendable {
         }
         // The first turn's session attributes are the contact's (and the caller); each next turn's what the Lambda returned.
         let sent = lambda.sessionAttributes.withLock { $0 }
-        #expect(sent == [["caller": "+15550100", "region": "EU"],
-                         ["caller": "+15550100", "region": "EU", "turns": "1", "response_type": "speak", "response_text": "4.2 million."]])
+        #expect(
+            sent == [
+                ["caller": "+15550100", "region": "EU"],
+                ["caller": "+15550100", "region": "EU", "turns": "1", "response_type": "speak", "response_text": "4.2 million."],
+            ]
+        )
     }
 
     @Test func eachUnusableAnswerIsAnErrorNamingTheCause() async throws {
@@ -170,7 +195,12 @@ final class FakeLambda: Sendable {
         try await TestApp(configuration(lambda: "http://127.0.0.1:9/2015-03-31/functions/fallback/invocations")).test { client in
             let id = try await start(client, "")
             #expect(try await say(client, id, "  ").status == .badRequest)
-            let missing = try await client.execute(uri: "/connect/v1/contacts/\(id)/utterances", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
+            let missing = try await client.execute(
+                uri: "/connect/v1/contacts/\(id)/utterances",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: "{}")
+            )
             #expect(try json(missing)["message"] as? String == "text is required: what the caller said")
             let unknown = try await say(client, "nope", "hi")
             #expect(unknown.status == .notFound)
@@ -182,7 +212,12 @@ final class FakeLambda: Sendable {
             #expect(try await client.execute(uri: "/connect/v1/contacts/\(other)", method: .delete).status == .noContent)
             let events = try await client.execute(uri: "/tdmock/v1/wait?event=call_ended&contact_id=\(other)", method: .get)
             #expect(String(buffer: events.body).contains(#""branch":"hangup""#))
-            let bad = try await client.execute(uri: "/connect/v1/contacts", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"attributes":{"a":1}}"#))
+            let bad = try await client.execute(
+                uri: "/connect/v1/contacts",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"attributes":{"a":1}}"#)
+            )
             #expect(bad.status == .badRequest)
             let list = try await client.execute(uri: "/connect/v1/contacts", method: .get)
             #expect(try JSONDecoder().decode([ConnectWire.ContactView].self, from: Data(list.body.readableBytesView)).count == 2)
@@ -200,8 +235,11 @@ final class FakeLambda: Sendable {
             let bearer: HTTPFields = [.authorization: "Bearer " + String(repeating: "t", count: 16)]
             #expect(try await client.execute(uri: "/connect/v1/contacts", method: .get, headers: bearer).status == .ok)
             let asked = try await client.execute(
-                uri: "/question-response/v1/questions", method: .post, headers: QuestionResponseTests.key,
-                body: ByteBuffer(string: #"{"session_id":"s","question":"q","wait_seconds":0}"#))
+                uri: "/question-response/v1/questions",
+                method: .post,
+                headers: QuestionResponseTests.key,
+                body: ByteBuffer(string: #"{"session_id":"s","question":"q","wait_seconds":0}"#)
+            )
             #expect(asked.status == .accepted)
         }
     }

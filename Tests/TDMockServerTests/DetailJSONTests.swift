@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 import TDMockCore
-@testable import TDMockServer
 import Testing
+
+@testable import TDMockServer
 
 /// The agent API's detail and deliveries are written by hand; these hold them to JSONEncoder's bytes.
 @Suite struct DetailJSONTests {
@@ -17,32 +18,63 @@ import Testing
     static func detail(full: Bool) -> AgentWire.ConversationDetail {
         let start = Date(timeIntervalSince1970: 1_795_000_000.123)
         let conversation = Conversation(
-            id: full ? tricky : "c1", touchpointID: "tp-1", clientID: "client", subject: full ? tricky : nil,
+            id: full ? tricky : "c1",
+            touchpointID: "tp-1",
+            clientID: "client",
+            subject: full ? tricky : nil,
             contactPerson: ContactPerson(email: "x@y.z", name: full ? "Zoë \\ back" : nil),
             contextParameters: full
-                ? ["sentiment": .string("NEGATIVE"), "score": .number(0.25), "count": .number(3), "tags": .array([.bool(true), .null]),
-                   "nested": .object(["a/b": .string(tricky)])]
+                ? [
+                    "sentiment": .string("NEGATIVE"), "score": .number(0.25), "count": .number(3), "tags": .array([.bool(true), .null]),
+                    "nested": .object(["a/b": .string(tricky)]),
+                ]
                 : [:],
-            status: full ? .ended : .queued, agent: full ? "Dana" : nil, endedBy: full ? .agent : nil, createdAt: start,
-            lastActivityAt: start.addingTimeInterval(61.5), endedAt: full ? start.addingTimeInterval(90) : nil, messageCount: 3)
+            status: full ? .ended : .queued,
+            agent: full ? "Dana" : nil,
+            endedBy: full ? .agent : nil,
+            createdAt: start,
+            lastActivityAt: start.addingTimeInterval(61.5),
+            endedAt: full ? start.addingTimeInterval(90) : nil,
+            messageCount: 3
+        )
         let messages = [
             Message(id: "m1", conversationID: "c1", author: .contact, authorName: nil, content: tricky, attachments: [], createdAt: start),
             Message(
-                id: "m2", conversationID: "c1", author: .contact, authorName: "Zoë", content: "see attached",
+                id: "m2",
+                conversationID: "c1",
+                author: .contact,
+                authorName: "Zoë",
+                content: "see attached",
                 attachments: [Attachment(id: "a1", name: "x.png", type: "image/png", size: 12_345), Attachment(), Attachment(size: -1)],
-                createdAt: start.addingTimeInterval(1)),
+                createdAt: start.addingTimeInterval(1)
+            ),
             Message(id: "m3", conversationID: "c1", author: .system, authorName: nil, content: "ended", attachments: [], createdAt: start),
         ]
         let delivery = { (id: String, status: DeliveryStatus, code: Int?, error: String?) in
             CallbackDelivery(
-                deliveryID: id, conversationID: "c1", eventType: .messageCreated, body: Data(), status: status, attempts: 2,
-                attemptsSinceRedelivery: 2, nextAttemptAt: start.addingTimeInterval(5), lastStatusCode: code, lastError: error,
-                createdAt: start, deliveredAt: status == .delivered ? start.addingTimeInterval(0.004) : nil)
+                deliveryID: id,
+                conversationID: "c1",
+                eventType: .messageCreated,
+                body: Data(),
+                status: status,
+                attempts: 2,
+                attemptsSinceRedelivery: 2,
+                nextAttemptAt: start.addingTimeInterval(5),
+                lastStatusCode: code,
+                lastError: error,
+                createdAt: start,
+                deliveredAt: status == .delivered ? start.addingTimeInterval(0.004) : nil
+            )
         }
         let journal = [0.0, 0.000001, 0.0001234, 0.001, 0.0125, 1, 2.5, 12.000001, 86_400.25, 1e6].enumerated().map { index, latency in
             CallbackAttempt(
-                deliveryID: "d1", attempt: index + 1, startedAt: start, statusCode: index.isMultiple(of: 2) ? 503 : nil,
-                error: index.isMultiple(of: 2) ? nil : "timeout \(tricky)", latency: latency)
+                deliveryID: "d1",
+                attempt: index + 1,
+                startedAt: start,
+                statusCode: index.isMultiple(of: 2) ? 503 : nil,
+                error: index.isMultiple(of: 2) ? nil : "timeout \(tricky)",
+                latency: latency
+            )
         }
         let callbacks = [
             AgentWire.DeliveryView(delivery("d1", .delivered, 200, nil), journal: journal, callbackURL: "http://x"),
@@ -78,7 +110,10 @@ import Testing
                     }
                     var out = JSONBytes(capacity: 4)
                     out.string(text)
-                    #expect(out.withBytes { String(decoding: $0, as: UTF8.self) } == Self.encoded(text), "\(length) \(position) \(character.unicodeScalars.first!.value)")
+                    #expect(
+                        out.withBytes { String(decoding: $0, as: UTF8.self) } == Self.encoded(text),
+                        "\(length) \(position) \(character.unicodeScalars.first!.value)"
+                    )
                 }
             }
         }
@@ -90,7 +125,9 @@ import Testing
     }
 
     @Test func numbersAreWrittenAsJSONEncoderWritesThem() {
-        let values: [Double] = [0, -0.5, 1, 12, 0.1, 0.001, 0.0001, 0.00001, 1.5e-7, 123_456.789, 1e15, 1e16, 1.25e17, 9_007_199_254_740_993, 3.141592653589793]
+        let values: [Double] = [
+            0, -0.5, 1, 12, 0.1, 0.001, 0.0001, 0.00001, 1.5e-7, 123_456.789, 1e15, 1e16, 1.25e17, 9_007_199_254_740_993, 3.141592653589793,
+        ]
         for value in values {
             var out = JSONBytes(capacity: 8)
             out.number(value)

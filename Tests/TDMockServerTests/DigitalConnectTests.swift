@@ -3,8 +3,9 @@ import Hummingbird
 import HummingbirdTesting
 import TDMockCore
 import TDMockServer
-@testable import TDMockStore
 import Testing
+
+@testable import TDMockStore
 
 @Suite struct StartConversationTests {
     @Test func storesTheConversationWithItsTranscript() async throws {
@@ -31,7 +32,9 @@ import Testing
         let id = try await app.test { client in
             try await client.startConversation(
                 token: try await client.token(),
-                body: #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"a@b.c"},"context_parameters":{"n":3,"ok":true,"list":[1,"x"],"obj":{"k":null}},"unknown_field":{"ignored":true}}"#)
+                body:
+                    #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"a@b.c"},"context_parameters":{"n":3,"ok":true,"list":[1,"x"],"obj":{"k":null}},"unknown_field":{"ignored":true}}"#
+            )
         }
         let stored = try #require(try await app.services.database.reader.read { try Inbox.conversation($0, id: id) })
         #expect(stored.contextParameters == ["n": 3, "ok": true, "list": [1, "x"], "obj": ["k": nil]])
@@ -49,7 +52,10 @@ import Testing
                 (#"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"a@b.c"},"context_parameters":[1]}"#, ["context_parameters"]),
                 (
                     #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"a@b.c"},"previous_messages":[{"type":"bot","content":"x"},{"content":1},"x",{"type":"user","content":"y","created_at":"yesterday"}]}"#,
-                    ["previous_messages[0].type", "previous_messages[1].type", "previous_messages[1].content", "previous_messages[2]", "previous_messages[3].created_at"]
+                    [
+                        "previous_messages[0].type", "previous_messages[1].type", "previous_messages[1].content", "previous_messages[2]",
+                        "previous_messages[3].created_at",
+                    ]
                 ),
             ]
             for (body, fields) in cases {
@@ -83,8 +89,11 @@ import Testing
     @Test func refusesAnUnknownTouchpoint() async throws {
         try await TestApp().test { client in
             let response = try await client.call(
-                .post, "/digital-connect/conversations", token: try await client.token(),
-                body: #"{"touchpoint_id":"tp-nope","contact_person":{"email":"a@b.c"}}"#)
+                .post,
+                "/digital-connect/conversations",
+                token: try await client.token(),
+                body: #"{"touchpoint_id":"tp-nope","contact_person":{"email":"a@b.c"}}"#
+            )
             try expectDigitalConnectError(response, status: .notFound, code: "3016005")
         }
     }
@@ -95,12 +104,19 @@ import Testing
         configuration.clients = [OAuthClient(id: "a", secret: "sa", touchpoints: ["tp-a"]), OAuthClient(id: "any", secret: "s")]
         try await TestApp(configuration).test { client in
             let tokenA = try await client.token(client: "a", secret: "sa")
-            let response = try await client.call(.post, "/digital-connect/conversations", token: tokenA, body: #"{"touchpoint_id":"tp-b","contact_person":{"email":"a@b.c"}}"#)
+            let response = try await client.call(
+                .post,
+                "/digital-connect/conversations",
+                token: tokenA,
+                body: #"{"touchpoint_id":"tp-b","contact_person":{"email":"a@b.c"}}"#
+            )
             try expectDigitalConnectError(response, status: .forbidden, code: "3016003")
             _ = try await client.startConversation(token: tokenA, body: #"{"touchpoint_id":"tp-a","contact_person":{"email":"a@b.c"}}"#)
             // A conversation on tp-b, started by a client that may use it, is out of client a's reach too.
             let onB = try await client.startConversation(
-                token: try await client.token(client: "any", secret: "s"), body: #"{"touchpoint_id":"tp-b","contact_person":{"email":"a@b.c"}}"#)
+                token: try await client.token(client: "any", secret: "s"),
+                body: #"{"touchpoint_id":"tp-b","contact_person":{"email":"a@b.c"}}"#
+            )
             let send = try await client.call(.post, "/digital-connect/conversations/\(onB)/messages", token: tokenA, body: #"{"content":"hi"}"#)
             try expectDigitalConnectError(send, status: .forbidden, code: "3016003")
             let end = try await client.call(.delete, "/digital-connect/conversations/\(onB)", token: tokenA)
@@ -116,13 +132,21 @@ import Testing
             let key: HTTPFields = [.idempotencyKey: "start-1"]
             let first = try await client.call(.post, "/digital-connect/conversations", token: token, body: body, headers: key)
             // The same body, reformatted, is the same request.
-            let compact = String(decoding: try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: Data(body.utf8))), as: UTF8.self)
+            let compact = String(
+                decoding: try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: Data(body.utf8))),
+                as: UTF8.self
+            )
             let replay = try await client.call(.post, "/digital-connect/conversations", token: token, body: compact, headers: key)
             #expect(first.status == .created)
             #expect(replay.status == .created)
             #expect(try json(first)["id"] as? String == json(replay)["id"] as? String)
             let other = try await client.call(
-                .post, "/digital-connect/conversations", token: token, body: #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"x@y.z"}}"#, headers: key)
+                .post,
+                "/digital-connect/conversations",
+                token: token,
+                body: #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"x@y.z"}}"#,
+                headers: key
+            )
             try expectDigitalConnectError(other, status: .conflict, code: "3016009")
         }
         let count = try await app.services.database.reader.read { try Inbox.conversations($0, status: nil).count }
@@ -136,7 +160,12 @@ import Testing
         let (id, body) = try await app.test { client in
             let token = try await client.token()
             let id = try await client.startConversation(token: token)
-            let response = try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, data: try Fixtures.data("send-message.json"))
+            let response = try await client.call(
+                .post,
+                "/digital-connect/conversations/\(id)/messages",
+                token: token,
+                data: try Fixtures.data("send-message.json")
+            )
             #expect(response.status == .created)
             return (id, try json(response))
         }
@@ -158,7 +187,11 @@ import Testing
             let token = try await client.token()
             let id = try await client.startConversation(token: token)
             let response = try await client.call(
-                .post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"attachments":[{"id":"a","name":"x.pdf","type":"application/pdf","size":2048}]}"#)
+                .post,
+                "/digital-connect/conversations/\(id)/messages",
+                token: token,
+                body: #"{"attachments":[{"id":"a","name":"x.pdf","type":"application/pdf","size":2048}]}"#
+            )
             #expect(response.status == .created)
         }
     }
@@ -172,7 +205,10 @@ import Testing
                 (#"{"content":"","attachments":[]}"#, ["content", "attachments"]),
                 (#"{"content":42}"#, ["content"]),
                 (#"{"content":"x","attachments":{"id":"a"}}"#, ["attachments"]),
-                (#"{"attachments":[{"size":"big"},{"size":-1},{"name":3},7]}"#, ["attachments[0].size", "attachments[1].size", "attachments[2].name", "attachments[3]"]),
+                (
+                    #"{"attachments":[{"size":"big"},{"size":-1},{"name":3},7]}"#,
+                    ["attachments[0].size", "attachments[1].size", "attachments[2].name", "attachments[3]"]
+                ),
             ]
             for (body, fields) in cases {
                 let response = try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: body)
@@ -183,7 +219,12 @@ import Testing
 
     @Test func refusesAnUnknownConversation() async throws {
         try await TestApp().test { client in
-            let response = try await client.call(.post, "/digital-connect/conversations/nope/messages", token: try await client.token(), body: #"{"content":"hi"}"#)
+            let response = try await client.call(
+                .post,
+                "/digital-connect/conversations/nope/messages",
+                token: try await client.token(),
+                body: #"{"content":"hi"}"#
+            )
             try expectDigitalConnectError(response, status: .notFound, code: "3016004")
         }
     }
@@ -204,12 +245,30 @@ import Testing
             let token = try await client.token()
             let id = try await client.startConversation(token: token)
             let key: HTTPFields = [.idempotencyKey: "m-1"]
-            let first = try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"once"}"#, headers: key)
+            let first = try await client.call(
+                .post,
+                "/digital-connect/conversations/\(id)/messages",
+                token: token,
+                body: #"{"content":"once"}"#,
+                headers: key
+            )
             app.clock.advance(by: 5)
-            let replay = try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"once"}"#, headers: key)
+            let replay = try await client.call(
+                .post,
+                "/digital-connect/conversations/\(id)/messages",
+                token: token,
+                body: #"{"content":"once"}"#,
+                headers: key
+            )
             #expect(replay.status == .created)
             #expect(String(buffer: first.body) == String(buffer: replay.body))
-            let other = try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"twice"}"#, headers: key)
+            let other = try await client.call(
+                .post,
+                "/digital-connect/conversations/\(id)/messages",
+                token: token,
+                body: #"{"content":"twice"}"#,
+                headers: key
+            )
             try expectDigitalConnectError(other, status: .conflict, code: "3016009")
             // The same key on another endpoint is another request too.
             let elsewhere = try await client.call(.post, "/digital-connect/conversations", token: token, body: #"{"content":"once"}"#, headers: key)
@@ -256,10 +315,18 @@ import Testing
     @Test func refusesUnknownAndAlreadyEndedConversations() async throws {
         try await TestApp().test { client in
             let token = try await client.token()
-            try expectDigitalConnectError(try await client.call(.delete, "/digital-connect/conversations/nope", token: token), status: .notFound, code: "3016004")
+            try expectDigitalConnectError(
+                try await client.call(.delete, "/digital-connect/conversations/nope", token: token),
+                status: .notFound,
+                code: "3016004"
+            )
             let id = try await client.startConversation(token: token)
             _ = try await client.call(.delete, "/digital-connect/conversations/\(id)", token: token)
-            try expectDigitalConnectError(try await client.call(.delete, "/digital-connect/conversations/\(id)", token: token), status: .conflict, code: "3016011")
+            try expectDigitalConnectError(
+                try await client.call(.delete, "/digital-connect/conversations/\(id)", token: token),
+                status: .conflict,
+                code: "3016011"
+            )
         }
     }
 }
@@ -271,11 +338,24 @@ import Testing
             for headers: HTTPFields in [[:], [.authorization: "Basic abc"], [.authorization: "Bearer not-a-token"], [.authorization: "Bearer"]] {
                 var all = headers
                 all[.contentType] = "application/json"
-                let response = try await client.execute(uri: "/digital-connect/conversations", method: .post, headers: all, body: ByteBuffer(string: body))
+                let response = try await client.execute(
+                    uri: "/digital-connect/conversations",
+                    method: .post,
+                    headers: all,
+                    body: ByteBuffer(string: body)
+                )
                 try expectDigitalConnectError(response, status: .unauthorized, code: "3016001")
             }
-            try expectDigitalConnectError(try await client.call(.delete, "/digital-connect/conversations/x", token: nil), status: .unauthorized, code: "3016001")
-            try expectDigitalConnectError(try await client.call(.post, "/digital-connect/conversations/x/messages", token: "nope", body: "{}"), status: .unauthorized, code: "3016001")
+            try expectDigitalConnectError(
+                try await client.call(.delete, "/digital-connect/conversations/x", token: nil),
+                status: .unauthorized,
+                code: "3016001"
+            )
+            try expectDigitalConnectError(
+                try await client.call(.post, "/digital-connect/conversations/x/messages", token: "nope", body: "{}"),
+                status: .unauthorized,
+                code: "3016001"
+            )
         }
     }
 
@@ -284,7 +364,12 @@ import Testing
         configuration.clients = [OAuthClient(id: "reader", secret: "s", scopes: ["digital-connect:read"])]
         try await TestApp(configuration).test { client in
             let token = try await client.token(client: "reader", secret: "s")
-            let response = try await client.call(.post, "/digital-connect/conversations", token: token, body: #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"a@b.c"}}"#)
+            let response = try await client.call(
+                .post,
+                "/digital-connect/conversations",
+                token: token,
+                body: #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"a@b.c"}}"#
+            )
             try expectDigitalConnectError(response, status: .forbidden, code: "3016003")
         }
     }

@@ -2,9 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import TDMockCore
-@testable import TDMockServer
 import Testing
 import Yams
+
+@testable import TDMockServer
 
 /// What `make fuzz` (schemathesis against openapi/*.yaml) found, kept as tests: the server answers as
 /// the documents say.
@@ -73,9 +74,11 @@ import Yams
                 }
             }
         }
-        let served = Set(Self.routeTable(try TestApp()).all.flatMap { route in
-            route.methods.map { "\($0) \(normalized(route.path.description))" }
-        }).filter { !$0.hasSuffix(" /") && !$0.contains(" /workspace/") }
+        let served = Set(
+            Self.routeTable(try TestApp()).all.flatMap { route in
+                route.methods.map { "\($0) \(normalized(route.path.description))" }
+            }
+        ).filter { !$0.hasSuffix(" /") && !$0.contains(" /workspace/") }
         #expect(documented.subtracting(served).sorted() == [], "described but not served")
         #expect(served.subtracting(documented).sorted() == [], "served but not described")
     }
@@ -90,9 +93,11 @@ import Yams
                 let response = try await client.call(.post, "/digital-connect/conversations", token: token, body: body(good))
                 #expect(response.status == .created, "\(good): \(String(buffer: response.body))")
             }
-            for bad in ["", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T08:00:00+20:15", "2026-01-01 08:00:00Z", "2026-01-01T08:00:00",
-                        "2026-01-01T08:00:00.Z", "2026-01-01T08:00:00.1234567890Z", "2026-01-01T08:00:00+18:00", "2026-01-01T08:00:00Zx",
-                        "2026-01-01T08:00:00+05:3", "2026-00-01T08:00:00Z", "2026-01-32T08:00:00Z", "2026-01-01T08:60:00Z"] {
+            for bad in [
+                "", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T08:00:00+20:15", "2026-01-01 08:00:00Z", "2026-01-01T08:00:00",
+                "2026-01-01T08:00:00.Z", "2026-01-01T08:00:00.1234567890Z", "2026-01-01T08:00:00+18:00", "2026-01-01T08:00:00Zx",
+                "2026-01-01T08:00:00+05:3", "2026-00-01T08:00:00Z", "2026-01-32T08:00:00Z", "2026-01-01T08:60:00Z",
+            ] {
                 let response = try await client.call(.post, "/digital-connect/conversations", token: token, body: body(bad))
                 try expectDigitalConnectError(response, status: .badRequest, code: "3016000", fields: ["previous_messages[0].created_at"])
             }
@@ -105,12 +110,20 @@ import Yams
             let id = try await client.startConversation(token: token)
             for good in [#"" 12\t""#, #""0""#, "9000000000000000000", #""123456789012345678""#] {
                 let response = try await client.call(
-                    .post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"attachments":[{"size":\#(good)}]}"#)
+                    .post,
+                    "/digital-connect/conversations/\(id)/messages",
+                    token: token,
+                    body: #"{"attachments":[{"size":\#(good)}]}"#
+                )
                 #expect(response.status == .created, "\(good): \(String(buffer: response.body))")
             }
             for bad in [#""+12""#, #""\f12""#, #""1234567890123456789""#, #""1 2""#, "9000000000000000001000", "1.5"] {
                 let response = try await client.call(
-                    .post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"attachments":[{"size":\#(bad)}]}"#)
+                    .post,
+                    "/digital-connect/conversations/\(id)/messages",
+                    token: token,
+                    body: #"{"attachments":[{"size":\#(bad)}]}"#
+                )
                 try expectDigitalConnectError(response, status: .badRequest, code: "3016000", fields: ["attachments[0].size"])
             }
         }
@@ -122,17 +135,27 @@ import Yams
             for blank in ["\u{1C}", " \t\u{A0}\u{3000}", "\u{2028}"] {
                 let escaped = String(data: try JSONEncoder().encode(blank), encoding: .utf8)!
                 let response = try await client.call(
-                    .post, "/digital-connect/conversations", token: token,
-                    body: #"{"touchpoint_id":\#(escaped),"contact_person":{"email":"a@b"}}"#)
+                    .post,
+                    "/digital-connect/conversations",
+                    token: token,
+                    body: #"{"touchpoint_id":\#(escaped),"contact_person":{"email":"a@b"}}"#
+                )
                 try expectDigitalConnectError(response, status: .badRequest, code: "3016000", fields: ["touchpoint_id"])
             }
             // "@" followed by a modifier is one Character but still the separator of an address.
             let email = try await client.call(
-                .post, "/digital-connect/conversations", token: token,
-                body: #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"\u00a3\u0002@\ud83c\udffbx"}}"#)
+                .post,
+                "/digital-connect/conversations",
+                token: token,
+                body: #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"\u00a3\u0002@\ud83c\udffbx"}}"#
+            )
             #expect(email.status == .created, "\(String(buffer: email.body))")
             let spaced = try await client.call(
-                .post, "/digital-connect/conversations", token: token, body: #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"a\u001c@b"}}"#)
+                .post,
+                "/digital-connect/conversations",
+                token: token,
+                body: #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"a\u001c@b"}}"#
+            )
             try expectDigitalConnectError(spaced, status: .badRequest, code: "3016000", fields: ["contact_person.email"])
         }
     }
@@ -140,14 +163,21 @@ import Yams
     @Test func faultNumbersMayBeWrittenAsWholeFloatsAndAreBounded() async throws {
         try await TestApp().test { client in
             func add(_ body: String) async throws -> TestResponse {
-                try await client.execute(uri: "/tdmock/v1/faults", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+                try await client.execute(
+                    uri: "/tdmock/v1/faults",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: body)
+                )
             }
             let created = try await add(#"{"target":"start_conversation","status":440.0,"latency_ms":1440.0,"id":null}"#)
             #expect(created.status == .created, "\(String(buffer: created.body))")
             #expect(try json(created)["latency_ms"] as? Int == 1440)
             #expect((try json(created)["id"] as? String)?.isEmpty == false)
-            for bad in [#"{"target":"token","status":500.5}"#, #"{"target":"token","status":500,"remaining":78946352540334571520}"#,
-                        #"{"target":"token","status":500,"remaining":1000000001}"#, #"{"target":"token","status":503,"retry_after":86401}"#] {
+            for bad in [
+                #"{"target":"token","status":500.5}"#, #"{"target":"token","status":500,"remaining":78946352540334571520}"#,
+                #"{"target":"token","status":500,"remaining":1000000001}"#, #"{"target":"token","status":503,"retry_after":86401}"#,
+            ] {
                 let response = try await add(bad)
                 #expect(response.status == .badRequest, "\(bad): \(String(buffer: response.body))")
                 #expect(try json(response)["error"] as? String == "invalid_request")

@@ -3,8 +3,9 @@ import Hummingbird
 import HummingbirdTesting
 import TDMockCore
 import TDMockServer
-@testable import TDMockStore
 import Testing
+
+@testable import TDMockStore
 
 /// JSON allows U+0000 inside a string; every string an integration or an agent sends is kept whole, through
 /// the store, the agent API's answers and the callbacks, on Send a Message's fast path and on the router's.
@@ -71,12 +72,23 @@ import Testing
     }
 
     /// Sends `body` to the conversation and returns the message's stored content and attachments.
-    func send(_ client: some TestClientProtocol, _ app: TestApp, _ id: String, token: String, body: String, key: String? = nil) async throws
+    func send(
+        _ client: some TestClientProtocol,
+        _ app: TestApp,
+        _ id: String,
+        token: String,
+        body: String,
+        key: String? = nil
+    ) async throws
         -> (TestResponse, [AgentWire.MessageView])
     {
         let response = try await client.call(
-            .post, "/digital-connect/conversations/\(id)/messages", token: token, body: body,
-            headers: key.map { [.init("x-idempotency-key")!: $0] } ?? [:])
+            .post,
+            "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: body,
+            headers: key.map { [.init("x-idempotency-key")!: $0] } ?? [:]
+        )
         let messages = try await app.services.database.reader.read { try Inbox.messages($0, conversationID: id) }.map(AgentWire.MessageView.init)
         return (response, messages)
     }
@@ -89,7 +101,8 @@ import Testing
             // A fault in force (a latency only) sends every Send a Message through the router.
             if throughTheRouter { app.services.faults.add(Fault(id: "slow", target: .sendMessage, remaining: nil, latencyMs: 1)) }
             let content = Self.nul("I still", " can't log in")
-            let body = #"{"content": "\#(content.json)", "attachments": [{"id": "\#(Self.attachment.json)", "name": "\#(Self.attachment.json)", "type": "image/png", "size": 1}]}"#
+            let body =
+                #"{"content": "\#(content.json)", "attachments": [{"id": "\#(Self.attachment.json)", "name": "\#(Self.attachment.json)", "type": "image/png", "size": 1}]}"#
             let (first, messages) = try await send(client, app, id, token: token, body: body, key: Self.key.json)
             #expect(first.status == .created, "\(String(buffer: first.body))")
             #expect(messages.last?.content == content.value)
@@ -119,13 +132,19 @@ import Testing
             let agent = Self.nul("Da", "na")
             let content = Self.nul("How can", " I help?")
             let reply = try await client.execute(
-                uri: "/tdmock/v1/conversations/\(id)/messages", method: .post, headers: [.contentType: "application/json"],
-                body: ByteBuffer(string: #"{"agent": "\#(agent.json)", "content": "\#(content.json)"}"#))
+                uri: "/tdmock/v1/conversations/\(id)/messages",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"agent": "\#(agent.json)", "content": "\#(content.json)"}"#)
+            )
             #expect(reply.status == .ok, "\(String(buffer: reply.body))")
             // The same agent again: still theirs (the name was stored whole).
             let again = try await client.execute(
-                uri: "/tdmock/v1/conversations/\(id)/assign", method: .post, headers: [.contentType: "application/json"],
-                body: ByteBuffer(string: #"{"agent": "\#(agent.json)"}"#))
+                uri: "/tdmock/v1/conversations/\(id)/assign",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"agent": "\#(agent.json)"}"#)
+            )
             #expect(again.status == .ok, "\(String(buffer: again.body))")
             let shown = try await detail(client, id)
             #expect(shown["agent"] as? String == agent.value)

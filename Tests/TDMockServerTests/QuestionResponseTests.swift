@@ -16,12 +16,19 @@ import Testing
 
     func answer(_ client: some TestClientProtocol, _ id: String, _ body: String) async throws -> TestResponse {
         try await client.execute(
-            uri: "/tdmock/v1/questions/\(id)/answer", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+            uri: "/tdmock/v1/questions/\(id)/answer",
+            method: .post,
+            headers: [.contentType: "application/json"],
+            body: ByteBuffer(string: body)
+        )
     }
 
     /// A request held on a connection of its own (the test client sends one request at a time): its status and body.
     func held(
-        _ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, body: String? = nil
+        _ client: some TestClientProtocol,
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        body: String? = nil
     ) async throws -> (status: HTTPResponse.Status, body: [String: Any]) {
         let port = try #require(client.port)
         let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { second in
@@ -78,8 +85,11 @@ import Testing
     @Test func aHeldRequestGetsTheAgentsAnswer() async throws {
         try await TestApp().test { client in
             async let pending = held(
-                client, .post, "/question-response/v1/questions",
-                body: #"{"session_id":"c-3f2a","question":"What are our \u0000 earnings?","attributes":{"caller":"+15550100"}}"#)
+                client,
+                .post,
+                "/question-response/v1/questions",
+                body: #"{"session_id":"c-3f2a","question":"What are our \u0000 earnings?","attributes":{"caller":"+15550100"}}"#
+            )
             let id = try await created(client)
             let listed = try await client.execute(uri: "/tdmock/v1/questions?status=queued", method: .get)
             let views = try JSONDecoder().decode([QuestionWire.View].self, from: Data(listed.body.readableBytesView))

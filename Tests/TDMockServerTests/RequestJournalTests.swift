@@ -17,12 +17,26 @@ import Testing
         try await TestApp().test { client in
             let token = try await client.token()
             let id = try await client.startConversation(token: token)
-            #expect(try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"hi"}"#).status == .created)
-            #expect(try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: nil, body: #"{"content":"hi"}"#).status == .unauthorized)
-            #expect(try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":1}"#).status == .badRequest)
-            #expect(try await client.call(.post, "/digital-connect/conversations/nope/messages", token: token, body: #"{"content":"x"}"#).status == .notFound)
+            #expect(
+                try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"hi"}"#).status
+                    == .created
+            )
+            #expect(
+                try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: nil, body: #"{"content":"hi"}"#).status
+                    == .unauthorized
+            )
+            #expect(
+                try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":1}"#).status
+                    == .badRequest
+            )
+            #expect(
+                try await client.call(.post, "/digital-connect/conversations/nope/messages", token: token, body: #"{"content":"x"}"#).status
+                    == .notFound
+            )
             let large = "{\"content\":\"" + String(repeating: "a", count: 1 << 20) + "\"}"
-            #expect(try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: large).status == .contentTooLarge)
+            #expect(
+                try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: large).status == .contentTooLarge
+            )
             // The agent API is not journalled.
             _ = try await client.execute(uri: "/tdmock/v1/conversations", method: .get)
 
@@ -56,16 +70,31 @@ import Testing
     @Test func secretsAreMaskedWhereverTheyAre() async throws {
         try await TestApp().test { client in
             _ = try await client.execute(
-                uri: "/oauth/token?client_secret=s3cret&x=1", method: .post,
+                uri: "/oauth/token?client_secret=s3cret&x=1",
+                method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded", .authorization: basic("tdmock-client", "tdmock-secret")],
-                body: ByteBuffer(string: "grant_type=client_credentials&client_secret=s3cret&scope=digital-connect%3Awrite"))
-            _ = try await client.execute(uri: "/oauth/token", method: .post, headers: [.authorization: "Bearer abc.def"], body: ByteBuffer(string: "x"))
+                body: ByteBuffer(string: "grant_type=client_credentials&client_secret=s3cret&scope=digital-connect%3Awrite")
+            )
+            _ = try await client.execute(
+                uri: "/oauth/token",
+                method: .post,
+                headers: [.authorization: "Bearer abc.def"],
+                body: ByteBuffer(string: "x")
+            )
             let token = try await client.token()
             _ = try await client.call(
-                .post, "/digital-connect/conversations", token: token,
-                body: #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"a@b.c"},"context_parameters":{"api_key":"k-1","password":"p","ok":"yes"}}"#)
+                .post,
+                "/digital-connect/conversations",
+                token: token,
+                body:
+                    #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"a@b.c"},"context_parameters":{"api_key":"k-1","password":"p","ok":"yes"}}"#
+            )
             _ = try await client.execute(
-                uri: "/question-response/v1/questions", method: .post, headers: [HTTPField.Name("x-api-key")!: "wrong"], body: ByteBuffer(string: "{}"))
+                uri: "/question-response/v1/questions",
+                method: .post,
+                headers: [HTTPField.Name("x-api-key")!: "wrong"],
+                body: ByteBuffer(string: "{}")
+            )
             let entries = try await journal(client)
             let text = String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)
             for secret in ["s3cret", "k-1", "\"p\"", "abc.def", "wrong", "tdmock-secret"] { #expect(!text.contains(secret), "\(secret) in \(text)") }

@@ -4,8 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import NIOHTTP1
 import TDMockCore
-@testable import TDMockServer
 import Testing
+
+@testable import TDMockServer
 
 /// The pieces `SendMessageFastPath` answers with, each against what the router would have given.
 /// (The DigitalConnect tests run over HTTP and so through the fast path; the end-to-end
@@ -31,8 +32,12 @@ import Testing
     }
 
     @Test func onlyPlainSendMessageRequestsAreTakenOn() {
-        func head(_ path: String, _ fields: [(String, String)] = [], method: NIOHTTP1.HTTPMethod = .POST,
-                  version: HTTPVersion = .http1_1) -> HTTPRequestHead {
+        func head(
+            _ path: String,
+            _ fields: [(String, String)] = [],
+            method: NIOHTTP1.HTTPMethod = .POST,
+            version: HTTPVersion = .http1_1
+        ) -> HTTPRequestHead {
             HTTPRequestHead(version: version, method: method, uri: path, headers: HTTPHeaders([("Host", "localhost")] + fields))
         }
         let path = "/digital-connect/conversations/0196f0a0-x_Y9/messages"
@@ -61,7 +66,10 @@ import Testing
             ("AUTHORIZATION", "Bearer t"), ("X-Idempotency-KEY", "k-1"), ("Content-Type", "application/json"),
             ("Connection", "Keep-Alive"), ("Authorisation", "Bearer u"), ("X-Idempotency-Kez", "k-2"), ("Expecs", "x"),
         ]
-        #expect(SendMessageFastPath.plainSend(head(path, fields)) == .init(conversationID: "0196f0a0-x_Y9", authorization: "Bearer t", idempotencyKey: "k-1"))
+        #expect(
+            SendMessageFastPath.plainSend(head(path, fields))
+                == .init(conversationID: "0196f0a0-x_Y9", authorization: "Bearer t", idempotencyKey: "k-1")
+        )
         #expect(SendMessageFastPath.plainSend(head(path)) == .init(conversationID: "0196f0a0-x_Y9", authorization: nil, idempotencyKey: nil))
     }
 
@@ -83,7 +91,12 @@ import Testing
         try await second.test { client in
             let id = try await client.startConversation(token: token)
             for content in ["one", "two"] {
-                let response = try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"\#(content)"}"#)
+                let response = try await client.call(
+                    .post,
+                    "/digital-connect/conversations/\(id)/messages",
+                    token: token,
+                    body: #"{"content":"\#(content)"}"#
+                )
                 #expect(response.status == .created)
                 #expect(response.headers[.server] == "tdmock")
                 #expect(response.headers[.date] != nil)

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import Logging
 import HummingbirdTesting
+import Logging
 import Synchronization
 import TDMockCore
 import TDMockServer
@@ -82,7 +82,8 @@ extension TestClientProtocol {
         var form = "grant_type=client_credentials"
         if let scope { form += "&scope=" + (scope.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? scope) }
         return try await execute(
-            uri: "/oauth/token", method: .post,
+            uri: "/oauth/token",
+            method: .post,
             headers: [.authorization: basic(client, secret), .contentType: "application/x-www-form-urlencoded"],
             body: ByteBuffer(string: form)
         ) { response in
@@ -93,7 +94,10 @@ extension TestClientProtocol {
 
     /// A request with a bearer token and a JSON (or any) body.
     func call(
-        _ method: HTTPRequest.Method, _ uri: String, token: String?, body: String? = nil,
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        token: String?,
+        body: String? = nil,
         headers extra: HTTPFields = [:]
     ) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
@@ -104,8 +108,11 @@ extension TestClientProtocol {
 
     func call(_ method: HTTPRequest.Method, _ uri: String, token: String?, data: Data) async throws -> TestResponse {
         try await execute(
-            uri: uri, method: method, headers: [.contentType: "application/json", .authorization: "Bearer \(token ?? "")"],
-            body: ByteBuffer(bytes: data))
+            uri: uri,
+            method: method,
+            headers: [.contentType: "application/json", .authorization: "Bearer \(token ?? "")"],
+            body: ByteBuffer(bytes: data)
+        )
     }
 
     /// Starts a conversation with the fixture's body (or another), asserting 201, and returns its id.
@@ -119,7 +126,10 @@ extension TestClientProtocol {
 
 /// Asserts a Digital Connect error body: its code and, when given, the invalid fields it names.
 func expectDigitalConnectError(
-    _ response: TestResponse, status: HTTPResponse.Status, code: String, fields: [String]? = nil,
+    _ response: TestResponse,
+    status: HTTPResponse.Status,
+    code: String,
+    fields: [String]? = nil,
     sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
     #expect(response.status == status, "body: \(String(buffer: response.body))", sourceLocation: sourceLocation)
@@ -138,7 +148,10 @@ func expectDigitalConnectError(
 
 /// Asserts an OAuth error body.
 func expectOAuthError(
-    _ response: TestResponse, status: HTTPResponse.Status, error: String, sourceLocation: SourceLocation = #_sourceLocation
+    _ response: TestResponse,
+    status: HTTPResponse.Status,
+    error: String,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
     #expect(response.status == status, "body: \(String(buffer: response.body))", sourceLocation: sourceLocation)
     let body = try json(response)

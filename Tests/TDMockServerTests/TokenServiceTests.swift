@@ -7,7 +7,12 @@ import Testing
 @Suite struct TokenServiceTests {
     static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
 
-    func request(_ client: some TestClientProtocol, authorization: String?, body: String, contentType: String? = "application/x-www-form-urlencoded") async throws -> TestResponse {
+    func request(
+        _ client: some TestClientProtocol,
+        authorization: String?,
+        body: String,
+        contentType: String? = "application/x-www-form-urlencoded"
+    ) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         if let contentType { headers[.contentType] = contentType }
         if let authorization { headers[.authorization] = authorization }
@@ -32,11 +37,19 @@ import Testing
         var configuration = ServeConfiguration(database: .inMemory, tokenTTL: 60)
         configuration.clients = [OAuthClient(id: "c", secret: "s", scopes: ["digital-connect:write", "digital-connect:read"])]
         try await TestApp(configuration).test { client in
-            let response = try await request(client, authorization: basic("c", "s"), body: "grant_type=client_credentials&scope=digital-connect%3Aread")
+            let response = try await request(
+                client,
+                authorization: basic("c", "s"),
+                body: "grant_type=client_credentials&scope=digital-connect%3Aread"
+            )
             let body = try json(response)
             #expect(body["scope"] as? String == "digital-connect:read")
             #expect(body["expires_in"] as? Int == 60)
-            let both = try await request(client, authorization: basic("c", "s"), body: "grant_type=client_credentials&scope=digital-connect:write+digital-connect:read")
+            let both = try await request(
+                client,
+                authorization: basic("c", "s"),
+                body: "grant_type=client_credentials&scope=digital-connect:write+digital-connect:read"
+            )
             #expect(try json(both)["scope"] as? String == "digital-connect:write digital-connect:read")
         }
     }
@@ -58,24 +71,42 @@ import Testing
         try await TestApp().test { client in
             let auth = basic("tdmock-client", "tdmock-secret")
             try expectOAuthError(try await request(client, authorization: auth, body: ""), status: .badRequest, error: "invalid_request")
-            try expectOAuthError(try await request(client, authorization: auth, body: "scope=digital-connect:write"), status: .badRequest, error: "invalid_request")
+            try expectOAuthError(
+                try await request(client, authorization: auth, body: "scope=digital-connect:write"),
+                status: .badRequest,
+                error: "invalid_request"
+            )
             try expectOAuthError(
                 try await request(client, authorization: auth, body: #"{"grant_type":"client_credentials"}"#, contentType: "application/json"),
-                status: .badRequest, error: "invalid_request")
-            try expectOAuthError(try await request(client, authorization: auth, body: "grant_type=%ZZ"), status: .badRequest, error: "invalid_request")
+                status: .badRequest,
+                error: "invalid_request"
+            )
+            try expectOAuthError(
+                try await request(client, authorization: auth, body: "grant_type=%ZZ"),
+                status: .badRequest,
+                error: "invalid_request"
+            )
         }
     }
 
     @Test func refusesOtherGrantTypes() async throws {
         try await TestApp().test { client in
-            let response = try await request(client, authorization: basic("tdmock-client", "tdmock-secret"), body: "grant_type=password&username=a&password=b")
+            let response = try await request(
+                client,
+                authorization: basic("tdmock-client", "tdmock-secret"),
+                body: "grant_type=password&username=a&password=b"
+            )
             try expectOAuthError(response, status: .badRequest, error: "unsupported_grant_type")
         }
     }
 
     @Test func refusesScopesTheClientDoesNotHave() async throws {
         try await TestApp().test { client in
-            let response = try await request(client, authorization: basic("tdmock-client", "tdmock-secret"), body: "grant_type=client_credentials&scope=digital-connect:write%20admin")
+            let response = try await request(
+                client,
+                authorization: basic("tdmock-client", "tdmock-secret"),
+                body: "grant_type=client_credentials&scope=digital-connect:write%20admin"
+            )
             try expectOAuthError(response, status: .badRequest, error: "invalid_scope")
             #expect(try json(response)["error_description"] as? String == "The client 'tdmock-client' may not ask for scope 'admin'")
         }

@@ -37,21 +37,29 @@ import Testing
             // What a form on another site can send: text/plain (or a urlencoded form) with a JSON-looking body.
             for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
                 let forged = try await client.execute(
-                    uri: "/tdmock/v1/conversations/\(id)/close", method: .post, headers: [.contentType: type],
-                    body: ByteBuffer(string: #"{"agent":"mallory"}"#))
+                    uri: "/tdmock/v1/conversations/\(id)/close",
+                    method: .post,
+                    headers: [.contentType: type],
+                    body: ByteBuffer(string: #"{"agent":"mallory"}"#)
+                )
                 #expect(forged.status == .unsupportedMediaType)
                 let body = try json(forged)
                 #expect(body["error"] as? String == "unsupported_media_type")
                 #expect((body["message"] as? String)?.contains("Content-Type: application/json") == true)
             }
             #expect(try await client.execute(uri: "/tdmock/v1/reset", method: .post).status == .unsupportedMediaType)
-            #expect(try await client.execute(uri: "/connect/v1/contacts", method: .post, body: ByteBuffer(string: "{}")).status == .unsupportedMediaType)
+            #expect(
+                try await client.execute(uri: "/connect/v1/contacts", method: .post, body: ByteBuffer(string: "{}")).status == .unsupportedMediaType
+            )
             let detail = try json(try await client.execute(uri: "/tdmock/v1/conversations/\(id)", method: .get))
             #expect(detail["status"] as? String == "queued")
             // The same calls as JSON; those that take no parameters take an empty body too.
             let closed = try await client.execute(
-                uri: "/tdmock/v1/conversations/\(id)/close", method: .post, headers: [.contentType: "application/json; charset=utf-8"],
-                body: ByteBuffer(string: #"{"agent":"Dana"}"#))
+                uri: "/tdmock/v1/conversations/\(id)/close",
+                method: .post,
+                headers: [.contentType: "application/json; charset=utf-8"],
+                body: ByteBuffer(string: #"{"agent":"Dana"}"#)
+            )
             #expect(closed.status == .ok)
             #expect(try await client.execute(uri: "/tdmock/v1/reset", method: .post, headers: Self.jsonType).status == .ok)
         }
@@ -64,9 +72,14 @@ import Testing
             var ids = [String]()
             for subject in ["Refund please", "Card declined", "100% wrong_charge", "Delivery late", "Refund again"] {
                 app.clock.advance(by: 1)
-                ids.append(try await client.startConversation(token: token, body: #"""
-                    {"touchpoint_id":"tp-tdmock","subject":"\#(subject)","contact_person":{"email":"ana@example.com","name":"Ana"}}
-                    """#))
+                ids.append(
+                    try await client.startConversation(
+                        token: token,
+                        body: #"""
+                            {"touchpoint_id":"tp-tdmock","subject":"\#(subject)","contact_person":{"email":"ana@example.com","name":"Ana"}}
+                            """#
+                    )
+                )
             }
             func page(_ query: String) async throws -> (ids: [String], total: String?) {
                 let response = try await client.execute(uri: "/tdmock/v1/conversations?\(query)", method: .get)
@@ -104,11 +117,18 @@ import Testing
             #expect(try await client.execute(uri: "/tdmock/v1/info", method: .get).status == .unauthorized)
             #expect(try await client.execute(uri: "/", method: .get).status == .ok, "the page itself asks for nothing: it shows the sign-in")
             let wrong = try await client.execute(
-                uri: "/tdmock/v1/sign-in", method: .post, headers: Self.jsonType, body: ByteBuffer(string: #"{"token":"not it"}"#))
+                uri: "/tdmock/v1/sign-in",
+                method: .post,
+                headers: Self.jsonType,
+                body: ByteBuffer(string: #"{"token":"not it"}"#)
+            )
             #expect(wrong.status == .unauthorized && wrong.headers[.setCookie] == nil)
             let signIn = try await client.execute(
-                uri: "/tdmock/v1/sign-in", method: .post, headers: Self.jsonType,
-                body: ByteBuffer(data: try JSONEncoder().encode(["token": agentToken])))
+                uri: "/tdmock/v1/sign-in",
+                method: .post,
+                headers: Self.jsonType,
+                body: ByteBuffer(data: try JSONEncoder().encode(["token": agentToken]))
+            )
             #expect(signIn.status == .noContent)
             let setCookie = try #require(signIn.headers[.setCookie])
             #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Path=/"))
@@ -123,7 +143,11 @@ import Testing
         }
         try await TestApp().test { client in
             let open = try await client.execute(
-                uri: "/tdmock/v1/sign-in", method: .post, headers: Self.jsonType, body: ByteBuffer(string: #"{"token":"x"}"#))
+                uri: "/tdmock/v1/sign-in",
+                method: .post,
+                headers: Self.jsonType,
+                body: ByteBuffer(string: #"{"token":"x"}"#)
+            )
             #expect(open.status == .badRequest)
         }
     }

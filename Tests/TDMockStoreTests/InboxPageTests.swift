@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import TDMockCore
-@testable import TDMockStore
 import Testing
+
+@testable import TDMockStore
 
 /// `InboxPage.page` (the workspace's inbox, chosen from a scan of sort keys) answers what `Inbox.page`'s
 /// plain `ORDER BY … LIMIT … OFFSET` answers, ties on the time and ids sharing their first 16 bytes included.
@@ -25,7 +26,8 @@ import Testing
                         id, n % 7 == 0 ? "100% off_\(n)" : "Subject \(n)", "c\(n)@example.com", n % 5 == 0 ? nil : "Ana \(n)", status,
                         // Few distinct times: most rows tie with others.
                         Int64(1_800_000_000_000 + Int64.random(in: 0..<25, using: &generator)),
-                    ])
+                    ]
+                )
             }
         }
         let statuses: [ConversationStatus?] = [nil, .queued, .assigned, .ended]
@@ -34,12 +36,16 @@ import Testing
             for search in searches {
                 for (limit, offset) in [(100, 0), (7, 0), (7, 3), (50, 120), (1, 399), (100, 1000), (1000, 0)] {
                     let (plain, fast) = try await database.reader.read { db in
-                        (try Inbox.page(db, status: status, search: search, limit: limit, offset: offset),
-                         try InboxPage.page(db, status: status, search: search, limit: limit, offset: offset))
+                        (
+                            try Inbox.page(db, status: status, search: search, limit: limit, offset: offset),
+                            try InboxPage.page(db, status: status, search: search, limit: limit, offset: offset)
+                        )
                     }
                     #expect(fast.total == plain.total, "\(String(describing: status)) \(String(describing: search)) \(limit) \(offset)")
-                    #expect(fast.conversations.map(\.id) == plain.conversations.map(\.id),
-                            "\(String(describing: status)) \(String(describing: search)) \(limit) \(offset)")
+                    #expect(
+                        fast.conversations.map(\.id) == plain.conversations.map(\.id),
+                        "\(String(describing: status)) \(String(describing: search)) \(limit) \(offset)"
+                    )
                     #expect(fast.conversations == plain.conversations)
                 }
             }

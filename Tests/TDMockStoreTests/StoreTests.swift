@@ -2,15 +2,20 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import TDMockCore
-@testable import TDMockStore
 import Testing
+
+@testable import TDMockStore
 
 @Suite struct StoreTests {
     let ids = IdentifierGenerator(seed: 1)
     let now = Date(timeIntervalSince1970: 1_800_000_000.123)
     let new = NewConversation(
-        touchpointID: "tp", subject: "s", contactPerson: ContactPerson(email: "a@b.c", name: "Ana"),
-        contextParameters: ["k": 1], previousMessages: [PreviousMessage(kind: .external, content: "bot", createdAt: nil)])
+        touchpointID: "tp",
+        subject: "s",
+        contactPerson: ContactPerson(email: "a@b.c", name: "Ana"),
+        contextParameters: ["k": 1],
+        previousMessages: [PreviousMessage(kind: .external, content: "bot", createdAt: nil)]
+    )
 
     func temporaryPath() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("tdmock-store-\(UUID().uuidString)/inbox.sqlite").path
@@ -24,7 +29,14 @@ import Testing
             let (ids, new, now) = (ids, new, now)
             id = try await database.write { db in
                 let conversation = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
-                _ = try Inbox.addContactMessage(db, conversationID: conversation.id, NewContactMessage(content: "hi", attachments: []), allowedTouchpoints: nil, messageID: ids.identifier(), now: now)
+                _ = try Inbox.addContactMessage(
+                    db,
+                    conversationID: conversation.id,
+                    NewContactMessage(content: "hi", attachments: []),
+                    allowedTouchpoints: nil,
+                    messageID: ids.identifier(),
+                    now: now
+                )
                 return conversation.id
             }
             #expect(try await database.reader.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
@@ -73,8 +85,13 @@ import Testing
                         _ = try await database.write { db in
                             // Every tenth write fails after writing: its savepoint must roll back alone.
                             let message = try Inbox.addContactMessage(
-                                db, conversationID: conversation.id, NewContactMessage(content: "m\(index)", attachments: []),
-                                allowedTouchpoints: nil, messageID: ids.identifier(), now: now)
+                                db,
+                                conversationID: conversation.id,
+                                NewContactMessage(content: "m\(index)", attachments: []),
+                                allowedTouchpoints: nil,
+                                messageID: ids.identifier(),
+                                now: now
+                            )
                             if index % 10 == 0 { throw InboxError.conversationEnded(message.id) }
                             return message.id
                         }
@@ -102,7 +119,14 @@ import Testing
             let conversation = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
             try Inbox.endConversation(db, conversationID: conversation.id, by: .contact, allowedTouchpoints: nil, now: now)
             #expect(throws: InboxError.conversationEnded(conversation.id)) {
-                try Inbox.addContactMessage(db, conversationID: conversation.id, NewContactMessage(content: "x", attachments: []), allowedTouchpoints: nil, messageID: ids.identifier(), now: now)
+                try Inbox.addContactMessage(
+                    db,
+                    conversationID: conversation.id,
+                    NewContactMessage(content: "x", attachments: []),
+                    allowedTouchpoints: nil,
+                    messageID: ids.identifier(),
+                    now: now
+                )
             }
             #expect(throws: InboxError.touchpointNotAllowed("tp")) {
                 try Inbox.endConversation(db, conversationID: conversation.id, by: .contact, allowedTouchpoints: ["other"], now: now)
@@ -116,7 +140,14 @@ import Testing
         let listed = try await database.write { db in
             let first = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
             let second = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now.addingTimeInterval(1))
-            _ = try Inbox.addContactMessage(db, conversationID: first.id, NewContactMessage(content: "x", attachments: []), allowedTouchpoints: nil, messageID: ids.identifier(), now: now.addingTimeInterval(2))
+            _ = try Inbox.addContactMessage(
+                db,
+                conversationID: first.id,
+                NewContactMessage(content: "x", attachments: []),
+                allowedTouchpoints: nil,
+                messageID: ids.identifier(),
+                now: now.addingTimeInterval(2)
+            )
             return (try Inbox.conversations(db, status: nil).map(\.id), [first.id, second.id])
         }
         #expect(listed.0 == listed.1)
@@ -129,13 +160,25 @@ import Testing
             let conversation = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
             // More deliveries than one query asks for (500), so that the journals come from two.
             let deliveries = try (0..<501).map { _ in
-                try Outbox.enqueue(db, conversationID: conversation.id, event: .messageCreated, payload: .init(authorName: "Dana"), ids: ids, now: now)
+                try Outbox.enqueue(
+                    db,
+                    conversationID: conversation.id,
+                    event: .messageCreated,
+                    payload: .init(authorName: "Dana"),
+                    ids: ids,
+                    now: now
+                )
             }
             for (delivery, attempts) in [(deliveries[0], 3), (deliveries[500], 2)] {
                 for number in 1...attempts {
                     let attempt = CallbackAttempt(
-                        deliveryID: delivery.deliveryID, attempt: number, startedAt: now, statusCode: number == attempts ? 200 : 503,
-                        error: nil, latency: 0.001)
+                        deliveryID: delivery.deliveryID,
+                        attempt: number,
+                        startedAt: now,
+                        statusCode: number == attempts ? 200 : 503,
+                        error: nil,
+                        latency: 0.001
+                    )
                     _ = try Outbox.record(db, attempt, outcome: number == attempts ? .delivered : .retry(at: now))
                 }
             }
@@ -171,20 +214,46 @@ import Testing
         let written = try await database.write { db in
             let conversation = try Inbox.startConversation(db, new, clientID: "c", ids: ids, now: now)
             let message = try Inbox.addContactMessage(
-                db, conversationID: conversation.id, NewContactMessage(content: "with files, a NUL \u{0} and ünïcödé", attachments: attachments),
-                allowedTouchpoints: nil, messageID: ids.identifier(), now: now.addingTimeInterval(1.5))
+                db,
+                conversationID: conversation.id,
+                NewContactMessage(content: "with files, a NUL \u{0} and ünïcödé", attachments: attachments),
+                allowedTouchpoints: nil,
+                messageID: ids.identifier(),
+                now: now.addingTimeInterval(1.5)
+            )
             let delivery = try Outbox.enqueue(
-                db, conversationID: conversation.id, event: .messageCreated, payload: .init(messageId: message.id, content: "x", authorName: "Dana"),
-                ids: ids, now: now)
-            let failed = CallbackAttempt(deliveryID: delivery.deliveryID, attempt: 1, startedAt: now, statusCode: nil, error: "refused", latency: 0.0125)
+                db,
+                conversationID: conversation.id,
+                event: .messageCreated,
+                payload: .init(messageId: message.id, content: "x", authorName: "Dana"),
+                ids: ids,
+                now: now
+            )
+            let failed = CallbackAttempt(
+                deliveryID: delivery.deliveryID,
+                attempt: 1,
+                startedAt: now,
+                statusCode: nil,
+                error: "refused",
+                latency: 0.0125
+            )
             _ = try Outbox.record(db, failed, outcome: .retry(at: now.addingTimeInterval(0.5)))
-            let delivered = CallbackAttempt(deliveryID: delivery.deliveryID, attempt: 2, startedAt: now.addingTimeInterval(1), statusCode: 200, error: nil, latency: 0.002)
+            let delivered = CallbackAttempt(
+                deliveryID: delivery.deliveryID,
+                attempt: 2,
+                startedAt: now.addingTimeInterval(1),
+                statusCode: 200,
+                error: nil,
+                latency: 0.002
+            )
             let final = try Outbox.record(db, delivered, outcome: .delivered)
             return (conversation.id, message, final, [failed, delivered])
         }
         let read = try await database.reader.read { db in
-            (try Inbox.messages(db, conversationID: written.0), try Outbox.deliveries(db, conversationID: written.0),
-             try Outbox.attempts(db, deliveryID: written.2.deliveryID), try Outbox.journalledDeliveries(db, conversationID: written.0))
+            (
+                try Inbox.messages(db, conversationID: written.0), try Outbox.deliveries(db, conversationID: written.0),
+                try Outbox.attempts(db, deliveryID: written.2.deliveryID), try Outbox.journalledDeliveries(db, conversationID: written.0)
+            )
         }
         #expect(read.0.last == written.1)
         #expect(read.0.last?.attachments == attachments)

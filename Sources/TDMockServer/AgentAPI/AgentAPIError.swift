@@ -49,7 +49,9 @@ struct AgentTokenMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw AgentAPIError.unauthorized("the workspace's sign-in is not for this tdmock's agent token: sign in again")
             }
         } else {
-            throw AgentAPIError.unauthorized("this tdmock asks for the agent token: send Authorization: Bearer <token> (tdmock commands: --agent-token or TDMOCK_AGENT_TOKEN)")
+            throw AgentAPIError.unauthorized(
+                "this tdmock asks for the agent token: send Authorization: Bearer <token> (tdmock commands: --agent-token or TDMOCK_AGENT_TOKEN)"
+            )
         }
         return try await next(request, context)
     }

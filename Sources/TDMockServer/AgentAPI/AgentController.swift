@@ -73,8 +73,12 @@ struct AgentController {
         return JSONResponse.make(
             status: .ok,
             body: AgentWire.ServerInfo(
-                callbackUrl: services.configuration.callback.url, touchpoints: services.configuration.touchpoints.map(\.id),
-                pendingCallbacks: pending, failedCallbacks: failed))
+                callbackUrl: services.configuration.callback.url,
+                touchpoints: services.configuration.touchpoints.map(\.id),
+                pendingCallbacks: pending,
+                failedCallbacks: failed
+            )
+        )
     }
 
     private func list(_ request: Request) async throws -> Response {
@@ -89,14 +93,19 @@ struct AgentController {
         }
         if let page = try InboxPageQuery(request.uri.queryParameters) {
             let (conversations, total) = try await services.database.inboxPage(
-                status: status, search: page.search, limit: page.limit, offset: page.offset)
+                status: status,
+                search: page.search,
+                limit: page.limit,
+                offset: page.offset
+            )
             var response = JSONResponse.make(status: .ok, body: conversations.map(AgentWire.ConversationSummary.init))
             response.headers[InboxPageQuery.totalCount] = String(total)
             return response
         }
         let listing = try await services.database.inboxListing(status: status)
         return Response(
-            status: .ok, headers: [.contentType: JSONResponse.contentType],
+            status: .ok,
+            headers: [.contentType: JSONResponse.contentType],
             body: ResponseBody(contentLength: listing.contentLength) { writer in
                 // Written out in chunks of about 256 KB, each copied once from the listing's own buffers.
                 var position = listing.start
@@ -107,7 +116,8 @@ struct AgentController {
                     try await writer.write(out)
                 }
                 try await writer.finish(nil)
-            })
+            }
+        )
     }
 
     private func detail(_ id: String) async throws -> AgentWire.ConversationDetail {
@@ -125,12 +135,16 @@ struct AgentController {
 
     /// Runs an agent action and its outbox writes in one transaction, then wakes the deliverer and tells the streams.
     private func act(
-        _ request: Request, _ context: some RequestContext, needsContent: Bool = false,
+        _ request: Request,
+        _ context: some RequestContext,
+        needsContent: Bool = false,
         _ action: @escaping @Sendable (AgentWire.AgentActionRequest) -> AppDatabase.AgentAction
     ) async throws -> Response {
         let id = try context.parameters.require("id")
         let body = try AgentWire.AgentActionRequest(
-            try await request.jsonObject(), needsContent: needsContent)
+            try await request.jsonObject(),
+            needsContent: needsContent
+        )
         guard !Blank.isBlank(body.agent) else {
             throw AgentAPIError(.badRequest, "invalid_request", "agent must not be empty")
         }
@@ -146,12 +160,19 @@ struct AgentController {
             throw AgentAPIError(error)
         }
         if !result.deliveries.isEmpty { deliverer.notify() }
-        events.publish(result.deliveries.map { delivery in
-            InboxEvent(
-                event: InboxEvent.Name(rawValue: delivery.eventType.rawValue) ?? .messageCreated, conversationId: id, time: now,
-                content: delivery.eventType == .messageCreated ? result.message?.content : nil, authorName: body.agent,
-                messageId: delivery.eventType == .messageCreated ? result.message?.id : nil, deliveryId: delivery.deliveryID)
-        })
+        events.publish(
+            result.deliveries.map { delivery in
+                InboxEvent(
+                    event: InboxEvent.Name(rawValue: delivery.eventType.rawValue) ?? .messageCreated,
+                    conversationId: id,
+                    time: now,
+                    content: delivery.eventType == .messageCreated ? result.message?.content : nil,
+                    authorName: body.agent,
+                    messageId: delivery.eventType == .messageCreated ? result.message?.id : nil,
+                    deliveryId: delivery.deliveryID
+                )
+            }
+        )
         return DetailJSON.response(try await detail(id))
     }
 
@@ -214,7 +235,8 @@ struct AgentController {
             var message = "fewer than \(count) \(name) events within \(timeout) s"
             let (held, dropped) = events.logSize
             if dropped > 0 {
-                message += " (the event log keeps the last \(events.logLimit) events of the past \(events.logAge.components.seconds / 60) minutes:"
+                message +=
+                    " (the event log keeps the last \(events.logLimit) events of the past \(events.logAge.components.seconds / 60) minutes:"
                     + " it holds \(held), \(dropped) older ones were let go)"
             }
             throw AgentAPIError(.requestTimeout, "timeout", message)

@@ -2,8 +2,8 @@ public import AsyncHTTPClient
 import Foundation
 public import Logging
 import NIOCore
-import NIOPosix
 import NIOHTTP1
+import NIOPosix
 public import ServiceLifecycle
 import Synchronization
 import TDMockCore
@@ -36,7 +36,12 @@ public final class CallbackDeliverer: Service, Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    public init(services: AppServices, events: EventHub, httpClient: HTTPClient = CallbackDeliverer.sharedClient, logger: Logger = Logger(label: "tdmock.callbacks")) {
+    public init(
+        services: AppServices,
+        events: EventHub,
+        httpClient: HTTPClient = CallbackDeliverer.sharedClient,
+        logger: Logger = Logger(label: "tdmock.callbacks")
+    ) {
         self.services = services
         self.events = events
         self.httpClient = httpClient
@@ -165,7 +170,13 @@ public final class CallbackDeliverer: Service, Sendable {
 
         let outcome = decide(statusCode: statusCode, retryAfter: retryAfter, attemptsSoFar: delivery.attemptsSinceRedelivery + 1)
         let journal = CallbackAttempt(
-            deliveryID: delivery.deliveryID, attempt: number, startedAt: startedAt, statusCode: statusCode, error: failure, latency: latency)
+            deliveryID: delivery.deliveryID,
+            attempt: number,
+            startedAt: startedAt,
+            statusCode: statusCode,
+            error: failure,
+            latency: latency
+        )
         do {
             try await services.database.record(journal, outcome: outcome)
         } catch InboxError.deliveryNotFound {
@@ -182,8 +193,16 @@ public final class CallbackDeliverer: Service, Sendable {
         }
         events.publish(
             InboxEvent(
-                event: name, conversationId: delivery.conversationID, time: services.clock(), deliveryId: delivery.deliveryID,
-                eventType: delivery.eventType, attempt: number, statusCode: statusCode, error: failure))
+                event: name,
+                conversationId: delivery.conversationID,
+                time: services.clock(),
+                deliveryId: delivery.deliveryID,
+                eventType: delivery.eventType,
+                attempt: number,
+                statusCode: statusCode,
+                error: failure
+            )
+        )
     }
 
     /// Success, another try (when), or failure for good.

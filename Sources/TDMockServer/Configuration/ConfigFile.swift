@@ -60,7 +60,11 @@ private struct NodeReader {
 
     func integer(_ node: Node, _ key: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         guard let scalar = node.scalar, let value = Int(scalar.string), range.contains(value) else {
-            throw error(node, key, "expected a whole number from \(range.lowerBound) to \(range.upperBound), found '\(node.scalar?.string ?? "a collection")'")
+            throw error(
+                node,
+                key,
+                "expected a whole number from \(range.lowerBound) to \(range.upperBound), found '\(node.scalar?.string ?? "a collection")'"
+            )
         }
         return value
     }
@@ -194,7 +198,11 @@ private struct NodeReader {
                 case "target":
                     let text = try string(value, key + ".target")
                     guard let parsed = Fault.Target(rawValue: text) else {
-                        throw error(value, key + ".target", "expected one of \(Fault.Target.allCases.map(\.rawValue).joined(separator: ", ")), found '\(text)'")
+                        throw error(
+                            value,
+                            key + ".target",
+                            "expected one of \(Fault.Target.allCases.map(\.rawValue).joined(separator: ", ")), found '\(text)'"
+                        )
                     }
                     target = parsed
                 case "status":

@@ -48,7 +48,9 @@ public struct CallbackConfiguration: Sendable, Hashable {
     public var retryMax: Double
 
     public init(
-        url: String? = nil, apiKey: String? = nil, paths: [CallbackEvent: String] = [:],
+        url: String? = nil,
+        apiKey: String? = nil,
+        paths: [CallbackEvent: String] = [:],
         maxAttempts: Int = ServeSettings.table.callbackMaxAttempts.byDefault,
         timeout: Double = ServeSettings.table.callbackTimeout.byDefault,
         retryInitial: Double = ServeSettings.table.callbackRetryInitial.byDefault,
@@ -121,11 +123,13 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var journalSize: Int = ServeSettings.table.journalSize.byDefault
 
     public init(
-        host: String = ServeSettings.table.host.byDefault, port: Int = ServeConfiguration.defaultPort,
+        host: String = ServeSettings.table.host.byDefault,
+        port: Int = ServeConfiguration.defaultPort,
         database: DatabaseLocation = .file(ServeConfiguration.defaultDatabasePath),
         clients: [OAuthClient] = [ServeConfiguration.defaultClient],
         touchpoints: [Touchpoint] = [ServeConfiguration.defaultTouchpoint],
-        callback: CallbackConfiguration = CallbackConfiguration(), tokenTTL: Int = ServeSettings.table.tokenTTL.byDefault
+        callback: CallbackConfiguration = CallbackConfiguration(),
+        tokenTTL: Int = ServeSettings.table.tokenTTL.byDefault
     ) {
         self.host = host
         self.port = port
@@ -163,12 +167,28 @@ public struct ServeOverrides: Sendable, Hashable {
     public var journalSize: Int?
 
     public init(
-        host: String? = nil, port: Int? = nil, db: String? = nil, inMemory: Bool? = nil, config: String? = nil,
-        clientID: String? = nil, clientSecret: String? = nil, touchpoints: [String] = [],
-        callbackURL: String? = nil, callbackAPIKey: String? = nil, callbackMaxAttempts: Int? = nil,
-        callbackTimeout: Double? = nil, callbackRetryInitial: Double? = nil, callbackRetryMax: Double? = nil,
-        tokenTTL: Int? = nil, seed: UInt64? = nil, agentToken: String? = nil, fastPath: Bool? = nil,
-        questionAPIKey: String? = nil, lambdaURL: String? = nil, lambdaTimeout: Double? = nil, journalSize: Int? = nil
+        host: String? = nil,
+        port: Int? = nil,
+        db: String? = nil,
+        inMemory: Bool? = nil,
+        config: String? = nil,
+        clientID: String? = nil,
+        clientSecret: String? = nil,
+        touchpoints: [String] = [],
+        callbackURL: String? = nil,
+        callbackAPIKey: String? = nil,
+        callbackMaxAttempts: Int? = nil,
+        callbackTimeout: Double? = nil,
+        callbackRetryInitial: Double? = nil,
+        callbackRetryMax: Double? = nil,
+        tokenTTL: Int? = nil,
+        seed: UInt64? = nil,
+        agentToken: String? = nil,
+        fastPath: Bool? = nil,
+        questionAPIKey: String? = nil,
+        lambdaURL: String? = nil,
+        lambdaTimeout: Double? = nil,
+        journalSize: Int? = nil
     ) {
         self.journalSize = journalSize
         self.fastPath = fastPath
@@ -203,12 +223,18 @@ extension ServeConfiguration {
     /// the file's clients and touchpoints are kept, `--client-id`/`--client-secret` add or override one
     /// client, and `--touchpoint` (else `TDMOCK_TOUCHPOINT`) adds touchpoints. The default client and
     /// touchpoint exist only when no source names any.
-    public static func resolve(flags: ServeOverrides, environment: [String: String]) throws(ConfigurationError)
+    public static func resolve(
+        flags: ServeOverrides,
+        environment: [String: String]
+    ) throws(ConfigurationError)
         -> ServeConfiguration
     {
         let table = ServeSettings.table
         let sources = try SettingSources.load(
-            environment: environment, configFlag: flags.config, configVariables: [table.config.environment].compactMap { $0 })
+            environment: environment,
+            configFlag: flags.config,
+            configVariables: [table.config.environment].compactMap { $0 }
+        )
         let file = try ConfigFile.read(sources.file)
         var configuration = ServeConfiguration()
         configuration.host = try sources.value(table.host, flag: flags.host)
@@ -221,9 +247,12 @@ extension ServeConfiguration {
         configuration.faults = file.faults
         configuration.agentToken = try sources.optionalValue(table.agentToken, flag: flags.agentToken)
         configuration.limits = ServerLimits(
-            maxHeaderBytes: try sources.value(table.maxHeaderBytes), maxConnections: try sources.value(table.maxConnections),
-            headerTimeout: try sources.value(table.headerTimeout), bodyTimeout: try sources.value(table.bodyTimeout),
-            idleTimeout: try sources.value(table.idleTimeout))
+            maxHeaderBytes: try sources.value(table.maxHeaderBytes),
+            maxConnections: try sources.value(table.maxConnections),
+            headerTimeout: try sources.value(table.headerTimeout),
+            bodyTimeout: try sources.value(table.bodyTimeout),
+            idleTimeout: try sources.value(table.idleTimeout)
+        )
         configuration.fastPath = try sources.value(table.fastPath, flag: flags.fastPath)
         configuration.questionAPIKey = try sources.value(table.questionAPIKey, flag: flags.questionAPIKey)
         configuration.journalSize = try sources.value(table.journalSize, flag: flags.journalSize)
@@ -268,11 +297,13 @@ extension ServeConfiguration {
 
         configuration.callback = CallbackConfiguration(
             url: try sources.optionalValue(table.callbackURL, flag: flags.callbackURL),
-            apiKey: try sources.optionalValue(table.callbackAPIKey, flag: flags.callbackAPIKey), paths: file.callbackPaths,
+            apiKey: try sources.optionalValue(table.callbackAPIKey, flag: flags.callbackAPIKey),
+            paths: file.callbackPaths,
             maxAttempts: try sources.value(table.callbackMaxAttempts, flag: flags.callbackMaxAttempts),
             timeout: try sources.value(table.callbackTimeout, flag: flags.callbackTimeout),
             retryInitial: try sources.value(table.callbackRetryInitial, flag: flags.callbackRetryInitial),
-            retryMax: try sources.value(table.callbackRetryMax, flag: flags.callbackRetryMax))
+            retryMax: try sources.value(table.callbackRetryMax, flag: flags.callbackRetryMax)
+        )
 
         try configuration.checkTogether(sources, flags: flags)
         return configuration
@@ -285,14 +316,18 @@ extension ServeConfiguration {
         if callback.retryInitial > callback.retryMax {
             let setting = table.callbackRetryInitial
             throw sources.refusal(
-                setting, sources.origin(setting, flagGiven: flags.callbackRetryInitial != nil),
-                "expected 0 < retry_initial (\(callback.retryInitial)) <= retry_max (\(callback.retryMax)) <= 3600 seconds")
+                setting,
+                sources.origin(setting, flagGiven: flags.callbackRetryInitial != nil),
+                "expected 0 < retry_initial (\(callback.retryInitial)) <= retry_max (\(callback.retryMax)) <= 3600 seconds"
+            )
         }
         if agentToken == nil && !Self.isLoopback(host) {
             throw sources.refusal(
-                table.host, sources.origin(table.host, flagGiven: flags.host != nil),
+                table.host,
+                sources.origin(table.host, flagGiven: flags.host != nil),
                 "listening on '\(host)' lets other machines reach the agent API; set --agent-token (TDMOCK_AGENT_TOKEN, agent_token) "
-                    + "so that it asks for a bearer token, or listen on 127.0.0.1")
+                    + "so that it asks for a bearer token, or listen on 127.0.0.1"
+            )
         }
     }
 

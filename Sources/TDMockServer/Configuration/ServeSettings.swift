@@ -12,88 +12,220 @@ public struct ServeSettings: SettingsTable, Sendable {
     public static let table = ServeSettings()
 
     public let host = Setting<String>(
-        flag: "host", environment: "TDMOCK_HOST", key: "host", default: "127.0.0.1", .text, "The address to listen on")
+        flag: "host",
+        environment: "TDMOCK_HOST",
+        key: "host",
+        default: "127.0.0.1",
+        .text,
+        "The address to listen on"
+    )
     public let port = Setting<Int>(
-        flag: "port", environment: "TDMOCK_PORT", key: "port", default: 8080, .integer(0...65535), "The port to listen on, 0 for a free one")
+        flag: "port",
+        environment: "TDMOCK_PORT",
+        key: "port",
+        default: 8080,
+        .integer(0...65535),
+        "The port to listen on, 0 for a free one"
+    )
     public let db = Setting<String>(
-        flag: "db", environment: "TDMOCK_DB", key: "db", default: "./tdmock.sqlite", .text, "The SQLite file of the inbox")
+        flag: "db",
+        environment: "TDMOCK_DB",
+        key: "db",
+        default: "./tdmock.sqlite",
+        .text,
+        "The SQLite file of the inbox"
+    )
     public let inMemory = Setting<Bool>(
-        flag: "in-memory", environment: "TDMOCK_IN_MEMORY", key: "in_memory", default: false, .boolean,
-        "Keep the inbox in memory only: nothing survives a restart")
+        flag: "in-memory",
+        environment: "TDMOCK_IN_MEMORY",
+        key: "in_memory",
+        default: false,
+        .boolean,
+        "Keep the inbox in memory only: nothing survives a restart"
+    )
     public let config = Setting<String>(flag: "config", environment: "TDMOCK_CONFIG", .text, "A YAML config file")
     public let clientID = Setting<String>(
-        flag: "client-id", environment: "TDMOCK_CLIENT_ID", .text, "Add or override an OAuth client: its id (default tdmock-client)")
+        flag: "client-id",
+        environment: "TDMOCK_CLIENT_ID",
+        .text,
+        "Add or override an OAuth client: its id (default tdmock-client)"
+    )
     public let clientSecret = Setting<String>(
-        flag: "client-secret", environment: "TDMOCK_CLIENT_SECRET", .text, "Add or override an OAuth client: its secret (default tdmock-secret)")
+        flag: "client-secret",
+        environment: "TDMOCK_CLIENT_SECRET",
+        .text,
+        "Add or override an OAuth client: its secret (default tdmock-secret)"
+    )
     public let touchpoints = Setting<[String]>(
-        flag: "touchpoint", environment: "TDMOCK_TOUCHPOINT", .list, "Add a touchpoint id, repeatable (default tp-tdmock)")
+        flag: "touchpoint",
+        environment: "TDMOCK_TOUCHPOINT",
+        .list,
+        "Add a touchpoint id, repeatable (default tp-tdmock)"
+    )
     public let callbackURL = Setting<String>(
-        flag: "callback-url", environment: "TDMOCK_CALLBACK_URL", key: "callback.url", alias: "callback_url", .url,
-        "The Builder integration's base path: where callbacks go")
+        flag: "callback-url",
+        environment: "TDMOCK_CALLBACK_URL",
+        key: "callback.url",
+        alias: "callback_url",
+        .url,
+        "The Builder integration's base path: where callbacks go"
+    )
     public let callbackAPIKey = Setting<String>(
-        flag: "callback-api-key", environment: "TDMOCK_CALLBACK_API_KEY", key: "callback.api_key", alias: "callback_api_key", .text,
-        "The x-api-key sent with every callback")
+        flag: "callback-api-key",
+        environment: "TDMOCK_CALLBACK_API_KEY",
+        key: "callback.api_key",
+        alias: "callback_api_key",
+        .text,
+        "The x-api-key sent with every callback"
+    )
     public let callbackMaxAttempts = Setting<Int>(
-        flag: "callback-max-attempts", environment: "TDMOCK_CALLBACK_MAX_ATTEMPTS", key: "callback.max_attempts", default: 15,
-        .integer(1...100), "Callback attempts before a delivery is marked failed")
+        flag: "callback-max-attempts",
+        environment: "TDMOCK_CALLBACK_MAX_ATTEMPTS",
+        key: "callback.max_attempts",
+        default: 15,
+        .integer(1...100),
+        "Callback attempts before a delivery is marked failed"
+    )
     public let callbackTimeout = Setting<Double>(
-        flag: "callback-timeout", environment: "TDMOCK_CALLBACK_TIMEOUT", key: "callback.timeout", default: 10,
-        .seconds(atMost: 300), "Seconds one callback attempt may take")
+        flag: "callback-timeout",
+        environment: "TDMOCK_CALLBACK_TIMEOUT",
+        key: "callback.timeout",
+        default: 10,
+        .seconds(atMost: 300),
+        "Seconds one callback attempt may take"
+    )
     public let callbackRetryInitial = Setting<Double>(
-        environment: "TDMOCK_CALLBACK_RETRY_INITIAL", key: "callback.retry_initial", default: 0.5, .seconds(atMost: 3600),
-        "Seconds before the first retry of a callback")
+        environment: "TDMOCK_CALLBACK_RETRY_INITIAL",
+        key: "callback.retry_initial",
+        default: 0.5,
+        .seconds(atMost: 3600),
+        "Seconds before the first retry of a callback"
+    )
     public let callbackRetryMax = Setting<Double>(
-        environment: "TDMOCK_CALLBACK_RETRY_MAX", key: "callback.retry_max", default: 30, .seconds(atMost: 3600),
-        "The longest wait between two attempts of a callback")
+        environment: "TDMOCK_CALLBACK_RETRY_MAX",
+        key: "callback.retry_max",
+        default: 30,
+        .seconds(atMost: 3600),
+        "The longest wait between two attempts of a callback"
+    )
     public let tokenTTL = Setting<Int>(
-        flag: "token-ttl", environment: "TDMOCK_TOKEN_TTL", key: "token_ttl", default: 3600, .integer(1...Int(Int32.max)),
-        "Access token lifetime in seconds")
+        flag: "token-ttl",
+        environment: "TDMOCK_TOKEN_TTL",
+        key: "token_ttl",
+        default: 3600,
+        .integer(1...Int(Int32.max)),
+        "Access token lifetime in seconds"
+    )
     public let seed = Setting<UInt64>(
-        flag: "seed", environment: "TDMOCK_SEED", key: "seed", .unsigned,
-        "Make ids and tokens from a seeded generator: the same seed and requests give the same ids")
+        flag: "seed",
+        environment: "TDMOCK_SEED",
+        key: "seed",
+        .unsigned,
+        "Make ids and tokens from a seeded generator: the same seed and requests give the same ids"
+    )
     public let agentToken = Setting<String>(
-        flag: "agent-token", environment: "TDMOCK_AGENT_TOKEN", key: "agent_token",
-        .secret(atLeast: Self.minimumAgentTokenLength, "an agent token needs at least \(Self.minimumAgentTokenLength) characters (try `openssl rand -hex 16`)"),
-        "A bearer token the agent API then asks for (required to listen on anything but loopback)")
+        flag: "agent-token",
+        environment: "TDMOCK_AGENT_TOKEN",
+        key: "agent_token",
+        .secret(
+            atLeast: Self.minimumAgentTokenLength,
+            "an agent token needs at least \(Self.minimumAgentTokenLength) characters (try `openssl rand -hex 16`)"
+        ),
+        "A bearer token the agent API then asks for (required to listen on anything but loopback)"
+    )
     /// Shorter agent tokens are refused: 16 characters of hex are 64 bits, and a person picks them.
     public static let minimumAgentTokenLength = 16
     public let fastPath = Setting<Bool>(
-        environment: "TDMOCK_FAST_PATH", key: "fast_path", default: true, .boolean,
-        "Answer Send a Message in front of the router when it can be (false: every request through the router)")
+        environment: "TDMOCK_FAST_PATH",
+        key: "fast_path",
+        default: true,
+        .boolean,
+        "Answer Send a Message in front of the router when it can be (false: every request through the router)"
+    )
     public let questionAPIKey = Setting<String>(
-        flag: "question-api-key", environment: "TDMOCK_QUESTION_API_KEY", key: "question_response.api_key", default: "tdmock-question-key",
-        .text, "The x-api-key the question-response API asks for")
+        flag: "question-api-key",
+        environment: "TDMOCK_QUESTION_API_KEY",
+        key: "question_response.api_key",
+        default: "tdmock-question-key",
+        .text,
+        "The x-api-key the question-response API asks for"
+    )
     public let lambdaURL = Setting<String>(
-        flag: "lambda-url", environment: "TDMOCK_LAMBDA_URL", key: "connect.lambda_url",
-        default: "http://127.0.0.1:8090/2015-03-31/functions/fallback/invocations", .url,
-        "The bot's Lambda, as a Lambda Invoke API URL (the default is the bridge's reference Lambda)")
+        flag: "lambda-url",
+        environment: "TDMOCK_LAMBDA_URL",
+        key: "connect.lambda_url",
+        default: "http://127.0.0.1:8090/2015-03-31/functions/fallback/invocations",
+        .url,
+        "The bot's Lambda, as a Lambda Invoke API URL (the default is the bridge's reference Lambda)"
+    )
     public let lambdaTimeout = Setting<Double>(
-        flag: "lambda-timeout", environment: "TDMOCK_LAMBDA_TIMEOUT", key: "connect.lambda_timeout", default: 30,
-        .seconds(atMost: 900, why: "Lambda's own limit"), "Seconds the Lambda may take before the turn is an error")
+        flag: "lambda-timeout",
+        environment: "TDMOCK_LAMBDA_TIMEOUT",
+        key: "connect.lambda_timeout",
+        default: 30,
+        .seconds(atMost: 900, why: "Lambda's own limit"),
+        "Seconds the Lambda may take before the turn is an error"
+    )
     public let journalSize = Setting<Int>(
-        environment: "TDMOCK_JOURNAL_SIZE", key: "journal_size", default: 1000, .integer(0...100_000),
-        "How many requests the request journal keeps (0: none)")
+        environment: "TDMOCK_JOURNAL_SIZE",
+        key: "journal_size",
+        default: 1000,
+        .integer(0...100_000),
+        "How many requests the request journal keeps (0: none)"
+    )
 
     // limits:
     public let maxHeaderBytes = Setting<Int>(
-        key: "limits.max_header_bytes", default: 16 * 1024, .integer(1024...(1 << 20)), "Request line plus headers, in bytes")
+        key: "limits.max_header_bytes",
+        default: 16 * 1024,
+        .integer(1024...(1 << 20)),
+        "Request line plus headers, in bytes"
+    )
     public let maxConnections = Setting<Int>(
-        key: "limits.max_connections", default: 512, .integer(1...100_000), "Connections open at once")
+        key: "limits.max_connections",
+        default: 512,
+        .integer(1...100_000),
+        "Connections open at once"
+    )
     public let headerTimeout = Setting<Double>(
-        key: "limits.header_timeout", default: 10, .seconds(), "Seconds from a request's first byte to the end of its headers")
+        key: "limits.header_timeout",
+        default: 10,
+        .seconds(),
+        "Seconds from a request's first byte to the end of its headers"
+    )
     public let bodyTimeout = Setting<Double>(
-        key: "limits.body_timeout", default: 30, .seconds(), "Seconds from the end of a request's headers to the end of its body")
+        key: "limits.body_timeout",
+        default: 30,
+        .seconds(),
+        "Seconds from the end of a request's headers to the end of its body"
+    )
     public let idleTimeout = Setting<Double>(
-        key: "limits.idle_timeout", default: 120, .seconds(), "Seconds a connection may stay silent before it is closed")
+        key: "limits.idle_timeout",
+        default: 120,
+        .seconds(),
+        "Seconds a connection may stay silent before it is closed"
+    )
 
     // connect: the contact flow's words and its bot (ContactFlow holds their defaults).
     public let greeting = Setting<String>(key: "connect.greeting", default: ContactFlow().greeting, .text, "What Connect says first")
     public let errorPrompt = Setting<String>(
-        key: "connect.error_prompt", default: ContactFlow().errorPrompt, .text, "What Connect says before it hangs up on an error")
+        key: "connect.error_prompt",
+        default: ContactFlow().errorPrompt,
+        .text,
+        "What Connect says before it hangs up on an error"
+    )
     public let branchAttribute = Setting<String>(
-        key: "connect.branch_attribute", default: ContactFlow().branchAttribute, .text, "The session attribute the flow branches on")
+        key: "connect.branch_attribute",
+        default: ContactFlow().branchAttribute,
+        .text,
+        "The session attribute the flow branches on"
+    )
     public let textAttribute = Setting<String>(
-        key: "connect.text_attribute", default: ContactFlow().textAttribute, .text, "The session attribute Connect speaks")
+        key: "connect.text_attribute",
+        default: ContactFlow().textAttribute,
+        .text,
+        "The session attribute Connect speaks"
+    )
     public let botID = Setting<String>(key: "connect.bot.id", default: LexV2.Bot().id, .text, "The bot's id")
     public let botName = Setting<String>(key: "connect.bot.name", default: LexV2.Bot().name, .text, "The bot's name")
     public let botAliasID = Setting<String>(key: "connect.bot.alias_id", default: LexV2.Bot().aliasID, .text, "The bot alias's id")

@@ -11,8 +11,13 @@ public struct ServerLimits: Sendable, Hashable {
     /// Seconds a connection may stay without reading or writing anything before it is closed.
     public var idleTimeout: Double
 
-    public init(maxHeaderBytes: Int = 16 * 1024, maxConnections: Int = 512, headerTimeout: Double = 10, bodyTimeout: Double = 30,
-                idleTimeout: Double = 120) {
+    public init(
+        maxHeaderBytes: Int = 16 * 1024,
+        maxConnections: Int = 512,
+        headerTimeout: Double = 10,
+        bodyTimeout: Double = 30,
+        idleTimeout: Double = 120
+    ) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxConnections = maxConnections
         self.headerTimeout = headerTimeout

@@ -94,7 +94,9 @@ struct ConnectController {
         let arrived = ContinuousClock.now
         let body = try await request.jsonObject()
         guard let value = body["text"] else { throw AgentAPIError(.badRequest, "invalid_request", "text is required: what the caller said") }
-        guard let text = value.stringValue else { throw AgentAPIError(.badRequest, "invalid_request", "text must be a string, not \(value.typeDescription)") }
+        guard let text = value.stringValue else {
+            throw AgentAPIError(.badRequest, "invalid_request", "text must be a string, not \(value.typeDescription)")
+        }
         guard !Blank.isBlank(text) else { throw AgentAPIError(.badRequest, "invalid_request", "text must not be empty: the caller said nothing") }
         // Claimed before the contact is read: an utterance right after one that ended the call reads it ended.
         guard busy.claim(id) else { throw AgentAPIError(InboxError.contactBusy(id)) }
@@ -105,18 +107,37 @@ struct ConnectController {
         let started = services.clock()
         events.publish(.call(.callerUtterance, contactID: id, time: started, content: text))
         let event = LexV2.event(
-            contactID: id, utterance: text, sessionAttributes: contact.sessionAttributes, bot: flow.bot, requestID: services.ids.identifier())
+            contactID: id,
+            utterance: text,
+            sessionAttributes: contact.sessionAttributes,
+            bot: flow.bot,
+            requestID: services.ids.identifier()
+        )
         let eventData = JSONResponse.data(event)
         let result = await lambda.invoke(eventData)
         let (outcome, attributes) = decide(result, attributes: contact.sessionAttributes)
         let now = services.clock()
         let turn = CallTurn(
-            utterance: text, event: String(decoding: eventData, as: UTF8.self), statusCode: result.statusCode,
-            functionError: result.functionError, answer: result.body.map { $0.prefix(64 * 1024) }, latency: result.latency,
-            branch: outcome.branch, prompt: outcome.prompt, ended: outcome.ended, note: outcome.note, at: now)
+            utterance: text,
+            event: String(decoding: eventData, as: UTF8.self),
+            statusCode: result.statusCode,
+            functionError: result.functionError,
+            answer: result.body.map { $0.prefix(64 * 1024) },
+            latency: result.latency,
+            branch: outcome.branch,
+            prompt: outcome.prompt,
+            ended: outcome.ended,
+            note: outcome.note,
+            at: now
+        )
         try await services.database.record(turn: turn, contactID: id, sessionAttributes: attributes)
         var invoked = InboxEvent.call(
-            .lambdaInvoked, contactID: id, time: now, branch: outcome.branch.rawValue, error: outcome.branch == .error ? outcome.note : nil)
+            .lambdaInvoked,
+            contactID: id,
+            time: now,
+            branch: outcome.branch.rawValue,
+            error: outcome.branch == .error ? outcome.note : nil
+        )
         invoked.statusCode = result.statusCode
         let elapsed = ContinuousClock.now - arrived
         let total = Latency.seconds(elapsed)
@@ -128,8 +149,13 @@ struct ConnectController {
         return JSONResponse.make(
             status: .ok,
             body: ConnectWire.TurnResult(
-                branch: outcome.branch, prompt: outcome.prompt, ended: outcome.ended, sessionAttributes: attributes,
-                error: outcome.branch == .error ? outcome.note : nil))
+                branch: outcome.branch,
+                prompt: outcome.prompt,
+                ended: outcome.ended,
+                sessionAttributes: attributes,
+                error: outcome.branch == .error ? outcome.note : nil
+            )
+        )
     }
 
     /// Where the flow goes on the Lambda's answer, and the session attributes the next turn carries.
@@ -145,7 +171,10 @@ struct ConnectController {
             if case .success(.object(let object)) = body.withUnsafeBytes(JSONReader.read), let text = object["errorMessage"]?.stringValue {
                 message = ": " + text
             }
-            return (flow.error("the function failed (X-Amz-Function-Error: \(functionError))\(message.isEmpty ? Self.excerpt(body) : message)"), attributes)
+            return (
+                flow.error("the function failed (X-Amz-Function-Error: \(functionError))\(message.isEmpty ? Self.excerpt(body) : message)"),
+                attributes
+            )
         }
         let answer: JSONValue
         switch body.withUnsafeBytes(JSONReader.read) {

@@ -48,8 +48,11 @@ struct LambdaInvoker: Sendable {
             let response = try await client.execute(request, deadline: deadline)
             let body = try await response.body.collect(upTo: Self.maximumAnswerBytes)
             return Result(
-                statusCode: Int(response.status.code), functionError: response.headers.first(name: "x-amz-function-error"),
-                body: Data(body.readableBytesView), latency: seconds())
+                statusCode: Int(response.status.code),
+                functionError: response.headers.first(name: "x-amz-function-error"),
+                body: Data(body.readableBytesView),
+                latency: seconds()
+            )
         } catch {
             return Result(latency: seconds(), failure: describe(error))
         }

@@ -101,8 +101,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             inRequest = true
             bodyStarted = .now()
             guard admitted else {
-                refuse(context, status: .serviceUnavailable,
-                       message: "tdmock has \(limits.maxConnections) connections open, its limit (limits.max_connections)")
+                refuse(
+                    context,
+                    status: .serviceUnavailable,
+                    message: "tdmock has \(limits.maxConnections) connections open, its limit (limits.max_connections)"
+                )
                 return
             }
             responsesOwed += 1
@@ -129,8 +132,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let now = NIODeadline.now()
         if let started = headStarted, now - started > .nanoseconds(Int64(limits.headerTimeout * 1e9)), responsesOwed == 0 {
             logger.info("closing a connection whose request headers took too long", metadata: ["limit_seconds": "\(limits.headerTimeout)"])
-            refuse(context, status: .requestTimeout,
-                   message: "the request's headers did not arrive within \(limits.headerTimeout) s (limits.header_timeout)")
+            refuse(
+                context,
+                status: .requestTimeout,
+                message: "the request's headers did not arrive within \(limits.headerTimeout) s (limits.header_timeout)"
+            )
         } else if let started = bodyStarted, now - started > .nanoseconds(Int64(limits.bodyTimeout * 1e9)) {
             logger.info("closing a connection whose request body took too long", metadata: ["limit_seconds": "\(limits.bodyTimeout)"])
             closing = true
@@ -148,9 +154,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         closing = true
         var body = ByteBuffer()
         body.writeString(#"{"error":"\#(status == .serviceUnavailable ? "unavailable" : "timeout")","message":"\#(message)"}"#)
-        let head = HTTPResponseHead(version: .http1_1, status: status, headers: [
-            "Content-Type": JSONResponse.contentType, "Content-Length": String(body.readableBytes), "Connection": "close",
-        ])
+        let head = HTTPResponseHead(
+            version: .http1_1,
+            status: status,
+            headers: [
+                "Content-Type": JSONResponse.contentType, "Content-Length": String(body.readableBytes), "Connection": "close",
+            ]
+        )
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let channel = context.channel

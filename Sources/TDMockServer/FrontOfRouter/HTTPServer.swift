@@ -36,11 +36,17 @@ extension ServerLimits {
     func http1(logger: Logger, sendMessage controller: DigitalConnectController? = nil) -> HTTPServerBuilder {
         let counter = ConnectionCounter(limit: maxConnections)
         let limits = self
-        return .http1(configuration: HTTP1Channel.Configuration(
-            additionalChannelHandlers: [InFrontOfCodec(
-                [ConnectionGuard(limits: limits, counter: counter, logger: logger)]
-                    + (controller.map { [SendMessageFastPath(controller: $0)] } ?? []))],
-            idleTimeout: nil,  // ConnectionGuard's: Hummingbird's does not see the fast path's requests
-            httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes)))
+        return .http1(
+            configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [
+                    InFrontOfCodec(
+                        [ConnectionGuard(limits: limits, counter: counter, logger: logger)]
+                            + (controller.map { [SendMessageFastPath(controller: $0)] } ?? [])
+                    )
+                ],
+                idleTimeout: nil,  // ConnectionGuard's: Hummingbird's does not see the fast path's requests
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes)
+            )
+        )
     }
 }

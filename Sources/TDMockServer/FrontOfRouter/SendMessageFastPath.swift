@@ -114,8 +114,11 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         state = .answering(head, send, body: body, started: started)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let submitted = controller.sendDirectly(
-            conversationID: send.conversationID, path: head.uri, authorization: send.authorization,
-            idempotencyKey: send.idempotencyKey, body: body,
+            conversationID: send.conversationID,
+            path: head.uri,
+            authorization: send.authorization,
+            idempotencyKey: send.idempotencyKey,
+            body: body,
             on: EventLoopCompletions(loop: context.eventLoop)
         ) { response in
             let (handler, context) = bound.value
@@ -130,9 +133,15 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         state = .idle
         if let response {
             controller.services.journal.record(
-                method: "POST", path: head.uri, status: response.status,
-                latency: Double((NIODeadline.now() - started).nanoseconds) / 1e9, authorization: send.authorization,
-                requestBody: body, answer: response.body, time: controller.services.clock())
+                method: "POST",
+                path: head.uri,
+                status: response.status,
+                latency: Double((NIODeadline.now() - started).nanoseconds) / 1e9,
+                authorization: send.authorization,
+                requestBody: body,
+                answer: response.body,
+                time: controller.services.clock()
+            )
             var buffer = context.channel.allocator.buffer(capacity: response.body.count)
             buffer.writeBytes(response.body)
             let headers: HTTPHeaders = [
@@ -222,9 +231,11 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 bytes.suffix(suffix.count).elementsEqual(suffix)
             else { return nil }
             let id = UnsafeBufferPointer(rebasing: bytes[prefix.count..<(bytes.count - suffix.count)])
-            guard id.allSatisfy({ byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
-            }) else { return nil }
+            guard
+                id.allSatisfy({ byte in
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
+                })
+            else { return nil }
             return String(decoding: id, as: UTF8.self)
         }
         guard let conversationID else { return nil }
@@ -236,7 +247,11 @@ final class SendMessageFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The header fields `plainSend` reads, by their lowercase names.
     private enum Field: String, CaseIterable {
-        case connection, contentLength = "content-length", authorization, idempotencyKey = "x-idempotency-key", expect
+        case connection
+        case contentLength = "content-length"
+        case authorization
+        case idempotencyKey = "x-idempotency-key"
+        case expect
 
         private static let names = allCases.map { ($0, Array($0.rawValue.utf8)) }
 

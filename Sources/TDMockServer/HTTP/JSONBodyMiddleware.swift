@@ -11,12 +11,13 @@ struct JSONBodyMiddleware<Context: RequestContext>: RouterMiddleware {
             let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
             guard mediaType == "application/json" else {
                 throw AgentAPIError(
-                    .unsupportedMediaType, "unsupported_media_type",
+                    .unsupportedMediaType,
+                    "unsupported_media_type",
                     "\(request.method.rawValue) \(request.uri.path) takes a JSON body: send Content-Type: application/json"
-                        + (mediaType.map { " (not \($0))" } ?? ""))
+                        + (mediaType.map { " (not \($0))" } ?? "")
+                )
             }
         }
         return try await next(request, context)
     }
 }
-

@@ -17,8 +17,10 @@ enum JSONResponse {
 
     static func make(status: HTTPResponse.Status, data: Data) -> Response {
         Response(
-            status: status, headers: [.contentType: contentType],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            status: status,
+            headers: [.contentType: contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 
     static func make(status: HTTPResponse.Status, body: some Encodable) -> Response {

@@ -18,7 +18,9 @@ extension Request {
     /// API's questions, the question-response API, the contact API): 400 naming what is wrong otherwise,
     /// 413 over the body limit; an empty body is an empty object when `emptyAllowed`.
     func jsonObject(emptyAllowed: Bool = false) async throws -> [String: JSONValue] {
-        let data = try await collectBody(orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is larger than \(BodyLimit.bytes) bytes"))
+        let data = try await collectBody(
+            orThrow: AgentAPIError(.contentTooLarge, "too_large", "The request body is larger than \(BodyLimit.bytes) bytes")
+        )
         if data.isEmpty && emptyAllowed { return [:] }
         switch data.withUnsafeBytes(JSONReader.read) {
         case .failure(let problem): throw AgentAPIError(.badRequest, "invalid_request", "The body is not valid JSON: \(problem)")

@@ -74,14 +74,19 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             } else if [AgentController.prefix, QuestionController.prefix, ConnectController.prefix].contains(where: { path.hasPrefix($0) }) {
                 // The agent API, the question-response API and the contact API share one error shape.
                 let kind = status == .notFound ? "not_found" : status == .internalServerError ? "internal" : "invalid_request"
-                let message = switch status {
-                case .notFound: "No operation at \(request.method.rawValue) \(path)"
-                case .methodNotAllowed: "\(request.method.rawValue) is not allowed on \(path); use \(allowed.joined(separator: ", "))"
-                default: status.reasonPhrase
-                }
+                let message =
+                    switch status {
+                    case .notFound: "No operation at \(request.method.rawValue) \(path)"
+                    case .methodNotAllowed: "\(request.method.rawValue) is not allowed on \(path); use \(allowed.joined(separator: ", "))"
+                    default: status.reasonPhrase
+                    }
                 surfaceError = AgentAPIError(status, kind, message)
             } else if path.hasPrefix("/oauth") {
-                surfaceError = OAuthError(status: status, error: status == .internalServerError ? "server_error" : "invalid_request", description: status.reasonPhrase)
+                surfaceError = OAuthError(
+                    status: status,
+                    error: status == .internalServerError ? "server_error" : "invalid_request",
+                    description: status.reasonPhrase
+                )
             } else if !allowed.isEmpty {
                 surfaceError = HTTPError(.methodNotAllowed)
             } else {
@@ -96,16 +101,28 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func digitalConnect(_ status: HTTPResponse.Status, request: Request) -> DigitalConnectError {
         switch status {
         case .notFound:
-            DigitalConnectError(status: .notFound, code: DigitalConnectError.Code.notFound, message: "Not found",
-                                description: "No Digital Connect operation at \(request.method.rawValue) \(request.uri.path)")
+            DigitalConnectError(
+                status: .notFound,
+                code: DigitalConnectError.Code.notFound,
+                message: "Not found",
+                description: "No Digital Connect operation at \(request.method.rawValue) \(request.uri.path)"
+            )
         case .methodNotAllowed:
-            DigitalConnectError(status: .methodNotAllowed, code: DigitalConnectError.Code.methodNotAllowed, message: "Method not allowed",
-                                description: "\(request.method.rawValue) is not allowed on \(request.uri.path)")
+            DigitalConnectError(
+                status: .methodNotAllowed,
+                code: DigitalConnectError.Code.methodNotAllowed,
+                message: "Method not allowed",
+                description: "\(request.method.rawValue) is not allowed on \(request.uri.path)"
+            )
         case .contentTooLarge:
             .payloadTooLarge
         case .internalServerError:
-            DigitalConnectError(status: .internalServerError, code: DigitalConnectError.Code.internalError, message: "Internal error",
-                                description: "tdmock failed to handle the request; its log says why")
+            DigitalConnectError(
+                status: .internalServerError,
+                code: DigitalConnectError.Code.internalError,
+                message: "Internal error",
+                description: "tdmock failed to handle the request; its log says why"
+            )
         default:
             DigitalConnectError(status: status, code: DigitalConnectError.Code.invalidRequest, message: status.reasonPhrase)
         }

@@ -26,9 +26,15 @@ struct JournalMiddleware<Context: RequestContext>: RouterMiddleware {
         @Sendable func record(_ status: Int, _ answer: [UInt8]) {
             let elapsed = ContinuousClock.now - started
             journal.record(
-                method: method, path: path, status: status,
+                method: method,
+                path: path,
+                status: status,
                 latency: Latency.seconds(elapsed),
-                authorization: authorization, requestBody: ByteBuffer(bytes: capture.bytes), answer: answer, time: clock())
+                authorization: authorization,
+                requestBody: ByteBuffer(bytes: capture.bytes),
+                answer: answer,
+                time: clock()
+            )
         }
         do {
             var response = try await next(request, context)

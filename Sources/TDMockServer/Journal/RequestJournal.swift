@@ -50,15 +50,30 @@ public final class RequestJournal: Sendable {
     /// Keeps a request. Bodies are cut at `bodyLimit` bytes; the answer's body is kept only for an error
     /// (status 400 and above).
     public func record(
-        method: String, path: String, status: Int, latency: Double, authorization: String?, requestBody: ByteBuffer,
-        answer: some Collection<UInt8>, time: Date
+        method: String,
+        path: String,
+        status: Int,
+        latency: Double,
+        authorization: String?,
+        requestBody: ByteBuffer,
+        answer: some Collection<UInt8>,
+        time: Date
     ) {
         guard capacity > 0 else { return }
         // A long body's start is copied, so that the journal does not hold on to the whole of it.
         let kept = requestBody.readableBytes <= bodyLimit ? requestBody : ByteBuffer(bytes: requestBody.readableBytesView.prefix(bodyLimit))
         let record = Record(
-            id: 0, time: time, method: method, path: path, status: status, latency: latency, authorization: authorization,
-            requestBody: kept, requestBytes: requestBody.readableBytes, errorBody: status >= 400 ? Array(answer.prefix(bodyLimit)) : nil)
+            id: 0,
+            time: time,
+            method: method,
+            path: path,
+            status: status,
+            latency: latency,
+            authorization: authorization,
+            requestBody: kept,
+            requestBytes: requestBody.readableBytes,
+            errorBody: status >= 400 ? Array(answer.prefix(bodyLimit)) : nil
+        )
         state.withLock { state in
             var record = record
             record.id = state.nextID
@@ -75,11 +90,17 @@ public final class RequestJournal: Sendable {
         }
         return records.map { record in
             JournalEntry(
-                id: record.id, time: Timestamp.string(from: record.time), method: record.method, path: Self.maskQuery(record.path),
-                status: record.status, latencyMs: Latency.milliseconds(record.latency), authorization: record.authorization.map(Self.scheme),
+                id: record.id,
+                time: Timestamp.string(from: record.time),
+                method: record.method,
+                path: Self.maskQuery(record.path),
+                status: record.status,
+                latencyMs: Latency.milliseconds(record.latency),
+                authorization: record.authorization.map(Self.scheme),
                 requestBody: record.requestBody.readableBytes == 0 ? nil : Self.mask(Array(record.requestBody.readableBytesView)),
                 requestBodyTruncated: record.requestBytes > record.requestBody.readableBytes ? true : nil,
-                errorBody: record.errorBody.map { String(decoding: $0, as: UTF8.self) })
+                errorBody: record.errorBody.map { String(decoding: $0, as: UTF8.self) }
+            )
         }
     }
 

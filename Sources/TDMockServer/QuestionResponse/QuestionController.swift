@@ -33,7 +33,12 @@ struct QuestionController {
         let ask = try Self.parseAsk(try await request.jsonObject())
         let now = services.clock()
         let question = Question(
-            id: services.ids.identifier(), sessionID: ask.sessionID, question: ask.question, attributes: ask.attributes, createdAt: now)
+            id: services.ids.identifier(),
+            sessionID: ask.sessionID,
+            question: ask.question,
+            attributes: ask.attributes,
+            createdAt: now
+        )
         let ticket = ask.waitSeconds > 0 ? waiters.register(question.id) : nil
         do {
             try await services.database.ask(question)

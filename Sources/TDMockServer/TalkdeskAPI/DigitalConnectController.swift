@@ -58,13 +58,18 @@ struct DigitalConnectController {
 
     /// The `x-idempotency-key` of a request, with what the request asked (method, path, canonical body).
     private func idempotencyKey(
-        _ header: String?, method: HTTPRequest.Method, path: String, client: OAuthClient, body: [String: JSONValue]
+        _ header: String?,
+        method: HTTPRequest.Method,
+        path: String,
+        client: OAuthClient,
+        body: [String: JSONValue]
     ) throws -> IdempotencyKey? {
         guard let key = header, !key.isEmpty else { return nil }
         guard key.utf8.count <= 255 else {
             throw DigitalConnectError.invalidBody(
                 "The x-idempotency-key header is longer than 255 bytes",
-                fields: [FieldError(name: "x-idempotency-key", description: "must be at most 255 bytes")])
+                fields: [FieldError(name: "x-idempotency-key", description: "must be at most 255 bytes")]
+            )
         }
         let fingerprint = "\(method.rawValue) \(path)\n" + RequestJSON.canonical(body)
         return IdempotencyKey(clientID: client.id, key: key, fingerprint: fingerprint)
@@ -86,7 +91,12 @@ struct DigitalConnectController {
             throw DigitalConnectError(.touchpointNotAllowed(new.touchpointID))
         }
         let key = try idempotencyKey(
-            request.headers[.idempotencyKey], method: request.method, path: request.uri.path, client: client, body: json)
+            request.headers[.idempotencyKey],
+            method: request.method,
+            path: request.uri.path,
+            client: client,
+            body: json
+        )
         let now = services.clock()
         let ids = services.ids
         let (outcome, conversation): (IdempotentOutcome, Conversation?)
@@ -100,7 +110,14 @@ struct DigitalConnectController {
         let id = conversation?.id
         if let id {
             events.publish(
-                InboxEvent(event: .conversationCreated, conversationId: id, time: now, authorName: new.contactPerson.name, touchpointId: new.touchpointID))
+                InboxEvent(
+                    event: .conversationCreated,
+                    conversationId: id,
+                    time: now,
+                    authorName: new.contactPerson.name,
+                    touchpointId: new.touchpointID
+                )
+            )
         }
         return JSONResponse.make(status: .init(code: outcome.response.status), data: outcome.response.body)
     }
@@ -110,8 +127,12 @@ struct DigitalConnectController {
         let client = try await authorize(request)
         let conversationID = try context.parameters.require("id")
         var plan = try planSend(
-            conversationID: conversationID, body: try await request.collectBody(orThrow: DigitalConnectError.payloadTooLarge),
-            idempotencyKey: request.headers[.idempotencyKey], path: request.uri.path, client: client)
+            conversationID: conversationID,
+            body: try await request.collectBody(orThrow: DigitalConnectError.payloadTooLarge),
+            idempotencyKey: request.headers[.idempotencyKey],
+            path: request.uri.path,
+            client: client
+        )
         if let partial { plan.response = plan.partialSuccess(reason: "Injected fault: part of the message failed (tdmock fault \(partial.id))") }
         let response = try await withCheckedThrowingContinuation { continuation in
             commitSend(plan, on: nil) { continuation.resume(with: $0) }
@@ -144,7 +165,13 @@ struct DigitalConnectController {
         try planSend(conversationID: conversationID, json: try RequestJSON.object(from: body), idempotencyKey: header, path: path, client: client)
     }
 
-    func planSend(conversationID: String, json: [String: JSONValue], idempotencyKey header: String?, path: String, client: OAuthClient) throws
+    func planSend(
+        conversationID: String,
+        json: [String: JSONValue],
+        idempotencyKey header: String?,
+        path: String,
+        client: OAuthClient
+    ) throws
         -> SendPlan
     {
         let message = try NewContactMessage(validating: json)
@@ -153,26 +180,46 @@ struct DigitalConnectController {
         let messageID = services.ids.identifier()
         let response = SendMessageResponse(id: conversationID, messageId: messageID, createdAt: Timestamp.string(from: now))
         return SendPlan(
-            conversationID: conversationID, message: message, key: key, allowedTouchpoints: allowedTouchpoints(client), now: now,
-            messageID: messageID, response: StoredResponse(status: 201, body: response.json))
+            conversationID: conversationID,
+            message: message,
+            key: key,
+            allowedTouchpoints: allowedTouchpoints(client),
+            now: now,
+            messageID: messageID,
+            response: StoredResponse(status: 201, body: response.json)
+        )
     }
 
     /// Stores the message (or finds an idempotent replay's answer) and announces it once committed.
     /// `completion` gets the response to give, on `executor` (the writer's queue when nil).
     func commitSend(
-        _ plan: SendPlan, on executor: (any CompletionExecutor)?, completion: @escaping @Sendable (Result<StoredResponse, any Error>) -> Void
+        _ plan: SendPlan,
+        on executor: (any CompletionExecutor)?,
+        completion: @escaping @Sendable (Result<StoredResponse, any Error>) -> Void
     ) {
         let events = events
         services.database.submitContactMessage(
-            plan.message, conversationID: plan.conversationID, messageID: plan.messageID, allowedTouchpoints: plan.allowedTouchpoints,
-            key: plan.key, now: plan.now, response: plan.response, on: executor
+            plan.message,
+            conversationID: plan.conversationID,
+            messageID: plan.messageID,
+            allowedTouchpoints: plan.allowedTouchpoints,
+            key: plan.key,
+            now: plan.now,
+            response: plan.response,
+            on: executor
         ) { result in
             switch result {
             case .success((let outcome, let messageID)):
                 if let messageID {
-                    events.publish(InboxEvent(
-                        event: .contactMessage, conversationId: plan.conversationID, time: plan.now, content: plan.message.content,
-                        messageId: messageID))
+                    events.publish(
+                        InboxEvent(
+                            event: .contactMessage,
+                            conversationId: plan.conversationID,
+                            time: plan.now,
+                            content: plan.message.content,
+                            messageId: messageID
+                        )
+                    )
                 }
                 completion(.success(outcome.response))
             case .failure(let error as InboxError):
@@ -190,8 +237,13 @@ struct DigitalConnectController {
     /// key...): a refused write leaves nothing behind, so the router can then answer the request, in the
     /// surface's own error shape.
     func sendDirectly(
-        conversationID: String, path: String, authorization: String?, idempotencyKey: String?, body: ByteBuffer,
-        on executor: any CompletionExecutor, completion: @escaping @Sendable (StoredResponse?) -> Void
+        conversationID: String,
+        path: String,
+        authorization: String?,
+        idempotencyKey: String?,
+        body: ByteBuffer,
+        on executor: any CompletionExecutor,
+        completion: @escaping @Sendable (StoredResponse?) -> Void
     ) -> Bool {
         // The router's checks, on the tokens held in memory only: any refusal, or a token only the store
         // knows, is the router's to answer.

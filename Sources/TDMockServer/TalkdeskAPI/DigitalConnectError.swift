@@ -70,26 +70,54 @@ public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable 
     }
 
     public static let payloadTooLarge = DigitalConnectError(
-        status: .contentTooLarge, code: Code.payloadTooLarge, message: "Payload too large",
-        description: "The request body is larger than \(BodyLimit.bytes) bytes")
+        status: .contentTooLarge,
+        code: Code.payloadTooLarge,
+        message: "Payload too large",
+        description: "The request body is larger than \(BodyLimit.bytes) bytes"
+    )
 
     public static func touchpointNotFound(_ id: String) -> DigitalConnectError {
-        DigitalConnectError(status: .notFound, code: Code.touchpointNotFound, message: "Touchpoint not found", description: "No touchpoint has the id '\(id)'")
+        DigitalConnectError(
+            status: .notFound,
+            code: Code.touchpointNotFound,
+            message: "Touchpoint not found",
+            description: "No touchpoint has the id '\(id)'"
+        )
     }
 
     /// The Digital Connect answer to an inbox failure.
     public init(_ error: InboxError) {
         switch error {
         case .conversationNotFound(let id):
-            self.init(status: .notFound, code: Code.conversationNotFound, message: "Conversation not found", description: "No conversation has the id '\(id)'")
+            self.init(
+                status: .notFound,
+                code: Code.conversationNotFound,
+                message: "Conversation not found",
+                description: "No conversation has the id '\(id)'"
+            )
         case .conversationEnded(let id):
-            self.init(status: .conflict, code: Code.conversationEnded, message: "Conversation has ended", description: "Conversation '\(id)' has already ended")
+            self.init(
+                status: .conflict,
+                code: Code.conversationEnded,
+                message: "Conversation has ended",
+                description: "Conversation '\(id)' has already ended"
+            )
         case .touchpointNotAllowed(let id):
-            self.init(status: .forbidden, code: Code.forbidden, message: "Forbidden", description: "This client's credentials do not cover touchpoint '\(id)'")
+            self.init(
+                status: .forbidden,
+                code: Code.forbidden,
+                message: "Forbidden",
+                description: "This client's credentials do not cover touchpoint '\(id)'"
+            )
         case .idempotencyKeyReused(let key):
-            self.init(status: .conflict, code: Code.idempotencyConflict, message: "Idempotency key reused",
-                      description: "The x-idempotency-key '\(key)' was already used with a different request")
-        case .assignedToAnother, .deliveryNotFound, .deliveryNotFailed, .questionNotFound, .questionClosed, .contactNotFound, .contactEnded, .contactBusy:
+            self.init(
+                status: .conflict,
+                code: Code.idempotencyConflict,
+                message: "Idempotency key reused",
+                description: "The x-idempotency-key '\(key)' was already used with a different request"
+            )
+        case .assignedToAnother, .deliveryNotFound, .deliveryNotFailed, .questionNotFound, .questionClosed, .contactNotFound, .contactEnded,
+            .contactBusy:
             // Agent-side failures; the Digital Connect surface never meets them.
             self.init(status: .conflict, code: Code.invalidRequest, message: "Conflict", description: error.description)
         }

@@ -20,7 +20,12 @@ struct OAuthController {
         try await services.faults.inject(.token)
         let client = try authenticate(request)
         let data = try await request.collectBody(
-            orThrow: OAuthError(status: .contentTooLarge, error: "invalid_request", description: "The request body is larger than \(BodyLimit.bytes) bytes"))
+            orThrow: OAuthError(
+                status: .contentTooLarge,
+                error: "invalid_request",
+                description: "The request body is larger than \(BodyLimit.bytes) bytes"
+            )
+        )
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/x-www-form-urlencoded") {
             throw OAuthError.invalidRequest("The body must be application/x-www-form-urlencoded, found \(type)")
         }
@@ -50,7 +55,13 @@ struct OAuthController {
         let grant = try await services.tokens.issue(for: client, scopes: granted, now: services.clock())
         var response = JSONResponse.make(
             status: .ok,
-            body: TokenResponse(accessToken: grant.token, tokenType: "Bearer", expiresIn: services.tokens.lifetime, scope: granted.joined(separator: " ")))
+            body: TokenResponse(
+                accessToken: grant.token,
+                tokenType: "Bearer",
+                expiresIn: services.tokens.lifetime,
+                scope: granted.joined(separator: " ")
+            )
+        )
         response.headers[.cacheControl] = "no-store"
         response.headers[.pragma] = "no-cache"
         return response

@@ -39,7 +39,11 @@ public struct OAuthError: Error, HTTPResponseError, Sendable, Hashable {
     }
 
     public static func unsupportedGrantType(_ grant: String) -> OAuthError {
-        OAuthError(status: .badRequest, error: "unsupported_grant_type", description: "grant_type '\(grant)' is not supported; use client_credentials")
+        OAuthError(
+            status: .badRequest,
+            error: "unsupported_grant_type",
+            description: "grant_type '\(grant)' is not supported; use client_credentials"
+        )
     }
 
     public static func invalidScope(_ description: String) -> OAuthError {

@@ -34,7 +34,8 @@ struct WorkspaceController {
                         .contentType: asset.type, .contentSecurityPolicy: Self.contentSecurityPolicy, .xContentTypeOptions: "nosniff",
                         .referrerPolicy: "no-referrer", .cacheControl: "no-cache",
                     ],
-                    body: ResponseBody(byteBuffer: body))
+                    body: ResponseBody(byteBuffer: body)
+                )
             }
         }
         let signIn = router.group(RouterPath(AgentController.prefix))
