@@ -16,7 +16,7 @@ RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
 	-Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic \
 	-Xlinker --symbol-ordering-file=$(CURDIR)/release/tdmock.order -Xlinker --no-warn-symbol-ordering
 
-.PHONY: run run-release test build build-release deps test-deps clean bench crash-test outage-test workspace-test fuzz order-file
+.PHONY: run run-release test build build-release deps test-deps clean bench crash-test outage-test workspace-test fuzz order-file format format-check
 
 deps:
 	@missing=""; for f in $(HEADERS); do [ -e "$$f" ] || missing="yes"; done; \
@@ -45,10 +45,19 @@ run: build
 run-release: build-release
 	$$($(SWIFT) build $(RELEASE) --show-bin-path)/tdmock serve $(RUN_ARGS)
 
-# One build of everything (the tests and the tdmock binary the end-to-end tests run), then the tests
+# The sources as .swift-format lays them out (swift format ships with the toolchain).
+SWIFT_SOURCES := Package.swift Sources Tests
+format:
+	$(SWIFT) format format --in-place --recursive --parallel $(SWIFT_SOURCES)
+
+# Fails on a file that `make format` would change; make test runs it first (it takes seconds).
+format-check:
+	$(SWIFT) format lint --strict --recursive --parallel $(SWIFT_SOURCES)
+
+# The format check, then one build of everything (the tests and the tdmock binary the end-to-end tests run), then the tests
 # without rebuilding, the server's tests again with Send a Message's fast path off, then the crash test
 # and the callback outage test (about 2 minutes together), then the workspace in headless Chromium.
-test: test-deps
+test: test-deps format-check
 	$(SWIFT) build --build-tests
 	TDMOCK_BINARY=$$($(SWIFT) build --show-bin-path)/tdmock $(SWIFT) test --skip-build
 	TDMOCK_FAST_PATH=false $(SWIFT) test --skip-build --filter TDMockServerTests
