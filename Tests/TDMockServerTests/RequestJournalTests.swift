@@ -62,6 +62,9 @@ import Testing
             let failed = try await journal(client, "?failed=true&limit=2")
             #expect(failed.map(\.status) == [413, 404])
             #expect(try await client.execute(uri: "/tdmock/v1/requests?limit=0", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/tdmock/v1/requests?limit=-1", method: .get).status == .badRequest)
+            // A limit past the journal (even past an Int) reads the whole journal.
+            #expect(try await journal(client, "?limit=396826372311993968263723119").count == entries.count)
             _ = try await client.execute(uri: "/tdmock/v1/reset", method: .post, headers: [.contentType: "application/json"])
             #expect(try await journal(client).isEmpty)
         }

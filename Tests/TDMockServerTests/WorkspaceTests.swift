@@ -98,7 +98,9 @@ import Testing
             #expect(try await page("q=g_c") == ([ids[2]], "1"), "_ is a character, not a wildcard")
             #expect(try await page("q=nothing-like-it") == ([], "0"))
             #expect(try await page("status=ended&limit=10") == ([], "0"))
-            for bad in ["limit=0", "limit=1001", "limit=x", "offset=-1"] {
+            // An offset past everything, one too large for an Int too, is an empty page.
+            #expect(try await page("offset=9723684631888168960") == ([], "5"))
+            for bad in ["limit=0", "limit=1001", "limit=x", "offset=-1", "offset=1.5"] {
                 let response = try await client.execute(uri: "/tdmock/v1/conversations?\(bad)", method: .get)
                 #expect(response.status == .badRequest, "\(bad)")
             }

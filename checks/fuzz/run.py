@@ -6,7 +6,9 @@ agent API (openapi/agent.yaml), so that the agent API's faults and resets do not
 fuzzing, and one for the question-response line (openapi/question-response.yaml), where a scripted agent
 (fixtures/agent-script.yaml, whose last rule takes every question) answers each question as it is asked,
 so that a held question comes back at once instead of after its wait; the calls' Lambda is not running,
-so every utterance takes the documented error branch. Every check schemathesis has is on: no 5xx, every status, header, content type and body as the
+so every utterance takes the documented error branch. There `DELETE /connect/v1/contacts/{id}` hangs the
+call up and the contact stays readable, ended, so schemathesis' use-after-free check (a deleted resource
+must be 404) does not apply to it. Every check schemathesis has is on: no 5xx, every status, header, content type and body as the
 documents say, invalid requests refused and valid ones accepted. The token operation runs on its own
 with the credentials schemathesis makes up (401; the Swift tests cover the right ones: a fixed
 Authorization header would also answer the cases meant to lack it), the other Talkdesk operations with
@@ -28,9 +30,14 @@ SEED = 1
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def start_server(binary):
+# The agent API's server asks for a token, as one beyond loopback does, so that the workspace's sign-in
+# is fuzzed as it is used (on a server without a token, signing in is refused by design).
+AGENT_TOKEN = "fuzz-agent-token-0123456789"
+
+
+def start_server(binary, *arguments):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TDMOCK_")}
-    process = subprocess.Popen([binary, "serve", "--in-memory", "--port", "0"], stdout=subprocess.PIPE,
+    process = subprocess.Popen([binary, "serve", "--in-memory", "--port", "0", *arguments], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, env=env, text=True)
     for line in process.stdout:
         if line.startswith("tdmock listening on "):
@@ -80,7 +87,7 @@ def main():
     global SEED
     SEED = arguments.seed
     talkdesk, talkdesk_url = start_server(arguments.tdmock)
-    agent, agent_url = start_server(arguments.tdmock)
+    agent, agent_url = start_server(arguments.tdmock, "--agent-token", AGENT_TOKEN)
     questions, questions_url = start_server(arguments.tdmock)
     answerer = start_agent(arguments.tdmock, questions_url)
     try:
@@ -90,9 +97,10 @@ def main():
             schemathesis("talkdesk.yaml", talkdesk_url, arguments.examples,
                          ["--exclude-operation-id", "token", "--header", f"Authorization: Bearer {token(talkdesk_url)}"]),
             schemathesis("agent.yaml", agent_url, arguments.examples,
-                         ["--exclude-path", "/tdmock/v1/events", "--exclude-path", "/tdmock/v1/wait"]),
+                         ["--exclude-path", "/tdmock/v1/events", "--exclude-path", "/tdmock/v1/wait",
+                          "--header", f"Authorization: Bearer {AGENT_TOKEN}"]),
             schemathesis("question-response.yaml", questions_url, arguments.examples,
-                         ["--header", "x-api-key: tdmock-question-key"]),
+                         ["--header", "x-api-key: tdmock-question-key", "--exclude-checks", "use_after_free"]),
         ]
     finally:
         answerer.terminate()

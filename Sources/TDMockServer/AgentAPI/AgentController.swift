@@ -57,7 +57,7 @@ struct AgentController {
                 limit = number
             }
             if let text = query["offset"] {
-                guard let number = Int(String(text)), number >= 0 else {
+                guard let number = QueryNumber.whole(text) else {
                     throw AgentAPIError(.badRequest, "invalid_request", "offset must be a whole number of at least 0, not '\(text)'")
                 }
                 offset = number
@@ -257,7 +257,7 @@ struct AgentController {
         }
         var limit = 100
         if let text = query["limit"] {
-            guard let number = Int(String(text)), number >= 1 else {
+            guard let number = QueryNumber.whole(text), number >= 1 else {
                 throw AgentAPIError(.badRequest, "invalid_request", "limit must be a whole number of at least 1, not '\(text)'")
             }
             limit = min(number, services.journal.capacity)
