@@ -161,7 +161,8 @@ def token(base):
 
 
 def start_conversation(base, bearer, body):
-    status, answer = call("POST", base + "/digital-connect/conversations", body, {"Authorization": "Bearer " + bearer, "Content-Type": "application/json"})
+    headers = {"Authorization": "Bearer " + bearer, "Content-Type": "application/json", "x-idempotency-key": new_key()}
+    status, answer = call("POST", base + "/digital-connect/conversations", body, headers)
     assert status == 201, answer
     return json.loads(answer)["id"]
 
@@ -192,11 +193,18 @@ def fill(url, env, target):
     wrk always runs for its whole duration, whatever the Lua script asks."""
     total, duration = 0, 5
     while total < target:
+        if "IDEMPOTENCY_KEYS" in env:
+            env = dict(env, IDEMPOTENCY_KEYS=new_key())  # keys of another run: no replays
         result = wrk(url, "post.lua", env, duration=duration)
         total += result["requests"] - result["non2xx"]
         remaining = target - total
         duration = max(1, min(60, int(remaining / max(result["rps"], 1)) + 1))
     return total
+
+
+def new_key():
+    """A fresh x-idempotency-key: Start a Conversation requires one, as Talkdesk does."""
+    return "bench-" + os.urandom(12).hex()
 
 
 def percentile(values, p):
@@ -239,7 +247,7 @@ def main():
             base = f"http://127.0.0.1:{port}"
             processes.append(start_tdmock(binary, port, os.path.join(workdir, "workspace.sqlite")))
             bearer = token(base)
-            fill(f"{base}/digital-connect/conversations", {"BODY": start_body, "TOKEN": bearer}, args.conversations)
+            fill(f"{base}/digital-connect/conversations", {"BODY": start_body, "TOKEN": bearer, "IDEMPOTENCY_KEYS": new_key()}, args.conversations)
             os.sync()
             time.sleep(3)
             workspace.measure(base, bearer, row, len(json.loads(call("GET", f"{base}/tdmock/v1/conversations")[1])), call)
@@ -284,7 +292,7 @@ def main():
             median["command"] += " (rounds: " + ", ".join(f"{run['rps']:,.0f}" for run in runs[run_name]) + " req/s)"
         row(f"nginx `return 201` (loopback floor, median of {ROUNDS})", floor["rps"], "req/s", command=floor["command"])
         row(f"Flask+SQLite stub: Send a Message (median of {ROUNDS})", peer_send["rps"], "req/s", command=peer_send["command"])
-        peer_start = wrk(f"{peer}/digital-connect/conversations", "post.lua", {"BODY": start_body, "TOKEN": peer_token})
+        peer_start = wrk(f"{peer}/digital-connect/conversations", "post.lua", {"BODY": start_body, "TOKEN": peer_token, "IDEMPOTENCY_KEYS": new_key()})
         row("Flask+SQLite stub: Start a Conversation", peer_start["rps"], "req/s", command=peer_start["command"])
         nginx.stop()
         peer_process.stop()
@@ -305,7 +313,7 @@ def main():
         row("tdmock Send a Message at 1,000 req/s: p50", fixed["p50_us"] / 1000, "ms", command=fixed["command"])
         row("tdmock Send a Message at 1,000 req/s: p99", fixed["p99_us"] / 1000, "ms", "<= 2 ms", fixed["p99_us"] <= 2000)
         row("tdmock Send a Message at 1,000 req/s: p99.9", fixed["p999_us"] / 1000, "ms")
-        start = wrk(f"{base}/digital-connect/conversations", "post.lua", {"BODY": start_body, "TOKEN": bearer})
+        start = wrk(f"{base}/digital-connect/conversations", "post.lua", {"BODY": start_body, "TOKEN": bearer, "IDEMPOTENCY_KEYS": new_key()})
         row("tdmock Start a Conversation", start["rps"], "req/s", command=start["command"])
         row("  p99 at saturation", start["p99_us"] / 1000, "ms")
         row("  / the Flask+SQLite stub", start["rps"] / peer_start["rps"], "x")
@@ -361,7 +369,7 @@ def main():
         empty_base = f"http://127.0.0.1:{free_port()}"
         processes.append(start_tdmock(binary, int(empty_base.rsplit(":", 1)[1]), os.path.join(workdir, "empty.sqlite")))
         bearer = token(base)
-        fill(f"{base}/digital-connect/conversations", {"BODY": start_body, "TOKEN": bearer}, args.conversations)
+        fill(f"{base}/digital-connect/conversations", {"BODY": start_body, "TOKEN": bearer, "IDEMPOTENCY_KEYS": new_key()}, args.conversations)
         conversation = start_conversation(base, bearer, start_body)
         # The listing of a store at rest, as an agent finds it: not while the kernel writes back the fill's
         # WAL and the server checkpoints it (as before the constant-rate run).

@@ -11,6 +11,7 @@ with the bench's 100k conversations in the store, and how soon an event appears 
 import datetime
 import json
 import statistics
+import time
 
 FIRST_RENDERS = 7
 EVENTS = 200
@@ -81,7 +82,7 @@ def measure(base, bearer, row, conversations, call):
             # Started over HTTP from here, one after another, each once the page has shown the one before.
             status, answer = call("POST", base + "/digital-connect/conversations", json.dumps({
                 "touchpoint_id": "tp-tdmock", "subject": f"event {n}", "contact_person": {"email": "bench@example.com", "name": f"Bench {n}"}}),
-                {"Authorization": "Bearer " + bearer, "Content-Type": "application/json"})
+                {"Authorization": "Bearer " + bearer, "Content-Type": "application/json", "x-idempotency-key": f"bench-event-{n}-{time.time()}"})
             assert status == 201, answer
             conversation = json.loads(answer)["id"]
             appearances.append((conversation, driver.execute_async_script(APPEARED, conversation)))

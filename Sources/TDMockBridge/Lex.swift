@@ -83,7 +83,13 @@ enum Lex {
             guard let items = JSONValue(parsing: Data(transcript.utf8))?.arrayValue, items.allSatisfy({ $0.objectValue != nil }) else {
                 throw Invalid(description: "sessionAttributes.transcript must be a JSON array of {type, content, created_at}")
             }
-            previous = items
+            // Talkdesk requires each previous message's time: one the transcript leaves out is now's.
+            let now = JSONValue.string(Timestamp.string(from: Date()))
+            previous = items.map { item in
+                guard var message = item.objectValue, message["created_at"]?.stringValue == nil else { return item }
+                message["created_at"] = now
+                return .object(message)
+            }
         }
         if let said = event["inputTranscript"]?.stringValue, !said.isEmpty, previous.last?["content"]?.stringValue != said {
             previous.append(["type": "user", "content": .string(said), "created_at": .string(Timestamp.string(from: Date()))])

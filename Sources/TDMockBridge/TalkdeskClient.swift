@@ -65,11 +65,12 @@ actor TalkdeskClient {
     }
 
     /// A Digital Connect call with the cached token; a 401 renews the token and tries once more.
-    private func call(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> (Int, Data) {
+    private func call(_ method: HTTPMethod, _ path: String, body: Data?, idempotencyKey: String? = nil) async throws -> (Int, Data) {
         for renew in [false, true] {
             var request = HTTPClientRequest(url: base + path)
             request.method = method
             request.headers.add(name: "authorization", value: "Bearer \(try await accessToken(renew: renew))")
+            if let idempotencyKey { request.headers.add(name: "x-idempotency-key", value: idempotencyKey) }
             if let body {
                 request.headers.add(name: "content-type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: body))
@@ -88,9 +89,14 @@ actor TalkdeskClient {
         return result.1
     }
 
-    /// Starts a conversation; returns its id.
-    func startConversation(_ body: JSONValue) async throws -> String {
-        let answer = try expect([201], try await call(.POST, "/digital-connect/conversations", body: JSONCoding.data(body)), "Start a Conversation")
+    /// Starts a conversation; returns its id. Talkdesk requires an idempotency key: one per escalation,
+    /// the same for the retry after a renewed token.
+    func startConversation(_ body: JSONValue, idempotencyKey: String = UUID().uuidString.lowercased()) async throws -> String {
+        let answer = try expect(
+            [201],
+            try await call(.POST, "/digital-connect/conversations", body: JSONCoding.data(body), idempotencyKey: idempotencyKey),
+            "Start a Conversation"
+        )
         guard let id = JSONValue(parsing: answer)?["id"]?.stringValue else {
             throw Failure(status: 201, description: "Start a Conversation answered without an id")
         }

@@ -15,7 +15,8 @@ public struct AppServices: Sendable {
     public let faults: FaultInjector
     /// The last requests to the Talkdesk surface and the question-response API.
     public let journal: RequestJournal
-    let touchpointIDs: Set<String>
+    /// The configured touchpoints by id.
+    let touchpoints: [String: Touchpoint]
 
     public init(
         configuration: ServeConfiguration,
@@ -30,7 +31,7 @@ public struct AppServices: Sendable {
         self.faults = FaultInjector(configuration.faults)
         self.journal = RequestJournal(capacity: configuration.journalSize)
         self.tokens = TokenService(database: database, ids: ids, ttl: configuration.tokenTTL, clients: configuration.clients)
-        self.touchpointIDs = Set(configuration.touchpoints.map(\.id))
+        self.touchpoints = Dictionary(configuration.touchpoints.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Opens the database the configuration names.

@@ -72,7 +72,7 @@ import Testing
         for _ in 0..<3 {
             let failed = try await HTTP.json(.DELETE, server.url + "/digital-connect/conversations/\(id)", token: token)
             #expect(failed.status == 500)
-            #expect(failed.json["code"] as? String == "3016500")
+            #expect(failed.json["code"] as? String == "3016100")
         }
         #expect(try await tdmock(["fault", "list", "--server", server.url]).output.contains("end_conversation 500 (until cleared)"))
         #expect(try await tdmock(["fault", "clear", "--server", server.url]).status == 0)

@@ -182,9 +182,11 @@ enum HTTP {
         return try #require(result.json["access_token"] as? String, "token: \(result.body)")
     }
 
+    /// A Digital Connect call; Start a Conversation carries `key`, else a fresh one, as Talkdesk requires.
     static func json(_ method: HTTPMethod, _ url: String, token: String, body: String? = nil, key: String? = nil) async throws -> HTTPResult {
         var headers = [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")]
-        if let key { headers.append(("x-idempotency-key", key)) }
+        let starts = method == .POST && url.hasSuffix("/digital-connect/conversations")
+        if let key = key ?? (starts ? UUID().uuidString : nil) { headers.append(("x-idempotency-key", key)) }
         return try await call(method, url, headers: headers, body: body)
     }
 }

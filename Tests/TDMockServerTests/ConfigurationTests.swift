@@ -93,7 +93,10 @@ import Testing
         #expect(configuration.clients[0].touchpoints == ["tp-web-chat"])
         #expect(configuration.clients[1].scopes == ["digital-connect:read"])
         #expect(
-            configuration.touchpoints == [Touchpoint(id: "tp-web-chat", name: "Lex Web UI Chat"), Touchpoint(id: "tp-mobile", name: "Mobile app")]
+            configuration.touchpoints == [
+                Touchpoint(id: "tp-web-chat", name: "Lex Web UI Chat"), Touchpoint(id: "tp-mobile", name: "Mobile app"),
+                Touchpoint(id: "tp-retired", name: "Old web form", active: false),
+            ]
         )
         #expect(configuration.callback.url == "http://127.0.0.1:9000/prod")
         #expect(configuration.callback.apiKey == "k-123")
@@ -110,7 +113,7 @@ import Testing
         let configuration = try ServeConfiguration.resolve(flags: flags, environment: ["TDMOCK_TOUCHPOINT": "tp-ignored"])
         #expect(configuration.clients.first { $0.id == "lex-integration" }?.secret == "new-secret")
         #expect(configuration.clients.count == 2)
-        #expect(configuration.touchpoints.map(\.id) == ["tp-web-chat", "tp-mobile", "tp-extra"])
+        #expect(configuration.touchpoints.map(\.id) == ["tp-web-chat", "tp-mobile", "tp-retired", "tp-extra"])
 
         let added = try ServeConfiguration.resolve(
             flags: ServeOverrides(clientID: "mine", clientSecret: "s"),

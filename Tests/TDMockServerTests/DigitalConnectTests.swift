@@ -53,7 +53,8 @@ import Testing
                 (
                     #"{"touchpoint_id":"tp-tdmock","contact_person":{"email":"a@b.c"},"previous_messages":[{"type":"bot","content":"x"},{"content":1},"x",{"type":"user","content":"y","created_at":"yesterday"}]}"#,
                     [
-                        "previous_messages[0].type", "previous_messages[1].type", "previous_messages[1].content", "previous_messages[2]",
+                        "previous_messages[0].type", "previous_messages[0].created_at", "previous_messages[1].type",
+                        "previous_messages[1].content", "previous_messages[1].created_at", "previous_messages[2]",
                         "previous_messages[3].created_at",
                     ]
                 ),
@@ -94,7 +95,7 @@ import Testing
                 token: try await client.token(),
                 body: #"{"touchpoint_id":"tp-nope","contact_person":{"email":"a@b.c"}}"#
             )
-            try expectDigitalConnectError(response, status: .notFound, code: "3016005")
+            try expectDigitalConnectError(response, status: .notFound, code: "3004041")
         }
     }
 
@@ -206,7 +207,7 @@ import Testing
                 (#"{"content":42}"#, ["content"]),
                 (#"{"content":"x","attachments":{"id":"a"}}"#, ["attachments"]),
                 (
-                    #"{"attachments":[{"size":"big"},{"size":-1},{"name":3},7]}"#,
+                    #"{"attachments":[{"id":"a","name":"n","type":"t","size":"big"},{"id":"b","name":"n","type":"t","size":-1},{"id":"c","name":3,"type":"t","size":1},7]}"#,
                     ["attachments[0].size", "attachments[1].size", "attachments[2].name", "attachments[3]"]
                 ),
             ]
@@ -235,7 +236,7 @@ import Testing
             let id = try await client.startConversation(token: token)
             #expect(try await client.call(.delete, "/digital-connect/conversations/\(id)", token: token).status == .noContent)
             let response = try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: #"{"content":"hello?"}"#)
-            try expectDigitalConnectError(response, status: .conflict, code: "3016011")
+            try expectDigitalConnectError(response, status: .gone, code: "3016011")
         }
     }
 
@@ -289,7 +290,7 @@ import Testing
             let start = try await client.call(.post, "/digital-connect/conversations", token: token, body: big)
             try expectDigitalConnectError(start, status: .contentTooLarge, code: "3016013")
             // Just under the limit is fine.
-            let fits = #"{"content":""# + String(repeating: "x", count: (1 << 20) - 20) + #""}"#
+            let fits = #"{"content":"x","padding":""# + String(repeating: "x", count: (1 << 20) - 40) + #""}"#
             #expect(try await client.call(.post, "/digital-connect/conversations/\(id)/messages", token: token, body: fits).status == .created)
         }
     }
@@ -324,7 +325,7 @@ import Testing
             _ = try await client.call(.delete, "/digital-connect/conversations/\(id)", token: token)
             try expectDigitalConnectError(
                 try await client.call(.delete, "/digital-connect/conversations/\(id)", token: token),
-                status: .conflict,
+                status: .gone,
                 code: "3016011"
             )
         }

@@ -113,7 +113,7 @@ import Yams
                     .post,
                     "/digital-connect/conversations/\(id)/messages",
                     token: token,
-                    body: #"{"attachments":[{"size":\#(good)}]}"#
+                    body: #"{"attachments":[{"id":"a1","name":"x.png","type":"image/png","size":\#(good)}]}"#
                 )
                 #expect(response.status == .created, "\(good): \(String(buffer: response.body))")
             }
@@ -122,7 +122,7 @@ import Yams
                     .post,
                     "/digital-connect/conversations/\(id)/messages",
                     token: token,
-                    body: #"{"attachments":[{"size":\#(bad)}]}"#
+                    body: #"{"attachments":[{"id":"a1","name":"x.png","type":"image/png","size":\#(bad)}]}"#
                 )
                 try expectDigitalConnectError(response, status: .badRequest, code: "3016000", fields: ["attachments[0].size"])
             }

@@ -28,7 +28,7 @@ import Testing
         {"touchpoint_id": "tp-tdmock", "subject": "\(subject.json)",
          "contact_person": {"email": "\(email.json)", "name": "\(name.json)"},
          "context_parameters": {"\(key.json)": "\(value.json)", "list": ["\(value.json)"]},
-         "previous_messages": [{"type": "user", "content": "\(previous.json)"}]}
+         "previous_messages": [{"type": "user", "content": "\(previous.json)", "created_at": "2026-01-01T08:00:00.000Z"}]}
         """
     }
 

@@ -103,16 +103,21 @@ extension TestClientProtocol {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let token { headers[.authorization] = "Bearer \(token)" }
         headers.append(contentsOf: extra)
+        Self.addIdempotencyKey(&headers, method, uri)
         return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
     }
 
     func call(_ method: HTTPRequest.Method, _ uri: String, token: String?, data: Data) async throws -> TestResponse {
-        try await execute(
-            uri: uri,
-            method: method,
-            headers: [.contentType: "application/json", .authorization: "Bearer \(token ?? "")"],
-            body: ByteBuffer(bytes: data)
-        )
+        var headers: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(token ?? "")"]
+        Self.addIdempotencyKey(&headers, method, uri)
+        return try await execute(uri: uri, method: method, headers: headers, body: ByteBuffer(bytes: data))
+    }
+
+    /// Start a Conversation carries an `x-idempotency-key`, as Talkdesk requires and integrations send: a
+    /// fresh one unless the test gives its own (an empty one stands for none).
+    static func addIdempotencyKey(_ headers: inout HTTPFields, _ method: HTTPRequest.Method, _ uri: String) {
+        guard method == .post, uri == "/digital-connect/conversations", headers[.idempotencyKey] == nil else { return }
+        headers[.idempotencyKey] = UUID().uuidString
     }
 
     /// Starts a conversation with the fixture's body (or another), asserting 201, and returns its id.

@@ -7,6 +7,22 @@ local token = os.getenv("TOKEN")
 if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
 local key = os.getenv("API_KEY")
 if key and key ~= "" then wrk.headers["x-api-key"] = key end
+-- IDEMPOTENCY_KEYS, a prefix: each request carries its own x-idempotency-key (PREFIX-THREAD-N), as
+-- Start a Conversation requires one and a key used twice would be a replay.
+local prefix = os.getenv("IDEMPOTENCY_KEYS")
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+if prefix and prefix ~= "" then
+  local sent = 0
+  request = function()
+    sent = sent + 1
+    wrk.headers["x-idempotency-key"] = string.format("%s-%d-%d", prefix, thread_number or 0, sent)
+    return wrk.format()
+  end
+end
 local rate = tonumber(os.getenv("RATE") or "0")
 local connections = tonumber(os.getenv("CONNECTIONS") or "1")
 

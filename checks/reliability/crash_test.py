@@ -97,7 +97,7 @@ class Client(threading.Thread):
                     "POST", f"/digital-connect/conversations/{conversation}/messages", {"content": content}, key)
                 if status == 201:
                     self.record(("send", key, answer["message_id"], conversation, content))
-                elif status == 409:  # the agent closed it meanwhile
+                elif status == 410:  # the agent closed it meanwhile (Talkdesk: 410 3016011)
                     self.open.remove(conversation)
                 else:
                     raise AssertionError(f"send: {status} {answer}")

@@ -148,12 +148,19 @@ private struct NodeReader {
             }
             var id: String?
             var name: String?
-            for (field, value) in try mapping(item, key, allowed: ["id", "name"]) {
-                if field == "id" { id = try string(value, key + ".id") } else { name = try string(value, key + ".name") }
+            var active = true
+            for (field, value) in try mapping(item, key, allowed: ["id", "name", "active"]) {
+                switch field {
+                case "id": id = try string(value, key + ".id")
+                case "name": name = try string(value, key + ".name")
+                default:
+                    guard let flag = value.bool else { throw error(value, key + ".active", "expected true or false") }
+                    active = flag
+                }
             }
             guard let id else { throw error(item, key + ".id", "every touchpoint needs an id") }
             if touchpoints.contains(where: { $0.id == id }) { throw error(item, key + ".id", "touchpoint '\(id)' is listed twice") }
-            touchpoints.append(Touchpoint(id: id, name: name))
+            touchpoints.append(Touchpoint(id: id, name: name, active: active))
         }
         return touchpoints
     }

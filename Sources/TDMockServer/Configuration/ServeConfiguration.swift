@@ -27,10 +27,13 @@ public enum Scope {
 public struct Touchpoint: Sendable, Hashable {
     public var id: String
     public var name: String?
+    /// An inactive touchpoint exists but takes no conversations (400 `3016005`), as Talkdesk answers for one.
+    public var active: Bool
 
-    public init(id: String, name: String? = nil) {
+    public init(id: String, name: String? = nil, active: Bool = true) {
         self.id = id
         self.name = name
+        self.active = active
     }
 }
 

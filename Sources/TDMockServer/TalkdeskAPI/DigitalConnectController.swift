@@ -65,11 +65,8 @@ struct DigitalConnectController {
         body: [String: JSONValue]
     ) throws -> IdempotencyKey? {
         guard let key = header, !key.isEmpty else { return nil }
-        guard key.utf8.count <= 255 else {
-            throw DigitalConnectError.invalidBody(
-                "The x-idempotency-key header is longer than 255 bytes",
-                fields: [FieldError(name: "x-idempotency-key", description: "must be at most 255 bytes")]
-            )
+        if let problem = Self.keyProblem(key) {
+            throw DigitalConnectError.invalidBody("The x-idempotency-key header is invalid", fields: [problem])
         }
         let fingerprint = "\(method.rawValue) \(path)\n" + RequestJSON.canonical(body)
         return IdempotencyKey(clientID: client.id, key: key, fingerprint: fingerprint)
@@ -79,14 +76,36 @@ struct DigitalConnectController {
         client.touchpoints.map(Set.init)
     }
 
+    /// What is wrong with an `x-idempotency-key`, if anything: Talkdesk takes 1 to 255 characters.
+    static func keyProblem(_ key: String?) -> FieldError? {
+        guard let key, !key.isEmpty else {
+            return FieldError(name: "x-idempotency-key", description: "is required: 1 to 255 characters, the same for a retry of the same request")
+        }
+        guard key.unicodeScalars.count <= 255 else {
+            return FieldError(name: "x-idempotency-key", description: "must be at most 255 characters, found \(key.unicodeScalars.count)")
+        }
+        return nil
+    }
+
     func startConversation(_ request: Request, context: some RequestContext) async throws -> Response {
         try await services.faults.inject(.startConversation)
         let client = try await authorize(request)
         let json = try RequestJSON.object(from: try await request.collectBody(orThrow: DigitalConnectError.payloadTooLarge))
-        let new = try NewConversation(validating: json)
-        guard services.touchpointIDs.contains(new.touchpointID) else {
+        // Talkdesk requires the key on Start a Conversation: its problem is named with the body's.
+        let keyProblem = Self.keyProblem(request.headers[.idempotencyKey])
+        let new: NewConversation
+        do {
+            new = try NewConversation(validating: json)
+        } catch {
+            var error = error
+            if let keyProblem { error.body.fields = [keyProblem] + (error.body.fields ?? []) }
+            throw error
+        }
+        if let keyProblem { throw DigitalConnectError.invalidBody("The request has invalid fields", fields: [keyProblem]) }
+        guard let touchpoint = services.touchpoints[new.touchpointID] else {
             throw DigitalConnectError.touchpointNotFound(new.touchpointID)
         }
+        guard touchpoint.active else { throw DigitalConnectError.touchpointInactive(new.touchpointID) }
         if let allowed = allowedTouchpoints(client), !allowed.contains(new.touchpointID) {
             throw DigitalConnectError(.touchpointNotAllowed(new.touchpointID))
         }

@@ -15,7 +15,8 @@ public struct FieldError: Codable, Sendable, Hashable {
 
 /// A Digital Connect error answer: `{"code", "message", "description", "fields"}`.
 ///
-/// Talkdesk documents `3016011` (the conversation has ended); the other codes are tdmock's choice,
+/// The codes are those of Talkdesk's OpenAPI document where it gives one (`3016000`, `3016001`,
+/// `3016003`, `3016005`, `3016011`, `3016012`, `3016100`, `3004041`); the others are tdmock's choice,
 /// listed in docs/talkdesk.md, and stable.
 public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable {
     public struct Body: Codable, Sendable, Hashable {
@@ -45,14 +46,20 @@ public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable 
         public static let unauthorized = "3016001"
         public static let forbidden = "3016003"
         public static let conversationNotFound = "3016004"
-        public static let touchpointNotFound = "3016005"
+        /// An unknown touchpoint: 404.
+        public static let touchpointNotFound = "3004041"
+        /// A touchpoint configured `active: false`: 400.
+        public static let touchpointInactive = "3016005"
         public static let notFound = "3016006"
         public static let methodNotAllowed = "3016007"
         public static let idempotencyConflict = "3016009"
+        /// The conversation has ended: 410, on Send a Message and on End a Conversation.
         public static let conversationEnded = "3016011"
+        /// Every attachment of a message failed: 400.
+        public static let attachmentsFailed = "3016012"
         public static let payloadTooLarge = "3016013"
         public static let tooManyRequests = "3016029"
-        public static let internalError = "3016500"
+        public static let internalError = "3016100"
     }
 
     public static func invalidBody(_ description: String, fields: [FieldError]? = nil) -> DigitalConnectError {
@@ -85,6 +92,15 @@ public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable 
         )
     }
 
+    public static func touchpointInactive(_ id: String) -> DigitalConnectError {
+        DigitalConnectError(
+            status: .badRequest,
+            code: Code.touchpointInactive,
+            message: "Touchpoint is not active",
+            description: "The touchpoint '\(id)' is not active"
+        )
+    }
+
     /// The Digital Connect answer to an inbox failure.
     public init(_ error: InboxError) {
         switch error {
@@ -97,7 +113,7 @@ public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable 
             )
         case .conversationEnded(let id):
             self.init(
-                status: .conflict,
+                status: .gone,
                 code: Code.conversationEnded,
                 message: "Conversation has ended",
                 description: "Conversation '\(id)' has already ended"

@@ -42,8 +42,9 @@ struct FieldReader {
         errors.append(FieldError(name: name(key), description: description))
     }
 
-    /// A string field; null or absent is nil. `required` refuses absent and empty strings.
-    mutating func string(_ key: String, required: Bool = false) -> String? {
+    /// A string field; null or absent is nil. `required` refuses absent and empty strings; a string
+    /// longer than `maxLength` characters (Unicode scalars, as JSON Schema counts them) is refused.
+    mutating func string(_ key: String, required: Bool = false, maxLength: Int? = nil) -> String? {
         switch object[key] {
         case nil, .null?:
             if required { fail(key, "is required") }
@@ -51,6 +52,10 @@ struct FieldReader {
         case .string(let value)?:
             if required && Blank.isBlank(value) {
                 fail(key, "must not be empty")
+                return nil
+            }
+            if let maxLength, value.unicodeScalars.count > maxLength {
+                fail(key, "must be at most \(maxLength) characters, found \(value.unicodeScalars.count)")
                 return nil
             }
             return value
@@ -86,16 +91,31 @@ struct FieldReader {
     }
 }
 
+/// The lengths Talkdesk's OpenAPI document gives Digital Connect's fields.
+enum FieldLimits {
+    /// `touchpoint_id`, `subject`, `contact_person.email`.
+    static let name = 255
+    /// A message's `content` (plain text), a previous message's too.
+    static let content = 1600
+    /// A previous message's `created_at`.
+    static let createdAt = 35
+}
+
 extension NewConversation {
     /// Validates a Start a Conversation body.
     init(validating body: [String: JSONValue]) throws(DigitalConnectError) {
         var reader = FieldReader(body)
-        let touchpointID = reader.string("touchpoint_id", required: true)
-        let subject = reader.string("subject")
+        let touchpointID = reader.string("touchpoint_id", required: true, maxLength: FieldLimits.name)
+        var subject: String?
+        if case .string(let text)? = body["subject"], text.isEmpty {
+            reader.fail("subject", "must not be empty when given")
+        } else {
+            subject = reader.string("subject", maxLength: FieldLimits.name)
+        }
         var contact: ContactPerson?
         if let person = reader.object("contact_person", required: true) {
             var personReader = FieldReader(person, prefix: "contact_person")
-            let email = personReader.string("email", required: true)
+            let email = personReader.string("email", required: true, maxLength: FieldLimits.name)
             let name = personReader.string("name")
             if let email, !Blank.looksLikeEmail(email) {
                 personReader.fail("email", "must be an email address, found '\(email)'")
@@ -114,10 +134,10 @@ extension NewConversation {
             }
             var messageReader = FieldReader(message, prefix: reader.name(key))
             let type = messageReader.string("type", required: true)
-            let content = messageReader.string("content", required: true)
-            let createdAtText = messageReader.string("created_at")
             let kind = type.flatMap { PreviousMessage.Kind(rawValue: $0.lowercased()) }
             if let type, kind == nil { messageReader.fail("type", "must be user or external, found '\(type)'") }
+            let content = messageReader.string("content", required: true, maxLength: FieldLimits.content)
+            let createdAtText = messageReader.string("created_at", required: true, maxLength: FieldLimits.createdAt)
             let createdAt = createdAtText.flatMap { Self.isTimestamp($0) ? Timestamp.date(from: $0) : nil }
             if let createdAtText, createdAt == nil {
                 messageReader.fail("created_at", "must be an ISO 8601 timestamp, found '\(createdAtText)'")
@@ -177,7 +197,7 @@ extension NewContactMessage {
     /// Validates a Send a Message body: at least one of a non-empty content and a non-empty attachments list.
     init(validating body: [String: JSONValue]) throws(DigitalConnectError) {
         var reader = FieldReader(body)
-        let content = reader.string("content") ?? ""
+        let content = reader.string("content", maxLength: FieldLimits.content) ?? ""
         var attachments: [Attachment] = []
         for (index, item) in (reader.array("attachments") ?? []).enumerated() {
             let key = "attachments[\(index)]"
@@ -186,12 +206,12 @@ extension NewContactMessage {
                 continue
             }
             var attachmentReader = FieldReader(object, prefix: reader.name(key))
-            let id = attachmentReader.string("id")
-            let name = attachmentReader.string("name")
-            let type = attachmentReader.string("type")
+            let id = attachmentReader.string("id", required: true)
+            let name = attachmentReader.string("name", required: true)
+            let type = attachmentReader.string("type", required: true)
             var size: Int64?
             switch object["size"] {
-            case nil, .null?: break
+            case nil, .null?: attachmentReader.fail("size", "is required")
             case .number(let number)? where number >= 0 && number.rounded() == number && number <= 9e18: size = Int64(number)
             case .string(let text)? where Self.wholeNumber(text) != nil:
                 size = Self.wholeNumber(text)
