@@ -122,7 +122,10 @@ public enum Render {
         case .system: who = style.dim(name)
         }
         var text = visible(message.content)
-        let files = message.attachments.map { visible($0.name ?? $0.id ?? "attachment") }
+        let files = message.attachments.map { file in
+            let facts = [file.type.map(visible), file.size.map { "\($0) bytes" }].compactMap { $0 }
+            return visible(file.name ?? file.id ?? "attachment") + (facts.isEmpty ? "" : " (\(facts.joined(separator: ", ")))")
+        }
         if !files.isEmpty { text += (text.isEmpty ? "" : " ") + "[attached: \(files.joined(separator: ", "))]" }
         return "\(style.dim(clock(message.createdAt)))  \(who): \(text)"
     }

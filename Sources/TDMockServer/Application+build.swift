@@ -68,6 +68,7 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
     router.get("/healthz") { _, _ in JSONResponse.make(status: .ok, body: ["status": "ok"]) }
     OAuthController(services: services).addRoutes(to: router)
     DigitalConnectController(services: services, events: events).addRoutes(to: router)
+    AttachmentsController(services: services).addRoutes(to: router)
     AgentController(services: services, events: events, deliverer: deliverer).addRoutes(to: router)
     QuestionController(services: services, events: events, waiters: QuestionWaiters()).addRoutes(to: router)
     ConnectController(services: services, events: events).addRoutes(to: router)

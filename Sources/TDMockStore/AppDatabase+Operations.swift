@@ -163,12 +163,14 @@ extension AppDatabase {
         }
     }
 
-    /// Empties conversations, messages, deliveries, idempotency records, questions and contacts (`tdmock reset`).
+    /// Empties conversations, messages, deliveries, idempotency records, questions, contacts and
+    /// attachments (`tdmock reset`).
     public func reset() async throws {
         try await write { db in
             try Outbox.reset(db)
             try Questions.reset(db)
             try Contacts.reset(db)
+            try Attachments.reset(db)
         }
     }
 
@@ -247,5 +249,62 @@ extension AppDatabase {
     /// The caller hangs up (refused when unknown or already ended).
     public func hangUp(contactID: String, now: Date) async throws {
         try await write { db in try Contacts.end(db, contactID: contactID, by: .hangup, now: now) }
+    }
+}
+
+/// Talkdesk's Attachments API.
+extension AppDatabase {
+    public func createUploadLink(_ upload: AttachmentUpload, clientID: String, now: Date) async throws {
+        try await write { db in try Attachments.insertUpload(db, upload, clientID: clientID, now: now) }
+    }
+
+    /// Keeps an upload link's file; `AttachmentError` when the link cannot take it.
+    public func upload(requestID: String, type: String, data: Data, now: Date) async throws {
+        try await write { db in try Attachments.upload(db, requestID: requestID, type: type, data: data, now: now) }
+    }
+
+    public func createAttachment(
+        id: String,
+        name: String,
+        requestID: String,
+        metadata: [String: JSONValue],
+        now: Date
+    ) async throws
+        -> AttachmentFile
+    {
+        try await write { db in try Attachments.create(db, id: id, name: name, requestID: requestID, metadata: metadata, now: now) }
+    }
+
+    public func attachment(id: String) async throws -> AttachmentFile? {
+        try await reader.read { db in try Attachments.find(db, id: id) }
+    }
+
+    /// The attachments with these ids (those that exist).
+    public func attachments(ids: [String]) async throws -> [String: AttachmentFile] {
+        try await reader.read { db in
+            var found: [String: AttachmentFile] = [:]
+            for id in Set(ids) { if let attachment = try Attachments.find(db, id: id) { found[id] = attachment } }
+            return found
+        }
+    }
+
+    public func attachments(
+        name: String?,
+        types: [String],
+        state: AttachmentFile.State?,
+        limit: Int,
+        offset: Int
+    ) async throws
+        -> (attachments: [AttachmentFile], total: Int)
+    {
+        try await reader.read { db in try Attachments.list(db, name: name, types: types, state: state, limit: limit, offset: offset) }
+    }
+
+    public func attachmentContent(id: String) async throws -> (type: String, data: Data)? {
+        try await reader.read { db in try Attachments.content(db, id: id) }
+    }
+
+    public func deleteAttachment(id: String) async throws -> Bool {
+        try await write { db in try Attachments.delete(db, id: id) }
     }
 }

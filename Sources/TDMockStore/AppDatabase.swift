@@ -213,6 +213,27 @@ public struct AppDatabase: Sendable {
             }
             try db.create(index: "contact_turn_on_contact", on: "contact_turn", columns: ["contact_id", "seq"])
         }
+        migrator.registerMigration("v5-attachments") { db in
+            // Talkdesk's Attachments API: upload links (with the file, once it is uploaded) and the
+            // attachments made from them.
+            try db.create(table: "attachment_upload") { t in
+                t.primaryKey("request_id", .text)
+                t.column("client_id", .text).notNull()
+                t.column("allowed_types", .text).notNull()
+                t.column("created_at", .integer).notNull()
+                t.column("expires_at", .integer).notNull()
+                t.column("content_type", .text)
+                t.column("size", .integer)
+                t.column("data", .blob)
+            }
+            try db.create(table: "attachment") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull().unique()
+                t.column("request_id", .text).notNull()
+                t.column("metadata", .text).notNull()
+                t.column("created_at", .integer).notNull()
+            }
+        }
         return migrator
     }
 }

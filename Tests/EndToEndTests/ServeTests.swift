@@ -10,7 +10,11 @@ import Testing
         let directory = try Repository.temporaryDirectory()
         let server = try await Server.start(directory: directory)
         let output = server.process.standardOutput
-        #expect(output.contains("oauth client: client_id tdmock-client, client_secret tdmock-secret, scopes digital-connect:write"))
+        #expect(
+            output.contains(
+                "oauth client: client_id tdmock-client, client_secret tdmock-secret, scopes digital-connect:write attachments:request attachments:write"
+            )
+        )
         #expect(output.contains("touchpoint: tp-tdmock"))
         #expect(output.contains("inbox: ./tdmock.sqlite"))
         #expect(server.url.hasPrefix("http://127.0.0.1:"))

@@ -193,6 +193,21 @@ final class FakeAPI: AgentAPI {
 }
 
 @Suite struct RenderTests {
+    /// `tdmock show` and the console show a message's files: name, type and size.
+    @Test func aMessagesAttachmentsAreShownWithTypeAndSize() {
+        let message = Message(
+            id: "m1",
+            conversationID: "c1",
+            author: .contact,
+            authorName: "Ana",
+            content: "see",
+            attachments: [Attachment(id: "a1", name: "scan.png", type: "image/png", size: 2048), Attachment(id: "a2", name: "x\u{1B}[31m")],
+            createdAt: Date(timeIntervalSince1970: 0)
+        )
+        let line = Render.message(AgentWire.MessageView(message), style: Style(enabled: false))
+        #expect(line.hasSuffix("Ana: see [attached: scan.png (image/png, 2048 bytes), x\\x1B[31m]"), "\(line)")
+    }
+
     @Test func colourOnlyWhenEnabled() {
         #expect(Style(enabled: false).bold("x") == "x")
         #expect(Style(enabled: true).bold("x") == "\u{1B}[1mx\u{1B}[0m")

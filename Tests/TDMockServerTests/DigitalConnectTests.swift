@@ -158,17 +158,20 @@ import Testing
 @Suite struct SendMessageTests {
     @Test func storesTheContactsMessage() async throws {
         let app = try TestApp()
-        let (id, body) = try await app.test { client in
+        let (id, body, file) = try await app.test { client in
             let token = try await client.token()
             let id = try await client.startConversation(token: token)
+            // The fixture's attachment, uploaded through the Attachments API: its id in the body.
+            let file = try await AttachmentsTests.attach(client, token: token, name: "screenshot.png", bytes: [UInt8](repeating: 7, count: 1024))
+            let fixture = String(decoding: try Fixtures.data("send-message.json"), as: UTF8.self)
             let response = try await client.call(
                 .post,
                 "/digital-connect/conversations/\(id)/messages",
                 token: token,
-                data: try Fixtures.data("send-message.json")
+                body: fixture.replacingOccurrences(of: #""id": "a1""#, with: #""id": "\#(file)""#)
             )
-            #expect(response.status == .created)
-            return (id, try json(response))
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            return (id, try json(response), file)
         }
         #expect(body["id"] as? String == id)
         let createdAt = try #require(body["created_at"] as? String)
@@ -180,18 +183,25 @@ import Testing
         #expect(last.author == .contact)
         #expect(last.authorName == "Ana")
         #expect(last.content == "I still can't log in")
-        #expect(last.attachments == [Attachment(id: "a1", name: "screenshot.png", type: "image/png", size: 1024)])
+        #expect(last.attachments == [Attachment(id: file, name: "screenshot.png", type: "image/png", size: 1024)])
     }
 
     @Test func acceptsAttachmentsAloneWithNumericSizes() async throws {
         try await TestApp().test { client in
             let token = try await client.token()
             let id = try await client.startConversation(token: token)
+            let file = try await AttachmentsTests.attach(
+                client,
+                token: token,
+                name: "x.pdf",
+                type: "application/pdf",
+                bytes: [UInt8](repeating: 1, count: 2048)
+            )
             let response = try await client.call(
                 .post,
                 "/digital-connect/conversations/\(id)/messages",
                 token: token,
-                body: #"{"attachments":[{"id":"a","name":"x.pdf","type":"application/pdf","size":2048}]}"#
+                body: #"{"attachments":[{"id":"\#(file)","name":"x.pdf","type":"application/pdf","size":2048}]}"#
             )
             #expect(response.status == .created)
         }

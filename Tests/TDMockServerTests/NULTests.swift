@@ -101,13 +101,14 @@ import Testing
             // A fault in force (a latency only) sends every Send a Message through the router.
             if throughTheRouter { app.services.faults.add(Fault(id: "slow", target: .sendMessage, remaining: nil, latencyMs: 1)) }
             let content = Self.nul("I still", " can't log in")
+            let file = try await AttachmentsTests.attach(client, token: token, name: Self.attachment.json, bytes: [1])
             let body =
-                #"{"content": "\#(content.json)", "attachments": [{"id": "\#(Self.attachment.json)", "name": "\#(Self.attachment.json)", "type": "image/png", "size": 1}]}"#
+                #"{"content": "\#(content.json)", "attachments": [{"id": "\#(file)", "name": "\#(Self.attachment.json)", "type": "image/png", "size": 1}]}"#
             let (first, messages) = try await send(client, app, id, token: token, body: body, key: Self.key.json)
             #expect(first.status == .created, "\(String(buffer: first.body))")
             #expect(messages.last?.content == content.value)
             #expect(messages.last?.attachments.first?.name == Self.attachment.value)
-            #expect(messages.last?.attachments.first?.id == Self.attachment.value)
+            #expect(messages.last?.attachments.first?.id == file)
 
             // The same key and body is a replay (the fingerprint holds the whole body), not a conflict.
             let (replay, after) = try await send(client, app, id, token: token, body: body, key: Self.key.json)

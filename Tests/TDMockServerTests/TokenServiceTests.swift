@@ -26,7 +26,7 @@ import Testing
             let body = try json(response)
             #expect(body["token_type"] as? String == "Bearer")
             #expect(body["expires_in"] as? Int == 3600)
-            #expect(body["scope"] as? String == "digital-connect:write")
+            #expect(body["scope"] as? String == Scope.defaults.joined(separator: " "))
             let token = try #require(body["access_token"] as? String)
             #expect(token.count >= 43, "256 random bits in base64url")
             #expect(response.headers[.cacheControl] == "no-store")

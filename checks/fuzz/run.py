@@ -94,8 +94,13 @@ def main():
         runs = [
             schemathesis("talkdesk.yaml", talkdesk_url, arguments.examples,
                          ["--include-operation-id", "token"]),
+            # Digital Connect and the Attachments API refuse some schema-valid requests by the state they
+            # name, as Talkdesk does (a message's attachment that does not exist: 400 3016012; a file of a
+            # type its upload link does not allow: 400 2320000), so the check that every schema-valid
+            # request is accepted is left out here; every other check runs.
             schemathesis("talkdesk.yaml", talkdesk_url, arguments.examples,
-                         ["--exclude-operation-id", "token", "--header", f"Authorization: Bearer {token(talkdesk_url)}"]),
+                         ["--exclude-operation-id", "token", "--header", f"Authorization: Bearer {token(talkdesk_url)}",
+                          "--exclude-checks", "positive_data_acceptance"]),
             schemathesis("agent.yaml", agent_url, arguments.examples,
                          ["--exclude-path", "/tdmock/v1/events", "--exclude-path", "/tdmock/v1/wait",
                           "--header", f"Authorization: Bearer {AGENT_TOKEN}"]),

@@ -196,6 +196,26 @@ def customer_says(server, bearer, conversation, content):
     assert status == 201, (status, answer)
 
 
+def upload_attachment(server, bearer, name, media_type, data):
+    """A file through the Attachments API, as an integration forwards a customer's file: its id."""
+    headers = {"authorization": "Bearer " + bearer}
+    status, link = call("POST", f"{server.url}/attachments/2023-03/upload-link", {"allowed_mime_types": [media_type]}, headers)
+    assert status == 200, (status, link)
+    host_port = link["url"][len("http://"):].split("/")[0]
+    host, port = host_port.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request("PUT", "/" + link["url"][len("http://"):].split("/", 1)[1], body=data, headers={"content-type": media_type})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200, response.status
+    finally:
+        connection.close()
+    status, attachment = call("POST", f"{server.url}/attachments/2023-03", {"name": name, "request_id": link["request_id"]}, headers)
+    assert status == 200, (status, attachment)
+    return attachment["id"]
+
+
 def conversation(server, conversation_id):
     status, answer = call("GET", f"{server.url}/tdmock/v1/conversations/{conversation_id}")
     assert status == 200, (status, answer)
@@ -266,6 +286,28 @@ def steps(server, receiver, page, question_api):
     customer_says(server, bearer, first, XSS_MESSAGE)
     page.wait_text("#transcript", XSS_MESSAGE)
     assert not page.driver.find_elements(By.CSS_SELECTOR, "#transcript b, #transcript script, #view img")
+    page.no_alert()
+
+    print("a file the customer sent opens as a download, never rendered in the page")
+    html = b"<script>alert(4)</script><b>bold</b>"
+    file_id = upload_attachment(server, bearer, "statement.html", "text/html", html)
+    status, _ = call("POST", f"{server.url}/digital-connect/conversations/{first}/messages",
+                     {"content": "my statement", "attachments": [{"id": file_id, "name": "statement.html", "type": "text/html", "size": len(html)}]},
+                     {"authorization": "Bearer " + bearer, "x-idempotency-key": new_key()})
+    assert status == 201, status
+    href = f"/tdmock/v1/attachments/{file_id}/content"
+    link = page.wait_for(f'#transcript a[href="{href}"]', "the attachment's link")
+    assert link.text == "statement.html", link.text
+    assert "text/html" in page.text("#transcript") and f"{len(html)} bytes" in page.text("#transcript")
+    status, headers, body = fetch(server.url + href)
+    assert status == 200 and body == html, (status, body)
+    assert headers["content-disposition"].startswith("attachment;"), headers
+    assert headers["x-content-type-options"] == "nosniff", headers
+    before = page.driver.current_url
+    link.click()
+    time.sleep(0.5)
+    assert page.driver.current_url == before, page.driver.current_url
+    assert not page.driver.find_elements(By.CSS_SELECTOR, "#transcript b, #transcript script")
     page.no_alert()
 
     print("assign, then a reply (Enter sends, Shift+Enter a new line) reaches the integration's callback API")
@@ -416,6 +458,20 @@ def signed_in(binary, directory, driver):
     finally:
         server.stop()
         receiver.stop()
+
+
+def fetch(url):
+    """GET `url`: its status, headers (lower-cased names) and body."""
+    host_port, _, path = url[len("http://"):].partition("/")
+    host, port = host_port.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request("GET", "/" + path)
+        response = connection.getresponse()
+        body = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    finally:
+        connection.close()
 
 
 def page_headers(url):

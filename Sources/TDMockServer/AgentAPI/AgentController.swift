@@ -32,6 +32,7 @@ struct AgentController {
         group.post("reset") { _, _ in try await reset() }
         group.get("faults") { _, _ in JSONResponse.make(status: .ok, body: services.faults.all) }
         group.get("requests") { request, _ in try requests(request) }
+        group.get("attachments/:id/content") { _, context in try await attachmentContent(try context.parameters.require("id")) }
         group.post("faults") { request, _ in try await addFault(request) }
         group.delete("faults") { _, _ in
             services.faults.clear()
@@ -263,6 +264,16 @@ struct AgentController {
             limit = min(number, services.journal.capacity)
         }
         return JSONResponse.make(status: .ok, body: services.journal.entries(failed: failed, limit: limit))
+    }
+
+    /// A message's attached file, for the agent (the workspace's link): served as a download, with its
+    /// own media type, `Content-Disposition: attachment` and `nosniff`, so that nothing a customer
+    /// uploaded is rendered in the workspace's origin.
+    private func attachmentContent(_ id: String) async throws -> Response {
+        guard let attachment = try await services.database.attachment(id: id),
+            let content = try await services.database.attachmentContent(id: id)
+        else { throw AgentAPIError(.notFound, "not_found", "No uploaded attachment has the id '\(id)'") }
+        return AttachmentsController.download(name: attachment.name, content: content)
     }
 
     /// `tdmock reset`: an empty inbox, event log and request journal; a seeded id sequence starts again.

@@ -118,7 +118,7 @@ private struct NodeReader {
             let key = "clients[\(index)]"
             var id: String?
             var secret: String?
-            var scopes = [Scope.digitalConnectWrite]
+            var scopes = Scope.defaults
             var touchpoints: [String]?
             for (name, value) in try mapping(item, key, allowed: ["id", "secret", "scopes", "touchpoints"]) {
                 switch name {

@@ -10,7 +10,7 @@ public struct OAuthClient: Sendable, Hashable {
     /// The touchpoints its tokens may use; nil: every touchpoint.
     public var touchpoints: [String]?
 
-    public init(id: String, secret: String, scopes: [String] = [Scope.digitalConnectWrite], touchpoints: [String]? = nil) {
+    public init(id: String, secret: String, scopes: [String] = Scope.defaults, touchpoints: [String]? = nil) {
         self.id = id
         self.secret = secret
         self.scopes = scopes
@@ -21,6 +21,16 @@ public struct OAuthClient: Sendable, Hashable {
 public enum Scope {
     /// What the Digital Connect API asks of a token.
     public static let digitalConnectWrite = "digital-connect:write"
+    /// What each operation of the Attachments API asks.
+    public static let attachmentsRequest = "attachments:request"
+    public static let attachmentsWrite = "attachments:write"
+    public static let attachmentsRead = "attachments:read"
+    public static let attachmentsDownload = "attachments:download"
+    public static let attachmentsDelete = "attachments:delete"
+    /// A client's scopes when the configuration names none: Digital Connect and the Attachments API.
+    public static let defaults = [
+        digitalConnectWrite, attachmentsRequest, attachmentsWrite, attachmentsRead, attachmentsDownload, attachmentsDelete,
+    ]
 }
 
 /// A Digital Connect touchpoint: the entry point a conversation is started on.
@@ -254,7 +264,8 @@ extension ServeConfiguration {
             maxConnections: try sources.value(table.maxConnections),
             headerTimeout: try sources.value(table.headerTimeout),
             bodyTimeout: try sources.value(table.bodyTimeout),
-            idleTimeout: try sources.value(table.idleTimeout)
+            idleTimeout: try sources.value(table.idleTimeout),
+            attachmentBytes: try sources.value(table.attachmentBytes)
         )
         configuration.fastPath = try sources.value(table.fastPath, flag: flags.fastPath)
         configuration.questionAPIKey = try sources.value(table.questionAPIKey, flag: flags.questionAPIKey)

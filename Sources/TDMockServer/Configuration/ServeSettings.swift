@@ -205,6 +205,12 @@ public struct ServeSettings: SettingsTable, Sendable {
         .seconds(),
         "Seconds a connection may stay silent before it is closed"
     )
+    public let attachmentBytes = Setting<Int>(
+        key: "limits.attachment_bytes",
+        default: 20 << 20,
+        .integer(1...(1 << 30)),
+        "The largest file the Attachments API's upload links take, in bytes"
+    )
 
     // connect: the contact flow's words and its bot (ContactFlow holds their defaults).
     public let greeting = Setting<String>(key: "connect.greeting", default: ContactFlow().greeting, .text, "What Connect says first")

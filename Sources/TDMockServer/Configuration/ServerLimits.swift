@@ -1,3 +1,5 @@
+public import TDMockSettings
+
 /// What the HTTP server enforces on every connection (config `limits:`; docs/limits.md).
 public struct ServerLimits: Sendable, Hashable {
     /// Request line plus headers, in bytes; over it the answer is 400 and the connection is closed.
@@ -10,18 +12,22 @@ public struct ServerLimits: Sendable, Hashable {
     public var bodyTimeout: Double
     /// Seconds a connection may stay without reading or writing anything before it is closed.
     public var idleTimeout: Double
+    /// The largest file the Attachments API's upload links take, in bytes.
+    public var attachmentBytes: Int
 
     public init(
-        maxHeaderBytes: Int = 16 * 1024,
-        maxConnections: Int = 512,
-        headerTimeout: Double = 10,
-        bodyTimeout: Double = 30,
-        idleTimeout: Double = 120
+        maxHeaderBytes: Int = ServeSettings.table.maxHeaderBytes.byDefault,
+        maxConnections: Int = ServeSettings.table.maxConnections.byDefault,
+        headerTimeout: Double = ServeSettings.table.headerTimeout.byDefault,
+        bodyTimeout: Double = ServeSettings.table.bodyTimeout.byDefault,
+        idleTimeout: Double = ServeSettings.table.idleTimeout.byDefault,
+        attachmentBytes: Int = ServeSettings.table.attachmentBytes.byDefault
     ) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxConnections = maxConnections
         self.headerTimeout = headerTimeout
         self.bodyTimeout = bodyTimeout
         self.idleTimeout = idleTimeout
+        self.attachmentBytes = attachmentBytes
     }
 }

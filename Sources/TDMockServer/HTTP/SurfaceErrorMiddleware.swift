@@ -60,6 +60,8 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as AgentAPIError {
             throw error
+        } catch let error as AttachmentsAPIError {
+            throw error
         } catch {
             let path = request.uri.path
             var status = (error as? any HTTPResponseError)?.status ?? .internalServerError
@@ -81,6 +83,18 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     default: status.reasonPhrase
                     }
                 surfaceError = AgentAPIError(status, kind, message)
+            } else if path.hasPrefix("/attachments") {
+                surfaceError =
+                    switch status {
+                    case .notFound:
+                        AttachmentsAPIError(
+                            .notFound,
+                            AttachmentsAPIError.Code.notFound,
+                            "No Attachments API operation at \(request.method.rawValue) \(path)"
+                        )
+                    case .internalServerError: AttachmentsAPIError(status, "2320100", "Internal error while processing the request")
+                    default: AttachmentsAPIError(status, AttachmentsAPIError.Code.badRequest, status.reasonPhrase)
+                    }
             } else if path.hasPrefix("/oauth") {
                 surfaceError = OAuthError(
                     status: status,

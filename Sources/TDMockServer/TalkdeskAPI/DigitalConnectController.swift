@@ -152,6 +152,7 @@ struct DigitalConnectController {
             path: request.uri.path,
             client: client
         )
+        try await checkAttachments(&plan)
         if let partial { plan.response = plan.partialSuccess(reason: "Injected fault: part of the message failed (tdmock fault \(partial.id))") }
         let response = try await withCheckedThrowingContinuation { continuation in
             commitSend(plan, on: nil) { continuation.resume(with: $0) }
@@ -177,6 +178,53 @@ struct DigitalConnectController {
             body["partial_fail_reason"] = .string(reason)
             return StoredResponse(status: Fault.partialSuccess, body: JSONCoding.data(JSONValue.object(body)))
         }
+    }
+
+    /// The most attachments a message takes; those past it fail.
+    static let maximumAttachments = 10
+
+    /// Checks a message's attachments against the Attachments API, as Talkdesk does: one that is not an
+    /// attachment, has not finished uploading, or whose size is not its file's fails, and so do those
+    /// past the tenth. When some fail, the message keeps the others and the answer is 206 with
+    /// `partial_fail_reason`; when all fail, 400 `3016012` and nothing is stored.
+    func checkAttachments(_ plan: inout SendPlan) async throws {
+        let attachments = plan.message.attachments
+        guard !attachments.isEmpty else { return }
+        let found = try await services.database.attachments(ids: attachments.prefix(Self.maximumAttachments).compactMap(\.id))
+        var kept: [Attachment] = []
+        var reasons: [String] = []
+        for (index, attachment) in attachments.enumerated() {
+            let name = "attachment(id:\(attachment.id ?? ""),name:\(attachment.name ?? ""))"
+            guard index < Self.maximumAttachments else {
+                reasons.append("the quantity of the attachments exceeds the \(Self.maximumAttachments)")
+                break
+            }
+            guard let stored = attachment.id.flatMap({ found[$0] }) else {
+                reasons.append("the \(name) does not exist")
+                continue
+            }
+            guard stored.state == .published, let size = stored.size else {
+                reasons.append("the \(name) has not finished uploading")
+                continue
+            }
+            guard attachment.size == size else {
+                reasons.append("the size of the \(name) is not its file's (\(size) bytes)")
+                continue
+            }
+            kept.append(attachment)
+        }
+        guard !reasons.isEmpty else { return }
+        let reason = reasons.joined(separator: "; ")
+        guard !kept.isEmpty else {
+            throw DigitalConnectError(
+                status: .badRequest,
+                code: DigitalConnectError.Code.attachmentsFailed,
+                message: "All attachments failed",
+                description: "The all attachments send failed, reason: \(reason)"
+            )
+        }
+        plan.message.attachments = kept
+        plan.response = plan.partialSuccess(reason: "Message send success, but the partial attachments send failed, reason: \(reason)")
     }
 
     /// Validates a Send a Message body (and its idempotency key) from `client`.
@@ -270,7 +318,9 @@ struct DigitalConnectController {
             let token = try? Self.token(in: authorization),
             let client = try? client(of: services.tokens.cachedGrant(token, now: services.clock())),
             let json = body.withUnsafeReadableBytes(JSONReader.object),
-            let plan = try? planSend(conversationID: conversationID, json: json, idempotencyKey: idempotencyKey, path: path, client: client)
+            let plan = try? planSend(conversationID: conversationID, json: json, idempotencyKey: idempotencyKey, path: path, client: client),
+            // Attachments are checked against the store, which the router does.
+            plan.message.attachments.isEmpty
         else { return false }
         commitSend(plan, on: executor) { completion(try? $0.get()) }
         return true

@@ -430,7 +430,11 @@ class ConversationView extends ItemView {
     return h("li", { class: `message ${message.author}`, "data-id": message.message_id },
       h("div", { class: "who" }, who, " · ", time(message.created_at)),
       h("div", { class: "text content" }, message.content),
-      (message.attachments || []).map((a) => h("div", { class: "sub text" }, "attachment: ", a.name || a.url || JSON.stringify(a))));
+      (message.attachments || []).map((a) => h("div", { class: "sub text attachment" }, "attachment: ",
+        // The file opens as a download (the server says Content-Disposition: attachment): never rendered here.
+        a.id ? h("a", { href: `/tdmock/v1/attachments/${encodeURIComponent(a.id)}/content`, download: a.name || "" }, a.name || a.id)
+          : (a.name || "file"),
+        [a.type, a.size === undefined || a.size === null ? null : `${a.size} bytes`].filter((x) => x).map((x) => ` · ${x}`).join(""))));
   }
 
   callbacks(deliveries) {
