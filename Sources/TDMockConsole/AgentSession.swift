@@ -255,7 +255,7 @@ public actor AgentSession {
                     author: .contact,
                     authorName: name,
                     content: event.content ?? "",
-                    attachments: [],
+                    attachments: event.attachments ?? [],
                     createdAt: Timestamp.date(from: event.time) ?? Date()
                 )
             )

@@ -26,6 +26,8 @@ public struct InboxEvent: Codable, Sendable, Hashable {
     public var conversationId: String?
     public var time: String
     public var content: String?
+    /// `contact_message`: the message's files (those that passed the Attachments API's check).
+    public var attachments: [Attachment]?
     public var authorName: String?
     public var messageId: String?
     public var touchpointId: String?
@@ -118,7 +120,7 @@ public struct InboxEvent: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case event
         case conversationId = "conversation_id"
-        case time, content
+        case time, content, attachments
         case authorName = "author_name"
         case messageId = "message_id"
         case touchpointId = "touchpoint_id"

@@ -46,6 +46,51 @@ struct Terminal {
 }
 
 @Suite struct TerminalSessionTests {
+    /// A customer's file, as an integration forwards it through the Attachments API: its id.
+    func upload(_ server: Server, token: String, name: String, type: String, body: String) async throws -> String {
+        let auth = [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")]
+        let link = try await HTTP.call(.POST, server.url + "/attachments/2023-03/upload-link", headers: auth, body: "{}")
+        let requestID = try #require(link.json["request_id"] as? String, "\(link.body)")
+        let url = try #require(link.json["url"] as? String)
+        #expect(try await HTTP.call(.PUT, url, headers: [("Content-Type", type)], body: body).status == 200)
+        let created = try await HTTP.call(
+            .POST,
+            server.url + "/attachments/2023-03",
+            headers: auth,
+            body: #"{"name":"\#(name)","request_id":"\#(requestID)"}"#
+        )
+        return try #require(created.json["id"] as? String, "\(created.body)")
+    }
+
+    /// The agent sees a customer's file, with its type and size, in the console and in `tdmock show`.
+    @Test func aCustomersFileIsShownInTheConsoleAndInShow() async throws {
+        let server = try await Server.start(["--in-memory"])
+        let token = try await HTTP.token(server.url)
+        let id = try await startConversation(server, token: token)
+        let file = try await upload(server, token: token, name: "scan.png", type: "image/png", body: "PNGDATA")
+        let history = try Repository.temporaryDirectory().appendingPathComponent("history").path
+        let console = try Terminal.start(
+            "env TDMOCK_SERVER=\(server.url) TDMOCK_HISTORY=\(history) NO_COLOR=1 \(Repository.binary) console --agent Dana"
+        )
+        defer { console.kill() }
+        try await console.waitFor("the console's prompt") { $0.lines.last == "Dana>" }
+        try console.type("/open \(id.prefix(8))")
+        try console.press("Enter")
+        try await console.waitFor("the conversation opened") { $0.lines.last == "Dana@\(id.prefix(8))>" }
+        let sent = try await HTTP.json(
+            .POST,
+            server.url + "/digital-connect/conversations/\(id)/messages",
+            token: token,
+            body: #"{"content":"my scan","attachments":[{"id":"\#(file)","name":"scan.png","type":"image/png","size":7}]}"#
+        )
+        #expect(sent.status == 201, "\(sent.body)")
+        let line = "Ana: my scan [attached: scan.png (image/png, 7 bytes)]"
+        try await console.waitFor("the message with its file") { $0.screen.contains(line) }
+        let show = try await tdmock(["show", id], environment: ["TDMOCK_SERVER": server.url, "NO_COLOR": "1"])
+        #expect(show.status == 0)
+        #expect(show.output.contains(line), "\(show.output)")
+    }
+
     @Test func anAgentAnswersInReplyAsAPersonWould() async throws {
         let receiver = try await Receiver.start()
         let server = try await Server.start(

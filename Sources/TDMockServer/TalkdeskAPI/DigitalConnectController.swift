@@ -278,15 +278,15 @@ struct DigitalConnectController {
             switch result {
             case .success((let outcome, let messageID)):
                 if let messageID {
-                    events.publish(
-                        InboxEvent(
-                            event: .contactMessage,
-                            conversationId: plan.conversationID,
-                            time: plan.now,
-                            content: plan.message.content,
-                            messageId: messageID
-                        )
+                    var event = InboxEvent(
+                        event: .contactMessage,
+                        conversationId: plan.conversationID,
+                        time: plan.now,
+                        content: plan.message.content,
+                        messageId: messageID
                     )
+                    if !plan.message.attachments.isEmpty { event.attachments = plan.message.attachments }
+                    events.publish(event)
                 }
                 completion(.success(outcome.response))
             case .failure(let error as InboxError):
