@@ -177,7 +177,8 @@ struct AttachmentsController {
             )
         }
         let token = services.ids.token()
-        downloads.add(token, attachment: id, until: services.clock().addingTimeInterval(Self.downloadLinkLifetime))
+        let now = services.clock()
+        downloads.add(token, attachment: id, until: now.addingTimeInterval(Self.downloadLinkLifetime), now: now)
         return Self.hal([
             "url": .string(Self.base(request) + "/downloads/" + token), "expire_time": .number(Self.downloadLinkLifetime),
         ])
@@ -279,9 +280,10 @@ struct AttachmentsController {
 final class DownloadLinks: Sendable {
     private let links = Mutex<[String: (attachment: String, until: Date)]>([:])
 
-    func add(_ token: String, attachment: String, until: Date) {
+    /// Keeps a new link, letting the expired ones go.
+    func add(_ token: String, attachment: String, until: Date, now: Date) {
         links.withLock { links in
-            links = links.filter { $0.value.until > Date() }
+            links = links.filter { $0.value.until > now }
             links[token] = (attachment, until)
         }
     }
