@@ -16,8 +16,8 @@ public struct FieldError: Codable, Sendable, Hashable {
 /// A Digital Connect error answer: `{"code", "message", "description", "fields"}`.
 ///
 /// The codes are those of Talkdesk's OpenAPI document where it gives one (`3016000`, `3016001`,
-/// `3016003`, `3016005`, `3016011`, `3016012`, `3016100`, `3004041`); the others are tdmock's choice,
-/// listed in docs/talkdesk.md, and stable.
+/// `3016003`, `3016004`, `3016005`, `3016009`, `3016011`, `3016012`, `3016100`, `3004041`); the others
+/// are tdmock's choice, listed in docs/talkdesk.md, and stable.
 public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable {
     public struct Body: Codable, Sendable, Hashable {
         public var code: String
