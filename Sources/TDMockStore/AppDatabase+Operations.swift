@@ -300,7 +300,8 @@ extension AppDatabase {
         try await reader.read { db in try Attachments.list(db, name: name, types: types, state: state, limit: limit, offset: offset) }
     }
 
-    public func attachmentContent(id: String) async throws -> (type: String, data: Data)? {
+    /// A published attachment's name and file.
+    public func attachmentContent(id: String) async throws -> (name: String, type: String, data: Data)? {
         try await reader.read { db in try Attachments.content(db, id: id) }
     }
 

@@ -109,14 +109,17 @@ enum Attachments {
         return (attachments, total)
     }
 
-    /// The file of a published attachment and its media type.
-    static func content(_ db: Database, id: String) throws -> (type: String, data: Data)? {
+    /// A published attachment's name, its file's media type and the file.
+    static func content(_ db: Database, id: String) throws -> (name: String, type: String, data: Data)? {
         var statement = try RawStatement(
             db,
-            "SELECT u.content_type, u.data FROM attachment a JOIN attachment_upload u USING (request_id) WHERE a.id = ? AND u.size IS NOT NULL"
+            """
+            SELECT a.name, u.content_type, u.data FROM attachment a JOIN attachment_upload u USING (request_id)
+            WHERE a.id = ? AND u.size IS NOT NULL
+            """
         )
         statement.bind(id)
-        return try statement.step() ? (statement.string(0), statement.data(1)) : nil
+        return try statement.step() ? (statement.string(0), statement.string(1), statement.data(2)) : nil
     }
 
     /// Deletes an attachment and its file; false when there was none.

@@ -270,10 +270,10 @@ struct AgentController {
     /// own media type, `Content-Disposition: attachment` and `nosniff`, so that nothing a customer
     /// uploaded is rendered in the workspace's origin.
     private func attachmentContent(_ id: String) async throws -> Response {
-        guard let attachment = try await services.database.attachment(id: id),
-            let content = try await services.database.attachmentContent(id: id)
-        else { throw AgentAPIError(.notFound, "not_found", "No uploaded attachment has the id '\(id)'") }
-        return AttachmentsController.download(name: attachment.name, content: content)
+        guard let file = try await services.database.attachmentContent(id: id) else {
+            throw AgentAPIError(.notFound, "not_found", "No uploaded attachment has the id '\(id)'")
+        }
+        return AttachmentsController.download(file)
     }
 
     /// `tdmock reset`: an empty inbox, event log and request journal; a seeded id sequence starts again.

@@ -37,7 +37,7 @@ struct AttachmentsController {
 
     private func uploadLink(_ request: Request) async throws -> Response {
         let client = try await authorize(request, scope: Scope.attachmentsRequest)
-        let body = try await Self.object(request)
+        let body = try await request.jsonObject(emptyAllowed: true, refusing: AttachmentsAPIError.self)
         var types: [String] = []
         switch body["allowed_mime_types"] {
         case nil, .null?: break
@@ -67,14 +67,10 @@ struct AttachmentsController {
         guard let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces), !type.isEmpty
         else { throw AttachmentsAPIError.badRequest("The upload needs the file's Content-Type") }
         let limit = services.configuration.limits.attachmentBytes
-        let tooLarge = AttachmentsAPIError(.contentTooLarge, AttachmentsAPIError.Code.badRequest, "The file is larger than \(limit) bytes")
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
-        let data: Data
-        do {
-            data = Data((try await request.body.collect(upTo: limit)).readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw tooLarge
-        }
+        let data = try await request.collectBody(
+            upTo: limit,
+            orThrow: AttachmentsAPIError(.contentTooLarge, AttachmentsAPIError.Code.badRequest, "The file is larger than \(limit) bytes")
+        )
         do {
             try await services.database.upload(requestID: requestID, type: type, data: data, now: services.clock())
         } catch let error as AttachmentError {
@@ -85,7 +81,7 @@ struct AttachmentsController {
 
     private func create(_ request: Request) async throws -> Response {
         _ = try await authorize(request, scope: Scope.attachmentsWrite)
-        let body = try await Self.object(request)
+        let body = try await request.jsonObject(emptyAllowed: true, refusing: AttachmentsAPIError.self)
         guard case .string(let name)? = body["name"], !Blank.isBlank(name), name.unicodeScalars.count <= 512 else {
             throw AttachmentsAPIError.badRequest("name must be a non-empty string of at most 512 characters")
         }
@@ -188,23 +184,23 @@ struct AttachmentsController {
     /// a browser saves an HTML file rather than rendering it.
     private func download(token: String) async throws -> Response {
         guard let id = downloads.attachment(for: token, now: services.clock()),
-            let attachment = try await services.database.attachment(id: id),
-            let content = try await services.database.attachmentContent(id: id)
+            let file = try await services.database.attachmentContent(id: id)
         else { throw AttachmentsAPIError(.notFound(token)) }
-        return Self.download(name: attachment.name, content: content)
+        return Self.download(file)
     }
 
     /// A file as a download: its media type, `Content-Disposition: attachment` with its name, `nosniff`.
-    static func download(name: String, content: (type: String, data: Data)) -> Response {
+    static func download(_ file: (name: String, type: String, data: Data)) -> Response {
+        let name = file.name
         let filename = name.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? String($0) : "_" }.joined()
         let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? filename
         var headers: HTTPFields = [
-            .contentType: content.type,
+            .contentType: file.type,
             .contentDisposition: "attachment; filename=\"\(filename)\"; filename*=UTF-8''\(encoded)",
             .cacheControl: "no-store",
         ]
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: content.data)))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: file.data)))
     }
 
     // MARK: Helpers
@@ -220,23 +216,6 @@ struct AttachmentsController {
             throw AttachmentsAPIError(.forbidden, AttachmentsAPIError.Code.forbidden, "The access token lacks the scope \(scope)")
         }
         return client
-    }
-
-    /// The request's body as a JSON object (an empty body is an empty object).
-    private static func object(_ request: Request) async throws -> [String: JSONValue] {
-        let data = try await request.collectBody(
-            orThrow: AttachmentsAPIError(
-                .contentTooLarge,
-                AttachmentsAPIError.Code.badRequest,
-                "The request body is larger than \(BodyLimit.bytes) bytes"
-            )
-        )
-        if data.isEmpty { return [:] }
-        switch data.withUnsafeBytes(JSONReader.read) {
-        case .success(.object(let object)): return object
-        case .success(let other): throw AttachmentsAPIError.badRequest("The body must be a JSON object, not \(other.typeDescription)")
-        case .failure(let problem): throw AttachmentsAPIError.badRequest("The body is not valid JSON: \(problem)")
-        }
     }
 
     /// `type/subtype`, as `allowed_mime_types` lists them.
@@ -301,7 +280,7 @@ final class DownloadLinks: Sendable {
 }
 
 /// An Attachments API error: `{"code", "message"}` with Talkdesk's codes.
-struct AttachmentsAPIError: Error, HTTPResponseError {
+struct AttachmentsAPIError: HTTPResponseError, BodyRefusal {
     enum Code {
         static let badRequest = "2320000"
         static let unauthorized = "2320001"
@@ -330,6 +309,7 @@ struct AttachmentsAPIError: Error, HTTPResponseError {
     }
 
     static func badRequest(_ message: String) -> Self { Self(.badRequest, Code.badRequest, message) }
+    static func refusingBody(_ status: HTTPResponse.Status, _ message: String) -> Self { Self(status, Code.badRequest, message) }
     static func unauthorized(_ message: String) -> Self { Self(.unauthorized, Code.unauthorized, message) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -54,7 +54,8 @@ struct FieldReader {
                 fail(key, "must not be empty")
                 return nil
             }
-            if let maxLength, value.unicodeScalars.count > maxLength {
+            // Counting scalars walks the text: only a text with more bytes than the limit can be over it.
+            if let maxLength, value.utf8.count > maxLength, value.unicodeScalars.count > maxLength {
                 fail(key, "must be at most \(maxLength) characters, found \(value.unicodeScalars.count)")
                 return nil
             }
