@@ -16,7 +16,7 @@ RELEASE := -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
 	-Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic \
 	-Xlinker --symbol-ordering-file=$(CURDIR)/release/tdmock.order -Xlinker --no-warn-symbol-ordering
 
-.PHONY: run run-release test build build-release deps test-deps clean bench crash-test outage-test workspace-test fuzz order-file format format-check
+.PHONY: run run-release test build build-release deps test-deps clean bench crash-test outage-test workspace-test aws-test fuzz order-file format format-check
 
 deps:
 	@missing=""; for f in $(HEADERS); do [ -e "$$f" ] || missing="yes"; done; \
@@ -30,6 +30,7 @@ test-deps: deps
 	@[ -e /usr/bin/chromium ] && [ -e /usr/bin/chromedriver ] || { echo "installing chromium chromium-driver with apt-get"; \
 		$(APT_INSTALL) chromium chromium-driver; }
 	@python3 -c "import selenium" 2>/dev/null || { echo "installing selenium with pip"; python3 -m pip install -q selenium; }
+	@python3 -c "import boto3" 2>/dev/null && command -v aws >/dev/null || { echo "installing boto3 awscli with pip"; python3 -m pip install -q boto3 awscli; }
 
 # make run builds tdmock in debug, the build make test makes too (each reuses the other's work): a
 # first build takes minutes less than the release build, which make bench and make run-release use.
@@ -56,7 +57,8 @@ format-check:
 
 # The format check, then one build of everything (the tests and the tdmock binary the end-to-end tests run), then the tests
 # without rebuilding, the server's tests again with Send a Message's fast path off, then the crash test
-# and the callback outage test (about 2 minutes together), then the workspace in headless Chromium.
+# and the callback outage test (about 2 minutes together), then the workspace in headless Chromium, then
+# the AWS surfaces through boto3 and the AWS CLI.
 test: test-deps format-check
 	$(SWIFT) build --build-tests
 	TDMOCK_BINARY=$$($(SWIFT) build --show-bin-path)/tdmock $(SWIFT) test --skip-build
@@ -64,6 +66,11 @@ test: test-deps format-check
 	python3 checks/reliability/crash_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/reliability/outage_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/workspace/workspace_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+	python3 checks/aws/aws_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+
+# tdmock's AWS surfaces judged by boto3 and the AWS CLI pointed at it (endpoint_url).
+aws-test: test-deps build
+	python3 checks/aws/aws_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 
 # The workspace driven in headless Chromium by Selenium; its screenshots go to docs/screenshots/.
 workspace-test: test-deps build

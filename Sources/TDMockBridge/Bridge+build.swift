@@ -23,17 +23,11 @@ public func buildBridge(
     let router = Router()
     router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
 
-    // The callback REST API: x-api-key missing 401, wrong 403; the frame goes to the conversation's socket.
-    router.post("/callback/**") { request, _ -> Response in
-        var request = request
-        guard let key = request.headers[xAPIKey] else { return json(.unauthorized, ["message": "x-api-key is missing"]) }
-        guard let expected = configuration.apiKey, constantTimeEquals(key, expected) else {
-            return json(.forbidden, ["message": "x-api-key is wrong"])
-        }
-        let data = Data((try await request.collectBody(upTo: 1 << 20)).readableBytesView)
+    /// A Builder callback's body pushed to the conversation's socket: nil, or why the body is not one.
+    @Sendable func deliver(_ data: Data) async -> String? {
         guard let event = JSONValue(parsing: data), let type = event["event_type"]?.stringValue,
             let id = event["conversation_id"]?.stringValue
-        else { return json(.badRequest, ["message": "expected a Builder callback body with event_type and conversation_id"]) }
+        else { return "expected a Builder callback body with event_type and conversation_id" }
         let payload = event["payload"]
         switch type {
         case "message_created", "conversation_ended":
@@ -45,7 +39,34 @@ public func buildBridge(
         default:
             break  // conversation_started: nothing for the customer to see.
         }
+        return nil
+    }
+
+    // The callback REST API of its own, for `serve --callback-url …/callback`: x-api-key missing 401, wrong 403.
+    router.post("/callback/**") { request, _ -> Response in
+        var request = request
+        guard let key = request.headers[xAPIKey] else { return json(.unauthorized, ["message": "x-api-key is missing"]) }
+        guard let expected = configuration.apiKey, constantTimeEquals(key, expected) else {
+            return json(.forbidden, ["message": "x-api-key is wrong"])
+        }
+        let data = Data((try await request.collectBody(upTo: 1 << 20)).readableBytesView)
+        if let problem = await deliver(data) { return json(.badRequest, ["message": .string(problem)]) }
         return json(.ok, [:])
+    }
+
+    // chat_callback on the Lambda Invoke API, behind `serve`'s REST API (which checked the key): the proxy
+    // event's body is the callback; the answer is the proxy integration's.
+    router.post("/2015-03-31/functions/chat_callback/invocations") { request, _ -> Response in
+        var request = request
+        let data = Data((try await request.collectBody(upTo: 6 << 20)).readableBytesView)
+        guard let event = JSONValue(parsing: data), let body = event["body"]?.stringValue else {
+            return json(.ok, ["statusCode": 400, "body": #"{"message":"expected an API Gateway proxy event with a body"}"#])
+        }
+        let bytes = event["isBase64Encoded"] == .bool(true) ? Data(base64Encoded: body) ?? Data() : Data(body.utf8)
+        if let problem = await deliver(bytes) {
+            return json(.ok, ["statusCode": 400, "body": .string((["message": .string(problem)] as JSONValue).jsonText)])
+        }
+        return json(.ok, ["statusCode": 200, "body": "{}"])
     }
 
     // The fulfillment Lambda's escalation: a Lex V2 event in, a conversation started, a Lex V2 response out.

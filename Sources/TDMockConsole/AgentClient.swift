@@ -253,6 +253,15 @@ public struct AgentClient: AgentAPI {
         try await send(.GET, "/requests?failed=\(failed)&limit=\(limit)", as: [JournalEntry].self)
     }
 
+    /// The invocations journal, newest first (`tdmock invocations`).
+    public func invocations(function: String?, failed: Bool, limit: Int) async throws -> [Invocation] {
+        var path = "/invocations?failed=\(failed)&limit=\(limit)"
+        if let function {
+            path += "&function=" + (function.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "+"])) ?? function)
+        }
+        return try await send(.GET, path, as: [Invocation].self)
+    }
+
     /// The contact API's calls (`/connect/v1/contacts`), newest first.
     public func contacts() async throws -> [ConnectWire.ContactView] {
         try await send(.GET, "/contacts", prefix: "/connect/v1", as: [ConnectWire.ContactView].self)

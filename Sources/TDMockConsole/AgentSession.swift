@@ -281,7 +281,7 @@ public actor AgentSession {
             let why = event.statusCode.map { "HTTP \($0)" } ?? event.error ?? "no answer"
             output.show(tag + style.error("callback \(event.eventType?.rawValue ?? "?") failed (\(why)): tdmock redeliver \(event.deliveryId ?? "")"))
         case .conversationStarted, .conversationEnded, .callbackDelivered, .questionCreated, .questionAnswered, .questionExpired,
-            .callStarted, .callerUtterance, .lambdaInvoked, .callEnded:
+            .callStarted, .callerUtterance, .lambdaInvoked, .callEnded, .functionInvoked, .websocketConnected, .websocketDisconnected:
             return
         }
     }

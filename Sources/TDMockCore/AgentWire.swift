@@ -137,7 +137,7 @@ public enum AgentWire {
             nextAttemptAt = delivery.status == .pending ? Timestamp.string(from: delivery.nextAttemptAt) : nil
             waiting =
                 delivery.status == .pending && callbackURL == nil
-                ? "no callback URL is configured (serve --callback-url)" : nil
+                ? "the server is not listening yet" : nil
             self.journal = journal.map(AttemptView.init)
         }
     }

@@ -19,6 +19,10 @@ public struct InboxEvent: Codable, Sendable, Hashable {
         case callerUtterance = "caller_utterance"
         case lambdaInvoked = "lambda_invoked"
         case callEnded = "call_ended"
+        // The AWS side (CONTRACT §10).
+        case functionInvoked = "function_invoked"
+        case websocketConnected = "websocket_connected"
+        case websocketDisconnected = "websocket_disconnected"
     }
 
     public var event: Name
@@ -47,6 +51,13 @@ public struct InboxEvent: Codable, Sendable, Hashable {
     /// arrival to the turn stored, less the Lambda's round trip), in milliseconds.
     public var lambdaMs: Double?
     public var tdmockMs: Double?
+    /// `function_invoked`: the function, who called it, the invocation's id in the journal, whether it failed.
+    public var function: String?
+    public var caller: InvocationCaller?
+    public var invocationId: Int?
+    public var failed: Bool?
+    /// `websocket_connected`, `websocket_disconnected` (and a WebSocket route's `function_invoked`).
+    public var connectionId: String?
 
     public init(
         event: Name,
@@ -135,5 +146,8 @@ public struct InboxEvent: Codable, Sendable, Hashable {
         case branch, attributes
         case lambdaMs = "lambda_ms"
         case tdmockMs = "tdmock_ms"
+        case function, caller, failed
+        case invocationId = "invocation_id"
+        case connectionId = "connection_id"
     }
 }

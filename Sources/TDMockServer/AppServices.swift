@@ -1,6 +1,7 @@
 public import Foundation
 import HTTPTypes
 import Hummingbird
+import Synchronization
 public import TDMockCore
 public import TDMockStore
 
@@ -15,6 +16,10 @@ public struct AppServices: Sendable {
     public let faults: FaultInjector
     /// The last requests to the Talkdesk surface and the question-response API.
     public let journal: RequestJournal
+    /// The last invocations of the functions, whoever called them.
+    public let invocations: InvocationJournal
+    /// The port the server listens on, once it does (the real one when port 0 was asked).
+    public let listening = ListeningPort()
     /// The configured touchpoints by id.
     let touchpoints: [String: Touchpoint]
 
@@ -30,6 +35,7 @@ public struct AppServices: Sendable {
         self.clock = clock
         self.faults = FaultInjector(configuration.faults)
         self.journal = RequestJournal(capacity: configuration.journalSize)
+        self.invocations = InvocationJournal(capacity: configuration.journalSize)
         self.tokens = TokenService(database: database, ids: ids, ttl: configuration.tokenTTL, clients: configuration.clients)
         self.touchpoints = Dictionary(configuration.touchpoints.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
@@ -40,5 +46,35 @@ public struct AppServices: Sendable {
         case .inMemory: try AppDatabase.inMemory()
         case .file(let path): try AppDatabase.open(path: path)
         }
+    }
+}
+
+/// The port the server is bound to, known once it listens.
+public final class ListeningPort: Sendable {
+    private let port = Atomic<Int>(0)
+
+    public init() {}
+
+    /// 0 until the server listens.
+    public var value: Int { port.load(ordering: .acquiring) }
+
+    func set(_ value: Int) { port.store(value, ordering: .releasing) }
+}
+
+extension AppServices {
+    /// Where Talkdesk's callbacks go: `--callback-url`, else this server's own REST API's `/callback`
+    /// (nil until the server listens), so that the chat line runs with no flags.
+    var callbackBase: String? {
+        if let url = configuration.callback.url { return url }
+        let port = listening.value
+        guard port != 0 else { return nil }
+        let host = ServeConfiguration.isLoopback(configuration.host) ? configuration.host : "127.0.0.1"
+        let shown = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return "http://\(shown):\(port)\(RESTAPIController.prefix)/\(configuration.apiGateway.rest.stage)/callback"
+    }
+
+    /// The x-api-key sent with callbacks: `--callback-api-key`, else, to the REST API, its first key.
+    var callbackAPIKey: String? {
+        configuration.callback.apiKey ?? (configuration.callback.url == nil ? configuration.apiGateway.rest.apiKeys.first : nil)
     }
 }

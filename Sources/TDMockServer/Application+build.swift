@@ -42,7 +42,12 @@ public func buildApplication(
         server: httpServer(services, events: events, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: ServerIdentity.name),
         services: [deliverer],
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            services.listening.set(port)
+            deliverer.notify()
+            await onServerRunning(port)
+        },
         logger: logger
     )
 }
@@ -71,7 +76,10 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
     AttachmentsController(services: services).addRoutes(to: router)
     AgentController(services: services, events: events, deliverer: deliverer).addRoutes(to: router)
     QuestionController(services: services, events: events, waiters: QuestionWaiters()).addRoutes(to: router)
-    ConnectController(services: services, events: events).addRoutes(to: router)
+    let functions = FunctionInvoker(services: services, events: events)
+    LambdaController(services: services, functions: functions).addRoutes(to: router)
+    ConnectController(services: services, events: events, functions: functions).addRoutes(to: router)
+    RESTAPIController(services: services, functions: functions).addRoutes(to: router)
     WorkspaceController(services: services).addRoutes(to: router)
     routes.fill(from: router)
     return router

@@ -44,6 +44,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong(table.lambdaURL.flag!), help: .init(table.lambdaURL.help)) var lambdaUrl: String?
     @Option(name: .customLong(table.lambdaTimeout.flag!), help: .init(table.lambdaTimeout.help)) var lambdaTimeout: Double?
 
+    @Option(name: .customLong(table.functions.flag!), help: .init(table.functions.help)) var function: [String] = []
+
     var overrides: ServeOverrides {
         ServeOverrides(
             host: host,
@@ -63,7 +65,8 @@ struct Serve: AsyncParsableCommand {
             agentToken: agentToken,
             questionAPIKey: questionApiKey,
             lambdaURL: lambdaUrl,
-            lambdaTimeout: lambdaTimeout
+            lambdaTimeout: lambdaTimeout,
+            functions: function
         )
     }
 
@@ -107,12 +110,18 @@ struct Serve: AsyncParsableCommand {
         for touchpoint in configuration.touchpoints {
             lines.append("touchpoint: \(touchpoint.id)" + (touchpoint.name.map { " (\($0))" } ?? ""))
         }
-        lines.append("callbacks: " + (configuration.callback.url ?? "no callback URL set: events stay pending"))
+        let rest = configuration.apiGateway.rest
+        lines.append(
+            "callbacks: " + (configuration.callback.url ?? "this server's REST API, /apigw/rest/\(rest.stage)/callback (function chat_callback)")
+        )
+        let keys = rest.apiKeys == [APIGatewayConfiguration.RESTAPI.defaultAPIKey] ? "x-api-key \(rest.apiKeys[0])" : "x-api-keys (configured)"
+        lines.append("API Gateway REST API: /apigw/rest/\(rest.stage), \(keys)")
         let key =
             configuration.questionAPIKey == ServeConfiguration.defaultQuestionAPIKey
             ? "x-api-key \(configuration.questionAPIKey)" : "x-api-key (configured)"
         lines.append("question-response API: /question-response/v1/questions, \(key)")
-        lines.append("connect: /connect/v1/contacts, the bot's Lambda \(configuration.connect.lambdaURL)")
+        lines.append("connect: /connect/v1/contacts, the bot's Lambda: function fallback")
+        for (name, url) in configuration.functions.sorted(by: { $0.key < $1.key }) { lines.append("function: \(name) -> \(url)") }
         if configuration.agentToken != nil { lines.append("agent API: asks for the agent token (Authorization: Bearer)") }
         if let seed = configuration.seed { lines.append("seed: \(seed) (ids and tokens are deterministic, not secret)") }
         for fault in configuration.faults { lines.append("fault: \(Fault.describe(fault))") }

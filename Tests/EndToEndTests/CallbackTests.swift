@@ -148,14 +148,21 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func withoutACallbackURLEventsStayPendingAndSayWhy() async throws {
+    @Test func withoutACallbackURLCallbacksGoToTheServersOwnRESTAPI() async throws {
         let server = try await Server.start(["--in-memory"])
         let id = try await startConversation(server)
         #expect(try await tdmock(["assign", id, "--server", server.url, "--agent", "Dana"]).status == 0)
+        // The REST API hands the callback to chat_callback (the bridge's, not running here): a failed invocation.
+        try await eventually("chat_callback invoked") {
+            let listed = try await tdmock(["invocations", "--function", "chat_callback", "--json", "--server", server.url])
+            return listed.output.contains(#""caller" : "apigateway-rest""#) || listed.output.contains(#""caller":"apigateway-rest""#)
+        }
+        let listed = try await tdmock(["invocations", "--function", "chat_callback", "--json", "--server", server.url])
+        #expect(listed.output.contains("conversation_started"))
+        #expect(listed.output.contains("tdmock-api-key"))
         let show = try await tdmock(["show", id, "--server", server.url])
-        #expect(show.output.contains("conversation_started"))
         #expect(show.output.contains("pending"))
-        #expect(show.output.contains("no callback URL is configured"))
+        #expect(show.output.contains("502"))
         server.process.signal(SIGTERM)
         _ = try await server.process.waitForExit()
     }

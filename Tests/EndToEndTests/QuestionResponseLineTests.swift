@@ -121,9 +121,9 @@ enum Caller {
             ("refuse:no-dialog-action", "Lex refused the Lambda's answer: sessionState.dialogAction: missing"),
             ("refuse:bad-state", #"Lex refused the Lambda's answer: sessionState.intent.state: "Done" is not one of"#),
             ("refuse:bad-content-type", #"Lex refused the Lambda's answer: messages[0].contentType: "Text""#),
-            ("refuse:status-500", "the Lambda answered HTTP 500"),
+            ("refuse:status-500", "the function answered HTTP 500"),
             ("refuse:raise", "the function failed (X-Amz-Function-Error: Unhandled): KeyError('question')"),
-            ("refuse:not-json", "the Lambda's answer is not JSON"),
+            ("refuse:not-json", "the function's answer is not JSON"),
         ] {
             let id = try await Caller.start(served.url)
             let result = try await Caller.say(served.url, id, said)
@@ -136,7 +136,7 @@ enum Caller {
         lambda.stop()
         let id = try await Caller.start(served.url)
         let down = try await Caller.say(served.url, id, "hello")
-        #expect((down.json["error"] as? String)?.contains("cannot reach the Lambda") == true, "\(down.body)")
+        #expect((down.json["error"] as? String)?.contains("cannot reach the function") == true, "\(down.body)")
         served.process.signal(SIGTERM)
     }
 

@@ -12,7 +12,8 @@ import Testing
             let bridgePort = try await freePort()
             let bridgeURL = "http://127.0.0.1:\(bridgePort)"
             let server = try await Server.start(
-                ["--in-memory", "--callback-url", bridgeURL + "/callback", "--callback-api-key", "k-loop"] + serveArguments,
+                // Callbacks go to serve's own REST API, which hands them to the bridge's chat_callback.
+                ["--in-memory", "--function", "chat_callback=\(bridgeURL)/2015-03-31/functions/chat_callback/invocations"] + serveArguments,
                 environment: ["TDMOCK_CALLBACK_RETRY_INITIAL": "0.05"]
             )
             let bridge = try TDMockProcess(["bridge", "--port", String(bridgePort), "--talkdesk-url", server.url, "--api-key", "k-loop"])

@@ -32,7 +32,8 @@ import Testing
             #expect(messages.last?["content"] as? String == "How can I help?")
             let callbacks = try #require(detail["callbacks"] as? [[String: Any]])
             #expect(callbacks.compactMap { $0["event_type"] as? String } == ["conversation_started", "message_created"])
-            #expect(callbacks.allSatisfy { $0["status"] as? String == "pending" && ($0["waiting"] as? String)?.contains("no callback URL") == true })
+            // Bound for the server's own REST API, whose chat_callback (the bridge) is not running here.
+            #expect(callbacks.allSatisfy { $0["status"] as? String == "pending" })
             return id
         }
         let bodies = try await app.services.database.reader.read { try Outbox.deliveries($0, conversationID: id) }.map(\.body)

@@ -199,7 +199,7 @@ import Testing
         )
         var configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
         #expect(configuration.questionAPIKey == "from-file")
-        #expect(configuration.connect.lambdaURL == "http://127.0.0.1:9000/2015-03-31/functions/function/invocations")
+        #expect(configuration.functions["fallback"] == "http://127.0.0.1:9000/2015-03-31/functions/function/invocations")
         #expect(configuration.connect.lambdaTimeout == 5)
         #expect(configuration.connect.flow.greeting == "Hello, ask away.")
         #expect(configuration.connect.flow.bot.localeID == "en_GB")
@@ -210,11 +210,11 @@ import Testing
             environment: ["TDMOCK_QUESTION_API_KEY": "from-env", "TDMOCK_LAMBDA_TIMEOUT": "7"]
         )
         #expect(configuration.questionAPIKey == "from-env")
-        #expect(configuration.connect.lambdaURL == "http://127.0.0.1:3001/x")
+        #expect(configuration.functions["fallback"] == "http://127.0.0.1:3001/x")
         #expect(configuration.connect.lambdaTimeout == 7)
         let defaults = try ServeConfiguration.resolve(flags: ServeOverrides(), environment: [:])
         #expect(defaults.questionAPIKey == "tdmock-question-key")
-        #expect(defaults.connect.lambdaURL == ConnectConfiguration.defaultLambdaURL)
+        #expect(defaults.functions["fallback"] == ServeSettings.table.lambdaURL.byDefault)
 
         for (text, expected) in [
             ("connect: {branches: {ANSWER: sing}}", "connect.branches.ANSWER: expected speak, disconnect or failed, found 'sing'"),

@@ -87,7 +87,7 @@ final class FakeLambda: Sendable {
 @Suite struct ConnectTests {
     func configuration(lambda: String) -> ServeConfiguration {
         var configuration = ServeConfiguration(database: .inMemory)
-        configuration.connect.lambdaURL = lambda
+        configuration.functions["fallback"] = lambda
         // Long enough for a loaded machine (every suite runs at once), short beside the slow answer.
         configuration.connect.lambdaTimeout = 1.5
         return configuration
@@ -165,10 +165,10 @@ final class FakeLambda: Sendable {
             try await TestApp(configuration(lambda: url)).test { client in
                 for (said, cause) in [
                     ("object", "Lex refused the Lambda's answer: sessionState.sessionAttributes.account: an object; Lex takes strings"),
-                    ("500", #"the Lambda answered HTTP 500: {"message":"boom"}"#),
+                    ("500", #"the function answered HTTP 500: {"message":"boom"}"#),
                     ("function-error", "the function failed (X-Amz-Function-Error: Unhandled): KeyError: 'question'"),
-                    ("not-json", "the Lambda's answer is not JSON"),
-                    ("slow", "the Lambda did not answer within 1.5 s (connect.lambda_timeout, --lambda-timeout)"),
+                    ("not-json", "the function's answer is not JSON"),
+                    ("slow", "the function 'fallback' did not answer within 1.5 s (connect.lambda_timeout, --lambda-timeout)"),
                 ] {
                     let id = try await start(client)
                     let body = try json(try await say(client, id, said))
@@ -207,7 +207,7 @@ final class FakeLambda: Sendable {
             #expect(try json(unknown)["message"] as? String == "contact nope does not exist (tdmock contacts lists them)")
             let body = try json(try await say(client, id, "hi"))
             #expect(body["branch"] as? String == "error")
-            #expect((body["error"] as? String)?.contains("cannot reach the Lambda at http://127.0.0.1:9/") == true)
+            #expect((body["error"] as? String)?.contains("cannot reach the function 'fallback' at http://127.0.0.1:9/") == true)
             let other = try await start(client)
             #expect(try await client.execute(uri: "/connect/v1/contacts/\(other)", method: .delete).status == .noContent)
             let events = try await client.execute(uri: "/tdmock/v1/wait?event=call_ended&contact_id=\(other)", method: .get)

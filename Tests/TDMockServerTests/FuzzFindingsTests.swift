@@ -52,6 +52,8 @@ import Yams
                     #expect(response.status != .methodNotAllowed, "\(method) \(path)")
                     #expect(!String(buffer: response.body).contains("No agent API operation"), "\(method) \(path)")
                 }
+                // API Gateway's REST API takes every method on its paths and answers for them itself.
+                guard !pattern.description.hasPrefix("/apigw/rest") else { continue }
                 let other = try await client.execute(uri: path, method: .patch)
                 #expect(other.status == .methodNotAllowed, "PATCH \(path)")
                 #expect(other.headers[.allow] == methods.joined(separator: ", "), "PATCH \(path)")
@@ -78,7 +80,12 @@ import Yams
             Self.routeTable(try TestApp()).all.flatMap { route in
                 route.methods.map { "\($0) \(normalized(route.path.description))" }
             }
-        ).filter { !$0.hasSuffix(" /") && !$0.contains(" /workspace/") }
+        )
+        // The AWS surfaces are AWS's: botocore's service models describe them, and boto3 is their judge.
+        .filter {
+            !$0.hasSuffix(" /") && !$0.contains(" /workspace/") && !$0.contains(" /2015-03-31/") && !$0.contains(" /apigw/")
+                && !$0.contains(" /bots/")
+        }
         #expect(documented.subtracting(served).sorted() == [], "described but not served")
         #expect(served.subtracting(documented).sorted() == [], "served but not described")
     }

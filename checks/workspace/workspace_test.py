@@ -377,6 +377,17 @@ def steps(server, receiver, page, question_api):
     page.wait_text(".turns", '"inputTranscript": "What were our third quarter earnings?"')
     page.screenshot("call.png")
 
+    print("the Functions panel: what the function got and what it answered")
+    page.open("#/functions")
+    page.wait_text("#invocations", "fallback")
+    page.wait_text("#invocations", "connect")
+    page.click("#invocations tbody tr details summary")
+    page.wait_text("#invocations", '"inputTranscript": "What were our third quarter earnings?"')
+    page.wait_text("#invocations", '"response_type": "speak"')
+    page.screenshot("functions.png")
+    page.find("#function-filter").send_keys("escalate\n")
+    page.wait_text("#view", "No invocations yet")
+
     print("a fault added and cleared")
     page.open("#/faults")
     page.wait_text("#view", "No faults")

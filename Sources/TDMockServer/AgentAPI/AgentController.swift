@@ -32,6 +32,8 @@ struct AgentController {
         group.post("reset") { _, _ in try await reset() }
         group.get("faults") { _, _ in JSONResponse.make(status: .ok, body: services.faults.all) }
         group.get("requests") { request, _ in try requests(request) }
+        group.get("invocations") { request, _ in try invocations(request) }
+        group.get("invocations/:id") { _, context in try invocation(try context.parameters.require("id")) }
         group.get("attachments/:id/content") { _, context in try await attachmentContent(try context.parameters.require("id")) }
         group.post("faults") { request, _ in try await addFault(request) }
         group.delete("faults") { _, _ in
@@ -74,7 +76,7 @@ struct AgentController {
         return JSONResponse.make(
             status: .ok,
             body: AgentWire.ServerInfo(
-                callbackUrl: services.configuration.callback.url,
+                callbackUrl: services.callbackBase,
                 touchpoints: services.configuration.touchpoints.map(\.id),
                 pendingCallbacks: pending,
                 failedCallbacks: failed
@@ -125,7 +127,7 @@ struct AgentController {
         guard let (conversation, messages, deliveries) = try await services.database.conversationDetail(id) else {
             throw AgentAPIError(.conversationNotFound(id))
         }
-        let url = services.configuration.callback.url
+        let url = services.callbackBase
         let callbacks = deliveries.map { AgentWire.DeliveryView($0.delivery, journal: $0.journal, callbackURL: url) }
         return AgentWire.ConversationDetail(conversation, messages: messages, callbacks: callbacks)
     }
@@ -187,7 +189,7 @@ struct AgentController {
             status = parsed
         }
         let conversation = request.uri.queryParameters["conversation_id"].map(String.init)
-        let url = services.configuration.callback.url
+        let url = services.callbackBase
         let wanted = status
         let views = try await services.database.deliveries(conversationID: conversation, status: wanted).map {
             AgentWire.DeliveryView($0.delivery, journal: $0.journal, callbackURL: url)
@@ -197,7 +199,7 @@ struct AgentController {
 
     private func redeliver(_ id: String) async throws -> Response {
         let now = services.clock()
-        let url = services.configuration.callback.url
+        let url = services.callbackBase
         let view: AgentWire.DeliveryView
         do {
             let (delivery, journal) = try await services.database.redeliver(id, now: now)
@@ -248,22 +250,45 @@ struct AgentController {
     /// The request journal, newest first (`tdmock requests`): `?failed=true` for answers of 400 and above,
     /// `?limit=N` (default 100, at most the journal's size).
     private func requests(_ request: Request) throws -> Response {
-        let query = request.uri.queryParameters
+        let query = try JournalQuery(request.uri.queryParameters, capacity: services.journal.capacity)
+        return JSONResponse.make(status: .ok, body: services.journal.entries(failed: query.failed, limit: query.limit))
+    }
+
+    /// The invocations journal, newest first (`tdmock invocations`): `?function=NAME`, `?failed=true`,
+    /// `?limit=N` (default 100).
+    private func invocations(_ request: Request) throws -> Response {
+        let parameters = request.uri.queryParameters
+        let query = try JournalQuery(parameters, capacity: services.invocations.capacity)
+        let function = parameters["function"].map { FunctionName.resolve(String($0)) }
+        return JSONResponse.make(status: .ok, body: services.invocations.entries(function: function, failed: query.failed, limit: query.limit))
+    }
+
+    private func invocation(_ text: String) throws -> Response {
+        guard let id = Int(text), let entry = services.invocations.entry(id) else {
+            throw AgentAPIError(.notFound, "not_found", "The invocations journal holds no invocation '\(text)'")
+        }
+        return JSONResponse.make(status: .ok, body: entry)
+    }
+
+    /// `failed` and `limit` of a journal's listing.
+    struct JournalQuery {
         var failed = false
-        if let text = query["failed"] {
-            guard let flag = Bool(String(text)) else {
-                throw AgentAPIError(.badRequest, "invalid_request", "failed must be true or false, not '\(text)'")
-            }
-            failed = flag
-        }
         var limit = 100
-        if let text = query["limit"] {
-            guard let number = QueryNumber.whole(text), number >= 1 else {
-                throw AgentAPIError(.badRequest, "invalid_request", "limit must be a whole number of at least 1, not '\(text)'")
+
+        init(_ query: Hummingbird.Parameters, capacity: Int) throws {
+            if let text = query["failed"] {
+                guard let flag = Bool(String(text)) else {
+                    throw AgentAPIError(.badRequest, "invalid_request", "failed must be true or false, not '\(text)'")
+                }
+                failed = flag
             }
-            limit = min(number, services.journal.capacity)
+            if let text = query["limit"] {
+                guard let number = QueryNumber.whole(text), number >= 1 else {
+                    throw AgentAPIError(.badRequest, "invalid_request", "limit must be a whole number of at least 1, not '\(text)'")
+                }
+                limit = min(number, max(capacity, 1))
+            }
         }
-        return JSONResponse.make(status: .ok, body: services.journal.entries(failed: failed, limit: limit))
     }
 
     /// A message's attached file, for the agent (the workspace's link): served as a download, with its
@@ -282,6 +307,7 @@ struct AgentController {
         services.ids.restart()
         events.resetLog()
         services.journal.reset()
+        services.invocations.reset()
         return JSONResponse.make(status: .ok, body: ["status": "reset"])
     }
 

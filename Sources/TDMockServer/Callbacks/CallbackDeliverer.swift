@@ -54,11 +54,6 @@ public final class CallbackDeliverer: Service, Sendable {
     public func notify() { wake.signal() }
 
     public func run() async throws {
-        guard configuration.url != nil else {
-            // Without a callback URL events stay pending; nothing to do until a restart with one.
-            try? await gracefulShutdown()
-            return
-        }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !stopping.load(ordering: .acquiring) {
@@ -100,6 +95,7 @@ public final class CallbackDeliverer: Service, Sendable {
                 soonest = min(soonest ?? due, due)
                 continue
             }
+            guard services.callbackBase != nil else { return nil }  // the server's own REST API, once it listens
             let started = dispatch.withLock { dispatch -> Bool in
                 guard dispatch.running.count < Self.maxConcurrent, !dispatch.running.contains(head.conversationID),
                     !dispatch.finishedSinceRead.contains(head.conversationID)
@@ -128,12 +124,12 @@ public final class CallbackDeliverer: Service, Sendable {
     }
 
     private func attempt(_ delivery: CallbackDelivery) async {
-        guard let base = configuration.url else { return }
+        guard let base = services.callbackBase else { return }
         let number = delivery.attempts + 1
         var request = HTTPClientRequest(url: Self.url(base: base, path: configuration.path(for: delivery.eventType)))
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
-        if let key = configuration.apiKey { request.headers.add(name: "x-api-key", value: key) }
+        if let key = services.callbackAPIKey { request.headers.add(name: "x-api-key", value: key) }
         request.headers.add(name: "x-tdmock-delivery-id", value: delivery.deliveryID)
         request.headers.add(name: "x-tdmock-attempt", value: String(number))
         request.body = .bytes(ByteBuffer(bytes: delivery.body))

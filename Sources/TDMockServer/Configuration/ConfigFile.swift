@@ -13,10 +13,16 @@ struct ConfigFile {
     var callbackPaths: [CallbackEvent: String] = [:]
     var faults: [Fault] = []
     var branches: [String: CallBranch]?
+    /// `functions: {NAME: URL}`.
+    var functions: [String: String] = [:]
+    /// `apigateway.rest.api_keys` and `apigateway.rest.routes`: each replaces the default whole.
+    var restAPIKeys: [String]?
+    var restRoutes: [RESTRoute]?
 
     /// The keys this reader takes; `bridge` is `tdmock bridge`'s section, which serve leaves to it.
     static let keys: Set<String> = [
         "client_id", "client_secret", "clients", "touchpoint", "touchpoints", "faults", "callback.paths", "connect.branches", "bridge",
+        "functions", "apigateway.rest.api_keys", "apigateway.rest.routes",
     ]
 
     /// Checks every key of the file against the table's and these, then reads these.
@@ -87,6 +93,12 @@ private struct NodeReader {
         if let node = document.node(at: "callback.paths") { config.callbackPaths = try callbackPaths(node) }
         if let node = document.node(at: "connect.branches") { config.branches = try branches(node) }
         if let node = document.node(at: "faults") { config.faults = try faults(node) }
+        if let node = document.node(at: "functions") { config.functions = try functions(node) }
+        if let node = document.node(at: "apigateway.rest.api_keys") {
+            config.restAPIKeys = try strings(node, "apigateway.rest.api_keys")
+            if config.restAPIKeys?.isEmpty == true { throw error(node, "apigateway.rest.api_keys", "expected at least one API key") }
+        }
+        if let node = document.node(at: "apigateway.rest.routes") { config.restRoutes = try restRoutes(node) }
         try singleClient(into: &config)
         try checkReferences(config)
         return config
@@ -191,6 +203,46 @@ private struct NodeReader {
             branches[attributeValue] = branch
         }
         return branches
+    }
+
+    func functions(_ node: Node) throws(ConfigurationError) -> [String: String] {
+        guard let pairs = node.mapping else { throw error(node, "functions", "expected a mapping of function name -> Lambda Invoke API URL") }
+        var functions: [String: String] = [:]
+        /// `apigateway.rest.api_keys` and `apigateway.rest.routes`: each replaces the default whole.
+        var restAPIKeys: [String]?
+        var restRoutes: [RESTRoute]?
+        for (nameNode, urlNode) in pairs {
+            let name = try string(nameNode, "functions")
+            let url = try string(urlNode, "functions." + name)
+            if let problem = FunctionTable.problem(name: name, url: url) { throw error(urlNode, "functions." + name, problem) }
+            functions[name] = url
+        }
+        return functions
+    }
+
+    func restRoutes(_ node: Node) throws(ConfigurationError) -> [RESTRoute] {
+        guard let sequence = node.sequence else { throw error(node, "apigateway.rest.routes", "expected a list of routes") }
+        var routes: [RESTRoute] = []
+        for (index, item) in sequence.enumerated() {
+            let key = "apigateway.rest.routes[\(index)]"
+            var route = RESTRoute(method: "", path: "", function: "", apiKeyRequired: false)
+            for (name, value) in try mapping(item, key, allowed: ["method", "path", "function", "api_key_required"]) {
+                switch name {
+                case "method": route.method = try string(value, key + ".method").uppercased()
+                case "path": route.path = try string(value, key + ".path")
+                case "function": route.function = try string(value, key + ".function")
+                default:
+                    guard let flag = value.bool else { throw error(value, key + ".api_key_required", "expected true or false") }
+                    route.apiKeyRequired = flag
+                }
+            }
+            for (field, value) in [("method", route.method), ("path", route.path), ("function", route.function)] where value.isEmpty {
+                throw error(item, key + "." + field, "every route needs a \(field)")
+            }
+            if let problem = route.problem { throw error(item, key, problem) }
+            routes.append(route)
+        }
+        return routes
     }
 
     func faults(_ node: Node) throws(ConfigurationError) -> [Fault] {

@@ -1,6 +1,7 @@
 import Foundation
 public import TDMockCore
 public import TDMockSettings
+import Yams
 
 /// An OAuth client of the token service.
 public struct OAuthClient: Sendable, Hashable {
@@ -83,11 +84,9 @@ public struct CallbackConfiguration: Sendable, Hashable {
     }
 }
 
-/// tdmock's Amazon Connect (config `connect:`): the Lambda it calls and the contact flow.
+/// tdmock's Amazon Connect (config `connect:`): how long the bot's Lambda may take, and the contact flow.
+/// The Lambda is the function `fallback` of the functions table (`--lambda-url` sets its URL).
 public struct ConnectConfiguration: Sendable, Hashable {
-    public static let defaultLambdaURL: String = ServeSettings.table.lambdaURL.byDefault
-    /// The Lambda Invoke API URL of the bot's fulfillment Lambda (`--lambda-url`).
-    public var lambdaURL = ConnectConfiguration.defaultLambdaURL
     /// Seconds the Lambda may take before the turn is an error (`--lambda-timeout`).
     public var lambdaTimeout: Double = ServeSettings.table.lambdaTimeout.byDefault
     public var flow = ContactFlow()
@@ -132,6 +131,10 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var questionAPIKey = ServeConfiguration.defaultQuestionAPIKey
     public static let defaultQuestionAPIKey: String = ServeSettings.table.questionAPIKey.byDefault
     public var connect = ConnectConfiguration()
+    /// The functions tdmock's AWS services call, by name: Lambda Invoke API URLs (CONTRACT §10.1).
+    public var functions = FunctionTable.defaults
+    /// API Gateway's REST API (and, later in the file, its WebSocket API).
+    public var apiGateway = APIGatewayConfiguration()
     /// How many requests the request journal keeps (`TDMOCK_JOURNAL_SIZE`, config `journal_size`); 0 keeps none.
     public var journalSize: Int = ServeSettings.table.journalSize.byDefault
 
@@ -178,6 +181,8 @@ public struct ServeOverrides: Sendable, Hashable {
     public var lambdaURL: String?
     public var lambdaTimeout: Double?
     public var journalSize: Int?
+    /// `--function NAME=URL`, repeated.
+    public var functions: [String]
 
     public init(
         host: String? = nil,
@@ -201,8 +206,10 @@ public struct ServeOverrides: Sendable, Hashable {
         questionAPIKey: String? = nil,
         lambdaURL: String? = nil,
         lambdaTimeout: Double? = nil,
-        journalSize: Int? = nil
+        journalSize: Int? = nil,
+        functions: [String] = []
     ) {
+        self.functions = functions
         self.journalSize = journalSize
         self.fastPath = fastPath
         self.questionAPIKey = questionAPIKey
@@ -271,7 +278,6 @@ extension ServeConfiguration {
         configuration.questionAPIKey = try sources.value(table.questionAPIKey, flag: flags.questionAPIKey)
         configuration.journalSize = try sources.value(table.journalSize, flag: flags.journalSize)
 
-        configuration.connect.lambdaURL = try sources.value(table.lambdaURL, flag: flags.lambdaURL)
         configuration.connect.lambdaTimeout = try sources.value(table.lambdaTimeout, flag: flags.lambdaTimeout)
         var flow = ContactFlow()
         flow.greeting = try sources.value(table.greeting)
@@ -286,6 +292,20 @@ extension ServeConfiguration {
         flow.bot.version = try sources.value(table.botVersion)
         if let branches = file.branches { flow.branches = branches }
         configuration.connect.flow = flow
+
+        configuration.apiGateway.rest.stage = try sources.value(table.restStage)
+        configuration.apiGateway.rest.timeout = try sources.value(table.restTimeout)
+        if let keys = file.restAPIKeys { configuration.apiGateway.rest.apiKeys = keys }
+        if let routes = file.restRoutes { configuration.apiGateway.rest.routes = routes }
+
+        // The table: the reference functions, `fallback` at --lambda-url, then the file's, then the flags' (or
+        // the environment's) entries, each replacing its name.
+        configuration.functions["fallback"] = try sources.value(table.lambdaURL, flag: flags.lambdaURL)
+        configuration.functions.merge(file.functions) { _, new in new }
+        for text in try sources.optionalValue(table.functions, flag: flags.functions.isEmpty ? nil : flags.functions) ?? [] {
+            let entry = FunctionTable.entry(text)
+            configuration.functions[entry.name] = entry.url
+        }
 
         let flagTouchpoints = try sources.optionalValue(table.touchpoints, flag: flags.touchpoints.isEmpty ? nil : flags.touchpoints) ?? []
         var touchpoints = file.touchpoints
@@ -319,6 +339,7 @@ extension ServeConfiguration {
             retryMax: try sources.value(table.callbackRetryMax, flag: flags.callbackRetryMax)
         )
 
+        try configuration.checkFunctionsNamed(in: sources.file)
         try configuration.checkTogether(sources, flags: flags)
         return configuration
     }
@@ -342,6 +363,16 @@ extension ServeConfiguration {
                 "listening on '\(host)' lets other machines reach the agent API; set --agent-token (TDMOCK_AGENT_TOKEN, agent_token) "
                     + "so that it asks for a bearer token, or listen on 127.0.0.1"
             )
+        }
+    }
+
+    /// Every function a route names is in the functions table, whichever source filled it.
+    func checkFunctionsNamed(in file: ConfigDocument?) throws(ConfigurationError) {
+        for (index, route) in apiGateway.rest.routes.enumerated() where functions[route.function] == nil {
+            let key = "apigateway.rest.routes[\(index)].function"
+            let message = "no function named '\(route.function)': add it under functions (or with --function \(route.function)=URL)"
+            if let file, let node = file.node(at: "apigateway.rest.routes")?.sequence?[index] { throw file.error(node, key, message) }
+            throw ConfigurationError(source: "configuration", key: key, message: message)
         }
     }
 

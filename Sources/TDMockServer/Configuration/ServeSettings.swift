@@ -1,3 +1,4 @@
+import Foundation
 import TDMockCore
 public import TDMockSettings
 
@@ -166,6 +167,24 @@ public struct ServeSettings: SettingsTable, Sendable {
         .seconds(atMost: 900, why: "Lambda's own limit"),
         "Seconds the Lambda may take before the turn is an error"
     )
+    public let functions = Setting<[String]>(
+        flag: "function",
+        environment: "TDMOCK_FUNCTIONS",
+        .functionEntries,
+        "A function tdmock calls, NAME=URL (its Lambda Invoke API URL), repeatable; config functions: {NAME: URL}"
+    )
+    public let restStage = Setting<String>(
+        key: "apigateway.rest.stage",
+        default: "prod",
+        .stageName,
+        "The REST API's stage: its URL is /apigw/rest/STAGE"
+    )
+    public let restTimeout = Setting<Double>(
+        key: "apigateway.rest.timeout",
+        default: 29,
+        .seconds(atMost: 900, why: "Lambda's own limit"),
+        "Seconds the REST API waits for a function before it answers 504 (API Gateway's integration time-out)"
+    )
     public let journalSize = Setting<Int>(
         environment: "TDMOCK_JOURNAL_SIZE",
         key: "journal_size",
@@ -238,4 +257,28 @@ public struct ServeSettings: SettingsTable, Sendable {
     public let botAliasName = Setting<String>(key: "connect.bot.alias_name", default: LexV2.Bot().aliasName, .text, "The bot alias's name")
     public let botLocaleID = Setting<String>(key: "connect.bot.locale_id", default: LexV2.Bot().localeID, .text, "The bot's locale")
     public let botVersion = Setting<String>(key: "connect.bot.version", default: LexV2.Bot().version, .text, "The bot's version")
+}
+
+extension SettingKind where Value == String {
+    /// An API Gateway stage name: letters, digits and underscores.
+    static let stageName = Self(
+        parse: { $0.isEmpty ? nil : $0 },
+        noun: "a stage name",
+        rule: "a stage name (letters, digits, underscores)",
+        problem: { name in
+            name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } && name.count <= 128
+                ? nil : "expected a stage name (letters, digits, underscores), found '\(name)'"
+        }
+    )
+}
+
+extension SettingKind where Value == [String] {
+    /// `NAME=URL,NAME=URL`: functions of the functions table (a flag repeats instead).
+    static let functionEntries = Self(
+        parse: { text in text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } },
+        noun: "a comma-separated list of NAME=URL",
+        rule: "a comma-separated list of NAME=URL",
+        problem: { entries in entries.lazy.compactMap { FunctionTable.entry($0).problem }.first },
+        show: { $0.joined(separator: ",") }
+    )
 }

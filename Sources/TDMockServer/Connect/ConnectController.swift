@@ -12,16 +12,12 @@ struct ConnectController {
     static let prefix = "/connect/v1"
     let services: AppServices
     let events: EventHub
-    let lambda: LambdaInvoker
+    let functions: FunctionInvoker
     /// Contacts whose utterance is with the Lambda: a second one meanwhile is refused (409).
     let busy = BusyContacts()
 
-    init(services: AppServices, events: EventHub) {
-        self.services = services
-        self.events = events
-        let connect = services.configuration.connect
-        lambda = LambdaInvoker(url: connect.lambdaURL, timeout: connect.lambdaTimeout, client: LambdaInvoker.sharedClient)
-    }
+    /// The function the bot's FallbackIntent is fulfilled by.
+    static let function = "fallback"
 
     private var flow: ContactFlow { services.configuration.connect.flow }
 
@@ -114,7 +110,13 @@ struct ConnectController {
             requestID: services.ids.identifier()
         )
         let eventData = JSONResponse.data(event)
-        let result = await lambda.invoke(eventData)
+        let result = await functions.invoke(
+            Self.function,
+            event: eventData,
+            caller: .connect,
+            timeout: services.configuration.connect.lambdaTimeout,
+            limitName: "connect.lambda_timeout, --lambda-timeout"
+        )
         let (outcome, attributes) = decide(result, attributes: contact.sessionAttributes)
         let now = services.clock()
         let turn = CallTurn(
@@ -159,41 +161,13 @@ struct ConnectController {
     }
 
     /// Where the flow goes on the Lambda's answer, and the session attributes the next turn carries.
-    func decide(_ result: LambdaInvoker.Result, attributes: [String: String]) -> (ContactFlow.Outcome, [String: String]) {
-        if let failure = result.failure { return (flow.error(failure), attributes) }
-        let body = result.body ?? Data()
-        let status = result.statusCode ?? 0
-        guard (200..<300).contains(status) else {
-            return (flow.error("the Lambda answered HTTP \(status)\(Self.excerpt(body))"), attributes)
-        }
-        if let functionError = result.functionError {
-            var message = ""
-            if case .success(.object(let object)) = body.withUnsafeBytes(JSONReader.read), let text = object["errorMessage"]?.stringValue {
-                message = ": " + text
-            }
-            return (
-                flow.error("the function failed (X-Amz-Function-Error: \(functionError))\(message.isEmpty ? Self.excerpt(body) : message)"),
-                attributes
-            )
-        }
-        let answer: JSONValue
-        switch body.withUnsafeBytes(JSONReader.read) {
-        case .success(let value): answer = value
-        case .failure(let problem): return (flow.error("the Lambda's answer is not JSON: \(problem)"), attributes)
-        }
-        switch LexV2.check(answer) {
+    func decide(_ result: FunctionInvoker.Result, attributes: [String: String]) -> (ContactFlow.Outcome, [String: String]) {
+        if let problem = result.problem { return (flow.error(problem), attributes) }
+        switch LexV2.check(result.answer ?? .null) {
         case .failure(let refusal): return (flow.error("Lex refused the Lambda's answer: \(refusal)"), attributes)
         case .success(let checked): return (flow.outcome(of: checked), checked.sessionAttributes)
         }
     }
-
-    /// The start of a body, for an error message.
-    private static func excerpt(_ body: Data) -> String {
-        guard !body.isEmpty else { return "" }
-        let text = String(decoding: body.prefix(200), as: UTF8.self)
-        return ": " + text + (body.count > 200 ? "…" : "")
-    }
-
 }
 
 /// The contacts whose utterance is with the Lambda.

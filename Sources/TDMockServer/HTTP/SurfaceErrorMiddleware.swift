@@ -62,6 +62,8 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as AttachmentsAPIError {
             throw error
+        } catch let error as AWSError {
+            throw error
         } catch {
             let path = request.uri.path
             var status = (error as? any HTTPResponseError)?.status ?? .internalServerError
@@ -94,6 +96,14 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                         )
                     case .internalServerError: AttachmentsAPIError(status, "2320100", "Internal error while processing the request")
                     default: AttachmentsAPIError(status, AttachmentsAPIError.Code.badRequest, status.reasonPhrase)
+                    }
+            } else if path.hasPrefix(LambdaController.prefix) {
+                surfaceError =
+                    switch status {
+                    case .notFound, .methodNotAllowed:
+                        AWSError(status, "UnknownOperationException", "Unknown operation \(request.method.rawValue) \(path)")
+                    case .internalServerError: AWSError(status, "ServiceException", "tdmock failed to handle the request", fault: "Service")
+                    default: AWSError(status, "InvalidRequestContentException", status.reasonPhrase, fault: "User")
                     }
             } else if path.hasPrefix("/oauth") {
                 surfaceError = OAuthError(

@@ -12,6 +12,7 @@ const ACTIVITY_EVENTS = ["conversation_created", "contact_message", "contact_lef
 const CONVERSATION_EVENTS = [...ACTIVITY_EVENTS, "callback_delivered", "callback_failed"];
 const QUESTION_EVENTS = ["question_created", "question_answered", "question_expired"];
 const CALL_EVENTS = ["call_started", "caller_utterance", "lambda_invoked", "call_ended"];
+const AWS_EVENTS = ["function_invoked", "websocket_connected", "websocket_disconnected"];
 
 // ---- DOM ---------------------------------------------------------------------------------------
 
@@ -135,6 +136,7 @@ function route() {
     case "calls": return id ? new CallView(id) : new CallsView();
     case "faults": return new FaultsView();
     case "requests": return new RequestsView();
+    case "functions": return new FunctionsView();
     default: return new InboxView();
   }
 }
@@ -669,6 +671,53 @@ class RequestsView {
   reconnected() { return this.refresh(); }
 }
 
+class FunctionsView {
+  constructor() {
+    this.failed = false;
+    this.function = "";
+    this.refresh = coalesced(() => this.fetch());
+  }
+
+  async load() {
+    this.table = h("div");
+    this.input = h("input", { id: "function-filter", placeholder: "function name", autocomplete: "off", spellcheck: "false",
+      onchange: (event) => { this.function = event.target.value.trim(); this.refresh(); } });
+    replace(view(), h("h2", {}, "Functions"),
+      h("div", { class: "controls" },
+        h("label", {}, "Function ", this.input),
+        h("label", {}, h("input", { type: "checkbox", id: "failed-invocations", onchange: (event) => { this.failed = event.target.checked; this.refresh(); } }), " failed only"),
+        h("span", { class: "sub" }, "What each of your functions got and what it answered, whoever called it (API Gateway, Lex, Connect, the Invoke API); newest first, live.")),
+      this.table);
+    await this.refresh();
+    ready("functions");
+  }
+
+  async fetch() {
+    const query = `limit=200&failed=${this.failed}` + (this.function ? `&function=${encodeURIComponent(this.function)}` : "");
+    const entries = await get(`${API}/invocations?${query}`);
+    if (current !== this) return;
+    const open = new Set([...this.table.querySelectorAll("details[open]")].map((d) => d.dataset.key));
+    if (entries.length === 0) return replace(this.table, h("p", { class: "empty" }, "No invocations yet."));
+    const pretty = (value) => h("pre", {}, JSON.stringify(value ?? null, null, 2));
+    replace(this.table, h("table", { id: "invocations" },
+      h("thead", {}, h("tr", {}, ["Time", "Function", "Caller", "Status", "Latency", "Result", ""].map((t) => h("th", {}, t)))),
+      h("tbody", {}, entries.map((entry) => h("tr", { "data-id": entry.id },
+        h("td", {}, time(entry.time)),
+        h("td", { class: "text" }, entry.function),
+        h("td", {}, entry.caller),
+        h("td", {}, entry.status ?? "-"),
+        h("td", { class: "num" }, `${Number(entry.latency_ms).toFixed(2)} ms`),
+        h("td", { class: "text" }, entry.failed ? h("span", { class: "badge failed" }, "failed") : h("span", { class: "badge delivered" }, "ok"),
+          entry.error ? ` ${entry.error}` : ""),
+        h("td", {}, h("details", { "data-key": String(entry.id), open: open.has(String(entry.id)) }, h("summary", {}, "event and answer"),
+          h("div", { class: "sub" }, "Event"), pretty(entry.event),
+          h("div", { class: "sub" }, "Answer"), pretty(entry.answer))))))));
+  }
+
+  onEvent(event) { if (event.event === "function_invoked") return this.refresh(); }
+  reconnected() { return this.refresh(); }
+}
+
 // ---- Sign-in -----------------------------------------------------------------------------------
 
 function showSignIn(message) {
@@ -727,7 +776,7 @@ const stream = {
       setTimeout(() => { if (this.source === source) this.start(); }, this.delay);
       this.delay = Math.min(this.delay * 2, 5000);
     };
-    for (const name of [...CONVERSATION_EVENTS, ...QUESTION_EVENTS, ...CALL_EVENTS]) {
+    for (const name of [...CONVERSATION_EVENTS, ...QUESTION_EVENTS, ...CALL_EVENTS, ...AWS_EVENTS]) {
       source.addEventListener(name, (message) => {
         let event;
         try { event = JSON.parse(message.data); } catch { return; }

@@ -1,0 +1,225 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Synchronization
+import TDMockCore
+
+/// API Gateway's REST API (CONTRACT §10.3) at `/apigw/rest/{stage}{path}`: each configured route hands the
+/// request to its function as the Lambda proxy integration's event (payload format 1.0) and answers what
+/// the function returns, with API Gateway's own answers for a missing key, no route, a failed function
+/// and a time-out.
+struct RESTAPIController {
+    static let prefix = "/apigw/rest"
+    let services: AppServices
+    let functions: FunctionInvoker
+
+    private var api: APIGatewayConfiguration.RESTAPI { services.configuration.apiGateway.rest }
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head, .options] {
+            router.on(RouterPath(Self.prefix + "/**"), method: method) { request, _ in try await handle(request) }
+        }
+    }
+
+    static let apiKey = HTTPField.Name("x-api-key")!
+
+    private func handle(_ request: Request) async throws -> Response {
+        let received = services.clock()
+        let full = request.uri.path
+        let rest = full.dropFirst(Self.prefix.count).split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard let stage = rest.first, stage == api.stage else { return Self.answer(.forbidden, "Missing Authentication Token") }
+        let segments = Array(rest.dropFirst().filter { !$0.isEmpty })
+        let method = request.method.rawValue
+        var matched: (route: RESTRoute, parameters: [String: String])?
+        for route in api.routes where route.method == method || route.method == "ANY" {
+            if let parameters = route.match(segments) {
+                matched = (route, parameters)
+                break
+            }
+        }
+        guard let (route, parameters) = matched else { return Self.answer(.forbidden, "Missing Authentication Token") }
+        let key = request.headers[Self.apiKey]
+        if route.apiKeyRequired {
+            guard let key, api.apiKeys.contains(where: { constantTimeEquals($0, key) }) else { return Self.answer(.forbidden, "Forbidden") }
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: 10 << 20, orThrow: HTTPError(.contentTooLarge))
+        let requestID = UUID().uuidString.lowercased()
+        let event = Self.event(
+            request,
+            route: route,
+            stage: String(stage),
+            path: "/" + segments.joined(separator: "/"),
+            parameters: parameters,
+            body: body,
+            apiKey: key,
+            requestID: requestID,
+            time: received
+        )
+        let result = await functions.invoke(
+            route.function,
+            event: JSONCoding.data(event),
+            caller: .apiGatewayREST,
+            timeout: api.timeout,
+            limitName: "apigateway.rest.timeout"
+        )
+        if let failure = result.failure, failure.contains("did not answer within") {
+            return Self.answer(.gatewayTimeout, "Endpoint request timed out", requestID: requestID)
+        }
+        guard result.problem == nil, let answer = result.answer, let response = Self.response(answer, requestID: requestID) else {
+            return Self.answer(.badGateway, "Internal server error", requestID: requestID)
+        }
+        return response
+    }
+
+    /// API Gateway's own answer: `{"message": "…"}`.
+    static func answer(_ status: HTTPResponse.Status, _ message: String, requestID: String = UUID().uuidString.lowercased()) -> Response {
+        var response = JSONResponse.make(status: status, body: ["message": message])
+        response.headers[.contentType] = "application/json"
+        response.headers[AWSError.requestID] = requestID
+        if status == .forbidden && message == "Forbidden" || message == "Missing Authentication Token" {
+            response.headers[AWSError.errorType] = message == "Forbidden" ? "ForbiddenException" : "MissingAuthenticationTokenException"
+        }
+        return response
+    }
+
+    /// The function's answer as the HTTP answer, or nil when it is not the proxy integration's shape
+    /// (`statusCode` a whole number, `headers` strings, `multiValueHeaders` lists of strings, `body` a string).
+    static func response(_ answer: JSONValue, requestID: String) -> Response? {
+        guard let object = answer.objectValue, let code = object["statusCode"]?.numberValue, code == code.rounded(), (100...599).contains(code)
+        else { return nil }
+        var headers = HTTPFields()
+        if let value = object["headers"], !value.isNull {
+            guard let map = value.objectValue else { return nil }
+            for (name, item) in map {
+                guard let field = HTTPField.Name(name), let text = scalarText(item) else { return nil }
+                headers[field] = text
+            }
+        }
+        if let value = object["multiValueHeaders"], !value.isNull {
+            guard let map = value.objectValue else { return nil }
+            for (name, item) in map {
+                guard let field = HTTPField.Name(name), let list = item.arrayValue else { return nil }
+                for element in list {
+                    guard let text = scalarText(element) else { return nil }
+                    headers.append(HTTPField(name: field, value: text))
+                }
+            }
+        }
+        var bytes = Data()
+        if let value = object["body"], !value.isNull {
+            guard let text = value.stringValue else { return nil }
+            if object["isBase64Encoded"] == .bool(true) {
+                guard let decoded = Data(base64Encoded: text) else { return nil }
+                bytes = decoded
+            } else {
+                bytes = Data(text.utf8)
+            }
+        }
+        if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        headers[AWSError.requestID] = requestID
+        return Response(status: .init(code: Int(code)), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    private static func scalarText(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let text): text
+        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+        case .bool(let flag): String(flag)
+        default: nil
+        }
+    }
+
+    /// The Lambda proxy integration's event, payload format 1.0.
+    static func event(
+        _ request: Request,
+        route: RESTRoute,
+        stage: String,
+        path: String,
+        parameters: [String: String],
+        body: Data,
+        apiKey: String?,
+        requestID: String,
+        time: Date
+    ) -> JSONValue {
+        var single: [String: JSONValue] = [:]
+        var multiple: [String: [JSONValue]] = [:]
+        let host = request.head.authority ?? "127.0.0.1"
+        if let authority = request.head.authority {
+            single["Host"] = .string(authority)
+            multiple["Host"] = [.string(authority)]
+        }
+        for field in request.headers {
+            single[field.name.canonicalName] = .string(field.value)
+            multiple[field.name.canonicalName, default: []].append(.string(field.value))
+        }
+        var query: [String: JSONValue] = [:]
+        var multiQuery: [String: [JSONValue]] = [:]
+        for (name, value) in request.uri.queryParameters {
+            let name = String(name).removingPercentEncoding ?? String(name)
+            let value = String(value).removingPercentEncoding ?? String(value)
+            query[name] = .string(value)
+            multiQuery[name, default: []].append(.string(value))
+        }
+        let text = String(data: body, encoding: .utf8)
+        let base64 = !body.isEmpty && text == nil
+        let sourceIP = "127.0.0.1"
+        let userAgent = request.headers[.userAgent].map(JSONValue.string) ?? .null
+        return [
+            "resource": .string(route.path),
+            "path": .string(path),
+            "httpMethod": .string(request.method.rawValue),
+            "headers": single.isEmpty ? .null : .object(single),
+            "multiValueHeaders": multiple.isEmpty ? .null : .object(multiple.mapValues(JSONValue.array)),
+            "queryStringParameters": query.isEmpty ? .null : .object(query),
+            "multiValueQueryStringParameters": multiQuery.isEmpty ? .null : .object(multiQuery.mapValues(JSONValue.array)),
+            "pathParameters": parameters.isEmpty ? .null : .object(parameters.mapValues(JSONValue.string)),
+            "stageVariables": .null,
+            "requestContext": [
+                "resourceId": "tdmock",
+                "resourcePath": .string(route.path),
+                "httpMethod": .string(request.method.rawValue),
+                "extendedRequestId": .string(requestID),
+                "requestTime": .string(APIGatewayTime.requestTime(time)),
+                "path": .string("/" + stage + path),
+                "accountId": .string(AWSIdentity.account),
+                "protocol": "HTTP/1.1",
+                "stage": .string(stage),
+                "domainPrefix": .string(APIGatewayTime.apiID),
+                "requestTimeEpoch": .number((time.timeIntervalSince1970 * 1000).rounded()),
+                "requestId": .string(requestID),
+                "identity": [
+                    "sourceIp": .string(sourceIP), "userAgent": userAgent, "apiKey": apiKey.map(JSONValue.string) ?? .null,
+                    "accessKey": .null, "accountId": .null, "caller": .null, "user": .null, "userArn": .null,
+                    "cognitoIdentityPoolId": .null, "cognitoIdentityId": .null, "cognitoAuthenticationType": .null,
+                    "cognitoAuthenticationProvider": .null, "apiKeyId": .null,
+                ],
+                "domainName": .string(host),
+                "apiId": .string(APIGatewayTime.apiID),
+            ],
+            "body": base64 ? .string(body.base64EncodedString()) : body.isEmpty ? .null : .string(text ?? ""),
+            "isBase64Encoded": .bool(base64),
+        ]
+    }
+}
+
+/// API Gateway's ids and times as its events write them.
+enum APIGatewayTime {
+    /// The API id tdmock's APIs carry (ten lower-case letters and digits, as API Gateway's are).
+    static let apiID = "tdmockapi1"
+
+    /// `05/Dec/2026:22:46:33 +0000`.
+    static func requestTime(_ date: Date) -> String {
+        formatter.withLock { $0.string(from: date) }
+    }
+
+    private static let formatter = Mutex<DateFormatter>(
+        {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "dd/MMM/yyyy:HH:mm:ss Z"
+            return formatter
+        }()
+    )
+}
