@@ -12,15 +12,17 @@ struct Bridge: AsyncParsableCommand {
         abstract: "A local stand-in for the integration's AWS side: WebSocket API, callback REST API, Lex escalation.",
         discussion: """
             It plays, on one port, what the reference architecture builds from API Gateway, Lambda and \
-            DynamoDB: GET <any path>?conversationId=ID (the Lex Web UI's live chat, on whatever endpoint it is given), POST /callback/<event path> \
-            (point serve --callback-url at http://HOST:PORT/callback, with the same --api-key), and \
+            DynamoDB: GET <any path>?conversationId=ID (the Lex Web UI's live chat, on whatever endpoint it is given), chat_callback on the \
+            Lambda Invoke API (POST /2015-03-31/functions/chat_callback/invocations: where serve's REST API hands the \
+            callbacks by default), POST /callback/<event path> (for serve --callback-url http://HOST:PORT/callback, \
+            with the same --api-key), and \
             POST /lex/fulfillment (the escalation). For the question-response line it is the bot's Lambda too: \
             POST /2015-03-31/functions/fallback/invocations asks the question API (--question-api-url, default \
             the --talkdesk-url server's) and answers Lex. Every option is also TDMOCK_BRIDGE_<NAME> and a key \
             under bridge: in the config file.
 
-              $ tdmock bridge --port 8090 --talkdesk-url http://127.0.0.1:8080 --api-key k-123
-              $ tdmock serve --callback-url http://127.0.0.1:8090/callback --callback-api-key k-123
+              $ tdmock serve
+              $ tdmock bridge --port 8090 --talkdesk-url http://127.0.0.1:8080
             """
     )
 
@@ -56,7 +58,9 @@ struct Bridge: AsyncParsableCommand {
         } catch {
             throw CLIError("invalid configuration: \(error)")
         }
-        if configuration.apiKey == nil { Output.line("warning: no --api-key: every callback will be refused with 401") }
+        if configuration.apiKey == nil {
+            Output.line("note: no --api-key: its /callback route refuses every callback (chat_callback, behind serve's REST API, needs none)")
+        }
         var logger = Logger(label: "tdmock.bridge")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
@@ -77,7 +81,8 @@ extension Bridge {
             "tdmock bridge listening on http://\(host):\(port)",
             "  Lex Web UI (lex-web-ui-loader-config.json): \"connect\": {\"talkDeskWebsocketEndpoint\": \"ws://\(host):\(port)/prod\"}, \"ui\": {\"enableLiveChat\": true}",
             "    (any path takes the WebSocket: the UI appends ?conversationId=ID to the endpoint)",
-            "  callbacks: tdmock serve --callback-url http://\(host):\(port)/callback --callback-api-key \(apiKey ?? "<the bridge's --api-key>")",
+            "  chat_callback: http://\(host):\(port)/2015-03-31/functions/chat_callback/invocations (serve's REST API calls it;"
+                + " or send callbacks straight here: tdmock serve --callback-url http://\(host):\(port)/callback --callback-api-key \(apiKey ?? "<the bridge's --api-key>"))",
             "  question-response Lambda: tdmock serve --lambda-url http://\(host):\(port)/2015-03-31/functions/fallback/invocations",
             "    (it asks the question API at \(questionsURL))",
         ]
