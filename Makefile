@@ -30,7 +30,8 @@ test-deps: deps
 	@[ -e /usr/bin/chromium ] && [ -e /usr/bin/chromedriver ] || { echo "installing chromium chromium-driver with apt-get"; \
 		$(APT_INSTALL) chromium chromium-driver; }
 	@python3 -c "import selenium" 2>/dev/null || { echo "installing selenium with pip"; python3 -m pip install -q selenium; }
-	@python3 -c "import boto3" 2>/dev/null && command -v aws >/dev/null || { echo "installing boto3 awscli with pip"; python3 -m pip install -q boto3 awscli; }
+	@python3 -c "import boto3, websocket" 2>/dev/null && command -v aws >/dev/null || { echo "installing boto3 awscli websocket-client with pip"; \
+		python3 -m pip install -q boto3 awscli websocket-client; }
 
 # make run builds tdmock in debug, the build make test makes too (each reuses the other's work): a
 # first build takes minutes less than the release build, which make bench and make run-release use.

@@ -48,8 +48,12 @@ class Context:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+MODULES = {}
+
+
 def load(spec):
-    """FILE.py:FUNCTION or MODULE:FUNCTION -> the handler."""
+    """FILE.py:FUNCTION or MODULE:FUNCTION -> the handler. A file is loaded once, however many of its
+    functions are hosted, as an import would."""
     target, _, function = spec.rpartition(":")
     if not target or not function:
         raise SystemExit(f"lambda_host: expected FILE:FUNCTION or MODULE:FUNCTION, found '{spec}'")
@@ -57,11 +61,14 @@ def load(spec):
         path = os.path.abspath(target)
         if not os.path.exists(path):
             raise SystemExit(f"lambda_host: no file {target}")
-        sys.path.insert(0, os.path.dirname(path))
-        name = os.path.splitext(os.path.basename(path))[0]
-        module_spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
+        if path not in MODULES:
+            sys.path.insert(0, os.path.dirname(path))
+            name = os.path.splitext(os.path.basename(path))[0]
+            module_spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+            MODULES[path] = module
+        module = MODULES[path]
     else:
         module = importlib.import_module(target)
     handler = getattr(module, function, None)

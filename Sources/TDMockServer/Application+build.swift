@@ -37,11 +37,12 @@ public func buildApplication(
     let configuration = services.configuration
     let events = EventHub()
     let deliverer = CallbackDeliverer(services: services, events: events, logger: logger)
+    let webSockets = WebSocketAPI(services: services, functions: FunctionInvoker(services: services, events: events), events: events)
     return Application(
-        router: buildRouter(services, events: events, deliverer: deliverer),
-        server: httpServer(services, events: events, logger: logger),
+        router: buildRouter(services, events: events, deliverer: deliverer, webSockets: webSockets),
+        server: httpServer(services, events: events, webSockets: webSockets, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: ServerIdentity.name),
-        services: [deliverer],
+        services: [deliverer, webSockets],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             services.listening.set(port)
@@ -56,16 +57,17 @@ public func buildApplication(
 /// answered by `SendMessageFastPath` before the router when it can be. What the fast path answers never
 /// reaches the router's middleware (`SurfaceErrorMiddleware`, the agent token's): a middleware that must
 /// see every Send a Message needs `fastPath` off, or its check in the fast path too.
-func httpServer(_ services: AppServices, events: EventHub, logger: Logger) -> HTTPServerBuilder {
+func httpServer(_ services: AppServices, events: EventHub, webSockets: WebSocketAPI, logger: Logger) -> HTTPServerBuilder {
     services.configuration.limits.http1(
         logger: logger,
-        sendMessage: services.configuration.fastPath ? DigitalConnectController(services: services, events: events) : nil
+        sendMessage: services.configuration.fastPath ? DigitalConnectController(services: services, events: events) : nil,
+        webSockets: webSockets
     )
 }
 
 /// The routes of `tdmock serve`, the workspace's page at `/` among them. Middleware added here does not
 /// see the Send a Message requests that `SendMessageFastPath` answers (see `httpServer`).
-func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer) -> Router<BasicRequestContext> {
+func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer, webSockets: WebSocketAPI) -> Router<BasicRequestContext> {
     let router = Router()
     let routes = RouteTable()
     router.add(middleware: JournalMiddleware(journal: services.journal, clock: services.clock))
@@ -76,10 +78,11 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
     AttachmentsController(services: services).addRoutes(to: router)
     AgentController(services: services, events: events, deliverer: deliverer).addRoutes(to: router)
     QuestionController(services: services, events: events, waiters: QuestionWaiters()).addRoutes(to: router)
-    let functions = FunctionInvoker(services: services, events: events)
+    let functions = webSockets.functions
     LambdaController(services: services, functions: functions).addRoutes(to: router)
     ConnectController(services: services, events: events, functions: functions).addRoutes(to: router)
     RESTAPIController(services: services, functions: functions).addRoutes(to: router)
+    ManagementController(services: services, webSockets: webSockets).addRoutes(to: router)
     WorkspaceController(services: services).addRoutes(to: router)
     routes.fill(from: router)
     return router

@@ -35,7 +35,15 @@ import Yams
     static func routeTable(_ app: TestApp) -> RouteTable {
         let events = EventHub()
         let table = RouteTable()
-        table.fill(from: buildRouter(app.services, events: events, deliverer: CallbackDeliverer(services: app.services, events: events)))
+        let webSockets = WebSocketAPI(services: app.services, functions: FunctionInvoker(services: app.services, events: events), events: events)
+        table.fill(
+            from: buildRouter(
+                app.services,
+                events: events,
+                deliverer: CallbackDeliverer(services: app.services, events: events),
+                webSockets: webSockets
+            )
+        )
         return table
     }
 

@@ -14,8 +14,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 import boto3
+import websocket
 import botocore.config
 import botocore.exceptions
 
@@ -83,7 +85,141 @@ def check_lambda(server):
         expect(json.load(open(out.name))["got"] == {"cli": True}, "aws lambda invoke's outfile")
 
 
-CHECKS = [("lambda", check_lambda)]
+def recorded(server, clear=False):
+    lam = client("lambda", server)
+    return json.loads(lam.invoke(FunctionName="recorded", Payload=json.dumps({"clear": clear}))["Payload"].read())
+
+
+def wait_for(what, condition, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def ws_url(server, stage="prod", query=""):
+    return server.replace("http://", "ws://") + f"/apigw/ws/{stage}" + query
+
+
+def close_code(socket):
+    """The code of the close frame the server sends next (read raw: nothing is answered)."""
+    frame = socket.recv_frame()
+    expect(frame.opcode == websocket.ABNF.OPCODE_CLOSE, f"expected a close frame, got opcode {frame.opcode}: {frame.data[:80]}")
+    return int.from_bytes(frame.data[:2], "big")
+
+
+def disconnects(server, connection):
+    return [e for e in recorded(server) if e["requestContext"]["eventType"] == "DISCONNECT"
+            and e["requestContext"]["connectionId"] == connection]
+
+
+def check_websocket(server):
+    recorded(server, clear=True)
+    # The handshake: $connect gets the query and the headers; its 2xx takes the connection.
+    socket = websocket.create_connection(ws_url(server, query="?conversationId=c-1"), header=["User-Agent: lex-web-ui"])
+    connect = wait_for("$connect", lambda: [e for e in recorded(server) if e["requestContext"]["eventType"] == "CONNECT"])[0]
+    context = connect["requestContext"]
+    expect(connect["queryStringParameters"] == {"conversationId": "c-1"}, f"query: {connect}")
+    expect(context["routeKey"] == "$connect" and context["stage"] == "prod" and context["messageDirection"] == "IN", context)
+    expect(isinstance(context["connectedAt"], int) and isinstance(context["requestTimeEpoch"], int), context)
+    expect(context["identity"]["userAgent"] == "lex-web-ui", context)
+    connection = context["connectionId"]
+
+    # A frame with a route: the function gets it; what it returns is not sent back.
+    socket.send(json.dumps({"action": "onMessage", "message": "hello", "conversationId": "c-1"}))
+    message = wait_for("the MESSAGE", lambda: [e for e in recorded(server) if e["requestContext"]["eventType"] == "MESSAGE"])[0]
+    expect(message["requestContext"]["routeKey"] == "onMessage" and "messageId" in message["requestContext"], message)
+    expect(json.loads(message["body"])["message"] == "hello" and message["isBase64Encoded"] is False, message)
+    # No route: Forbidden, with the connection's id. A function that fails: Internal server error.
+    socket.send(json.dumps({"action": "nowhere"}))
+    frame = json.loads(socket.recv())
+    expect(frame["message"] == "Forbidden" and frame["connectionId"] == connection and frame["requestId"], frame)
+    socket.send("not json at all")
+    expect(json.loads(socket.recv())["message"] == "Forbidden", "a frame that is not JSON has no route")
+    socket.send(json.dumps({"action": "onMessage", "message": "raise"}))
+    expect(json.loads(socket.recv())["message"] == "Internal server error", "a failing function")
+
+    # The Management API, through boto3: post, get, delete; then GoneException.
+    management = client("apigatewaymanagementapi", server + "/apigw/ws/prod")
+    management.post_to_connection(ConnectionId=connection, Data=b'{"event_type":"message_created","content":"hi"}')
+    expect(json.loads(socket.recv())["content"] == "hi", "PostToConnection's frame")
+    described = management.get_connection(ConnectionId=connection)
+    expect(described["Identity"]["UserAgent"] == "lex-web-ui" and described["ConnectedAt"] <= described["LastActiveAt"], described)
+    raises("PayloadTooLargeException", lambda: management.post_to_connection(ConnectionId=connection, Data=b"x" * (128 * 1024 + 1)))
+    management.delete_connection(ConnectionId=connection)
+    expect(close_code(socket) == 1000, "DeleteConnection closes with 1000")
+    gone = wait_for("$disconnect", lambda: disconnects(server, connection))
+    expect(len(gone) == 1 and gone[0]["requestContext"]["disconnectStatusCode"] == 1000, gone)
+    raises("GoneException", lambda: management.post_to_connection(ConnectionId=connection, Data=b"late"))
+    raises("GoneException", lambda: management.get_connection(ConnectionId=connection))
+    raises("GoneException", lambda: management.delete_connection(ConnectionId="nosuch"))
+    socket.close()
+
+    # The client's close: $disconnect once, with its code and reason (the Lex Web UI's 4000).
+    socket = websocket.create_connection(ws_url(server, query="?conversationId=c-2"))
+    connection = wait_for("the second $connect", lambda: [e for e in recorded(server) if e["requestContext"]["eventType"] == "CONNECT"
+                                                           and e["queryStringParameters"] == {"conversationId": "c-2"}])[0]["requestContext"]["connectionId"]
+    socket.close(status=4000, reason=b"conversationId:c-2")
+    gone = wait_for("$disconnect 4000", lambda: disconnects(server, connection))
+    time.sleep(0.3)
+    gone = disconnects(server, connection)
+    expect(len(gone) == 1, f"$disconnect once: {gone}")
+    expect(gone[0]["requestContext"]["disconnectStatusCode"] == 4000, gone)
+    expect(gone[0]["requestContext"]["disconnectReason"] == "conversationId:c-2", gone)
+
+    # A frame over 128 KiB closes the connection with 1009.
+    socket = websocket.create_connection(ws_url(server))
+    socket.send("x" * (128 * 1024 + 1))
+    expect(close_code(socket) == 1009, "a frame over 128 KiB closes with 1009")
+    socket.shutdown()
+
+    # Refusals: $connect's statusCode, a function that raises (502), an unknown stage (403).
+    for query, status in [("?refuse=401", 401), ("?raise=1", 502)]:
+        try:
+            websocket.create_connection(ws_url(server, query=query))
+            raise AssertionError(f"{query} was taken")
+        except websocket.WebSocketBadStatusException as error:
+            expect(error.status_code == status, f"{query}: {error.status_code}")
+    try:
+        websocket.create_connection(ws_url(server, stage="staging"))
+        raise AssertionError("an unknown stage was taken")
+    except websocket.WebSocketBadStatusException as error:
+        expect(error.status_code == 403, error.status_code)
+
+
+def check_websocket_endings(server, tdmock, functions):
+    """The idle time-out and a graceful shutdown each close with 1001 and invoke $disconnect once."""
+    config = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+    config.write("apigateway:\n  websocket:\n    idle_timeout: 1\n    routes: {$connect: ws, $disconnect: ws}\n")
+    config.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TDMOCK_")}
+    serve, other = started([tdmock, "serve", "--port", "0", "--in-memory", "--config", config.name, *functions],
+                           r"tdmock listening on (\S+)", env=env)
+    try:
+        recorded(server, clear=True)
+        idle = websocket.create_connection(ws_url(other))
+        expect(close_code(idle) == 1001, "the idle time-out closes with 1001")
+        idle.close()
+        gone = wait_for("the idle $disconnect", lambda: [e for e in recorded(server) if e["requestContext"]["eventType"] == "DISCONNECT"])
+        expect(gone[0]["requestContext"]["disconnectStatusCode"] == 1001, gone)
+        recorded(server, clear=True)
+        sockets = [websocket.create_connection(ws_url(other)) for _ in range(3)]
+        serve.terminate()
+        for socket in sockets:
+            expect(close_code(socket) == 1001, "a graceful shutdown closes with 1001")
+            socket.close()
+        serve.wait(timeout=30)
+        gone = [e for e in recorded(server) if e["requestContext"]["eventType"] == "DISCONNECT"]
+        expect(len(gone) == 3 and all(e["requestContext"]["disconnectStatusCode"] == 1001 for e in gone), gone)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+
+
+CHECKS = [("lambda", check_lambda), ("websocket", check_websocket), ("websocket endings", check_websocket_endings)]
 
 
 def main():
@@ -92,21 +228,30 @@ def main():
     arguments = parser.parse_args()
     handlers = os.path.join(HERE, "handlers.py")
     host, base = started([sys.executable, os.path.join(ROOT, "tools", "lambda_host.py"), "--port", "0",
-                          f"echo={handlers}:echo", f"fail={handlers}:fail", f"slow={handlers}:slow"],
+                          f"echo={handlers}:echo", f"fail={handlers}:fail", f"slow={handlers}:slow", f"ws={handlers}:ws",
+                          f"recorded={handlers}:recorded"],
                          r"lambda host listening on (\S+)")
-    functions = [f"--function={name}={base}/2015-03-31/functions/{name}/invocations" for name in ["echo", "fail", "slow"]]
+    functions = [f"--function={name}={base}/2015-03-31/functions/{name}/invocations"
+                 for name in ["echo", "fail", "slow", "ws", "recorded"]]
+    config = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+    config.write("apigateway:\n  websocket:\n    routes: {$connect: ws, onMessage: ws, $disconnect: ws}\n")
+    config.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TDMOCK_")}
-    serve, server = started([arguments.tdmock, "serve", "--port", "0", "--in-memory", *functions],
+    serve, server = started([arguments.tdmock, "serve", "--port", "0", "--in-memory", "--config", config.name, *functions],
                             r"tdmock listening on (\S+)", env=env)
     failed = False
     try:
         for name, check in CHECKS:
             try:
-                check(server)
+                if check is check_websocket_endings:
+                    check(server, arguments.tdmock, functions)
+                else:
+                    check(server)
                 print(f"ok   {name}")
             except Exception as error:
                 failed = True
                 print(f"FAIL {name}: {type(error).__name__}: {error}")
+                traceback.print_exc()
     finally:
         serve.terminate()
         host.terminate()

@@ -4,8 +4,25 @@ import TDMockSettings
 /// tdmock's API Gateway (config `apigateway:`): the REST API the callbacks reach (CONTRACT §10.3).
 public struct APIGatewayConfiguration: Sendable, Hashable {
     public var rest = RESTAPI()
+    public var webSocket = WebSocketAPI()
 
     public init() {}
+
+    /// The WebSocket API: its stage, how a frame's route is chosen, its routes, each to a function.
+    public struct WebSocketAPI: Sendable, Hashable {
+        public static let defaultRoutes = ["$connect": "chat_socket", "onMessage": "chat_socket", "$disconnect": "chat_socket"]
+
+        public var stage: String = ServeSettings.table.webSocketStage.byDefault
+        public var routeSelectionExpression: String = ServeSettings.table.routeSelectionExpression.byDefault
+        /// Route key -> function. A configured `routes` replaces the defaults whole.
+        public var routes = WebSocketAPI.defaultRoutes
+        /// Seconds without a frame either way before API Gateway closes a connection (1001).
+        public var idleTimeout: Double = ServeSettings.table.webSocketIdleTimeout.byDefault
+        /// Seconds a route's function may take.
+        public var timeout: Double = ServeSettings.table.webSocketTimeout.byDefault
+
+        public init() {}
+    }
 
     /// The REST API: its stage, its API keys and its routes, each to a function.
     public struct RESTAPI: Sendable, Hashable {

@@ -18,11 +18,13 @@ struct ConfigFile {
     /// `apigateway.rest.api_keys` and `apigateway.rest.routes`: each replaces the default whole.
     var restAPIKeys: [String]?
     var restRoutes: [RESTRoute]?
+    /// `apigateway.websocket.routes`: route key -> function, replacing the defaults whole.
+    var webSocketRoutes: [String: String]?
 
     /// The keys this reader takes; `bridge` is `tdmock bridge`'s section, which serve leaves to it.
     static let keys: Set<String> = [
         "client_id", "client_secret", "clients", "touchpoint", "touchpoints", "faults", "callback.paths", "connect.branches", "bridge",
-        "functions", "apigateway.rest.api_keys", "apigateway.rest.routes",
+        "functions", "apigateway.rest.api_keys", "apigateway.rest.routes", "apigateway.websocket.routes",
     ]
 
     /// Checks every key of the file against the table's and these, then reads these.
@@ -99,6 +101,15 @@ private struct NodeReader {
             if config.restAPIKeys?.isEmpty == true { throw error(node, "apigateway.rest.api_keys", "expected at least one API key") }
         }
         if let node = document.node(at: "apigateway.rest.routes") { config.restRoutes = try restRoutes(node) }
+        if let node = document.node(at: "apigateway.websocket.routes") {
+            guard let pairs = node.mapping else { throw error(node, "apigateway.websocket.routes", "expected a mapping of route key -> function") }
+            var routes: [String: String] = [:]
+            for (keyNode, functionNode) in pairs {
+                let route = try string(keyNode, "apigateway.websocket.routes")
+                routes[route] = try string(functionNode, "apigateway.websocket.routes." + route)
+            }
+            config.webSocketRoutes = routes
+        }
         try singleClient(into: &config)
         try checkReferences(config)
         return config
@@ -211,6 +222,8 @@ private struct NodeReader {
         /// `apigateway.rest.api_keys` and `apigateway.rest.routes`: each replaces the default whole.
         var restAPIKeys: [String]?
         var restRoutes: [RESTRoute]?
+        /// `apigateway.websocket.routes`: route key -> function, replacing the defaults whole.
+        var webSocketRoutes: [String: String]?
         for (nameNode, urlNode) in pairs {
             let name = try string(nameNode, "functions")
             let url = try string(urlNode, "functions." + name)

@@ -133,7 +133,7 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var connect = ConnectConfiguration()
     /// The functions tdmock's AWS services call, by name: Lambda Invoke API URLs (CONTRACT §10.1).
     public var functions = FunctionTable.defaults
-    /// API Gateway's REST API (and, later in the file, its WebSocket API).
+    /// API Gateway's REST and WebSocket APIs.
     public var apiGateway = APIGatewayConfiguration()
     /// How many requests the request journal keeps (`TDMOCK_JOURNAL_SIZE`, config `journal_size`); 0 keeps none.
     public var journalSize: Int = ServeSettings.table.journalSize.byDefault
@@ -295,6 +295,11 @@ extension ServeConfiguration {
 
         configuration.apiGateway.rest.stage = try sources.value(table.restStage)
         configuration.apiGateway.rest.timeout = try sources.value(table.restTimeout)
+        configuration.apiGateway.webSocket.stage = try sources.value(table.webSocketStage)
+        configuration.apiGateway.webSocket.routeSelectionExpression = try sources.value(table.routeSelectionExpression)
+        configuration.apiGateway.webSocket.idleTimeout = try sources.value(table.webSocketIdleTimeout)
+        configuration.apiGateway.webSocket.timeout = try sources.value(table.webSocketTimeout)
+        if let routes = file.webSocketRoutes { configuration.apiGateway.webSocket.routes = routes }
         if let keys = file.restAPIKeys { configuration.apiGateway.rest.apiKeys = keys }
         if let routes = file.restRoutes { configuration.apiGateway.rest.routes = routes }
 
@@ -368,6 +373,12 @@ extension ServeConfiguration {
 
     /// Every function a route names is in the functions table, whichever source filled it.
     func checkFunctionsNamed(in file: ConfigDocument?) throws(ConfigurationError) {
+        for (route, function) in apiGateway.webSocket.routes.sorted(by: { $0.key < $1.key }) where functions[function] == nil {
+            let key = "apigateway.websocket.routes.\(route)"
+            let message = "no function named '\(function)': add it under functions (or with --function \(function)=URL)"
+            if let file, let node = file.node(at: "apigateway.websocket.routes")?.mapping?[route] { throw file.error(node, key, message) }
+            throw ConfigurationError(source: "configuration", key: key, message: message)
+        }
         for (index, route) in apiGateway.rest.routes.enumerated() where functions[route.function] == nil {
             let key = "apigateway.rest.routes[\(index)].function"
             let message = "no function named '\(route.function)': add it under functions (or with --function \(route.function)=URL)"

@@ -185,6 +185,30 @@ public struct ServeSettings: SettingsTable, Sendable {
         .seconds(atMost: 900, why: "Lambda's own limit"),
         "Seconds the REST API waits for a function before it answers 504 (API Gateway's integration time-out)"
     )
+    public let webSocketStage = Setting<String>(
+        key: "apigateway.websocket.stage",
+        default: "prod",
+        .stageName,
+        "The WebSocket API's stage: its URL is ws://HOST:PORT/apigw/ws/STAGE"
+    )
+    public let routeSelectionExpression = Setting<String>(
+        key: "apigateway.websocket.route_selection_expression",
+        default: "$request.body.action",
+        .text,
+        "Which field of a frame's JSON names its route"
+    )
+    public let webSocketIdleTimeout = Setting<Double>(
+        key: "apigateway.websocket.idle_timeout",
+        default: 600,
+        .seconds(atMost: 7200, why: "API Gateway's connection limit"),
+        "Seconds a WebSocket connection may stay silent before it is closed with 1001"
+    )
+    public let webSocketTimeout = Setting<Double>(
+        key: "apigateway.websocket.timeout",
+        default: 29,
+        .seconds(atMost: 900, why: "Lambda's own limit"),
+        "Seconds a WebSocket route's function may take (API Gateway's integration time-out)"
+    )
     public let journalSize = Setting<Int>(
         environment: "TDMOCK_JOURNAL_SIZE",
         key: "journal_size",

@@ -54,6 +54,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var responsesOwed = 0
     private var closing = false
     private var check: RepeatedTask?
+    private var observer: FirstByteObserver?
 
     init(limits: ServerLimits, counter: ConnectionCounter, logger: Logger) {
         self.limits = limits
@@ -63,7 +64,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         admitted = counter.acquire()
-        try? context.pipeline.syncOperations.addHandler(FirstByteObserver(owner: self), position: .first)
+        let observer = FirstByteObserver(owner: self)
+        self.observer = observer
+        try? context.pipeline.syncOperations.addHandler(observer, position: .first)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         check = context.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             let (handler, context) = bound.value
@@ -72,6 +75,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) { finish() }
+
+    /// Takes the guard and its byte observer out of `pipeline` (a connection that became a WebSocket);
+    /// the connection's place is given back.
+    func leave(_ pipeline: ChannelPipeline) {
+        let operations = pipeline.syncOperations
+        if let observer = observer { operations.removeHandler(observer, promise: nil) }
+        operations.removeHandler(self, promise: nil)
+    }
 
     func channelInactive(context: ChannelHandlerContext) {
         finish()
@@ -117,6 +128,27 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             guard admitted else { return }
         }
         context.fireChannelRead(data)
+    }
+
+    /// The server is shutting down: a connection with no request under way closes now. (Hummingbird's
+    /// connection state handler does the same, but it is added only with a connection's first request: a
+    /// connection opened ahead of need, as browsers open them, would otherwise hold the shutdown up.)
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, !inRequest, responsesOwed <= 0, !closing {
+            closing = true
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A request the decoder could not parse has been answered 400 (`HTTPServerProtocolErrorHandler`):
+    /// the connection closes, as nothing after it can be read.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError, !closing {
+            closing = true
+            context.close(promise: nil)
+        }
+        context.fireErrorCaught(error)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

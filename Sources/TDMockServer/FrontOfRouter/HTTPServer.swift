@@ -10,7 +10,7 @@ import Synchronization
 /// into HTTPTypes' and back), then leaves the pipeline. `HTTP1Channel` only adds handlers behind the
 /// codec; in front of it, `SendMessageFastPath` answers without either conversion, nor the codec's parse
 /// of the path through `URLComponents`.
-private final class InFrontOfCodec: ChannelInboundHandler, RemovableChannelHandler {
+final class InFrontOfCodec: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = Never
     private let handlers: [any RemovableChannelHandler]
 
@@ -31,22 +31,20 @@ private final class InFrontOfCodec: ChannelInboundHandler, RemovableChannelHandl
 
 extension ServerLimits {
     /// The HTTP/1 server with these limits: header sizes in the decoder, the rest in a `ConnectionGuard`
-    /// per connection; behind it, `SendMessageFastPath` when given the controller it serves from. Both
-    /// sit in front of the HTTPTypes codec (`InFrontOfCodec`).
-    func http1(logger: Logger, sendMessage controller: DigitalConnectController? = nil) -> HTTPServerBuilder {
+    /// per connection; in front of the HTTPTypes codec, `SendMessageFastPath` when given the controller it
+    /// serves from; and, with `webSockets`, API Gateway's WebSocket API on the same port (`ServeChannel`).
+    func http1(logger: Logger, sendMessage controller: DigitalConnectController? = nil, webSockets: WebSocketAPI? = nil) -> HTTPServerBuilder {
         let counter = ConnectionCounter(limit: maxConnections)
         let limits = self
-        return .http1(
-            configuration: HTTP1Channel.Configuration(
-                additionalChannelHandlers: [
-                    InFrontOfCodec(
-                        [ConnectionGuard(limits: limits, counter: counter, logger: logger)]
-                            + (controller.map { [SendMessageFastPath(controller: $0)] } ?? [])
-                    )
-                ],
-                idleTimeout: nil,  // ConnectionGuard's: Hummingbird's does not see the fast path's requests
-                httpDecoderConfiguration: .init(maxHeaderFieldSize: maxHeaderBytes, maxHeaderListSize: maxHeaderBytes)
+        return HTTPServerBuilder { responder in
+            ServeChannel(
+                responder: responder,
+                limits: limits,
+                counter: counter,
+                logger: logger,
+                sendMessage: controller,
+                webSockets: webSockets
             )
-        )
+        }
     }
 }

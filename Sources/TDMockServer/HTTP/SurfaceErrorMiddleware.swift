@@ -97,6 +97,13 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     case .internalServerError: AttachmentsAPIError(status, "2320100", "Internal error while processing the request")
                     default: AttachmentsAPIError(status, AttachmentsAPIError.Code.badRequest, status.reasonPhrase)
                     }
+            } else if path.hasPrefix(WebSocketAPI.prefix) {
+                surfaceError =
+                    status == .methodNotAllowed
+                    ? AWSError(status, "UnknownOperationException", "Unknown operation \(request.method.rawValue) \(path)")
+                    : status == .internalServerError
+                        ? AWSError(status, "InternalServerErrorException", "Internal server error")
+                        : AWSError(.forbidden, "ForbiddenException", "Forbidden")
             } else if path.hasPrefix(LambdaController.prefix) {
                 surfaceError =
                     switch status {

@@ -1,0 +1,65 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TDMockCore
+
+/// API Gateway's Management API for the WebSocket API (CONTRACT §10.2), at the WebSocket API's base, for
+/// boto3's `apigatewaymanagementapi` with `endpoint_url="http://HOST:PORT/apigw/ws/{stage}"`:
+/// `POST /@connections/{id}` sends a frame, `GET` describes the connection, `DELETE` closes it. A
+/// connection that is not open is 410 `GoneException`.
+struct ManagementController {
+    let services: AppServices
+    let webSockets: WebSocketAPI
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        let path = WebSocketAPI.prefix + "/:stage/@connections/:id"
+        router.post(RouterPath(path)) { request, context in
+            try await post(request, try connection(context))
+        }
+        router.get(RouterPath(path)) { _, context in try describe(try connection(context)) }
+        router.delete(RouterPath(path)) { _, context in
+            try connection(context).close(code: 1000, reason: "")
+            return Response(status: .noContent)
+        }
+        // A plain GET of the WebSocket API's URL: it takes WebSocket handshakes only.
+        router.get(RouterPath(WebSocketAPI.prefix + "/:stage")) { _, _ -> Response in
+            throw AWSError(.upgradeRequired, "UpgradeRequired", "This is a WebSocket API: connect with a WebSocket client")
+        }
+    }
+
+    private func connection(_ context: some RequestContext) throws -> WebSocketAPI.Connection {
+        let stage = try context.parameters.require("stage")
+        guard stage == services.configuration.apiGateway.webSocket.stage else { throw AWSError(.forbidden, "ForbiddenException", "Forbidden") }
+        let id = try context.parameters.require("id")
+        let decoded = id.removingPercentEncoding ?? id
+        guard let connection = webSockets.connection(decoded), connection.closing == nil else {
+            throw AWSError(.gone, "GoneException", "No connection '\(decoded)': it closed, or never opened")
+        }
+        return connection
+    }
+
+    private func post(_ request: Request, _ connection: WebSocketAPI.Connection) async throws -> Response {
+        let tooLarge = AWSError(
+            .contentTooLarge,
+            "PayloadTooLargeException",
+            "Message too long: at most \(WebSocketAPI.maximumMessageBytes) bytes"
+        )
+        let data = try await request.collectBody(upTo: WebSocketAPI.maximumMessageBytes, orThrow: tooLarge)
+        do {
+            try await connection.send(ByteBuffer(bytes: data))
+        } catch {
+            throw AWSError(.gone, "GoneException", "The connection '\(connection.accepted.id)' closed")
+        }
+        return Response(status: .ok)
+    }
+
+    private func describe(_ connection: WebSocketAPI.Connection) throws -> Response {
+        let body: JSONValue = [
+            "connectedAt": .string(Timestamp.string(from: connection.accepted.connectedAt)),
+            "lastActiveAt": .string(Timestamp.string(from: connection.lastActiveAt)),
+            "identity": ["sourceIp": .string(connection.accepted.identity.sourceIP), "userAgent": .string(connection.accepted.identity.userAgent)],
+        ]
+        return JSONResponse.make(status: .ok, body: body)
+    }
+}
