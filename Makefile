@@ -1,9 +1,9 @@
 # tdmock: `make run` and `make test` are all a fresh machine needs.
 SWIFT ?= swift
-# Debian packages the build needs (headers) and the tests use (curl and jq run the README walkthrough,
+# Debian packages the build needs (headers: libedit, SQLite, zlib for Lex's gzipped headers) and the tests use (curl and jq run the README walkthrough,
 # tmux drives the line-editing session as a person would).
-APT_PACKAGES := libedit-dev libsqlite3-dev curl jq tmux
-HEADERS := /usr/include/editline/readline.h /usr/include/sqlite3.h /usr/bin/curl /usr/bin/jq /usr/bin/tmux
+APT_PACKAGES := libedit-dev libsqlite3-dev zlib1g-dev curl jq tmux
+HEADERS := /usr/include/editline/readline.h /usr/include/sqlite3.h /usr/include/zlib.h /usr/bin/curl /usr/bin/jq /usr/bin/tmux
 RUN_ARGS ?=
 # apt-get install of the packages that follow it in a recipe, as root or through sudo.
 APT_INSTALL := SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

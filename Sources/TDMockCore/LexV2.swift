@@ -6,7 +6,7 @@ import Foundation
 public enum LexV2 {
     /// The bot the events name (config `connect.bot`).
     public struct Bot: Sendable, Hashable {
-        public var id = "TDMOCKBOT"
+        public var id = "TDMOCKQBOT"
         public var name = "QuestionBot"
         public var aliasID = "TSTALIASID"
         public var aliasName = "TestBotAlias"
@@ -26,35 +26,82 @@ public enum LexV2 {
         bot: Bot,
         requestID: String
     ) -> JSONValue {
-        let intent: JSONValue = [
-            "name": .string(fallbackIntent), "state": "ReadyForFulfillment", "confirmationState": "None", "slots": .object([:]),
-        ]
-        return [
+        event(
+            sessionID: contactID,
+            text: utterance,
+            inputMode: "Speech",
+            invocationSource: "FulfillmentCodeHook",
+            intent: fallbackIntent,
+            candidates: [],
+            sessionAttributes: sessionAttributes,
+            requestAttributes: [:],
+            bot: bot,
+            requestID: requestID
+        )
+    }
+
+    /// An intent as the events and answers write it.
+    public static func intent(_ name: String, state: String?) -> JSONValue {
+        var intent: [String: JSONValue] = ["name": .string(name), "confirmationState": "None", "slots": .object([:])]
+        if let state { intent["state"] = .string(state) }
+        return .object(intent)
+    }
+
+    /// The Lambda input event for a code hook (AWS's "Lambda input event format" for Lex V2): the intent
+    /// recognized first in `interpretations` with its score (FallbackIntent has none: Lex gives one only to
+    /// the intents it recognised), then the other candidates; `transcriptions` for speech.
+    public static func event(
+        sessionID: String,
+        text: String,
+        inputMode: String,
+        invocationSource: String,
+        intent: String,
+        candidates: [LexMatcher.Candidate],
+        sessionAttributes: [String: String],
+        requestAttributes: [String: String],
+        bot: Bot,
+        requestID: String
+    ) -> JSONValue {
+        let state = invocationSource == "DialogCodeHook" ? "InProgress" : "ReadyForFulfillment"
+        let current = Self.intent(intent, state: state)
+        var interpretations: [JSONValue] = []
+        func interpretation(_ name: String, score: Double?, intent: JSONValue) -> JSONValue {
+            var object: [String: JSONValue] = ["intent": intent, "interpretationSource": "Lex"]
+            if let score, name != fallbackIntent { object["nluConfidence"] = .number(score) }
+            return .object(object)
+        }
+        interpretations.append(interpretation(intent, score: candidates.first { $0.intent == intent }?.score, intent: current))
+        for candidate in candidates where candidate.intent != intent {
+            interpretations.append(interpretation(candidate.intent, score: candidate.score, intent: Self.intent(candidate.intent, state: nil)))
+        }
+        var event: [String: JSONValue] = [
             "messageVersion": "1.0",
-            "invocationSource": "FulfillmentCodeHook",
-            "inputMode": "Speech",
+            "invocationSource": .string(invocationSource),
+            "inputMode": .string(inputMode),
             "responseContentType": "text/plain; charset=utf-8",
-            "sessionId": .string(contactID),
-            "inputTranscript": .string(utterance),
+            "sessionId": .string(sessionID),
+            "inputTranscript": .string(text),
             "bot": [
                 "id": .string(bot.id), "name": .string(bot.name), "aliasId": .string(bot.aliasID), "aliasName": .string(bot.aliasName),
                 "localeId": .string(bot.localeID), "version": .string(bot.version),
             ],
-            // The fallback intent carries no nluConfidence: Lex gives one only to the intents it recognised.
-            "interpretations": [["intent": intent, "interpretationSource": "Lex"]],
-            "requestAttributes": .object([:]),
+            "interpretations": .array(interpretations),
+            "requestAttributes": .object(requestAttributes.mapValues(JSONValue.string)),
             "sessionState": [
-                "intent": intent,
+                "intent": current,
                 "sessionAttributes": .object(sessionAttributes.mapValues(JSONValue.string)),
                 "originatingRequestId": .string(requestID),
             ],
-            "transcriptions": [
-                [
-                    "transcription": .string(utterance), "transcriptionConfidence": .number(0.95),
-                    "resolvedContext": ["intent": .string(fallbackIntent)], "resolvedSlots": .object([:]),
-                ]
-            ],
         ]
+        if inputMode == "Speech" {
+            event["transcriptions"] = [
+                [
+                    "transcription": .string(text), "transcriptionConfidence": .number(0.95),
+                    "resolvedContext": ["intent": .string(intent)], "resolvedSlots": .object([:]),
+                ]
+            ]
+        }
+        return .object(event)
     }
 
     public static let dialogActionTypes = ["Close", "ConfirmIntent", "Delegate", "ElicitIntent", "ElicitSlot"]
@@ -73,6 +120,25 @@ public enum LexV2 {
         public struct Message: Sendable, Hashable {
             public var contentType: String
             public var content: String
+
+            public init(contentType: String, content: String) {
+                self.contentType = contentType
+                self.content = content
+            }
+        }
+
+        public init(
+            dialogActionType: String,
+            intentName: String? = nil,
+            intentState: String? = nil,
+            sessionAttributes: [String: String],
+            messages: [Message]
+        ) {
+            self.dialogActionType = dialogActionType
+            self.intentName = intentName
+            self.intentState = intentState
+            self.sessionAttributes = sessionAttributes
+            self.messages = messages
         }
 
         /// What Lex would speak: the PlainText and SSML messages, in order.

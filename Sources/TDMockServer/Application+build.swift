@@ -80,7 +80,9 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
     QuestionController(services: services, events: events, waiters: QuestionWaiters()).addRoutes(to: router)
     let functions = webSockets.functions
     LambdaController(services: services, functions: functions).addRoutes(to: router)
-    ConnectController(services: services, events: events, functions: functions).addRoutes(to: router)
+    let lex = LexRuntime(services: services, functions: functions)
+    LexController(services: services, runtime: lex).addRoutes(to: router)
+    ConnectController(services: services, events: events, lex: lex).addRoutes(to: router)
     RESTAPIController(services: services, functions: functions).addRoutes(to: router)
     ManagementController(services: services, webSockets: webSockets).addRoutes(to: router)
     WorkspaceController(services: services).addRoutes(to: router)

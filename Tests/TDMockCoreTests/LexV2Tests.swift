@@ -114,3 +114,39 @@ import Testing
         #expect(flow.error("down") == ContactFlow.Outcome(branch: .error, prompt: flow.errorPrompt, ended: true, note: "down"))
     }
 }
+
+@Suite struct LexMatcherTests {
+    let matcher = LexMatcher(
+        intents: [
+            (name: "TalkToAgent", utterances: ["talk to an agent", "I want to talk to a person", "human please"]),
+            (name: "Greeting", utterances: ["hello", "hi there"]),
+        ],
+        threshold: 0.5
+    )
+
+    @Test func wordsAreLowerCaseWithoutPunctuation() {
+        #expect(LexMatcher.words("Hi, THERE!  I'm here.") == ["hi", "there", "i", "m", "here"])
+    }
+
+    @Test func theScoreIsTheDiceCoefficientOfTheWordSets() {
+        #expect(LexMatcher.score(["a", "b"], ["a", "b"]) == 1)
+        #expect(LexMatcher.score(["a", "b"], ["c"]) == 0)
+        #expect(LexMatcher.score(["talk", "to", "a", "human"], ["talk", "to", "an", "agent"]) == 0.5)
+    }
+
+    @Test func theBestIntentAtTheThresholdWinsElseFallback() {
+        var (intent, candidates) = matcher.recognize("Hello!")
+        #expect(intent == "Greeting")
+        #expect(candidates.first == LexMatcher.Candidate(intent: "Greeting", score: 1))
+        (intent, candidates) = matcher.recognize("I want to talk to a human")
+        #expect(intent == "TalkToAgent")
+        #expect(candidates.map(\.intent) == ["TalkToAgent"])
+        (intent, candidates) = matcher.recognize("zebra")
+        #expect(intent == nil)
+        #expect(candidates.isEmpty)
+        // Below the threshold: candidates listed, FallbackIntent chosen.
+        (intent, candidates) = matcher.recognize("please tell me about my invoice and the delivery")
+        #expect(intent == nil)
+        #expect(candidates.map(\.intent) == ["TalkToAgent"])
+    }
+}

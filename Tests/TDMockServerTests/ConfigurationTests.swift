@@ -182,6 +182,29 @@ import Testing
         #expect(missing?.source == "/nonexistent/tdmock.yaml")
     }
 
+    @Test func connectsBotAndEveryFunctionABotNamesAreCheckedAtStart() throws {
+        for (yaml, expected) in [
+            ("connect: {bot: {id: NOSUCHBOT1}}", ":1: connect.bot: No bot with id 'NOSUCHBOT1' among lex.bots"),
+            (
+                "lex: {bots: [{id: MYCHATBOT1, intents: [{name: Hi, sample_utterances: [hi], fulfillment: nosuch}]}]}\nconnect: {bot: {id: MYCHATBOT1}}",
+                ":1: lex.bots[0].intents[0].fulfillment: no function named 'nosuch'"
+            ),
+            ("lex: {bots: [{id: SHORT, intents: [{name: FallbackIntent}]}]}", ":1: lex.bots[0].id: a bot id is 10 letters and digits"),
+            (
+                "lex: {bots: [{id: MYCHATBOT1, intents: [{name: Hi}]}]}",
+                ":1: lex.bots[0].intents[0].sample_utterances: intent 'Hi' needs sample utterances"
+            ),
+            ("lex: {match_threshold: 2}", ":1: lex.match_threshold: expected a number from 0 to 1"),
+        ] {
+            let file = try writeConfig(yaml)
+            #expect {
+                try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+            } throws: { error in
+                "\(error)".contains(expected)
+            }
+        }
+    }
+
     @Test func theQuestionResponseLineIsConfiguredLikeTheRest() throws {
         let file = try writeConfig(
             """
@@ -191,10 +214,16 @@ import Testing
               lambda_timeout: 5
               greeting: "Hello, ask away."
               error_prompt: "Oops."
-              bot: {id: BOT1, name: Mine, alias_id: A1, alias_name: Live, locale_id: en_GB, version: "3"}
+              bot: {id: MYQUESTBOT, name: Mine, alias_id: LIVEALIAS1, alias_name: Live, locale_id: en_GB, version: "3"}
               branch_attribute: next
               text_attribute: say
               branches: {ANSWER: speak, HANGUP: disconnect}
+            lex:
+              bots:
+                - id: MYQUESTBOT
+                  aliases: [{id: LIVEALIAS1, name: Live}]
+                  locales: [en_GB]
+                  intents: [{name: FallbackIntent, fulfillment: fallback}]
             """
         )
         var configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])

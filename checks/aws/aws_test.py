@@ -7,6 +7,8 @@ then runs each check against them. Exits non-zero on the first failure, naming i
     python3 checks/aws/aws_test.py --tdmock .build/debug/tdmock
 """
 import argparse
+import base64
+import gzip
 import json
 import os
 import re
@@ -15,6 +17,8 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error
+import urllib.request
 
 import boto3
 import websocket
@@ -60,6 +64,20 @@ def raises(code, call):
         expect(error.response["Error"]["Code"] == code, f"expected {code}, got {error.response['Error']}")
         return error
     raise AssertionError(f"expected {code}, nothing was raised")
+
+
+LEX_BOTS = """lex:
+  bots:
+    - id: TDMOCKCHAT
+      name: ChatBot
+      intents:
+        - {name: TalkToAgent, sample_utterances: ["talk to an agent", "I want to talk to a person"], fulfillment: lexhook}
+        - {name: Greeting, sample_utterances: ["hello", "hi there"], closing_message: "Hello! How can I help you today?"}
+        - {name: Broken, sample_utterances: ["break it"], fulfillment: fail}
+        - {name: OrderStatus, sample_utterances: ["check my order"], dialog_hook: lexdialog, fulfillment: lexhook}
+    - id: TDMOCKQBOT
+      intents: [{name: Unused, sample_utterances: ["tdmock unused intent"]}, {name: FallbackIntent, fulfillment: echo}]
+"""
 
 
 def check_lambda(server):
@@ -193,7 +211,7 @@ def check_websocket(server):
 def check_websocket_endings(server, tdmock, functions):
     """The idle time-out and a graceful shutdown each close with 1001 and invoke $disconnect once."""
     config = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
-    config.write("apigateway:\n  websocket:\n    idle_timeout: 1\n    routes: {$connect: ws, $disconnect: ws}\n")
+    config.write(LEX_BOTS + "apigateway:\n  websocket:\n    idle_timeout: 1\n    routes: {$connect: ws, $disconnect: ws}\n")
     config.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TDMOCK_")}
     serve, other = started([tdmock, "serve", "--port", "0", "--in-memory", "--config", config.name, *functions],
@@ -219,7 +237,67 @@ def check_websocket_endings(server, tdmock, functions):
             serve.kill()
 
 
-CHECKS = [("lambda", check_lambda), ("websocket", check_websocket), ("websocket endings", check_websocket_endings)]
+def check_lex(server):
+    lex = client("lexv2-runtime", server)
+    ids = {"botId": "TDMOCKCHAT", "botAliasId": "TSTALIASID", "localeId": "en_US"}
+    recorded(server, clear=True)
+    # An intent the bot closes itself: its closing message, no function called.
+    answer = lex.recognize_text(**ids, sessionId="s-1", text="Hello!")
+    expect(answer["sessionState"]["intent"]["name"] == "Greeting" and answer["sessionState"]["intent"]["state"] == "Fulfilled", answer)
+    expect(answer["messages"] == [{"contentType": "PlainText", "content": "Hello! How can I help you today?"}], answer["messages"])
+    expect(answer["interpretations"][0]["nluConfidence"]["score"] == 1.0 and answer["sessionId"] == "s-1", answer["interpretations"])
+    # The escalation intent: its fulfillment code hook gets the Lex V2 event; its answer is the session's.
+    answer = lex.recognize_text(**ids, sessionId="s-1", text="I want to talk to a person please",
+                                sessionState={"sessionAttributes": {"customer_name": "Bo"}})
+    expect(answer["sessionState"]["sessionAttributes"] == {"customer_name": "Bo", "talkdesk_conversation_id": "c-42",
+                                                           "source": "FulfillmentCodeHook"}, answer["sessionState"])
+    expect(answer["messages"][0]["content"] == "Connecting you with an agent.", answer["messages"])
+    event = [e for e in recorded(server) if e.get("invocationSource")][-1]
+    expect(event["inputMode"] == "Text" and event["inputTranscript"] == "I want to talk to a person please", event)
+    expect(event["bot"]["id"] == "TDMOCKCHAT" and event["sessionState"]["intent"]["state"] == "ReadyForFulfillment", event)
+    expect(event["interpretations"][0]["intent"]["name"] == "TalkToAgent" and isinstance(event["interpretations"][0]["nluConfidence"], float), event)
+    # A dialog code hook first (Delegate), then fulfillment.
+    answer = lex.recognize_text(**ids, sessionId="s-2", text="check my order")
+    expect(answer["sessionState"]["sessionAttributes"].get("dialog") == "seen", answer["sessionState"])
+    sources = [e["invocationSource"] for e in recorded(server) if e.get("sessionId") == "s-2"]
+    expect(sources == ["DialogCodeHook", "FulfillmentCodeHook"], sources)
+    # Nothing close enough: FallbackIntent.
+    answer = lex.recognize_text(**ids, sessionId="s-3", text="zebra crossing")
+    expect(answer["sessionState"]["intent"]["name"] == "FallbackIntent", answer["sessionState"])
+    # Sessions: get, put (its answer in base64 gzipped headers), delete.
+    got = lex.get_session(**ids, sessionId="s-1")
+    expect(got["sessionState"]["sessionAttributes"]["talkdesk_conversation_id"] == "c-42" and got["sessionId"] == "s-1", got)
+    put = lex.put_session(**ids, sessionId="s-4", sessionState={"sessionAttributes": {"region": "EU"}, "dialogAction": {"type": "ElicitIntent"}},
+                          messages=[{"contentType": "PlainText", "content": "Welcome back"}])
+    state = json.loads(gzip.decompress(base64.b64decode(put["sessionState"])))
+    expect(state["sessionAttributes"] == {"region": "EU"} and put["sessionId"] == "s-4", state)
+    expect(json.loads(gzip.decompress(base64.b64decode(put["messages"])))[0]["content"] == "Welcome back", put["messages"])
+    answer = lex.recognize_text(**ids, sessionId="s-4", text="hello")
+    expect(answer["sessionState"]["sessionAttributes"] == {"region": "EU"}, "PutSession's attributes carry into the next turn")
+    deleted = lex.delete_session(**ids, sessionId="s-4")
+    expect(deleted["sessionId"] == "s-4" and deleted["botId"] == "TDMOCKCHAT", deleted)
+    raises("ResourceNotFoundException", lambda: lex.get_session(**ids, sessionId="s-4"))
+    # Errors in the REST-JSON shape.
+    raises("ResourceNotFoundException", lambda: lex.recognize_text(botId="NOSUCHBOT1", botAliasId="TSTALIASID", localeId="en_US",
+                                                                  sessionId="s-1", text="hi"))
+    raises("ResourceNotFoundException", lambda: lex.recognize_text(botId="TDMOCKCHAT", botAliasId="TSTALIASID", localeId="fr_FR",
+                                                                  sessionId="s-1", text="hi"))
+    error = raises("DependencyFailedException", lambda: lex.recognize_text(**ids, sessionId="s-5", text="break it"))
+    expect("Received error response from Lambda" in error.response["Error"]["Message"], error.response["Error"])
+    status, body = http_call("POST", server + "/bots/TDMOCKCHAT/botAliases/TSTALIASID/botLocales/en_US/sessions/s-6/text", {"text": 5})
+    expect(status == 400 and "text" in body["message"], (status, body))
+
+
+def http_call(method, url, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method=method, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+CHECKS = [("lambda", check_lambda), ("lex", check_lex), ("websocket", check_websocket), ("websocket endings", check_websocket_endings)]
 
 
 def main():
@@ -229,12 +307,12 @@ def main():
     handlers = os.path.join(HERE, "handlers.py")
     host, base = started([sys.executable, os.path.join(ROOT, "tools", "lambda_host.py"), "--port", "0",
                           f"echo={handlers}:echo", f"fail={handlers}:fail", f"slow={handlers}:slow", f"ws={handlers}:ws",
-                          f"recorded={handlers}:recorded"],
+                          f"recorded={handlers}:recorded", f"lexhook={handlers}:lexhook", f"lexdialog={handlers}:lexdialog"],
                          r"lambda host listening on (\S+)")
     functions = [f"--function={name}={base}/2015-03-31/functions/{name}/invocations"
-                 for name in ["echo", "fail", "slow", "ws", "recorded"]]
+                 for name in ["echo", "fail", "slow", "ws", "recorded", "lexhook", "lexdialog"]]
     config = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
-    config.write("apigateway:\n  websocket:\n    routes: {$connect: ws, onMessage: ws, $disconnect: ws}\n")
+    config.write(LEX_BOTS + "apigateway:\n  websocket:\n    routes: {$connect: ws, onMessage: ws, $disconnect: ws}\n")
     config.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TDMOCK_")}
     serve, server = started([arguments.tdmock, "serve", "--port", "0", "--in-memory", "--config", config.name, *functions],

@@ -39,3 +39,22 @@ def recorded(event, context):
     if event.get("clear"):
         RECORDED.clear()
     return events
+
+
+def lexhook(event, context):
+    """A Lex V2 fulfillment code hook: closes the intent with what it got."""
+    RECORDED.append(event)
+    attributes = dict(event["sessionState"].get("sessionAttributes") or {})
+    attributes.update({"talkdesk_conversation_id": "c-42", "source": event["invocationSource"]})
+    return {"sessionState": {"dialogAction": {"type": "Close"},
+                             "intent": {"name": event["sessionState"]["intent"]["name"], "state": "Fulfilled"},
+                             "sessionAttributes": attributes},
+            "messages": [{"contentType": "PlainText", "content": "Connecting you with an agent."}]}
+
+
+def lexdialog(event, context):
+    """A Lex V2 dialog code hook: notes it was called and hands over to fulfillment."""
+    RECORDED.append(event)
+    attributes = dict(event["sessionState"].get("sessionAttributes") or {}, dialog="seen")
+    return {"sessionState": {"dialogAction": {"type": "Delegate"}, "intent": event["sessionState"]["intent"],
+                             "sessionAttributes": attributes}}

@@ -20,11 +20,13 @@ struct ConfigFile {
     var restRoutes: [RESTRoute]?
     /// `apigateway.websocket.routes`: route key -> function, replacing the defaults whole.
     var webSocketRoutes: [String: String]?
+    /// `lex.bots`, replacing the defaults whole.
+    var lexBots: [LexBot]?
 
     /// The keys this reader takes; `bridge` is `tdmock bridge`'s section, which serve leaves to it.
     static let keys: Set<String> = [
         "client_id", "client_secret", "clients", "touchpoint", "touchpoints", "faults", "callback.paths", "connect.branches", "bridge",
-        "functions", "apigateway.rest.api_keys", "apigateway.rest.routes", "apigateway.websocket.routes",
+        "functions", "apigateway.rest.api_keys", "apigateway.rest.routes", "apigateway.websocket.routes", "lex.bots",
     ]
 
     /// Checks every key of the file against the table's and these, then reads these.
@@ -101,6 +103,7 @@ private struct NodeReader {
             if config.restAPIKeys?.isEmpty == true { throw error(node, "apigateway.rest.api_keys", "expected at least one API key") }
         }
         if let node = document.node(at: "apigateway.rest.routes") { config.restRoutes = try restRoutes(node) }
+        if let node = document.node(at: "lex.bots") { config.lexBots = try lexBots(node) }
         if let node = document.node(at: "apigateway.websocket.routes") {
             guard let pairs = node.mapping else { throw error(node, "apigateway.websocket.routes", "expected a mapping of route key -> function") }
             var routes: [String: String] = [:]
@@ -224,6 +227,8 @@ private struct NodeReader {
         var restRoutes: [RESTRoute]?
         /// `apigateway.websocket.routes`: route key -> function, replacing the defaults whole.
         var webSocketRoutes: [String: String]?
+        /// `lex.bots`, replacing the defaults whole.
+        var lexBots: [LexBot]?
         for (nameNode, urlNode) in pairs {
             let name = try string(nameNode, "functions")
             let url = try string(urlNode, "functions." + name)
@@ -256,6 +261,84 @@ private struct NodeReader {
             routes.append(route)
         }
         return routes
+    }
+
+    func lexBots(_ node: Node) throws(ConfigurationError) -> [LexBot] {
+        guard let sequence = node.sequence, !sequence.isEmpty else { throw error(node, "lex.bots", "expected a list of bots") }
+        var bots: [LexBot] = []
+        for (index, item) in sequence.enumerated() {
+            let key = "lex.bots[\(index)]"
+            var id: String?
+            var name: String?
+            var aliases: [LexBot.Alias]?
+            var locales: [String]?
+            var ttl: Double?
+            var intents: [LexIntent] = []
+            for (field, value) in try mapping(item, key, allowed: ["id", "name", "aliases", "locales", "idle_session_ttl", "intents"]) {
+                let path = key + "." + field
+                switch field {
+                case "id":
+                    let text = try string(value, path)
+                    guard LexBot.isValidID(text) else { throw error(value, path, "a bot id is 10 letters and digits, as AWS's are; found '\(text)'") }
+                    id = text
+                case "name": name = try string(value, path)
+                case "aliases": aliases = try lexAliases(value, path)
+                case "locales": locales = try strings(value, path)
+                case "idle_session_ttl": ttl = Double(try integer(value, path, 60...86_400))
+                default: intents = try lexIntents(value, path)
+                }
+            }
+            guard let id else { throw error(item, key + ".id", "every bot needs an id") }
+            if bots.contains(where: { $0.id == id }) { throw error(item, key + ".id", "bot '\(id)' is listed twice") }
+            guard !intents.isEmpty else { throw error(item, key + ".intents", "every bot needs its intents") }
+            var bot = LexBot(id: id, name: name ?? id, intents: intents)
+            if let aliases { bot.aliases = aliases }
+            if let locales { bot.locales = locales }
+            if let ttl { bot.idleSessionTTL = ttl }
+            bots.append(bot)
+        }
+        return bots
+    }
+
+    func lexAliases(_ node: Node, _ key: String) throws(ConfigurationError) -> [LexBot.Alias] {
+        guard let sequence = node.sequence, !sequence.isEmpty else { throw error(node, key, "expected a list of {id, name}") }
+        var aliases: [LexBot.Alias] = []
+        for (index, item) in sequence.enumerated() {
+            let path = "\(key)[\(index)]"
+            var alias = LexBot.Alias(id: "", name: "")
+            for (field, value) in try mapping(item, path, allowed: ["id", "name"]) {
+                if field == "id" { alias.id = try string(value, path + ".id") } else { alias.name = try string(value, path + ".name") }
+            }
+            guard LexBot.isValidID(alias.id) else { throw error(item, path + ".id", "an alias id is 10 letters and digits, as AWS's are") }
+            if alias.name.isEmpty { alias.name = alias.id }
+            aliases.append(alias)
+        }
+        return aliases
+    }
+
+    func lexIntents(_ node: Node, _ key: String) throws(ConfigurationError) -> [LexIntent] {
+        guard let sequence = node.sequence else { throw error(node, key, "expected a list of intents") }
+        var intents: [LexIntent] = []
+        for (index, item) in sequence.enumerated() {
+            let path = "\(key)[\(index)]"
+            var intent = LexIntent(name: "")
+            for (field, value) in try mapping(item, path, allowed: ["name", "sample_utterances", "fulfillment", "dialog_hook", "closing_message"]) {
+                switch field {
+                case "name": intent.name = try string(value, path + ".name")
+                case "sample_utterances": intent.sampleUtterances = try strings(value, path + ".sample_utterances")
+                case "fulfillment": intent.fulfillment = try string(value, path + ".fulfillment")
+                case "dialog_hook": intent.dialogHook = try string(value, path + ".dialog_hook")
+                default: intent.closingMessage = try string(value, path + ".closing_message")
+                }
+            }
+            guard !intent.name.isEmpty else { throw error(item, path + ".name", "every intent needs a name") }
+            if intent.name != LexV2.fallbackIntent && intent.sampleUtterances.isEmpty {
+                throw error(item, path + ".sample_utterances", "intent '\(intent.name)' needs sample utterances (only FallbackIntent has none)")
+            }
+            if intents.contains(where: { $0.name == intent.name }) { throw error(item, path + ".name", "intent '\(intent.name)' is listed twice") }
+            intents.append(intent)
+        }
+        return intents
     }
 
     func faults(_ node: Node) throws(ConfigurationError) -> [Fault] {

@@ -135,6 +135,8 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var functions = FunctionTable.defaults
     /// API Gateway's REST and WebSocket APIs.
     public var apiGateway = APIGatewayConfiguration()
+    /// Lex V2's bots.
+    public var lex = LexConfiguration()
     /// How many requests the request journal keeps (`TDMOCK_JOURNAL_SIZE`, config `journal_size`); 0 keeps none.
     public var journalSize: Int = ServeSettings.table.journalSize.byDefault
 
@@ -300,6 +302,8 @@ extension ServeConfiguration {
         configuration.apiGateway.webSocket.idleTimeout = try sources.value(table.webSocketIdleTimeout)
         configuration.apiGateway.webSocket.timeout = try sources.value(table.webSocketTimeout)
         if let routes = file.webSocketRoutes { configuration.apiGateway.webSocket.routes = routes }
+        configuration.lex.matchThreshold = try sources.value(table.lexMatchThreshold)
+        if let bots = file.lexBots { configuration.lex.bots = bots }
         if let keys = file.restAPIKeys { configuration.apiGateway.rest.apiKeys = keys }
         if let routes = file.restRoutes { configuration.apiGateway.rest.routes = routes }
 
@@ -345,6 +349,7 @@ extension ServeConfiguration {
         )
 
         try configuration.checkFunctionsNamed(in: sources.file)
+        try configuration.checkBots(in: sources.file)
         try configuration.checkTogether(sources, flags: flags)
         return configuration
     }
@@ -384,6 +389,27 @@ extension ServeConfiguration {
             let message = "no function named '\(route.function)': add it under functions (or with --function \(route.function)=URL)"
             if let file, let node = file.node(at: "apigateway.rest.routes")?.sequence?[index] { throw file.error(node, key, message) }
             throw ConfigurationError(source: "configuration", key: key, message: message)
+        }
+    }
+
+    /// Every function a bot's intent names is in the functions table, and Connect's bot is one of them.
+    func checkBots(in file: ConfigDocument?) throws(ConfigurationError) {
+        for (botIndex, bot) in lex.bots.enumerated() {
+            for (intentIndex, intent) in bot.intents.enumerated() {
+                for (field, function) in [("fulfillment", intent.fulfillment), ("dialog_hook", intent.dialogHook)] {
+                    guard let function, functions[function] == nil else { continue }
+                    let key = "lex.bots[\(botIndex)].intents[\(intentIndex)].\(field)"
+                    let message = "no function named '\(function)': add it under functions (or with --function \(function)=URL)"
+                    if let file, let node = file.node(at: "lex.bots")?.sequence?[botIndex] { throw file.error(node, key, message) }
+                    throw ConfigurationError(source: "configuration", key: key, message: message)
+                }
+            }
+        }
+        let bot = connect.flow.bot
+        if case .failure(let failure) = lex.bot(bot.id, alias: bot.aliasID, locale: bot.localeID) {
+            let message = "\(failure.message) among lex.bots: Connect's bot must be one of them"
+            if let file, let node = file.node(at: "connect.bot") { throw file.error(node, "connect.bot", message) }
+            throw ConfigurationError(source: "configuration", key: "connect.bot.id", message: message)
         }
     }
 

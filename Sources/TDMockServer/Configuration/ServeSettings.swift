@@ -209,6 +209,12 @@ public struct ServeSettings: SettingsTable, Sendable {
         .seconds(atMost: 900, why: "Lambda's own limit"),
         "Seconds a WebSocket route's function may take (API Gateway's integration time-out)"
     )
+    public let lexMatchThreshold = Setting<Double>(
+        key: "lex.match_threshold",
+        default: 0.5,
+        .fraction,
+        "The word-overlap score an intent needs to be recognized (else FallbackIntent)"
+    )
     public let journalSize = Setting<Int>(
         environment: "TDMOCK_JOURNAL_SIZE",
         key: "journal_size",
@@ -281,6 +287,16 @@ public struct ServeSettings: SettingsTable, Sendable {
     public let botAliasName = Setting<String>(key: "connect.bot.alias_name", default: LexV2.Bot().aliasName, .text, "The bot alias's name")
     public let botLocaleID = Setting<String>(key: "connect.bot.locale_id", default: LexV2.Bot().localeID, .text, "The bot's locale")
     public let botVersion = Setting<String>(key: "connect.bot.version", default: LexV2.Bot().version, .text, "The bot's version")
+}
+
+extension SettingKind where Value == Double {
+    /// A number from 0 to 1.
+    static let fraction = Self(
+        parse: { Double($0) },
+        noun: "a number from 0 to 1",
+        rule: "a number from 0 to 1",
+        problem: { (0...1).contains($0) ? nil : "expected a number from 0 to 1, found \($0)" }
+    )
 }
 
 extension SettingKind where Value == String {

@@ -12,12 +12,10 @@ struct ConnectController {
     static let prefix = "/connect/v1"
     let services: AppServices
     let events: EventHub
-    let functions: FunctionInvoker
+    /// The question bot (`connect.bot`) answers through Lex's runtime, as RecognizeText's bots do.
+    let lex: LexRuntime
     /// Contacts whose utterance is with the Lambda: a second one meanwhile is refused (409).
     let busy = BusyContacts()
-
-    /// The function the bot's FallbackIntent is fulfilled by.
-    static let function = "fallback"
 
     private var flow: ContactFlow { services.configuration.connect.flow }
 
@@ -102,30 +100,42 @@ struct ConnectController {
 
         let started = services.clock()
         events.publish(.call(.callerUtterance, contactID: id, time: started, content: text))
-        let event = LexV2.event(
-            contactID: id,
-            utterance: text,
-            sessionAttributes: contact.sessionAttributes,
-            bot: flow.bot,
-            requestID: services.ids.identifier()
-        )
-        let eventData = JSONResponse.data(event)
-        let result = await functions.invoke(
-            Self.function,
-            event: eventData,
-            caller: .connect,
-            timeout: services.configuration.connect.lambdaTimeout,
-            limitName: "connect.lambda_timeout, --lambda-timeout"
-        )
-        let (outcome, attributes) = decide(result, attributes: contact.sessionAttributes)
+        var outcome: ContactFlow.Outcome
+        var attributes = contact.sessionAttributes
+        var eventData = Data()
+        var result: FunctionInvoker.Result?
+        do {
+            let (bot, _) = try lex.bot(flow.bot.id, alias: flow.bot.aliasID, locale: flow.bot.localeID)
+            let turn = try await lex.turn(
+                bot: bot,
+                eventBot: flow.bot,
+                sessionID: id,
+                text: text,
+                inputMode: "Speech",
+                sessionAttributes: contact.sessionAttributes,
+                requestAttributes: [:],
+                caller: .connect
+            )
+            outcome = flow.outcome(of: turn.answer)
+            attributes = turn.answer.sessionAttributes
+            eventData = turn.event ?? Data()
+            result = turn.result
+            if turn.result == nil, outcome.note == nil {
+                outcome.note = "the bot recognized \(turn.answer.intentName ?? "an intent") and closed it itself: no code hook"
+            }
+        } catch let failure as LexRuntime.DependencyFailed {
+            outcome = flow.error(failure.cause)
+            eventData = failure.event
+            result = failure.result
+        }
         let now = services.clock()
         let turn = CallTurn(
             utterance: text,
             event: String(decoding: eventData, as: UTF8.self),
-            statusCode: result.statusCode,
-            functionError: result.functionError,
-            answer: result.body.map { $0.prefix(64 * 1024) },
-            latency: result.latency,
+            statusCode: result?.statusCode,
+            functionError: result?.functionError,
+            answer: result?.body.map { $0.prefix(64 * 1024) },
+            latency: result?.latency ?? 0,
             branch: outcome.branch,
             prompt: outcome.prompt,
             ended: outcome.ended,
@@ -140,11 +150,11 @@ struct ConnectController {
             branch: outcome.branch.rawValue,
             error: outcome.branch == .error ? outcome.note : nil
         )
-        invoked.statusCode = result.statusCode
+        invoked.statusCode = result?.statusCode
         let elapsed = ContinuousClock.now - arrived
         let total = Latency.seconds(elapsed)
-        invoked.lambdaMs = Latency.milliseconds(result.latency)
-        invoked.tdmockMs = Latency.milliseconds(total - result.latency)
+        invoked.lambdaMs = Latency.milliseconds(result?.latency ?? 0)
+        invoked.tdmockMs = Latency.milliseconds(total - (result?.latency ?? 0))
         var published = [invoked]
         if outcome.ended { published.append(.call(.callEnded, contactID: id, time: now, branch: outcome.branch.rawValue)) }
         events.publish(published)
@@ -158,15 +168,6 @@ struct ConnectController {
                 error: outcome.branch == .error ? outcome.note : nil
             )
         )
-    }
-
-    /// Where the flow goes on the Lambda's answer, and the session attributes the next turn carries.
-    func decide(_ result: FunctionInvoker.Result, attributes: [String: String]) -> (ContactFlow.Outcome, [String: String]) {
-        if let problem = result.problem { return (flow.error(problem), attributes) }
-        switch LexV2.check(result.answer ?? .null) {
-        case .failure(let refusal): return (flow.error("Lex refused the Lambda's answer: \(refusal)"), attributes)
-        case .success(let checked): return (flow.outcome(of: checked), checked.sessionAttributes)
-        }
     }
 }
 

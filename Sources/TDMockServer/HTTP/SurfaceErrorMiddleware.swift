@@ -104,6 +104,14 @@ struct SurfaceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     : status == .internalServerError
                         ? AWSError(status, "InternalServerErrorException", "Internal server error")
                         : AWSError(.forbidden, "ForbiddenException", "Forbidden")
+            } else if path.hasPrefix(LexController.prefix + "/") {
+                surfaceError =
+                    switch status {
+                    case .notFound, .methodNotAllowed:
+                        AWSError(status, "ResourceNotFoundException", "No Lex V2 runtime operation at \(request.method.rawValue) \(path)")
+                    case .internalServerError: AWSError(status, "InternalServerException", "tdmock failed to handle the request")
+                    default: AWSError(status, "ValidationException", status.reasonPhrase)
+                    }
             } else if path.hasPrefix(LambdaController.prefix) {
                 surfaceError =
                     switch status {
