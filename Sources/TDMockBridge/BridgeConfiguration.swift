@@ -56,13 +56,6 @@ public struct BridgeSettings: SettingsTable, Sendable {
         .text,
         "The touchpoint conversations start on"
     )
-    public let apiKey = Setting<String>(
-        flag: "api-key",
-        environment: "TDMOCK_BRIDGE_API_KEY",
-        key: "bridge.api_key",
-        .text,
-        "The x-api-key the callbacks must carry (none: every callback is refused)"
-    )
     public let config = Setting<String>(
         flag: "config",
         environment: "TDMOCK_BRIDGE_CONFIG",
@@ -96,8 +89,6 @@ public struct BridgeConfiguration: Sendable, Hashable {
     public var clientID: String = BridgeSettings.table.clientID.byDefault
     public var clientSecret: String = BridgeSettings.table.clientSecret.byDefault
     public var touchpoint: String = BridgeSettings.table.touchpoint.byDefault
-    /// The x-api-key the callbacks must carry; nil: callbacks are refused (401) until one is set.
-    public var apiKey: String?
     /// The question-response API the reference Lambda asks; nil: the `talkdeskURL` server's.
     public var questionAPIURL: String?
     public var questionAPIKey: String = BridgeSettings.table.questionAPIKey.byDefault
@@ -119,7 +110,6 @@ public struct BridgeConfiguration: Sendable, Hashable {
         public var clientID: String?
         public var clientSecret: String?
         public var touchpoint: String?
-        public var apiKey: String?
         public var config: String?
         public var questionAPIURL: String?
         public var questionAPIKey: String?
@@ -131,7 +121,6 @@ public struct BridgeConfiguration: Sendable, Hashable {
             clientID: String? = nil,
             clientSecret: String? = nil,
             touchpoint: String? = nil,
-            apiKey: String? = nil,
             config: String? = nil,
             questionAPIURL: String? = nil,
             questionAPIKey: String? = nil
@@ -144,7 +133,6 @@ public struct BridgeConfiguration: Sendable, Hashable {
             self.clientID = clientID
             self.clientSecret = clientSecret
             self.touchpoint = touchpoint
-            self.apiKey = apiKey
             self.config = config
         }
     }
@@ -167,7 +155,6 @@ public struct BridgeConfiguration: Sendable, Hashable {
         configuration.clientID = try sources.value(table.clientID, flag: flags.clientID)
         configuration.clientSecret = try sources.value(table.clientSecret, flag: flags.clientSecret)
         configuration.touchpoint = try sources.value(table.touchpoint, flag: flags.touchpoint)
-        configuration.apiKey = try sources.optionalValue(table.apiKey, flag: flags.apiKey)
         configuration.questionAPIURL = try sources.optionalValue(table.questionAPIURL, flag: flags.questionAPIURL)
         configuration.questionAPIKey = try sources.value(table.questionAPIKey, flag: flags.questionAPIKey)
         return configuration

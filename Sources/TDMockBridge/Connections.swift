@@ -1,80 +1,53 @@
 import Foundation
-import HummingbirdWebSocket
-import NIOCore
-import NIOWebSocket
-import Synchronization
 
-/// The customers' open WebSockets by conversation (what DynamoDB keeps in the reference architecture),
-/// with the frames that arrived for a conversation before its customer connected.
+/// What the seed's functions keep in DynamoDB, kept in memory: each conversation's WebSocket connection
+/// (its id and the Management API it is reached through), the frames that arrived for a conversation
+/// before its customer connected, and the conversations that ended.
 actor Connections {
-    private var sockets: [String: [ObjectIdentifier: WebSocketOutboundWriter]] = [:]
+    struct Connection: Sendable, Equatable {
+        var id: String
+        /// The Management API's base: `…/apigw/ws/{stage}`.
+        var endpoint: String
+    }
+
+    private var byConversation: [String: Connection] = [:]
+    private var conversationByConnection: [String: String] = [:]
     private var waiting: [String: [String]] = [:]
     private var ended: Set<String> = []
 
-    /// Registers a socket; sends the frames that waited for it. False when the conversation already ended
-    /// (the socket should close after them).
-    func attach(_ conversationID: String, _ key: ObjectIdentifier, _ outbound: WebSocketOutboundWriter) async -> Bool {
-        sockets[conversationID, default: [:]][key] = outbound
-        for frame in waiting.removeValue(forKey: conversationID) ?? [] {
-            try? await outbound.write(.text(frame))
-        }
-        return !ended.contains(conversationID)
+    /// A customer connected for a conversation: the frames that waited for it, and whether the
+    /// conversation already ended (the connection should be closed after them).
+    func connected(_ conversationID: String, _ connection: Connection) -> (frames: [String], ended: Bool) {
+        byConversation[conversationID] = connection
+        conversationByConnection[connection.id] = conversationID
+        return (waiting.removeValue(forKey: conversationID) ?? [], ended.contains(conversationID))
     }
 
-    func detach(_ conversationID: String, _ key: ObjectIdentifier) {
-        sockets[conversationID]?[key] = nil
-        if sockets[conversationID]?.isEmpty == true { sockets[conversationID] = nil }
+    /// The connection is gone: its conversation, if it had one.
+    func disconnected(_ connectionID: String) -> String? {
+        guard let conversation = conversationByConnection.removeValue(forKey: connectionID) else { return nil }
+        if byConversation[conversation]?.id == connectionID { byConversation[conversation] = nil }
+        return conversation
     }
 
-    /// Sends a frame to the conversation's sockets (or keeps it for the first one); with `close`, the
-    /// sockets are closed after it, as the conversation is over.
-    func push(_ conversationID: String, frame: String, close: Bool) async {
-        if close { ended.insert(conversationID) }
-        guard let open = sockets[conversationID], !open.isEmpty else {
+    func conversation(of connectionID: String) -> String? { conversationByConnection[connectionID] }
+
+    /// Where a frame for the conversation goes: its connection, or nil when it waits (kept for the first one).
+    func route(_ conversationID: String, frame: String, ending: Bool) -> Connection? {
+        if ending { ended.insert(conversationID) }
+        guard let connection = byConversation[conversationID] else {
             waiting[conversationID, default: []].append(frame)
-            return
-        }
-        for outbound in open.values {
-            try? await outbound.write(.text(frame))
-            if close { try? await outbound.close(.normalClosure, reason: "conversation ended") }
-        }
-    }
-}
-
-/// The close frame a client sent: hummingbird-websocket answers it but does not hand its code to the
-/// handler, so a small channel handler, put right after NIO's frame decoder, notes it on its way.
-final class CloseFrameSniffer: ChannelInboundHandler, RemovableChannelHandler, Sendable {
-    typealias InboundIn = WebSocketFrame
-    typealias InboundOut = WebSocketFrame
-
-    private let seen = Mutex<(code: UInt16, reason: String)?>(nil)
-
-    var closeFrame: (code: UInt16, reason: String)? { seen.withLock { $0 } }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        if frame.opcode == .connectionClose {
-            var payload = frame.unmaskedData
-            if let code = payload.readInteger(as: UInt16.self) {
-                let reason = payload.readString(length: payload.readableBytes) ?? ""
-                seen.withLock { $0 = (code, reason) }
-            }
-        }
-        context.fireChannelRead(data)
-    }
-
-    /// Puts the sniffer after the frame decoder of an upgraded channel.
-    static func install(on channel: any Channel) async -> CloseFrameSniffer? {
-        let sniffer = CloseFrameSniffer()
-        do {
-            try await channel.eventLoop.submit {
-                let operations = channel.pipeline.syncOperations
-                let decoder = try operations.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
-                try operations.addHandler(sniffer, position: .after(decoder))
-            }.get()
-            return sniffer
-        } catch {
             return nil
         }
+        return connection
+    }
+
+    /// A frame that could not be pushed (the connection went away): kept for the next connection.
+    func keep(_ conversationID: String, frame: String, for connection: Connection) {
+        if byConversation[conversationID] == connection {
+            byConversation[conversationID] = nil
+            conversationByConnection[connection.id] = nil
+        }
+        waiting[conversationID, default: []].append(frame)
     }
 }

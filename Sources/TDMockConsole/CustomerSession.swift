@@ -7,13 +7,38 @@ import NIOHTTP1
 import NIOWebSocket
 import TDMockCore
 
-/// The customer's side of a chat through `tdmock bridge`: escalate from the bot, then chat over the
-/// Lex Web UI's live-chat WebSocket.
+/// The customer in a terminal, doing what the Lex Web UI does (CONTRACT §6): each line goes to the chat
+/// bot with RecognizeText (the customer's name and email as session attributes, the chat so far as
+/// `transcript`); once the bot's session attributes carry `talkdesk_conversation_id`, the live chat opens
+/// on the WebSocket API with `?conversationId=ID` and each line is an `onMessage` frame.
 public actor CustomerSession: LineSession {
+    /// The chat bot, as the Lex Web UI's config names it.
+    public struct Bot: Sendable {
+        public var id: String
+        public var aliasID: String
+        public var localeID: String
+
+        public init(id: String = "TDMOCKCHAT", aliasID: String = "TSTALIASID", localeID: String = "en_US") {
+            self.id = id
+            self.aliasID = aliasID
+            self.localeID = localeID
+        }
+    }
+
     let name: String
-    let conversationID: String
+    let email: String
+    let server: String
+    let bot: Bot
+    let webSocketEndpoint: String
+    let client: HTTPClient
     let style: Style
     let output: any ConsoleOutput
+    let onEnd: @Sendable () -> Void
+    let sessionID = UUID().uuidString.lowercased()
+    private var attributes: [String: String]
+    private var transcript: [JSONValue] = []
+    /// Set once the bot escalated.
+    public private(set) var conversationID: String?
     private var outbound: WebSocketOutboundWriter?
     private var pending: [String] = []
     /// Set once the agent has ended the chat.
@@ -21,11 +46,28 @@ public actor CustomerSession: LineSession {
     /// Set once the WebSocket is closed (both sides' close frames exchanged, or the connection gone).
     private var disconnected = false
 
-    public init(name: String, conversationID: String, style: Style, output: any ConsoleOutput) {
+    public init(
+        name: String,
+        email: String,
+        server: String,
+        bot: Bot = Bot(),
+        stage: String = "prod",
+        client: HTTPClient,
+        style: Style,
+        output: any ConsoleOutput,
+        onEnd: @escaping @Sendable () -> Void
+    ) {
         self.name = name
-        self.conversationID = conversationID
+        self.email = email
+        self.server = server
+        self.bot = bot
+        self.webSocketEndpoint =
+            server.replacingOccurrences(of: "https://", with: "wss://").replacingOccurrences(of: "http://", with: "ws://") + "/apigw/ws/\(stage)"
+        self.client = client
         self.style = style
         self.output = output
+        self.onEnd = onEnd
+        self.attributes = ["customer_name": name, "customer_email": email]
     }
 
     public var prompt: String { "\(name)> " }
@@ -43,7 +85,7 @@ public actor CustomerSession: LineSession {
             pending.append(line)
             return
         }
-        let frame: [String: Any] = ["action": "onMessage", "message": line, "conversationId": conversationID]
+        let frame: [String: Any] = ["action": "onMessage", "message": line, "conversationId": conversationID ?? ""]
         do {
             let data = try JSONSerialization.data(withJSONObject: frame, options: [.sortedKeys])
             try await outbound.write(.text(String(decoding: data, as: UTF8.self)))
@@ -58,6 +100,10 @@ public actor CustomerSession: LineSession {
         switch line {
         case "/leave":
             // The Lex Web UI's way to leave: close code 4000 with the conversation's id.
+            guard let conversationID else {
+                output.show("You left.")
+                return false
+            }
             try? await outbound?.close(.unknown(4000), reason: "conversationId:\(conversationID)")
             await waitForDisconnection()
             output.show("You left the chat.")
@@ -68,7 +114,7 @@ public actor CustomerSession: LineSession {
             return false
         case "/help":
             output.show(
-                "Type a line to send it to the agent.\n  /leave  end the chat\n  /quit   close this window without ending the chat (Ctrl-D too)"
+                "Type a line to send it to the bot, then, once it hands you over, to the agent.\n  /leave  end the chat\n  /quit   close this window without ending the chat (Ctrl-D too)"
             )
             return true
         default:
@@ -80,12 +126,16 @@ public actor CustomerSession: LineSession {
                 output.show(style.warning("The chat has ended."))
                 return true
             }
+            guard conversationID != nil else {
+                await ask(raw)
+                return true
+            }
             await send(raw)
             return true
         }
     }
 
-    /// A frame from the bridge: the agent's message, the end of the chat, or an error.
+    /// A frame pushed to the live chat: the agent's message, the end of the chat, or an error.
     public func receive(_ text: String) {
         guard let frame = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return }
         let author = Render.visible(frame["author_name"] as? String ?? "Agent")
@@ -103,62 +153,54 @@ public actor CustomerSession: LineSession {
         }
     }
 
-    /// Escalates from the bot through the bridge's Lex fulfillment: returns the conversation id and what
-    /// the bot said.
-    public static func escalate(bridge: String, name: String, email: String, client: HTTPClient) async throws -> (id: String, message: String) {
-        let now = Date()
-        let transcript: [[String: String]] = [
-            [
-                "type": "external", "content": "Hi! I'm the bank's assistant. How can I help?",
-                "created_at": Timestamp.string(from: now.addingTimeInterval(-20)),
-            ],
-            ["type": "user", "content": "I can't log in", "created_at": Timestamp.string(from: now.addingTimeInterval(-15))],
-            [
-                "type": "external", "content": "Sorry to hear that. Shall I connect you with a person?",
-                "created_at": Timestamp.string(from: now.addingTimeInterval(-10)),
-            ],
-        ]
-        let transcriptText = String(decoding: try JSONSerialization.data(withJSONObject: transcript, options: [.sortedKeys]), as: UTF8.self)
-        let event: [String: Any] = [
-            "messageVersion": "1.0", "invocationSource": "FulfillmentCodeHook", "inputMode": "Text",
-            "sessionId": UUID().uuidString, "inputTranscript": "Yes, let me talk to a person",
-            "bot": ["id": "TDMOCKBOT", "name": "tdmock customer", "aliasId": "TSTALIASID", "localeId": "en_US", "version": "DRAFT"],
-            "interpretations": [
-                ["intent": ["name": "TalkToAgent", "state": "ReadyForFulfillment"], "sentimentResponse": ["sentiment": "NEGATIVE"]]
-            ],
-            "sessionState": [
-                "intent": ["name": "TalkToAgent", "state": "ReadyForFulfillment", "confirmationState": "None", "slots": [String: String]()],
-                "sessionAttributes": [
-                    "customer_name": name, "customer_email": email, "intent_history": "Login", "transcript": transcriptText,
-                ],
-            ],
-        ]
-        var request = HTTPClientRequest(url: bridge + "/lex/fulfillment")
+    /// One line to the bot (RecognizeText): its messages shown; the live chat opened once it escalated.
+    func ask(_ text: String) async {
+        let now = Timestamp.string(from: Date())
+        var body: [String: JSONValue] = ["text": .string(text)]
+        body["sessionState"] = ["sessionAttributes": .object(attributes.mapValues(JSONValue.string))]
+        let path = "/bots/\(bot.id)/botAliases/\(bot.aliasID)/botLocales/\(bot.localeID)/sessions/\(sessionID)/text"
+        var request = HTTPClientRequest(url: server + path)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: event)))
-        let response: HTTPClientResponse
+        request.body = .bytes(ByteBuffer(bytes: JSONCoding.data(JSONValue.object(body))))
+        let answer: JSONValue
         do {
-            response = try await client.execute(request, timeout: .seconds(30))
+            let response = try await client.execute(request, timeout: .seconds(60))
+            let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
+            answer = JSONValue(parsing: data) ?? .null
+            guard response.status == .ok else {
+                output.show(
+                    style.error(
+                        "error: the bot failed (\(response.status.code)): \(answer["message"]?.stringValue ?? String(decoding: data, as: UTF8.self))"
+                    )
+                )
+                return
+            }
         } catch {
-            throw ConsoleError("cannot reach the bridge at \(bridge): \(AgentClient.describe(error)) (start it with `tdmock bridge`)")
+            output.show(style.error("error: cannot reach tdmock at \(server): \(AgentClient.describe(error)) (start it with `tdmock serve`)"))
+            return
         }
-        let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
-        let body = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-        let state = body["sessionState"] as? [String: Any]
-        let message = (body["messages"] as? [[String: Any]])?.first?["content"] as? String ?? ""
-        guard response.status == .ok, let id = (state?["sessionAttributes"] as? [String: Any])?["talkdesk_conversation_id"] as? String else {
-            throw ConsoleError(
-                "the escalation failed (\(response.status.code)): \(message.isEmpty ? String(decoding: data, as: UTF8.self) : message)"
-            )
+        transcript.append(["type": "user", "content": .string(text), "created_at": .string(now)])
+        for message in answer["messages"]?.arrayValue ?? [] {
+            guard let content = message["content"]?.stringValue else { continue }
+            output.show("Bot: \(Render.visible(content))")
+            transcript.append(["type": "external", "content": .string(content), "created_at": .string(Timestamp.string(from: Date()))])
         }
-        return (id, message)
+        if let returned = answer["sessionState"]?["sessionAttributes"]?.objectValue {
+            attributes = returned.compactMapValues(\.stringValue)
+        }
+        attributes["transcript"] = JSONValue.array(transcript).jsonText
+        guard let id = attributes["talkdesk_conversation_id"] else { return }
+        conversationID = id
+        output.show("Conversation \(id). Type a line to send it; /leave ends the chat.")
+        let onEnd = onEnd
+        Task { await self.connect(onEnd: onEnd) }
     }
 
-    /// Waits (up to 5 s) for the bridge's answer to our close frame, so that the process does not end
+    /// Waits (up to 5 s) for the server's answer to our close frame, so that the process does not end
     /// while its close frame (and the code 4000 that ends the conversation) is still on its way: exiting
-    /// with the bridge's reply unread made the kernel reset the connection, and the bridge then saw no
-    /// close code at all (a flaky end-to-end test under load).
+    /// with the reply unread made the kernel reset the connection, and the server then saw no close code
+    /// at all (a flaky end-to-end test under load).
     private func waitForDisconnection() async {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(5)
@@ -167,10 +209,11 @@ public actor CustomerSession: LineSession {
 
     private func markDisconnected() { disconnected = true }
 
-    /// The live chat: the WebSocket to the bridge, until either side closes it.
-    public func connect(bridge: String, onEnd: @escaping @Sendable () -> Void) async {
-        var url = bridge.replacingOccurrences(of: "https://", with: "wss://").replacingOccurrences(of: "http://", with: "ws://")
-        url += "/ws?conversationId=\(conversationID)"
+    /// The live chat: the WebSocket API, as the Lex Web UI opens it, until either side closes it.
+    func connect(onEnd: @escaping @Sendable () -> Void) async {
+        guard let conversationID else { return }
+        let url =
+            webSocketEndpoint + "?conversationId=" + (conversationID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? conversationID)
         do {
             try await WebSocketClient.connect(url: url, logger: Logger(label: "tdmock.customer")) { inbound, outbound, _ in
                 await self.attach(outbound)

@@ -88,6 +88,11 @@ struct Serve: AsyncParsableCommand {
                 Output.line(
                     "workspace: http://\(host):\(port)/ in a browser" + (configuration.agentToken == nil ? "" : " (it asks for the agent token)")
                 )
+                let stage = configuration.apiGateway.webSocket.stage
+                Output.line(
+                    "Lex Web UI (lex-web-ui-loader-config.json): \"connect\": {\"talkDeskWebsocketEndpoint\": \"ws://\(host):\(port)/apigw/ws/\(stage)\"}, "
+                        + "\"ui\": {\"enableLiveChat\": true}; the bot: TDMOCKCHAT, alias TSTALIASID, locale en_US"
+                )
             }
         } catch {
             throw CLIError("cannot open the inbox: \(error)")

@@ -145,7 +145,7 @@ enum Caller {
         let server = try await Server.start([
             "--in-memory", "--lambda-url", "http://127.0.0.1:\(bridgePort)/2015-03-31/functions/fallback/invocations",
         ])
-        let bridge = try TDMockProcess(["bridge", "--port", String(bridgePort), "--talkdesk-url", server.url, "--api-key", "k-123"])
+        let bridge = try TDMockProcess(["bridge", "--port", String(bridgePort), "--talkdesk-url", server.url])
         _ = try await bridge.waitForLine(startingWith: "tdmock bridge listening on ")
         let agent = try TDMockProcess([
             "agent", "--server", server.url, "--agent", "Robo", "--script", Repository.root.appendingPathComponent("fixtures/agent-script.yaml").path,

@@ -12,7 +12,12 @@ import Testing
     /// Escalates with the fixture's Lex event and returns the conversation id.
     func escalate(_ loop: Loop) async throws -> String {
         let event = try String(contentsOf: Repository.root.appendingPathComponent("fixtures/lex-fulfillment-event.json"), encoding: .utf8)
-        let answer = try await HTTP.call(.POST, loop.bridge + "/lex/fulfillment", headers: [("content-type", "application/json")], body: event)
+        let answer = try await HTTP.call(
+            .POST,
+            loop.bridge + "/2015-03-31/functions/escalate/invocations",
+            headers: [("content-type", "application/json")],
+            body: event
+        )
         let state = try #require(answer.json["sessionState"] as? [String: Any], "\(answer.body)")
         return try #require((state["sessionAttributes"] as? [String: Any])?["talkdesk_conversation_id"] as? String)
     }
@@ -27,18 +32,18 @@ import Testing
         }
     }
 
-    /// The Lex Web UI connects to `talkDeskWebsocketEndpoint?conversationId=ID`, whatever path the endpoint has;
-    /// a message with U+0000 goes through the bridge and back whole.
-    @Test(arguments: ["/prod", "/", "/ws"]) func theLiveChatConnectsOnAnyEndpointPath(path: String) async throws {
+    /// What the Lex Web UI's live-chat handler does, against serve's WebSocket API and the bridge's functions:
+    /// `new WebSocket(endpoint + "?conversationId=" + id)`, `onMessage` frames, the agent's frames read, and
+    /// close 4000 with reason `conversationId:ID` to leave; a message with U+0000 goes through whole.
+    @Test func theLexWebUIsLiveChatRunsOnTheWebSocketAPI() async throws {
         let loop = try await Loop.start()
-        let banner = loop.bridgeProcess.standardOutput
-        let port = loop.bridge.split(separator: ":").last.map(String.init) ?? ""
-        #expect(banner.contains(#""connect": {"talkDeskWebsocketEndpoint": "ws://127.0.0.1:\#(port)/prod"}"#), "\(banner)")
+        let banner = loop.server.process.standardOutput
+        let port = loop.server.url.split(separator: ":").last.map(String.init) ?? ""
+        #expect(banner.contains(#""connect": {"talkDeskWebsocketEndpoint": "ws://127.0.0.1:\#(port)/apigw/ws/prod"}"#), "\(banner)")
         #expect(banner.contains(#""ui": {"enableLiveChat": true}"#))
-        #expect(banner.contains("tdmock serve --callback-url http://127.0.0.1:\(port)/callback --callback-api-key k-loop"))
 
         let id = try await escalate(loop)
-        let endpoint = loop.bridge.replacingOccurrences(of: "http://", with: "ws://") + path
+        let endpoint = loop.server.url.replacingOccurrences(of: "http://", with: "ws://") + "/apigw/ws/prod"
         let frames = Frames()
         let said = "my password\u{0} is refused"
         let answer = "Let me\u{0} check"
@@ -60,8 +65,10 @@ import Testing
                     if case .text(let text) = frame { await frames.add(text) }
                     break
                 }
+                try await outbound.close(.unknown(4000), reason: "conversationId:\(id)")
             }
         }
+        _ = try await waitFor(loop.server.url, event: "contact_left", conversation: id)
         let received = await frames.items
         #expect(received.first?["event_type"] == "message_created")
         #expect(received.first?["content"] == answer)
@@ -74,7 +81,8 @@ import Testing
 
     @Test func aPathWithoutConversationIdIsNoLiveChat() async throws {
         let loop = try await Loop.start()
-        let endpoint = loop.bridge.replacingOccurrences(of: "http://", with: "ws://") + "/prod"
+        // chat_socket refuses a $connect without ?conversationId= (its statusCode 400).
+        let endpoint = loop.server.url.replacingOccurrences(of: "http://", with: "ws://") + "/apigw/ws/prod"
         await #expect(throws: (any Error).self) {
             try await within(.seconds(60)) { try await WebSocketClient.connect(url: endpoint, logger: Logger(label: "test")) { _, _, _ in } }
         }
@@ -90,7 +98,12 @@ import Testing
     }
 
     func lex(_ loop: Loop, _ body: String) async throws -> (status: Int, state: String?, message: String?, id: String?) {
-        let answer = try await HTTP.call(.POST, loop.bridge + "/lex/fulfillment", headers: [("content-type", "application/json")], body: body)
+        let answer = try await HTTP.call(
+            .POST,
+            loop.bridge + "/2015-03-31/functions/escalate/invocations",
+            headers: [("content-type", "application/json")],
+            body: body
+        )
         let state = answer.json["sessionState"] as? [String: Any]
         return (
             answer.status, (state?["intent"] as? [String: Any])?["state"] as? String,
@@ -127,9 +140,10 @@ import Testing
             #expect(answer.status == 200 && answer.state == "Failed" && answer.id == nil, "\(changes): \(answer)")
             #expect(answer.message?.contains(why) == true, "\(answer.message ?? "")")
         }
-        let notJSON = try await HTTP.call(.POST, loop.bridge + "/lex/fulfillment", body: "{nope")
-        #expect(notJSON.status == 400)
-        #expect(notJSON.json["message"] as? String == "expected a Lex V2 Lambda input event: a JSON object")
+        let notJSON = try await HTTP.call(.POST, loop.bridge + "/2015-03-31/functions/escalate/invocations", body: "{nope")
+        #expect(notJSON.status == 200)
+        #expect(notJSON.headers.first(name: "X-Amz-Function-Error") == "Unhandled")
+        #expect(notJSON.body.contains("not a JSON object"))
         try await loop.stop()
     }
 
@@ -165,7 +179,7 @@ import Testing
         let chat = try await escalate(loop)
         #expect(try await tdmock(["fault", "add", "send_message", "--status", "206"], environment: env).status == 0)
         let frames = Frames()
-        let endpoint = loop.bridge.replacingOccurrences(of: "http://", with: "ws://") + "/prod?conversationId=\(chat)"
+        let endpoint = loop.server.url.replacingOccurrences(of: "http://", with: "ws://") + "/apigw/ws/prod?conversationId=\(chat)"
         try await within(.seconds(60)) {
             try await WebSocketClient.connect(url: endpoint, logger: Logger(label: "test")) { inbound, outbound, _ in
                 try await outbound.write(.text(#"{"action":"onMessage","message":"here is a file","conversationId":"\#(chat)"}"#))
@@ -180,8 +194,10 @@ import Testing
                     if case .text(let text) = frame { await frames.add(text) }
                     break
                 }
+                try await outbound.close(.unknown(4000), reason: "conversationId:\(id)")
             }
         }
+        _ = try await waitFor(loop.server.url, event: "contact_left", conversation: id)
         #expect(await frames.items.map { $0["event_type"] } == ["message_created"])
 
         let shown = try #require(try await tdmock(["show", id, "--json"], environment: env).json as? [String: Any])

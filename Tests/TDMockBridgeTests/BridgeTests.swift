@@ -65,13 +65,6 @@ private func event(_ name: String = "lex-fulfillment-event.json") throws -> [Str
         #expect(failed["sessionState"]?["intent"]?["state"] == "Failed")
         #expect(failed["sessionState"]?["sessionAttributes"] == [:])
     }
-
-    @Test func theWebSocketTakesTheConversationIdOnAnyPath() {
-        #expect(conversationID(in: "/prod?conversationId=abc") == "abc")
-        #expect(conversationID(in: "/?x=1&conversationId=d%20e") == "d e")
-        #expect(conversationID(in: "/prod?conversationId=") == nil)
-        #expect(conversationID(in: "/prod") == nil)
-    }
 }
 
 /// The question-response line's reference Lambda, without a question API to ask.
@@ -129,18 +122,18 @@ private func event(_ name: String = "lex-fulfillment-event.json") throws -> [Str
             callback: {url: http://127.0.0.1:9/x}
             bridge:
               port: 9001
-              api_key: from-file
+              touchpoint: tp-file
               question_api_url: http://127.0.0.1:7000/
             """
         )
         let fromFile = try BridgeConfiguration.resolve(flags: .init(config: file), environment: [:])
         #expect(fromFile.port == 9001)
-        #expect(fromFile.apiKey == "from-file")
+        #expect(fromFile.touchpoint == "tp-file")
         #expect(fromFile.questionsURL == "http://127.0.0.1:7000/question-response/v1/questions")
         // TDMOCK_CONFIG (serve's file) is read too; the environment wins over it, a flag over both.
         let environment = ["TDMOCK_CONFIG": file, "TDMOCK_BRIDGE_PORT": "9002"]
         #expect(try BridgeConfiguration.resolve(flags: .init(), environment: environment).port == 9002)
-        #expect(try BridgeConfiguration.resolve(flags: .init(), environment: environment).apiKey == "from-file")
+        #expect(try BridgeConfiguration.resolve(flags: .init(), environment: environment).touchpoint == "tp-file")
         #expect(try BridgeConfiguration.resolve(flags: .init(port: 9003), environment: environment).port == 9003)
     }
 
@@ -157,7 +150,7 @@ private func event(_ name: String = "lex-fulfillment-event.json") throws -> [Str
         let unknown = #expect(throws: ConfigurationError.self) {
             try BridgeConfiguration.resolve(flags: .init(config: file), environment: [:])
         }
-        #expect(unknown?.description.hasPrefix("\(file):3: bridge.colour: unknown key; expected one of api_key, client_id") == true)
+        #expect(unknown?.description.hasPrefix("\(file):3: bridge.colour: unknown key; expected one of client_id") == true)
         let range = try writeConfig("bridge:\n  port: 70000\n")
         let big = #expect(throws: ConfigurationError.self) {
             try BridgeConfiguration.resolve(flags: .init(config: range), environment: [:])
