@@ -30,8 +30,9 @@ test-deps: deps
 	@[ -e /usr/bin/chromium ] && [ -e /usr/bin/chromedriver ] || { echo "installing chromium chromium-driver with apt-get"; \
 		$(APT_INSTALL) chromium chromium-driver; }
 	@python3 -c "import selenium" 2>/dev/null || { echo "installing selenium with pip"; python3 -m pip install -q selenium; }
-	@python3 -c "import boto3, websocket" 2>/dev/null && command -v aws >/dev/null || { echo "installing boto3 awscli websocket-client with pip"; \
-		python3 -m pip install -q boto3 awscli websocket-client; }
+	@python3 -c "import boto3, websocket, moto.server, flask" 2>/dev/null && command -v aws >/dev/null || { \
+		echo "installing boto3 awscli websocket-client moto[server] with pip"; \
+		python3 -m pip install -q boto3 awscli websocket-client 'moto[server]'; }
 
 # make run builds tdmock in debug, the build make test makes too (each reuses the other's work): a
 # first build takes minutes less than the release build, which make bench and make run-release use.
@@ -59,7 +60,7 @@ format-check:
 # The format check, then one build of everything (the tests and the tdmock binary the end-to-end tests run), then the tests
 # without rebuilding, the server's tests again with Send a Message's fast path off, then the crash test
 # and the callback outage test (about 2 minutes together), then the workspace in headless Chromium, then
-# the AWS surfaces through boto3 and the AWS CLI.
+# the AWS surfaces through boto3 and the AWS CLI, then the chat line on the Python example functions.
 test: test-deps format-check
 	$(SWIFT) build --build-tests
 	TDMOCK_BINARY=$$($(SWIFT) build --show-bin-path)/tdmock $(SWIFT) test --skip-build
@@ -68,10 +69,12 @@ test: test-deps format-check
 	python3 checks/reliability/outage_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/workspace/workspace_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/aws_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+	python3 checks/aws/examples_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 
 # tdmock's AWS surfaces judged by boto3 and the AWS CLI pointed at it (endpoint_url).
 aws-test: test-deps build
 	python3 checks/aws/aws_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+	python3 checks/aws/examples_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 
 # The workspace driven in headless Chromium by Selenium; its screenshots go to docs/screenshots/.
 workspace-test: test-deps build
