@@ -22,6 +22,7 @@ import threading
 import time
 import urllib.request
 
+import aws
 import workspace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -222,7 +223,7 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
     parser.add_argument("--messages", type=int, default=int(os.environ.get("BENCH_MESSAGES", "1000000")))
     parser.add_argument("--conversations", type=int, default=int(os.environ.get("BENCH_CONVERSATIONS", "100000")))
-    parser.add_argument("--only", choices=["question-response", "journal", "workspace"], help="run one part only (its rows alone are printed and kept)")
+    parser.add_argument("--only", choices=["question-response", "journal", "workspace", "aws"], help="run one part only (its rows alone are printed and kept)")
     args = parser.parse_args()
     binary = os.path.abspath(args.tdmock)
     workdir = tempfile.mkdtemp(prefix="tdmock-bench-")
@@ -254,6 +255,9 @@ def main():
             return report(rows, started, binary, args.out, workdir)
         if args.only == "journal":
             journal_cost(binary, workdir, row, start_body, send_body)
+            return report(rows, started, binary, args.out, workdir)
+        if args.only == "aws":
+            aws.measure(binary, workdir, row, processes, start_tdmock, free_port)
             return report(rows, started, binary, args.out, workdir)
         # 1-3. The loopback floor (nginx), the peer users would write instead (Flask + SQLite) and tdmock
         # (release build, durable store in a file), all started at once and measured in turn, ROUNDS times;
@@ -414,6 +418,8 @@ def main():
 
         # 7. The question-response line.
         question_response(binary, workdir, row, processes)
+        # 8. The AWS side: API Gateway's WebSocket and Management APIs, Lex.
+        aws.measure(binary, workdir, row, processes, start_tdmock, free_port)
     finally:
         for process in processes:
             process.stop()
