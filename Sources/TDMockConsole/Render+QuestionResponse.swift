@@ -99,7 +99,7 @@ extension Render {
 extension Render {
     /// The request journal: one line per request, the error's message beside a refused one.
     public static func requests(_ entries: [JournalEntry], style: Style) -> String {
-        guard !entries.isEmpty else { return "No requests journalled (the Talkdesk surface and the question-response API are)." }
+        guard !entries.isEmpty else { return "No requests journalled (the Talkdesk surface, the question-response API and the AWS APIs are)." }
         let rows = entries.map { entry in
             let status = entry.status >= 400 ? style.error(String(entry.status)) : String(entry.status)
             return [

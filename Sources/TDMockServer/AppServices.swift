@@ -14,7 +14,7 @@ public struct AppServices: Sendable {
     /// The time now, in whole milliseconds; tests give their own.
     public let clock: @Sendable () -> Date
     public let faults: FaultInjector
-    /// The last requests to the Talkdesk surface and the question-response API.
+    /// The last requests to the Talkdesk surface, the question-response API and the AWS APIs.
     public let journal: RequestJournal
     /// The last invocations of the functions, whoever called them.
     public let invocations: InvocationJournal

@@ -4,7 +4,7 @@ import TDMockConsole
 struct Requests: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "requests",
-        abstract: "What your code sent and what tdmock answered: the last requests to the Talkdesk surface and the question API.",
+        abstract: "What your code sent and what tdmock answered: the last requests to the Talkdesk surface, the question API and the AWS APIs.",
         discussion: """
             Newest first: method, path, status, latency and, for a refused request, the error tdmock \
             answered. --json adds each request's body (its first 4 KiB) and the Authorization header's \

@@ -101,6 +101,10 @@ import Testing
         #expect(configuration.callback.url == "http://127.0.0.1:9000/prod")
         #expect(configuration.callback.apiKey == "k-123")
         #expect(configuration.callback.path(for: .messageCreated) == "/message_created")
+        #expect(configuration.functions["chat_callback"] == "http://127.0.0.1:8090/2015-03-31/functions/chat_callback/invocations")
+        #expect(configuration.apiGateway.rest.apiKeys == ["tdmock-api-key"])
+        #expect(configuration.apiGateway.webSocket.routes == APIGatewayConfiguration.WebSocketAPI.defaultRoutes)
+        #expect(configuration.lex.matchThreshold == 0.5)
     }
 
     @Test func clientAndTouchpointFlagsAddToTheFile() throws {

@@ -11,6 +11,7 @@ import Testing
         var configuration = FunctionHost.configuration(base)
         configuration.lex.bots[0].idleSessionTTL = 60
         configuration.lex.bots[0].intents.append(LexIntent(name: "Garbage", sampleUtterances: ["answer garbage"], fulfillment: "echo"))
+        configuration.lex.bots[0].intents.append(LexIntent(name: "Down", sampleUtterances: ["call the down one"], fulfillment: "down"))
         return configuration
     }
 
@@ -48,6 +49,11 @@ import Testing
                     (try json(response)["message"] as? String)?.hasPrefix(
                         "Invalid Lambda Response: Received invalid response from Lambda: sessionState"
                     ) == true
+                )
+                let down = try await say(client, "call the down one")
+                #expect(down.status.code == 424)
+                #expect(
+                    (try json(down)["message"] as? String)?.hasPrefix("Received error response from Lambda: cannot reach the function 'down'") == true
                 )
                 let journal = try await client.execute(uri: "/tdmock/v1/invocations?function=echo", method: .get)
                 #expect(String(buffer: journal.body).contains(#""caller":"lex""#))

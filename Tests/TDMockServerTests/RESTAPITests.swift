@@ -18,6 +18,7 @@ import Testing
             RESTRoute(method: "ANY", path: "/garbage", function: "garbage", apiKeyRequired: false),
             RESTRoute(method: "ANY", path: "/shape", function: "echo", apiKeyRequired: false),
             RESTRoute(method: "ANY", path: "/slow", function: "slow", apiKeyRequired: false),
+            RESTRoute(method: "ANY", path: "/down", function: "down", apiKeyRequired: false),
         ]
         return configuration
     }
@@ -93,7 +94,7 @@ import Testing
                     #expect(try message(response) == "Missing Authentication Token", "\(path)")
                 }
                 #expect(try message(try await call(client, .get, "/prod/callback/x", key: "k-1")) == "Missing Authentication Token")
-                for path in ["/prod/raise", "/prod/garbage", "/prod/shape"] {
+                for path in ["/prod/raise", "/prod/garbage", "/prod/shape", "/prod/down"] {
                     let response = try await call(client, .post, path, body: "{}")
                     #expect(response.status == .badGateway, "\(path)")
                     #expect(try message(response) == "Internal server error", "\(path)")

@@ -111,6 +111,26 @@ import Testing
         }
     }
 
+    /// An AWS SDK's call is journalled with its access key id; the signature is masked, not checked.
+    @Test func anAWSCallIsKeptWithItsAccessKeyID() async throws {
+        try await TestApp().test { client in
+            let signature =
+                "AWS4-HMAC-SHA256 Credential=AKIDTDMOCK/20261205/us-east-1/lex/aws4_request, SignedHeaders=host;x-amz-date, Signature=abcdef0123"
+            let response = try await client.execute(
+                uri: "/bots/NOSUCHBOT1/botAliases/TSTALIASID/botLocales/en_US/sessions/s-1/text",
+                method: .post,
+                headers: [.authorization: signature, .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"text":"hi"}"#)
+            )
+            #expect(response.status == .notFound)
+            let entries = try await journal(client)
+            #expect(entries.first?.authorization == "AWS4-HMAC-SHA256 Credential=AKIDTDMOCK/***")
+            #expect(entries.first?.status == 404)
+            #expect(entries.first?.errorBody?.contains("No bot with id 'NOSUCHBOT1'") == true)
+            #expect(!String(decoding: try JSONEncoder().encode(entries), as: UTF8.self).contains("abcdef0123"))
+        }
+    }
+
     @Test func aJournalOfSizeZeroKeepsNothing() async throws {
         var configuration = ServeConfiguration(database: .inMemory)
         configuration.journalSize = 0

@@ -4,7 +4,8 @@ public import NIOCore
 import Synchronization
 public import TDMockCore
 
-/// The last requests to the Talkdesk surface and the question-response API, refused ones included: what
+/// The last requests to the Talkdesk surface, the question-response API and the AWS APIs (Invoke, API
+/// Gateway's REST and Management APIs, Lex's runtime), refused ones included: what
 /// an integration sent and what tdmock answered (`tdmock requests`, `GET /tdmock/v1/requests`).
 ///
 /// Recording is one append under a lock, on every request (Send a Message's fast path too): a body of up
@@ -42,9 +43,10 @@ public final class RequestJournal: Sendable {
         self.bodyLimit = bodyLimit
     }
 
-    /// The paths whose requests are journalled: the Talkdesk surface and the question-response API.
+    /// The paths whose requests are journalled: the Talkdesk surface, the question-response API and the AWS APIs.
     public static func isJournalled(_ path: String) -> Bool {
         path.hasPrefix("/digital-connect") || path.hasPrefix("/oauth") || path.hasPrefix("/question-response")
+            || path.hasPrefix("/2015-03-31/") || path.hasPrefix("/apigw/") || path.hasPrefix("/bots/")
     }
 
     /// Keeps a request. Bodies are cut at `bodyLimit` bytes; the answer's body is kept only for an error
@@ -109,10 +111,17 @@ public final class RequestJournal: Sendable {
         state.withLock { $0.records.removeAll() }
     }
 
-    /// The scheme of an Authorization header with its credentials masked: `Bearer ***`, `Basic tdmock-client:***`.
+    /// The scheme of an Authorization header with its credentials masked: `Bearer ***`, `Basic tdmock-client:***`,
+    /// and for an AWS SDK's SigV4 signature its access key id (signatures are not checked; the key says who called).
     static func scheme(_ header: String) -> String {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard let scheme = parts.first else { return "***" }
+        if scheme == "AWS4-HMAC-SHA256", parts.count == 2,
+            let credential = parts[1].split(separator: ",").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("Credential=") })
+        {
+            let keyID = credential.trimmingCharacters(in: .whitespaces).dropFirst("Credential=".count).split(separator: "/").first ?? ""
+            return "AWS4-HMAC-SHA256 Credential=\(keyID)/***"
+        }
         if scheme.lowercased() == "basic", parts.count == 2, let data = Data(base64Encoded: String(parts[1])),
             let decoded = String(data: data, encoding: .utf8), let colon = decoded.firstIndex(of: ":")
         {

@@ -638,7 +638,7 @@ class RequestsView {
       h("div", { class: "controls" },
         h("label", {}, h("input", { type: "checkbox", id: "failed-only", onchange: (event) => { this.failed = event.target.checked; this.refresh(); } }), " failed only"),
         h("button", { type: "button", onclick: () => this.refresh() }, "Refresh"),
-        h("span", { class: "sub" }, "What your code sent to the Talkdesk surface and the question-response API, and what tdmock answered; newest first, read again every 2 s.")),
+        h("span", { class: "sub" }, "What your code sent to the Talkdesk surface, the question-response API and the AWS APIs, and what tdmock answered; newest first, read again every 2 s.")),
       this.table);
     await this.refresh();
     this.timer = setInterval(() => { if (!document.hidden) this.refresh(); }, 2000);
