@@ -99,6 +99,9 @@ import Testing
                     #expect(response.status == .badGateway, "\(path)")
                     #expect(try message(response) == "Internal server error", "\(path)")
                 }
+                let large = try await call(client, .post, "/prod/raise", body: String(repeating: "x", count: 10 * 1024 * 1024 + 1))
+                #expect(large.status == .contentTooLarge)
+                #expect(try message(large) == "Request Too Long")
                 let slow = try await call(client, .post, "/prod/slow", body: "{}")
                 #expect(slow.status == .gatewayTimeout)
                 #expect(try message(slow) == "Endpoint request timed out")

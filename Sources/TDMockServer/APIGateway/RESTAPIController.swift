@@ -22,6 +22,8 @@ struct RESTAPIController {
     }
 
     static let apiKey = HTTPField.Name("x-api-key")!
+    /// API Gateway's limit on a REST API request's payload.
+    static let maximumPayloadBytes = 10 * 1024 * 1024
 
     private func handle(_ request: Request) async throws -> Response {
         let received = services.clock()
@@ -43,7 +45,12 @@ struct RESTAPIController {
             guard let key, api.apiKeys.contains(where: { constantTimeEquals($0, key) }) else { return Self.answer(.forbidden, "Forbidden") }
         }
         var request = request
-        let body = try await request.collectBody(upTo: 10 << 20, orThrow: HTTPError(.contentTooLarge))
+        let body: Data
+        do {
+            body = try await request.collectBody(upTo: Self.maximumPayloadBytes, orThrow: HTTPError(.contentTooLarge))
+        } catch {
+            return Self.answer(.contentTooLarge, "Request Too Long")
+        }
         let requestID = UUID().uuidString.lowercased()
         let event = Self.event(
             request,

@@ -278,9 +278,13 @@ final class WebSocketAPI: Service, Sendable {
         await disconnected(accepted, code: closeCode, reason: closeReason)
     }
 
+    /// A frame, or a message's fragments together, over the limit (NIO's decoder and frame aggregator).
     private static func isTooLarge(_ error: any Error) -> Bool {
-        if let error = error as? NIOWebSocketError, case .invalidFrameLength = error { return true }
-        return "\(error)".contains("accumulatedFrameSizeIsTooLarge") || "\(error)".contains("tooManyFragments")
+        switch error {
+        case NIOWebSocketError.invalidFrameLength: true
+        case NIOWebSocketFrameAggregator.Error.accumulatedFrameSizeIsTooLarge, NIOWebSocketFrameAggregator.Error.tooManyFragments: true
+        default: false
+        }
     }
 
     /// A message frame: to its route's function, or `Forbidden` to the client when no route takes it.
