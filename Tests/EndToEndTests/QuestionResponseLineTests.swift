@@ -103,7 +103,7 @@ enum Caller {
         #expect(turns.compactMap { $0["branch"] as? String } == ["speak", "disconnect"])
         let event = try #require(turns.first?["lex_event"] as? [String: Any])
         #expect(event["invocationSource"] as? String == "FulfillmentCodeHook")
-        #expect((event["sessionState"] as? [String: Any])?["sessionAttributes"] as? [String: String] == ["caller": "+15550100", "region": "EU"])
+        #expect((event["sessionState"] as? [String: Any])?["sessionAttributes"] as? [String: String] == ["region": "EU"])
         #expect(((turns.first?["lambda"] as? [String: Any])?["latency_ms"] as? Double ?? -1) > 0)
         let table = try await tdmock(["contacts", id, "--server", served.url])
         #expect(table.output.contains("Lambda: HTTP 200"))

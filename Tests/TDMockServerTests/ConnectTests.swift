@@ -149,12 +149,13 @@ final class FakeLambda: Sendable {
                 #expect(String(buffer: events.body).contains(#""branch":"disconnect""#))
             }
         }
-        // The first turn's session attributes are the contact's (and the caller); each next turn's what the Lambda returned.
+        // The first turn's session attributes are the contact's attributes and nothing else (not the caller's
+        // number); each next turn's what the Lambda returned.
         let sent = lambda.sessionAttributes.withLock { $0 }
         #expect(
             sent == [
-                ["caller": "+15550100", "region": "EU"],
-                ["caller": "+15550100", "region": "EU", "turns": "1", "response_type": "speak", "response_text": "4.2 million."],
+                ["region": "EU"],
+                ["region": "EU", "turns": "1", "response_type": "speak", "response_text": "4.2 million."],
             ]
         )
     }

@@ -38,10 +38,8 @@ struct ConnectController {
             guard let text = value.stringValue, !Blank.isBlank(text) else { throw invalid("caller must be a non-empty string (the caller's number)") }
             caller = text
         }
+        // The contact's attributes, and nothing else, are the first turn's session attributes (CONTRACT §8.2).
         var attributes: [String: String] = [:]
-        // The flow hands the caller's number to the bot as a session attribute (as a Get customer input
-        // block's session attributes do from $.CustomerEndpoint.Address); attributes given win.
-        if let caller { attributes["caller"] = caller }
         if let value = body["attributes"], !value.isNull {
             guard let object = value.objectValue else { throw invalid("attributes must be an object of strings, not \(value.typeDescription)") }
             for (key, item) in object {
