@@ -130,6 +130,7 @@ struct Serve: AsyncParsableCommand {
         if configuration.agentToken != nil { lines.append("agent API: asks for the agent token (Authorization: Bearer)") }
         if let seed = configuration.seed { lines.append("seed: \(seed) (ids and tokens are deterministic, not secret)") }
         for fault in configuration.faults { lines.append("fault: \(Fault.describe(fault))") }
+        for warning in configuration.warnings { lines.append("warning: \(warning)") }
         return lines
     }
 }

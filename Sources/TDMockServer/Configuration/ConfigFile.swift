@@ -22,6 +22,8 @@ struct ConfigFile {
     var webSocketRoutes: [String: String]?
     /// `lex.bots`, replacing the defaults whole.
     var lexBots: [LexBot]?
+    /// What would keep an imported bot from working as the seed expects: said at start, not refused.
+    var warnings: [String] = []
 
     /// The keys this reader takes; `bridge` is `tdmock bridge`'s section, which serve leaves to it.
     static let keys: Set<String> = [
@@ -103,7 +105,7 @@ private struct NodeReader {
             if config.restAPIKeys?.isEmpty == true { throw error(node, "apigateway.rest.api_keys", "expected at least one API key") }
         }
         if let node = document.node(at: "apigateway.rest.routes") { config.restRoutes = try restRoutes(node) }
-        if let node = document.node(at: "lex.bots") { config.lexBots = try lexBots(node) }
+        if let node = document.node(at: "lex.bots") { config.lexBots = try lexBots(node, warnings: &config.warnings) }
         if let node = document.node(at: "apigateway.websocket.routes") {
             guard let pairs = node.mapping else { throw error(node, "apigateway.websocket.routes", "expected a mapping of route key -> function") }
             var routes: [String: String] = [:]
@@ -263,7 +265,7 @@ private struct NodeReader {
         return routes
     }
 
-    func lexBots(_ node: Node) throws(ConfigurationError) -> [LexBot] {
+    func lexBots(_ node: Node, warnings: inout [String]) throws(ConfigurationError) -> [LexBot] {
         guard let sequence = node.sequence, !sequence.isEmpty else { throw error(node, "lex.bots", "expected a list of bots") }
         var bots: [LexBot] = []
         for (index, item) in sequence.enumerated() {
@@ -274,7 +276,13 @@ private struct NodeReader {
             var locales: [String]?
             var ttl: Double?
             var intents: [LexIntent] = []
-            for (field, value) in try mapping(item, key, allowed: ["id", "name", "aliases", "locales", "idle_session_ttl", "intents"]) {
+            var imported: (path: String, node: Node)?
+            var hooks: [String: String] = [:]
+            for (field, value) in try mapping(
+                item,
+                key,
+                allowed: ["id", "name", "aliases", "locales", "idle_session_ttl", "intents", "import", "functions"]
+            ) {
                 let path = key + "." + field
                 switch field {
                 case "id":
@@ -285,8 +293,39 @@ private struct NodeReader {
                 case "aliases": aliases = try lexAliases(value, path)
                 case "locales": locales = try strings(value, path)
                 case "idle_session_ttl": ttl = Double(try integer(value, path, 60...86_400))
+                case "import": imported = (try string(value, path), value)
+                case "functions":
+                    for (hook, function) in try mapping(value, path, allowed: ["fulfillment", "dialog"]) {
+                        hooks[hook] = try string(function, path + "." + hook)
+                    }
                 default: intents = try lexIntents(value, path)
                 }
+            }
+            if let imported {
+                guard intents.isEmpty else { throw error(item, key + ".intents", "a bot is either imported or has intents, not both") }
+                let export: LexBotExport
+                do {
+                    export = try LexBotExport.read(resolve(imported.path))
+                } catch {
+                    throw self.error(imported.node, key + ".import", error.description)
+                }
+                if id == nil, let identifier = export.identifier, LexBot.isValidID(identifier) { id = identifier }
+                if id == nil { throw self.error(item, key + ".id", "the export names no bot id of 10 letters and digits: give the bot's id") }
+                name = name ?? export.name
+                locales = locales ?? export.locales
+                ttl = ttl ?? export.idleSessionTTL
+                intents = export.intents.map { intent in
+                    LexIntent(
+                        name: intent.name,
+                        sampleUtterances: intent.utterances,
+                        fulfillment: intent.fulfillmentEnabled ? hooks["fulfillment"] ?? "fallback" : nil,
+                        dialogHook: intent.dialogEnabled ? hooks["dialog"] ?? "fallback" : nil,
+                        closingMessage: intent.closingMessage
+                    )
+                }
+                warnings += Self.importWarnings(export, key: "\(key) (\(imported.path))")
+            } else if !hooks.isEmpty {
+                throw error(item, key + ".functions", "functions name an imported bot's code hooks: give import too, or name them on the intents")
             }
             guard let id else { throw error(item, key + ".id", "every bot needs an id") }
             if bots.contains(where: { $0.id == id }) { throw error(item, key + ".id", "bot '\(id)' is listed twice") }
@@ -298,6 +337,33 @@ private struct NodeReader {
             bots.append(bot)
         }
         return bots
+    }
+
+    /// A path in the file, as the file's own folder sees it.
+    func resolve(_ path: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        return URL(fileURLWithPath: document.path).deletingLastPathComponent().appendingPathComponent(path).path
+    }
+
+    /// What would keep the seed's pattern from working with an imported bot, naming the intent.
+    static func importWarnings(_ export: LexBotExport, key: String) -> [String] {
+        var warnings: [String] = []
+        let fallback = export.intents.first { $0.name == LexV2.fallbackIntent }
+        if fallback?.fulfillmentEnabled != true {
+            warnings.append("\(key): FallbackIntent's fulfillment code hook is off: its Lambda would never be called")
+        }
+        if !export.intents.contains(where: { $0.name != LexV2.fallbackIntent && !$0.utterances.isEmpty }) {
+            warnings.append("\(key): no intent but FallbackIntent has a sample utterance: Lex would not build this bot")
+        }
+        for intent in export.intents where !intent.slots.isEmpty {
+            warnings.append(
+                "\(key): intent \(intent.name) has slots (\(intent.slots.joined(separator: ", "))) that tdmock's lexical matcher does not fill: unsupported, they stay empty"
+            )
+        }
+        if export.locales.count > 1 {
+            warnings.append("\(key): the intents are read from the locale \(export.locales[0]) and serve every locale of the bot")
+        }
+        return warnings
     }
 
     func lexAliases(_ node: Node, _ key: String) throws(ConfigurationError) -> [LexBot.Alias] {

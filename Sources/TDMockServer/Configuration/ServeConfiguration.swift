@@ -137,6 +137,8 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var apiGateway = APIGatewayConfiguration()
     /// Lex V2's bots.
     public var lex = LexConfiguration()
+    /// What `serve` says at start about the configuration, without refusing it (an imported bot's gaps).
+    public var warnings: [String] = []
     /// How many requests the request journal keeps (`TDMOCK_JOURNAL_SIZE`, config `journal_size`); 0 keeps none.
     public var journalSize: Int = ServeSettings.table.journalSize.byDefault
 
@@ -304,6 +306,7 @@ extension ServeConfiguration {
         if let routes = file.webSocketRoutes { configuration.apiGateway.webSocket.routes = routes }
         configuration.lex.matchThreshold = try sources.value(table.lexMatchThreshold)
         if let bots = file.lexBots { configuration.lex.bots = bots }
+        configuration.warnings = file.warnings
         if let keys = file.restAPIKeys { configuration.apiGateway.rest.apiKeys = keys }
         if let routes = file.restRoutes { configuration.apiGateway.rest.routes = routes }
 
