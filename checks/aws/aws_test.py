@@ -143,7 +143,7 @@ def check_websocket(server):
     expect(connect["queryStringParameters"] == {"conversationId": "c-1"}, f"query: {connect}")
     expect(context["routeKey"] == "$connect" and context["stage"] == "prod" and context["messageDirection"] == "IN", context)
     expect(isinstance(context["connectedAt"], int) and isinstance(context["requestTimeEpoch"], int), context)
-    expect(context["identity"]["userAgent"] == "lex-web-ui", context)
+    expect(context["identity"]["userAgent"] == "lex-web-ui" and context["identity"]["sourceIp"] == "127.0.0.1", context)
     connection = context["connectionId"]
 
     # A frame with a route: the function gets it; what it returns is not sent back.

@@ -69,7 +69,7 @@ final class WebSocketAPI: Service, Sendable {
     /// Takes or refuses a handshake as API Gateway does: an unknown stage 403; the `$connect` route's function
     /// answering a 2xx `statusCode` takes it, any other `statusCode` refuses it with that status, a failed
     /// invocation with 502; no `$connect` route takes it.
-    func decide(_ head: HTTPRequestHead) async -> Decision {
+    func decide(_ head: HTTPRequestHead, sourceIP: String) async -> Decision {
         let components = URLComponents(string: head.uri)
         let path = components?.path ?? head.uri
         let stage = path.dropFirst(Self.prefix.count).split(separator: "/").first.map(String.init) ?? ""
@@ -80,7 +80,7 @@ final class WebSocketAPI: Service, Sendable {
         let accepted = Accepted(
             id: nextConnectionID(),
             connectedAt: now,
-            identity: Identity(sourceIP: "127.0.0.1", userAgent: head.headers.first(name: "user-agent") ?? ""),
+            identity: Identity(sourceIP: sourceIP, userAgent: head.headers.first(name: "user-agent") ?? ""),
             stage: stage
         )
         guard let function = api.routes["$connect"] else { return .accept(accepted) }

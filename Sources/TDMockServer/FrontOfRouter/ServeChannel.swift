@@ -45,7 +45,8 @@ struct ServeChannel: ServerChildChannel, HTTPChannelHandler {
                 shouldUpgrade: { channel, head in
                     guard let webSockets, WebSocketAPI.isHandshake(head.uri) else { return channel.eventLoop.makeSucceededFuture(nil) }
                     let promise = channel.eventLoop.makePromise(of: WebSocketAPI.Decision.self)
-                    promise.completeWithTask { await webSockets.decide(head) }
+                    let sourceIP = channel.remoteAddress?.ipAddress ?? "127.0.0.1"
+                    promise.completeWithTask { await webSockets.decide(head, sourceIP: sourceIP) }
                     return promise.futureResult.map { made in
                         decision.value = made
                         guard case .accept = made else { return nil }
