@@ -9,7 +9,7 @@ import TDMockSettings
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the token service, the Digital Connect API and the inbox.",
+        abstract: "Run Talkdesk (token service, Digital Connect, the inbox, callbacks) and the AWS services around your functions.",
         discussion: """
             With no arguments it listens on 127.0.0.1:8080, keeps the inbox in ./tdmock.sqlite and has one \
             OAuth client and one touchpoint, which it prints. Every option is also an environment variable \

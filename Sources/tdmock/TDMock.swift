@@ -5,17 +5,21 @@ import Foundation
 struct TDMock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tdmock",
-        abstract: "A local Talkdesk Digital Connect and Amazon Connect + Lex V2 for testing integrations.",
+        abstract: "A local Talkdesk Digital Connect, Amazon Connect, Lex V2 and API Gateway for testing integrations.",
         discussion: """
             tdmock plays Talkdesk for the code you are testing: the token service, the Digital Connect API, \
             an inbox kept in SQLite, and the Builder integration that delivers the agent's actions to your \
-            callback API. For the question-response line it plays Amazon Connect and Lex V2 (calling your \
-            Lambda over the Lambda Invoke API) and the third-party question API. The agent commands answer \
-            conversations and questions from another terminal.
+            callback API. It plays the AWS services around your Lambda functions at AWS's own wire (Lex V2's \
+            runtime, API Gateway's WebSocket, Management and REST APIs, Connect, the Lambda Invoke API), so \
+            your functions run unmodified and boto3 or the AWS CLI talk to it with an endpoint override; \
+            and the third-party question API. The agent commands answer conversations and questions from \
+            another terminal.
 
-              $ tdmock serve --callback-url http://127.0.0.1:9000/prod --callback-api-key k-123
+              $ tdmock serve
+              $ tdmock bridge
               $ tdmock console --agent Dana
-              $ tdmock inbox --json
+              $ tdmock customer --name Ana
+              $ tdmock invocations --verbose
               $ tdmock call --caller +15550100
             """,
         subcommands: [
