@@ -64,16 +64,7 @@ public enum LexV2 {
     ) -> JSONValue {
         let state = invocationSource == "DialogCodeHook" ? "InProgress" : "ReadyForFulfillment"
         let current = Self.intent(intent, state: state)
-        var interpretations: [JSONValue] = []
-        func interpretation(_ name: String, score: Double?, intent: JSONValue) -> JSONValue {
-            var object: [String: JSONValue] = ["intent": intent, "interpretationSource": "Lex"]
-            if let score, name != fallbackIntent { object["nluConfidence"] = .number(score) }
-            return .object(object)
-        }
-        interpretations.append(interpretation(intent, score: candidates.first { $0.intent == intent }?.score, intent: current))
-        for candidate in candidates where candidate.intent != intent {
-            interpretations.append(interpretation(candidate.intent, score: candidate.score, intent: Self.intent(candidate.intent, state: nil)))
-        }
+        let interpretations = Self.interpretations(intent: intent, state: state, candidates: candidates)
         var event: [String: JSONValue] = [
             "messageVersion": "1.0",
             "invocationSource": .string(invocationSource),
@@ -102,6 +93,23 @@ public enum LexV2 {
             ]
         }
         return .object(event)
+    }
+
+    /// The interpretations as a Lambda input event lists them: the intent recognized first, in `state`, with
+    /// its score as `nluConfidence` (FallbackIntent has none), then the other candidates.
+    public static func interpretations(intent: String, state: String, candidates: [LexMatcher.Candidate]) -> [JSONValue] {
+        func interpretation(_ name: String, score: Double?, intent: JSONValue) -> JSONValue {
+            var object: [String: JSONValue] = ["intent": intent, "interpretationSource": "Lex"]
+            if let score, name != fallbackIntent { object["nluConfidence"] = .number(score) }
+            return .object(object)
+        }
+        var interpretations = [
+            interpretation(intent, score: candidates.first { $0.intent == intent }?.score, intent: Self.intent(intent, state: state))
+        ]
+        for candidate in candidates where candidate.intent != intent {
+            interpretations.append(interpretation(candidate.intent, score: candidate.score, intent: Self.intent(candidate.intent, state: nil)))
+        }
+        return interpretations
     }
 
     public static let dialogActionTypes = ["Close", "ConfirmIntent", "Delegate", "ElicitIntent", "ElicitSlot"]

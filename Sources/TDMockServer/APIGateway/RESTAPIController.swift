@@ -70,7 +70,7 @@ struct RESTAPIController {
             timeout: api.timeout,
             limitName: "apigateway.rest.timeout"
         )
-        if let failure = result.failure, failure.contains("did not answer within") {
+        if result.timedOut {
             return Self.answer(.gatewayTimeout, "Endpoint request timed out", requestID: requestID)
         }
         guard result.problem == nil, let answer = result.answer, let response = Self.response(answer, requestID: requestID) else {
@@ -79,15 +79,28 @@ struct RESTAPIController {
         return response
     }
 
+    /// The `x-amzn-ErrorType` API Gateway sends with its own 403s.
+    static let errorTypes = ["Forbidden": "ForbiddenException", "Missing Authentication Token": "MissingAuthenticationTokenException"]
+
     /// API Gateway's own answer: `{"message": "…"}`.
     static func answer(_ status: HTTPResponse.Status, _ message: String, requestID: String = UUID().uuidString.lowercased()) -> Response {
         var response = JSONResponse.make(status: status, body: ["message": message])
         response.headers[.contentType] = "application/json"
         response.headers[AWSError.requestID] = requestID
-        if status == .forbidden && message == "Forbidden" || message == "Missing Authentication Token" {
-            response.headers[AWSError.errorType] = message == "Forbidden" ? "ForbiddenException" : "MissingAuthenticationTokenException"
-        }
+        response.headers[AWSError.errorType] = errorTypes[message]
         return response
+    }
+
+    /// A proxy event's single-valued map (the last value of each name) and multi-valued one, from
+    /// name-value pairs (headers, query parameters) in the order they came.
+    static func valueMaps(_ pairs: [(String, String)]) -> (single: [String: JSONValue], multiple: [String: JSONValue]) {
+        var single: [String: JSONValue] = [:]
+        var multiple: [String: [JSONValue]] = [:]
+        for (name, value) in pairs {
+            single[name] = .string(value)
+            multiple[name, default: []].append(.string(value))
+        }
+        return (single, multiple.mapValues(JSONValue.array))
     }
 
     /// The function's answer as the HTTP answer, or nil when it is not the proxy integration's shape
@@ -149,25 +162,15 @@ struct RESTAPIController {
         requestID: String,
         time: Date
     ) -> JSONValue {
-        var single: [String: JSONValue] = [:]
-        var multiple: [String: [JSONValue]] = [:]
         let host = request.head.authority ?? "127.0.0.1"
-        if let authority = request.head.authority {
-            single["Host"] = .string(authority)
-            multiple["Host"] = [.string(authority)]
-        }
-        for field in request.headers {
-            single[field.name.canonicalName] = .string(field.value)
-            multiple[field.name.canonicalName, default: []].append(.string(field.value))
-        }
-        var query: [String: JSONValue] = [:]
-        var multiQuery: [String: [JSONValue]] = [:]
-        for (name, value) in request.uri.queryParameters {
-            let name = String(name).removingPercentEncoding ?? String(name)
-            let value = String(value).removingPercentEncoding ?? String(value)
-            query[name] = .string(value)
-            multiQuery[name, default: []].append(.string(value))
-        }
+        let headers = valueMaps(
+            (request.head.authority.map { [("Host", $0)] } ?? []) + request.headers.map { ($0.name.canonicalName, $0.value) }
+        )
+        let query = valueMaps(
+            request.uri.queryParameters.map { name, value in
+                (String(name).removingPercentEncoding ?? String(name), String(value).removingPercentEncoding ?? String(value))
+            }
+        )
         let text = String(data: body, encoding: .utf8)
         let base64 = !body.isEmpty && text == nil
         let sourceIP = "127.0.0.1"
@@ -176,10 +179,10 @@ struct RESTAPIController {
             "resource": .string(route.path),
             "path": .string(path),
             "httpMethod": .string(request.method.rawValue),
-            "headers": single.isEmpty ? .null : .object(single),
-            "multiValueHeaders": multiple.isEmpty ? .null : .object(multiple.mapValues(JSONValue.array)),
-            "queryStringParameters": query.isEmpty ? .null : .object(query),
-            "multiValueQueryStringParameters": multiQuery.isEmpty ? .null : .object(multiQuery.mapValues(JSONValue.array)),
+            "headers": headers.single.isEmpty ? .null : .object(headers.single),
+            "multiValueHeaders": headers.multiple.isEmpty ? .null : .object(headers.multiple),
+            "queryStringParameters": query.single.isEmpty ? .null : .object(query.single),
+            "multiValueQueryStringParameters": query.multiple.isEmpty ? .null : .object(query.multiple),
             "pathParameters": parameters.isEmpty ? .null : .object(parameters.mapValues(JSONValue.string)),
             "stageVariables": .null,
             "requestContext": [

@@ -145,23 +145,13 @@ final class WebSocketAPI: Service, Sendable {
     }
 
     private func connectEvent(_ head: HTTPRequestHead, _ accepted: Accepted, query: [URLQueryItem], time: Date) -> JSONValue {
-        var headers: [String: JSONValue] = [:]
-        var multiHeaders: [String: [JSONValue]] = [:]
-        for (name, value) in head.headers {
-            headers[name] = .string(value)
-            multiHeaders[name, default: []].append(.string(value))
-        }
-        var parameters: [String: JSONValue] = [:]
-        var multiParameters: [String: [JSONValue]] = [:]
-        for item in query {
-            parameters[item.name] = .string(item.value ?? "")
-            multiParameters[item.name, default: []].append(.string(item.value ?? ""))
-        }
+        let headers = RESTAPIController.valueMaps(head.headers.map { ($0.name, $0.value) })
+        let parameters = RESTAPIController.valueMaps(query.map { ($0.name, $0.value ?? "") })
         return [
-            "headers": .object(headers),
-            "multiValueHeaders": .object(multiHeaders.mapValues(JSONValue.array)),
-            "queryStringParameters": parameters.isEmpty ? .null : .object(parameters),
-            "multiValueQueryStringParameters": multiParameters.isEmpty ? .null : .object(multiParameters.mapValues(JSONValue.array)),
+            "headers": .object(headers.single),
+            "multiValueHeaders": .object(headers.multiple),
+            "queryStringParameters": parameters.single.isEmpty ? .null : .object(parameters.single),
+            "multiValueQueryStringParameters": parameters.multiple.isEmpty ? .null : .object(parameters.multiple),
             "requestContext": .object(requestContext(route: "$connect", type: "CONNECT", accepted: accepted, time: time)),
             "isBase64Encoded": false,
         ]

@@ -44,6 +44,8 @@ struct FunctionInvoker: Sendable {
         var latency: Double
         /// Why there is no answer at all (no such function, unreachable, too slow).
         var failure: String?
+        /// The failure is the caller's time limit (each AWS service answers that one its own way).
+        var timedOut = false
         /// The answer as JSON, when it is.
         var answer: JSONValue?
         /// The call's id in the invocations journal.
@@ -136,19 +138,18 @@ struct FunctionInvoker: Sendable {
                 latency: seconds(),
                 answer: answer
             )
+        } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
+            let message = "the function '\(name)' did not answer within \(Self.seconds(timeout)) s (\(limitName))"
+            return Result(latency: seconds(), failure: message, timedOut: true)
+        } catch is NIOTooManyBytesError {
+            return Result(latency: seconds(), failure: "the function's answer is over \(Self.maximumAnswerBytes) bytes")
         } catch {
-            return Result(latency: seconds(), failure: describe(error, name: name, url: url, timeout: timeout, limitName: limitName))
+            return Result(latency: seconds(), failure: unreachable(error, name: name, url: url))
         }
     }
 
-    private func describe(_ error: any Error, name: String, url: String, timeout: Double, limitName: String) -> String {
+    private func unreachable(_ error: any Error, name: String, url: String) -> String {
         let text = String(describing: error)
-        if text.contains("deadlineExceeded") || text.contains("readTimeout") || text.contains("connectTimeout") {
-            return "the function '\(name)' did not answer within \(Self.seconds(timeout)) s (\(limitName))"
-        }
-        if text.contains("bodyLengthMismatch") || text.contains("responseBodyTooBig") || text.contains("tooManyBytes") {
-            return "the function's answer is over \(Self.maximumAnswerBytes) bytes"
-        }
         let why = text.lowercased().contains("refused") ? "connection refused" : text
         return "cannot reach the function '\(name)' at \(url): \(why) (is it running? --function \(name)=URL points tdmock at it)"
     }

@@ -73,9 +73,7 @@ struct LambdaController {
     private func answer(_ result: FunctionInvoker.Result, name: String, timeout: Double) -> Response {
         var headers: HTTPFields = [.contentType: "application/json", Self.executedVersion: "$LATEST"]
         if let failure = result.failure {
-            guard failure.contains("did not answer within") else {
-                return AWSError(.badGateway, "ServiceException", failure, fault: "Service").response
-            }
+            guard result.timedOut else { return AWSError(.badGateway, "ServiceException", failure, fault: "Service").response }
             headers[Self.functionError] = "Unhandled"
             let body: JSONValue = [
                 "errorType": "Sandbox.Timedout",

@@ -6,7 +6,7 @@ import Hummingbird
 /// runtime API), in AWS's REST-JSON shape: the error's name in `x-amzn-ErrorType` and a JSON body with its
 /// `message`, from which AWS's SDKs raise the named exception (boto3's `GoneException`,
 /// `ResourceNotFoundException`, …).
-struct AWSError: Error, HTTPResponseError {
+struct AWSError: Error, HTTPResponseError, BodyRefusal {
     let status: HTTPResponse.Status
     let type: String
     let message: String
@@ -21,6 +21,9 @@ struct AWSError: Error, HTTPResponseError {
     }
 
     static let errorType = HTTPField.Name("x-amzn-ErrorType")!
+
+    /// A body the AWS operation cannot read: `ValidationException`, as Lex and the Management API name it.
+    static func refusingBody(_ status: HTTPResponse.Status, _ message: String) -> Self { Self(status, "ValidationException", message) }
     static let requestID = HTTPField.Name("x-amzn-RequestId")!
 
     func response(from request: Request, context: some RequestContext) throws -> Response { response }

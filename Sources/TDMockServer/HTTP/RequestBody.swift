@@ -21,14 +21,18 @@ extension Request {
 
     /// The body as a JSON object, refused in the surface's own error shape (`Refusal`: the agent API's by
     /// default, which the question-response API and the contact API share): 400 naming what is wrong,
-    /// 413 over the body limit; an empty body is an empty object when `emptyAllowed`.
+    /// 413 over `limit`; an empty body is an empty object when `emptyAllowed`.
     func jsonObject<Refusal: BodyRefusal>(
         emptyAllowed: Bool = false,
+        limit: Int = BodyLimit.bytes,
         refusing _: Refusal.Type = AgentAPIError.self
     ) async throws
         -> [String: JSONValue]
     {
-        let data = try await collectBody(orThrow: Refusal.refusingBody(.contentTooLarge, "The request body is larger than \(BodyLimit.bytes) bytes"))
+        let data = try await collectBody(
+            upTo: limit,
+            orThrow: Refusal.refusingBody(.contentTooLarge, "The request body is larger than \(limit) bytes")
+        )
         if data.isEmpty && emptyAllowed { return [:] }
         switch data.withUnsafeBytes(JSONReader.read) {
         case .failure(let problem): throw Refusal.refusingBody(.badRequest, "The body is not valid JSON: \(problem)")

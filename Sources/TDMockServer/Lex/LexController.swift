@@ -45,14 +45,7 @@ struct LexController {
     }
 
     private func body(_ request: Request) async throws -> [String: JSONValue] {
-        let tooLarge = AWSError(.contentTooLarge, "ValidationException", "The request body is too large")
-        let data = try await request.collectBody(upTo: 256 * 1024, orThrow: tooLarge)
-        if data.isEmpty { return [:] }
-        switch data.withUnsafeBytes(JSONReader.read) {
-        case .success(.object(let object)): return object
-        case .success(let other): throw invalid("the body must be a JSON object, not \(other.typeDescription)")
-        case .failure(let problem): throw invalid("the body is not valid JSON: \(problem)")
-        }
+        try await request.jsonObject(emptyAllowed: true, limit: 256 * 1024, refusing: AWSError.self)
     }
 
     private func invalid(_ message: String) -> AWSError { AWSError(.badRequest, "ValidationException", message) }

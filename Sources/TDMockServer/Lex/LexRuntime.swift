@@ -88,10 +88,9 @@ final class LexRuntime: Sendable {
         let intentName = recognized ?? LexV2.fallbackIntent
         let intent = bot.intent(intentName) ?? LexIntent(name: LexV2.fallbackIntent)
         let requestID = services.ids.identifier()
-        var interpretations: [JSONValue] = []
-        var attributes = sessionAttributes
 
-        func invoke(_ function: String, source: String) async throws(DependencyFailed) -> (LexV2.Answer, JSONValue, Data, FunctionInvoker.Result) {
+        /// One code hook's call, as the turn it makes.
+        func invoke(_ function: String, source: String, attributes: [String: String]) async throws(DependencyFailed) -> Turn {
             let event = LexV2.event(
                 sessionID: sessionID,
                 text: text,
@@ -104,7 +103,6 @@ final class LexRuntime: Sendable {
                 bot: eventBot,
                 requestID: requestID
             )
-            interpretations = LexV2.interpretationsForClients(event)
             let data = JSONCoding.data(event)
             let result = await functions.invoke(
                 function,
@@ -116,8 +114,8 @@ final class LexRuntime: Sendable {
             if let problem = result.problem {
                 throw DependencyFailed(message: "Received error response from Lambda: \(problem)", event: data, result: result, cause: problem)
             }
-            let answer = result.answer ?? .null
-            switch LexV2.check(answer) {
+            let raw = result.answer ?? .null
+            switch LexV2.check(raw) {
             case .failure(let refusal):
                 throw DependencyFailed(
                     message: "Invalid Lambda Response: Received invalid response from Lambda: \(refusal)",
@@ -125,49 +123,28 @@ final class LexRuntime: Sendable {
                     result: result,
                     cause: "Lex refused the Lambda's answer: \(refusal)"
                 )
-            case .success(let checked): return (checked, answer, data, result)
-            }
-        }
-
-        if let hook = intent.dialogHook {
-            let (checked, raw, data, result) = try await invoke(hook, source: "DialogCodeHook")
-            attributes = checked.sessionAttributes
-            if checked.dialogActionType != "Delegate" || intent.fulfillment == nil {
+            case .success(let checked):
                 return Turn(
                     state: state(of: raw, checked, requestID),
-                    messages: messages(of: raw),
-                    interpretations: interpretations,
+                    messages: raw["messages"]?.arrayValue ?? [],
+                    interpretations: LexV2.forClients(event["interpretations"]?.arrayValue ?? []),
                     answer: checked,
                     event: data,
                     result: result
                 )
             }
         }
+
+        var attributes = sessionAttributes
+        if let hook = intent.dialogHook {
+            let turn = try await invoke(hook, source: "DialogCodeHook", attributes: attributes)
+            guard turn.answer.dialogActionType == "Delegate", intent.fulfillment != nil else { return turn }
+            attributes = turn.answer.sessionAttributes
+        }
         if let fulfillment = intent.fulfillment {
-            let (checked, raw, data, result) = try await invoke(fulfillment, source: "FulfillmentCodeHook")
-            return Turn(
-                state: state(of: raw, checked, requestID),
-                messages: messages(of: raw),
-                interpretations: interpretations,
-                answer: checked,
-                event: data,
-                result: result
-            )
+            return try await invoke(fulfillment, source: "FulfillmentCodeHook", attributes: attributes)
         }
         // No code hook: the bot closes the intent itself, with its closing message.
-        let event = LexV2.event(
-            sessionID: sessionID,
-            text: text,
-            inputMode: inputMode,
-            invocationSource: "FulfillmentCodeHook",
-            intent: intentName,
-            candidates: candidates,
-            sessionAttributes: attributes,
-            requestAttributes: requestAttributes,
-            bot: eventBot,
-            requestID: requestID
-        )
-        let closing: [JSONValue] = intent.closingMessage.map { [["contentType": "PlainText", "content": .string($0)]] } ?? []
         let answer = LexV2.Answer(
             dialogActionType: "Close",
             intentName: intentName,
@@ -175,18 +152,18 @@ final class LexRuntime: Sendable {
             sessionAttributes: attributes,
             messages: intent.closingMessage.map { [LexV2.Answer.Message(contentType: "PlainText", content: $0)] } ?? []
         )
-        let state: JSONValue = [
+        let closed: JSONValue = [
             "dialogAction": ["type": "Close"],
             "intent": LexV2.intent(intentName, state: "Fulfilled"),
             "sessionAttributes": .object(attributes.mapValues(JSONValue.string)),
             "originatingRequestId": .string(requestID),
         ]
-        var closedInterpretations = LexV2.interpretationsForClients(event)
-        if !closedInterpretations.isEmpty, case .object(var first) = closedInterpretations[0] {
-            first["intent"] = LexV2.intent(intentName, state: "Fulfilled")
-            closedInterpretations[0] = .object(first)
-        }
-        return Turn(state: state, messages: closing, interpretations: closedInterpretations, answer: answer)
+        return Turn(
+            state: closed,
+            messages: answer.messages.map { ["contentType": .string($0.contentType), "content": .string($0.content)] },
+            interpretations: LexV2.forClients(LexV2.interpretations(intent: intentName, state: "Fulfilled", candidates: candidates)),
+            answer: answer
+        )
     }
 
     /// The session's state after a code hook's answer: the answer's, with the attributes as Lex keeps them.
@@ -201,8 +178,6 @@ final class LexRuntime: Sendable {
         }
         return .object(state)
     }
-
-    private func messages(of raw: JSONValue) -> [JSONValue] { raw["messages"]?.arrayValue ?? [] }
 
     // MARK: Sessions
 
@@ -225,8 +200,8 @@ final class LexRuntime: Sendable {
 
 extension LexV2 {
     /// A Lambda event's interpretations as RecognizeText answers them: `nluConfidence` as `{"score": n}`.
-    static func interpretationsForClients(_ event: JSONValue) -> [JSONValue] {
-        (event["interpretations"]?.arrayValue ?? []).map { item in
+    static func forClients(_ interpretations: [JSONValue]) -> [JSONValue] {
+        interpretations.map { item in
             guard case .object(var object) = item else { return item }
             if let score = object["nluConfidence"]?.numberValue { object["nluConfidence"] = ["score": .number(score)] }
             return .object(object)
