@@ -92,8 +92,10 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
-            // The workspace's page, script and style sheet, compiled in as bytes (PackageResources).
+            // The workspace's page, script and style sheet, and the built-in contact flow, compiled in as bytes
+            // (PackageResources).
             resources: [
+                .embedInCode("Connect/question-flow.json"),
                 .embedInCode("Workspace/Assets/index.html"),
                 .embedInCode("Workspace/Assets/app.js"),
                 .embedInCode("Workspace/Assets/app.css"),

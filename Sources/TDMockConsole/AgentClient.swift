@@ -271,6 +271,11 @@ public struct AgentClient: AgentAPI {
         try await send(.GET, "/contacts/\(Self.encode(id))", prefix: "/connect/v1", as: ConnectWire.ContactView.self)
     }
 
+    /// How much of the contact flows the calls have run (`/connect/v1/coverage`).
+    public func coverage() async throws -> ConnectWire.Coverage {
+        try await send(.GET, "/coverage", prefix: "/connect/v1", as: ConnectWire.Coverage.self)
+    }
+
     /// The caller's side: a new call, an utterance, hanging up.
     public func startCall(caller: String?, attributes: [String: String]) async throws -> ConnectWire.Created {
         struct Body: Encodable {
@@ -292,6 +297,18 @@ public struct AgentClient: AgentAPI {
             "/contacts/\(Self.encode(contactID))/utterances",
             prefix: "/connect/v1",
             body: ["text": text],
+            timeout: timeout,
+            as: ConnectWire.TurnResult.self
+        )
+    }
+
+    /// The caller says nothing until the waiting action's time limit (`InputTimeLimitExceeded`).
+    public func staySilent(_ contactID: String, timeout: TimeAmount) async throws -> ConnectWire.TurnResult {
+        try await send(
+            .POST,
+            "/contacts/\(Self.encode(contactID))/utterances",
+            prefix: "/connect/v1",
+            body: ["silence": true],
             timeout: timeout,
             as: ConnectWire.TurnResult.self
         )

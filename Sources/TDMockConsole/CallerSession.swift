@@ -25,7 +25,7 @@ public actor CallerSession: LineSession {
     }
 
     public var prompt: String { "caller> " }
-    public var completions: [String] { ["/hangup", "/help"] }
+    public var completions: [String] { ["/hangup", "/silence", "/help"] }
 
     /// Starts a call: the contact and Connect's greeting.
     public static func start(client: AgentClient, caller: String?, attributes: [String: String]) async throws -> ConnectWire.Created {
@@ -40,8 +40,13 @@ public actor CallerSession: LineSession {
             await hangUp()
             return false
         case "/help":
-            output.show("Say something: type it and press Enter. /hangup (or Ctrl-D) hangs up.")
+            output.show(
+                "Say something: type it and press Enter (at a DTMF prompt, type the digits). /silence says nothing until the "
+                    + "prompt's time limit; /hangup (or Ctrl-D) hangs up."
+            )
             return true
+        case "/silence":
+            break
         default:
             if line.hasPrefix("/") {
                 output.show(style.error("error: unknown command \(line); /help lists them"))
@@ -49,7 +54,9 @@ public actor CallerSession: LineSession {
             }
         }
         do {
-            let result = try await client.say(contactID, text: raw, timeout: timeout)
+            let result =
+                line == "/silence"
+                ? try await client.staySilent(contactID, timeout: timeout) : try await client.say(contactID, text: raw, timeout: timeout)
             if verbose { await showLastTurn() }
             if let error = result.error { output.show(style.error("error: \(Render.visible(error))")) }
             if !result.prompt.isEmpty { output.show("Connect: \(Render.visible(result.prompt))") }
@@ -78,6 +85,7 @@ public actor CallerSession: LineSession {
 
     private func showLastTurn() async {
         guard let turn = try? await client.contact(contactID).turns?.last else { return }
+        if !turn.path.isEmpty { output.show(style.dim("Flow: ") + Render.path(turn.path, style: style)) }
         output.show(style.dim("Lex event: ") + Render.visible(Render.json(turn.lexEvent)))
         let status = turn.lambda.statusCode.map { "HTTP \($0)" } ?? "no answer"
         output.show(

@@ -75,6 +75,15 @@ extension Render {
         for (index, (key, value)) in contact.sessionAttributes.sorted(by: { $0.key < $1.key }).enumerated() {
             lines.append((index == 0 ? "Session:     " : "             ") + "\(visible(key)) = \(visible(value))")
         }
+        for (index, (key, value)) in contact.attributes.sorted(by: { $0.key < $1.key }).enumerated() {
+            lines.append((index == 0 ? "Attributes:  " : "             ") + "\(visible(key)) = \(visible(value))")
+        }
+        if let queue = contact.queue { lines.append("Queue:       \(visible(queue))") }
+        if let start = contact.start {
+            lines.append("")
+            lines.append("          Flow: \(path(start.path, style: style))")
+            lines.append("          Connect: \(visible(start.prompt))")
+        }
         for turn in contact.turns ?? [] {
             lines.append("")
             lines.append("\(style.dim(clock(turn.at)))  #\(turn.turn) \(style.contact("caller")): \(visible(turn.utterance))")
@@ -86,6 +95,7 @@ extension Render {
             )
             if let error = turn.error { lines.append("          " + style.error("error: \(visible(error))")) }
             if let note = turn.note { lines.append("          " + style.warning(visible(note))) }
+            if !turn.path.isEmpty { lines.append("          Flow: \(path(turn.path, style: style))") }
             lines.append("          Connect: \(visible(turn.prompt))\(turn.ended ? style.dim(" (hangs up)") : "")")
             if verbose {
                 lines.append("          Lex event: \(visible(jsonText(turn.lexEvent)))")
@@ -97,6 +107,40 @@ extension Render {
 }
 
 extension Render {
+    /// A stretch of a call through its flow: each action, and the transition it left by in brackets.
+    static func path(_ steps: [FlowStep], style: Style) -> String {
+        steps.map { step in
+            var text = visible(step.action)
+            if let transition = step.transition, transition != FlowTransition.nextAction { text += style.dim(" [\(visible(transition))]") }
+            if let note = step.note { text += style.dim(" (\(visible(note)))") }
+            return text
+        }.joined(separator: " -> ")
+    }
+
+    /// The flows' coverage: each action with its runs, each transition with its takes; never run or taken
+    /// stands out.
+    public static func coverage(_ coverage: ConnectWire.Coverage, style: Style) -> String {
+        var lines: [String] = []
+        for flow in coverage.flows {
+            lines.append(style.bold("Flow \(flow.flow)") + style.dim("  \(visible(flow.file))"))
+            for action in flow.actions {
+                let runs = action.runs == 0 ? style.warning("never run") : "run \(action.runs)x"
+                lines.append("  \(visible(action.identifier)) (\(action.type)): \(runs)")
+                for transition in action.transitions {
+                    let taken = transition.taken == 0 ? style.warning("never taken") : "taken \(transition.taken)x"
+                    lines.append("      \(visible(transition.transition)) -> \(visible(transition.next)): \(taken)")
+                }
+            }
+            lines.append("")
+        }
+        let totals = coverage.totals
+        lines.append(
+            "Since \(coverage.since): \(totals.actionsRun) of \(totals.actions) actions run, "
+                + "\(totals.transitionsTaken) of \(totals.transitions) transitions taken."
+        )
+        return lines.joined(separator: "\n")
+    }
+
     /// The request journal: one line per request, the error's message beside a refused one.
     public static func requests(_ entries: [JournalEntry], style: Style) -> String {
         guard !entries.isEmpty else { return "No requests journalled (the Talkdesk surface, the question-response API and the AWS APIs are)." }

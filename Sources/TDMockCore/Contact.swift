@@ -11,6 +11,11 @@ public struct Contact: Sendable, Hashable {
     public var createdAt: Date
     public var endedAt: Date?
     public var turns: [CallTurn]
+    /// Where the call is in its flow, and the contact data the flow reads.
+    public var flowState: FlowContactState
+    /// The actions the flow ran from its start to the first wait for the caller, and what they said.
+    public var startPath: [FlowStep]
+    public var startPrompt: String
 
     public init(
         id: String,
@@ -19,7 +24,10 @@ public struct Contact: Sendable, Hashable {
         endedBy: CallBranch? = nil,
         createdAt: Date,
         endedAt: Date? = nil,
-        turns: [CallTurn] = []
+        turns: [CallTurn] = [],
+        flowState: FlowContactState = FlowContactState(),
+        startPath: [FlowStep] = [],
+        startPrompt: String = ""
     ) {
         self.id = id
         self.caller = caller
@@ -28,6 +36,9 @@ public struct Contact: Sendable, Hashable {
         self.createdAt = createdAt
         self.endedAt = endedAt
         self.turns = turns
+        self.flowState = flowState
+        self.startPath = startPath
+        self.startPrompt = startPrompt
     }
 }
 
@@ -51,6 +62,8 @@ public struct CallTurn: Sendable, Hashable {
     /// Why the turn went to `error` (the field, for a refused answer) or to the No-match.
     public var note: String?
     public var at: Date
+    /// The actions the flow ran on this turn, and the transitions it took.
+    public var path: [FlowStep]
 
     public init(
         utterance: String,
@@ -63,7 +76,8 @@ public struct CallTurn: Sendable, Hashable {
         prompt: String,
         ended: Bool,
         note: String?,
-        at: Date
+        at: Date,
+        path: [FlowStep] = []
     ) {
         self.utterance = utterance
         self.event = event
@@ -76,6 +90,7 @@ public struct CallTurn: Sendable, Hashable {
         self.ended = ended
         self.note = note
         self.at = at
+        self.path = path
     }
 }
 
@@ -85,15 +100,20 @@ public enum ConnectWire {
     public struct Created: Codable, Sendable, Hashable {
         public var contactId: String
         public var prompt: String
+        /// Whether the flow ended the call before it waited for the caller.
+        public var ended: Bool
+        public var error: String?
 
         enum CodingKeys: String, CodingKey {
             case contactId = "contact_id"
-            case prompt
+            case prompt, ended, error
         }
 
-        public init(contactID: String, prompt: String) {
+        public init(contactID: String, prompt: String, ended: Bool = false, error: String? = nil) {
             contactId = contactID
             self.prompt = prompt
+            self.ended = ended
+            self.error = error
         }
     }
 
@@ -145,9 +165,11 @@ public enum ConnectWire {
         public var ended: Bool
         public var error: String?
         public var note: String?
+        /// The actions the flow ran on this turn and the transitions it took.
+        public var path: [FlowStep]
 
         enum CodingKeys: String, CodingKey {
-            case turn, at, utterance, lambda, branch, prompt, ended, error, note
+            case turn, at, utterance, lambda, branch, prompt, ended, error, note, path
             case lexEvent = "lex_event"
         }
 
@@ -155,7 +177,7 @@ public enum ConnectWire {
             self.turn = number
             at = Timestamp.string(from: turn.at)
             utterance = turn.utterance
-            lexEvent = (try? JSONDecoder().decode(JSONValue.self, from: Data(turn.event.utf8))) ?? .string(turn.event)
+            lexEvent = turn.event.isEmpty ? .null : (try? JSONDecoder().decode(JSONValue.self, from: Data(turn.event.utf8))) ?? .string(turn.event)
             let answer: JSONValue? = turn.answer.map { data in
                 if let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
                     let value = JSONValue(serialized: object)
@@ -175,6 +197,7 @@ public enum ConnectWire {
             ended = turn.ended
             error = turn.branch == .error ? turn.note : nil
             note = turn.branch == .error ? nil : turn.note
+            path = turn.path
         }
     }
 
@@ -188,11 +211,22 @@ public enum ConnectWire {
         public var endedAt: String?
         public var sessionAttributes: [String: String]
         public var turnCount: Int
+        /// `$.Attributes`: the contact attributes, as the flow left them.
+        public var attributes: [String: String]
+        /// The working queue the flow set (`UpdateContactTargetQueue`), if any.
+        public var queue: String?
+        /// The flow from its start to the first wait for the caller: what the caller heard, and the path.
+        public var start: Start?
         public var turns: [TurnView]?
+
+        public struct Start: Codable, Sendable, Hashable {
+            public var prompt: String
+            public var path: [FlowStep]
+        }
 
         enum CodingKeys: String, CodingKey {
             case contactId = "contact_id"
-            case caller, status, turns
+            case caller, status, turns, attributes, queue, start
             case endedBy = "ended_by"
             case createdAt = "created_at"
             case endedAt = "ended_at"
@@ -209,6 +243,9 @@ public enum ConnectWire {
             endedAt = contact.endedAt.map(Timestamp.string(from:))
             sessionAttributes = contact.sessionAttributes
             self.turnCount = turnCount ?? contact.turns.count
+            attributes = contact.flowState.attributes
+            queue = contact.flowState.queue
+            start = withTurns ? Start(prompt: contact.startPrompt, path: contact.startPath) : nil
             turns = withTurns ? contact.turns.enumerated().map { TurnView($1, number: $0 + 1) } : nil
         }
     }

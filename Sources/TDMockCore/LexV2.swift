@@ -258,9 +258,12 @@ public enum CallBranch: String, Codable, Sendable, CaseIterable {
     /// The Lambda's answer could not be used (refused, non-2xx, a function error, unreachable, too slow).
     case error
     case hangup
+    /// The flow transferred the call to a queue (`TransferContactToQueue`).
+    case transfer
 }
 
-/// The contact flow around the bot: what it plays and where it goes on the Lambda's answer (config `connect:`).
+/// The built-in contact flow's settings (config `connect:`): what it plays, the bot, and where it goes on
+/// the Lambda's answer. They are written into `fixtures/question-flow.json`, which the flow engine runs.
 public struct ContactFlow: Sendable, Hashable {
     public var greeting = "What is your question?"
     public var errorPrompt = "Sorry, something went wrong. Goodbye."
@@ -274,45 +277,10 @@ public struct ContactFlow: Sendable, Hashable {
 
     public init() {}
 
-    /// What Connect does after a turn.
-    public struct Outcome: Sendable, Hashable {
-        public var branch: CallBranch
-        /// What the caller hears.
-        public var prompt: String
-        public var ended: Bool
-        /// Why, when the turn went to `error` or to the No-match.
-        public var note: String?
-
-        public init(branch: CallBranch, prompt: String, ended: Bool, note: String? = nil) {
-            self.branch = branch
-            self.prompt = prompt
-            self.ended = ended
-            self.note = note
-        }
-    }
-
-    /// The outcome of a Lambda answer Lex took.
-    public func outcome(of answer: LexV2.Answer) -> Outcome {
-        func say(_ parts: [String]) -> String { parts.filter { !$0.isEmpty }.joined(separator: " ") }
-        let spoken = answer.spoken
-        guard answer.dialogActionType == "Close" else { return Outcome(branch: .continue, prompt: say(spoken), ended: false) }
-        if answer.intentState == "Failed" { return Outcome(branch: .failed, prompt: say(spoken + [errorPrompt]), ended: true) }
-        let value = answer.sessionAttributes[branchAttribute]
-        let text = answer.sessionAttributes[textAttribute]
-        switch value.flatMap({ branches[$0] }) {
-        case .speak?: return Outcome(branch: .speak, prompt: say(spoken + [text ?? ""]), ended: false)
-        case .disconnect?: return Outcome(branch: .disconnect, prompt: say(spoken + [text ?? ""]), ended: true)
-        case .failed?: return Outcome(branch: .failed, prompt: say(spoken + [errorPrompt]), ended: true)
-        default:
-            let note =
-                value.map { "\(branchAttribute) '\($0)' is not in connect.branches: the flow's No-match" }
-                ?? "the session attributes have no \(branchAttribute): the flow's No-match"
-            return Outcome(branch: .failed, prompt: say(spoken + [errorPrompt]), ended: true, note: note)
-        }
-    }
-
-    /// The outcome when the Lambda's answer could not be used.
-    public func error(_ cause: String) -> Outcome {
-        Outcome(branch: .error, prompt: errorPrompt, ended: true, note: cause)
+    /// The branch a bot's closing answer names: the value of `branchAttribute` in its session attributes,
+    /// looked up in `branches`; nil when the answer names none.
+    public func branch(namedBy answer: LexV2.Answer) -> CallBranch? {
+        guard answer.dialogActionType == "Close", answer.intentState != "Failed" else { return nil }
+        return answer.sessionAttributes[branchAttribute].flatMap { branches[$0] }
     }
 }

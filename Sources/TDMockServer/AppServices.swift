@@ -18,6 +18,8 @@ public struct AppServices: Sendable {
     public let journal: RequestJournal
     /// The last invocations of the functions, whoever called them.
     public let invocations: InvocationJournal
+    /// How much of the contact flows the calls have run since start or reset.
+    let coverage: FlowCoverage
     /// The port the server listens on, once it does (the real one when port 0 was asked).
     public let listening = ListeningPort()
     /// The configured touchpoints by id.
@@ -36,6 +38,7 @@ public struct AppServices: Sendable {
         self.faults = FaultInjector(configuration.faults)
         self.journal = RequestJournal(capacity: configuration.journalSize)
         self.invocations = InvocationJournal(capacity: configuration.journalSize)
+        self.coverage = FlowCoverage(clock: clock)
         self.tokens = TokenService(database: database, ids: ids, ttl: configuration.tokenTTL, clients: configuration.clients)
         self.touchpoints = Dictionary(configuration.touchpoints.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }

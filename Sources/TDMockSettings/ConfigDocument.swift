@@ -7,6 +7,12 @@ public struct ConfigDocument {
     public let path: String
     public let root: Node?
 
+    /// A path the file names, as the file's own folder sees it.
+    public func resolve(_ path: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        return URL(fileURLWithPath: self.path).deletingLastPathComponent().appendingPathComponent(path).path
+    }
+
     /// Reads and parses the file; a file that cannot be read or is not YAML is refused.
     public static func load(path: String) throws(ConfigurationError) -> ConfigDocument {
         let text: String

@@ -242,8 +242,10 @@ extension AppDatabase {
     }
 
     /// Keeps a turn and moves the contact on (its session attributes; ended, if the turn ended it).
-    public func record(turn: CallTurn, contactID: String, sessionAttributes: [String: String]) async throws {
-        try await write { db in try Contacts.record(db, contactID: contactID, turn, sessionAttributes: sessionAttributes) }
+    public func record(turn: CallTurn, contactID: String, sessionAttributes: [String: String], flowState: FlowContactState) async throws {
+        try await write { db in
+            try Contacts.record(db, contactID: contactID, turn, sessionAttributes: sessionAttributes, flowState: flowState)
+        }
     }
 
     /// The caller hangs up (refused when unknown or already ended).

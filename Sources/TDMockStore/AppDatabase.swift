@@ -234,6 +234,16 @@ public struct AppDatabase: Sendable {
                 t.column("created_at", .integer).notNull()
             }
         }
+        migrator.registerMigration("v6-contact-flows") { db in
+            // Where each call is in its contact flow and the data the flow's JSONPaths read (CONTRACT §11),
+            // the actions its start ran, and the actions each turn ran.
+            try db.alter(table: "contact") { t in
+                t.add(column: "flow_state", .text)
+                t.add(column: "start_path", .text)
+                t.add(column: "start_prompt", .text)
+            }
+            try db.alter(table: "contact_turn") { t in t.add(column: "path", .text) }
+        }
         return migrator
     }
 }

@@ -6,22 +6,39 @@ import TDMockCore
 /// caller's words and the Lambda's answers go through `RawStatement` (kept whole, U+0000 included).
 enum Contacts {
     static func insert(_ db: Database, _ contact: Contact) throws {
-        var insert = try RawStatement(db, "INSERT INTO contact (id, caller, session_attributes, created_at) VALUES (?, ?, ?, ?)")
+        var insert = try RawStatement(
+            db,
+            """
+            INSERT INTO contact (id, caller, session_attributes, created_at, flow_state, start_path, start_prompt, ended_by, ended_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        )
         insert.bind(contact.id)
         insert.bind(contact.caller)
         insert.bind(try attributesText(contact.sessionAttributes))
         insert.bind(Timestamp.milliseconds(contact.createdAt))
+        insert.bind(try text(contact.flowState))
+        insert.bind(try text(contact.startPath))
+        insert.bind(contact.startPrompt)
+        insert.bind(contact.endedBy?.rawValue)
+        if let ended = contact.endedAt { insert.bind(Timestamp.milliseconds(ended)) } else { insert.bind(nil as String?) }
         try insert.execute()
     }
 
     /// Keeps a turn, and the session attributes and the ending it leaves the contact with.
-    static func record(_ db: Database, contactID: String, _ turn: CallTurn, sessionAttributes: [String: String]) throws {
+    static func record(
+        _ db: Database,
+        contactID: String,
+        _ turn: CallTurn,
+        sessionAttributes: [String: String],
+        flowState: FlowContactState
+    ) throws {
         var insert = try RawStatement(
             db,
             """
             INSERT INTO contact_turn (contact_id, utterance, event, status_code, function_error, answer, latency_ms, branch, prompt,
-                                      ended, note, at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      ended, note, at, path)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         )
         insert.bind(contactID)
@@ -36,9 +53,11 @@ enum Contacts {
         insert.bind(turn.ended ? 1 : 0)
         insert.bind(turn.note)
         insert.bind(Timestamp.milliseconds(turn.at))
+        insert.bind(try text(turn.path))
         try insert.execute()
-        var update = try RawStatement(db, "UPDATE contact SET session_attributes = ? WHERE id = ?")
+        var update = try RawStatement(db, "UPDATE contact SET session_attributes = ?, flow_state = ? WHERE id = ?")
         update.bind(try attributesText(sessionAttributes))
+        update.bind(try text(flowState))
         update.bind(contactID)
         try update.execute()
         // The caller may have hung up while the Lambda was answering: the call stays ended as it was.
@@ -69,7 +88,7 @@ enum Contacts {
         var statement = try RawStatement(
             db,
             """
-            SELECT utterance, event, status_code, function_error, answer, latency_ms, branch, prompt, ended, note, at
+            SELECT utterance, event, status_code, function_error, answer, latency_ms, branch, prompt, ended, note, at, path
             FROM contact_turn WHERE contact_id = ? ORDER BY seq
             """
         )
@@ -87,7 +106,8 @@ enum Contacts {
                     prompt: statement.string(7),
                     ended: statement.int(8) != 0,
                     note: statement.text(9),
-                    at: statement.date(10)
+                    at: statement.date(10),
+                    path: decoded(statement.text(11)) ?? []
                 )
             )
         }
@@ -104,7 +124,7 @@ enum Contacts {
             """
         )
         var contacts: [(Contact, Int)] = []
-        while try statement.step() { contacts.append((try contact(statement), statement.int(6))) }
+        while try statement.step() { contacts.append((try contact(statement), statement.int(9))) }
         return contacts
     }
 
@@ -112,7 +132,7 @@ enum Contacts {
         try db.execute(sql: "DELETE FROM contact_turn; DELETE FROM contact")
     }
 
-    private static let columns = "id, caller, session_attributes, ended_by, created_at, ended_at"
+    private static let columns = "id, caller, session_attributes, ended_by, created_at, ended_at, flow_state, start_path, start_prompt"
 
     private static func contact(_ row: borrowing RawStatement) throws -> Contact {
         let attributes = (try? JSONDecoder().decode([String: String].self, from: Data(row.string(2).utf8))) ?? [:]
@@ -122,11 +142,22 @@ enum Contacts {
             sessionAttributes: attributes,
             endedBy: row.isNull(3) ? nil : try row.value(3, as: CallBranch.self),
             createdAt: row.date(4),
-            endedAt: row.optionalDate(5)
+            endedAt: row.optionalDate(5),
+            flowState: decoded(row.text(6)) ?? FlowContactState(attributes: attributes),
+            startPath: decoded(row.text(7)) ?? [],
+            startPrompt: row.text(8) ?? ""
         )
     }
 
-    private static func attributesText(_ attributes: [String: String]) throws -> String {
-        String(decoding: try JSONCoding.encoder.encode(attributes), as: UTF8.self)
+    private static func attributesText(_ attributes: [String: String]) throws -> String { try text(attributes) }
+
+    private static func text(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
+    }
+
+    /// A JSON column's value; nil for a row written before the column was (contacts from before flows).
+    private static func decoded<Value: Decodable>(_ text: String?) -> Value? {
+        guard let text else { return nil }
+        return try? JSONDecoder().decode(Value.self, from: Data(text.utf8))
     }
 }

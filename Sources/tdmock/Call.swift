@@ -8,9 +8,11 @@ struct Call: AsyncParsableCommand {
         commandName: "call",
         abstract: "The caller in a terminal: phone tdmock's Amazon Connect and talk to the Lex bot.",
         discussion: """
-            Each line you type is an utterance: tdmock sends the bot's Lambda a Lex V2 event and plays what \
-            the contact flow says (`Connect: …`). /hangup or Ctrl-D hangs up; the call also ends when the \
-            flow disconnects. --verbose prints each Lex event and the Lambda's answer.
+            Each line you type is what you say (or, at a DTMF prompt, the keys you press): the contact flow \
+            runs with it (the built-in question flow, or serve's --flow) and Connect plays what it says \
+            (`Connect: …`). /silence says nothing until the prompt's time limit; /hangup or Ctrl-D hangs up; \
+            the call also ends when the flow ends it. --verbose prints each turn's flow path, Lex event and \
+            Lambda answer.
 
               $ tdmock call --caller +15550100
               $ tdmock call --attribute region=EU --verbose
@@ -18,9 +20,10 @@ struct Call: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ServerOption
-    @Option(help: "The caller's number (a session attribute `caller` too).") var caller: String?
-    @Option(help: "A session attribute of the first turn, KEY=VALUE (repeatable).") var attribute: [String] = []
-    @Flag(help: "Also print each Lex event and the Lambda's answer.") var verbose = false
+    @Option(help: "The caller's number ($.CustomerEndpoint.Address).") var caller: String?
+    @Option(help: "A contact attribute ($.Attributes), KEY=VALUE (repeatable); the built-in flow's first session attributes.")
+    var attribute: [String] = []
+    @Flag(help: "Also print each turn's flow path, Lex event and the Lambda's answer.") var verbose = false
 
     func validate() throws {
         for pair in attribute where !pair.contains("=") || pair.hasPrefix("=") {
@@ -39,7 +42,12 @@ struct Call: AsyncParsableCommand {
         let editor = LineEditor(historyPath: nil)
         let session = CallerSession(client: client, contactID: created.contactId, verbose: verbose, style: .forStandardOutput(), output: editor)
         editor.show("Calling… contact \(created.contactId). Type what you say; /hangup or Ctrl-D hangs up.")
-        editor.show("Connect: \(Render.visible(created.prompt))")
+        if !created.prompt.isEmpty { editor.show("Connect: \(Render.visible(created.prompt))") }
+        if created.ended {
+            if let error = created.error { editor.show("error: \(Render.visible(error))") }
+            Output.line("The call ended before it asked you anything.")
+            return
+        }
         await editor.run(session) {}
         if await session.ended == nil {
             await session.hangUp()

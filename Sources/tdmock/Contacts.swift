@@ -12,6 +12,10 @@ struct Contacts: AsyncParsableCommand {
               $ tdmock contacts
               $ tdmock contacts 019a3c4e-… --verbose
               $ tdmock contacts 019a3c4e-… --json | jq '.turns[0].lex_event'
+              $ tdmock contacts --coverage
+
+            --coverage shows every action of the contact flows and every way out of each (NextAction, each \
+            condition, each error), with how often each was run or taken since serve started or was reset.
             """
     )
 
@@ -19,11 +23,19 @@ struct Contacts: AsyncParsableCommand {
     @OptionGroup var connection: ServerOption
     @OptionGroup var output: JSONOption
     @Flag(help: "With an id: also print each Lex event and Lambda answer.") var verbose = false
+    @Flag(help: "Show the flows' coverage: each action and transition, run or taken, or never.") var coverage = false
+
+    func validate() throws {
+        if coverage, id != nil { throw ValidationError("--coverage covers every call: give it without a contact id") }
+    }
 
     func run() async throws {
         let client = connection.client
         let style = Style.forStandardOutput()
-        if let id {
+        if coverage {
+            let report = try await client.coverage()
+            print(output.json ? Render.json(report) : Render.coverage(report, style: style))
+        } else if let id {
             let contact = try await client.contact(id)
             print(output.json ? Render.json(contact) : Render.contact(contact, verbose: verbose, style: style))
         } else {

@@ -43,6 +43,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong(table.questionAPIKey.flag!), help: .init(table.questionAPIKey.help)) var questionApiKey: String?
     @Option(name: .customLong(table.lambdaURL.flag!), help: .init(table.lambdaURL.help)) var lambdaUrl: String?
     @Option(name: .customLong(table.lambdaTimeout.flag!), help: .init(table.lambdaTimeout.help)) var lambdaTimeout: Double?
+    @Option(name: .customLong(table.flow.flag!), help: .init(table.flow.help, valueName: "file")) var flow: String?
 
     @Option(name: .customLong(table.functions.flag!), help: .init(table.functions.help)) var function: [String] = []
 
@@ -66,6 +67,7 @@ struct Serve: AsyncParsableCommand {
             questionAPIKey: questionApiKey,
             lambdaURL: lambdaUrl,
             lambdaTimeout: lambdaTimeout,
+            flow: flow,
             functions: function
         )
     }
@@ -125,7 +127,16 @@ struct Serve: AsyncParsableCommand {
             configuration.questionAPIKey == ServeConfiguration.defaultQuestionAPIKey
             ? "x-api-key \(configuration.questionAPIKey)" : "x-api-key (configured)"
         lines.append("question-response API: /question-response/v1/questions, \(key)")
-        lines.append("connect: /connect/v1/contacts, the bot's Lambda: function fallback")
+        let flows = configuration.connect.flows
+        if flows.builtIn {
+            lines.append("connect: /connect/v1/contacts, the built-in question flow; the bot's Lambda: function fallback")
+        } else {
+            let count = flows.flows["main"]?.actions.count ?? 0
+            lines.append("connect: /connect/v1/contacts, flow \(flows.files["main"] ?? "") (\(count) actions)")
+        }
+        for (id, file) in flows.files.sorted(by: { $0.key < $1.key }) where id != "main" {
+            lines.append("connect flow \(id): \(file) (\(flows.flows[id]?.actions.count ?? 0) actions)")
+        }
         for (name, url) in configuration.functions.sorted(by: { $0.key < $1.key }) { lines.append("function: \(name) -> \(url)") }
         if configuration.agentToken != nil { lines.append("agent API: asks for the agent token (Authorization: Bearer)") }
         if let seed = configuration.seed { lines.append("seed: \(seed) (ids and tokens are deterministic, not secret)") }

@@ -81,37 +81,20 @@ import Testing
         }
     }
 
-    @Test func theFlowBranchesOnTheSessionAttributes() throws {
+    @Test func aClosingAnswerNamesItsBranchByTheBranchAttribute() throws {
         let flow = ContactFlow()
-        func outcome(_ text: String) throws -> ContactFlow.Outcome { flow.outcome(of: try LexV2.check(parse(text)).get()) }
-        var result = try outcome(close())
-        #expect(result.branch == .speak && result.prompt == "Hi." && !result.ended)
-        result = try outcome(close(attributes: #"{"response_type":"disconnect","response_text":"Bye."}"#))
-        #expect(result.branch == .disconnect && result.prompt == "Bye." && result.ended)
-        result = try outcome(close(attributes: #"{"response_type":"disconnect"}"#))
-        #expect(result.branch == .disconnect && result.prompt == "" && result.ended)
-        result = try outcome(close(attributes: #"{"response_type":"failed","response_reason":"x"}"#))
-        #expect(result.branch == .failed && result.prompt == flow.errorPrompt && result.ended)
-        result = try outcome(close(attributes: #"{"response_type":"transfer"}"#))
-        #expect(result.branch == .failed && result.ended && result.note?.contains("No-match") == true)
-        result = try outcome(close(state: "Failed"))
-        #expect(result.branch == .failed && result.ended)
-        // Spoken messages lead the prompt; a CustomPayload is not spoken.
-        result = try outcome(
-            close(messages: #"[{"contentType":"PlainText","content":"One moment."},{"contentType":"CustomPayload","content":"{}"}]"#)
-        )
-        #expect(result.prompt == "One moment. Hi.")
-        result = try outcome(
-            #"{"sessionState":{"dialogAction":{"type":"ElicitIntent"}},"messages":[{"contentType":"SSML","content":"<speak>More?</speak>"}]}"#
-        )
-        #expect(result.branch == .continue && result.prompt == "<speak>More?</speak>" && !result.ended)
+        func branch(_ text: String) throws -> CallBranch? { flow.branch(namedBy: try LexV2.check(parse(text)).get()) }
+        #expect(try branch(close()) == .speak)
+        #expect(try branch(close(attributes: #"{"response_type":"disconnect"}"#)) == .disconnect)
+        #expect(try branch(close(attributes: #"{"response_type":"failed","response_reason":"x"}"#)) == .failed)
+        // A value not in branches, an intent closed as Failed, and a dialog left open name none.
+        #expect(try branch(close(attributes: #"{"response_type":"transfer"}"#)) == nil)
+        #expect(try branch(close(state: "Failed")) == nil)
+        #expect(try branch(#"{"sessionState":{"dialogAction":{"type":"ElicitIntent"},"sessionAttributes":{"response_type":"speak"}}}"#) == nil)
         var custom = ContactFlow()
         custom.branchAttribute = "next"
-        custom.textAttribute = "say"
         custom.branches = ["ANSWER": .speak]
-        let answer = try LexV2.check(parse(close(attributes: #"{"next":"ANSWER","say":"Custom."}"#))).get()
-        #expect(custom.outcome(of: answer) == ContactFlow.Outcome(branch: .speak, prompt: "Custom.", ended: false))
-        #expect(flow.error("down") == ContactFlow.Outcome(branch: .error, prompt: flow.errorPrompt, ended: true, note: "down"))
+        #expect(custom.branch(namedBy: try LexV2.check(parse(close(attributes: #"{"next":"ANSWER"}"#))).get()) == .speak)
     }
 }
 

@@ -202,7 +202,7 @@ final class FakeLambda: Sendable {
                 headers: [.contentType: "application/json"],
                 body: ByteBuffer(string: "{}")
             )
-            #expect(try json(missing)["message"] as? String == "text is required: what the caller said")
+            #expect(try json(missing)["message"] as? String == "text is required: what the caller said (or silence: true)")
             let unknown = try await say(client, "nope", "hi")
             #expect(unknown.status == .notFound)
             #expect(try json(unknown)["message"] as? String == "contact nope does not exist (tdmock contacts lists them)")

@@ -308,6 +308,7 @@ struct AgentController {
         events.resetLog()
         services.journal.reset()
         services.invocations.reset()
+        services.coverage.reset()
         return JSONResponse.make(status: .ok, body: ["status": "reset"])
     }
 

@@ -13,6 +13,8 @@ struct ConfigFile {
     var callbackPaths: [CallbackEvent: String] = [:]
     var faults: [Fault] = []
     var branches: [String: CallBranch]?
+    /// `connect.flows`: flow id -> its file, and where the file names it (for refusals).
+    var flows: [String: (path: String, place: ConfigurationError)] = [:]
     /// `functions: {NAME: URL}`.
     var functions: [String: String] = [:]
     /// `apigateway.rest.api_keys` and `apigateway.rest.routes`: each replaces the default whole.
@@ -27,7 +29,8 @@ struct ConfigFile {
 
     /// The keys this reader takes; `bridge` is `tdmock bridge`'s section, which serve leaves to it.
     static let keys: Set<String> = [
-        "client_id", "client_secret", "clients", "touchpoint", "touchpoints", "faults", "callback.paths", "connect.branches", "bridge",
+        "client_id", "client_secret", "clients", "touchpoint", "touchpoints", "faults", "callback.paths", "connect.branches", "connect.flows",
+        "bridge",
         "functions", "apigateway.rest.api_keys", "apigateway.rest.routes", "apigateway.websocket.routes", "lex.bots",
     ]
 
@@ -98,6 +101,7 @@ private struct NodeReader {
         if let node = document.node(at: "touchpoints") { config.touchpoints.append(contentsOf: try touchpoints(node)) }
         if let node = document.node(at: "callback.paths") { config.callbackPaths = try callbackPaths(node) }
         if let node = document.node(at: "connect.branches") { config.branches = try branches(node) }
+        if let node = document.node(at: "connect.flows") { config.flows = try flows(node) }
         if let node = document.node(at: "faults") { config.faults = try faults(node) }
         if let node = document.node(at: "functions") { config.functions = try functions(node) }
         if let node = document.node(at: "apigateway.rest.api_keys") {
@@ -202,6 +206,21 @@ private struct NodeReader {
             if let event = CallbackEvent(rawValue: eventName) { paths[event] = path }
         }
         return paths
+    }
+
+    /// `connect.flows: {ID: FILE}`, each file as the config file's folder sees it.
+    func flows(_ node: Node) throws(ConfigurationError) -> [String: (path: String, place: ConfigurationError)] {
+        let key = "connect.flows"
+        guard let pairs = node.mapping else { throw error(node, key, "expected a mapping of flow id -> Flow Language file") }
+        var flows: [String: (path: String, place: ConfigurationError)] = [:]
+        for (idNode, fileNode) in pairs {
+            let id = try string(idNode, key)
+            guard id != "main" else {
+                throw error(idNode, key + ".main", "'main' is connect.flow's id: give this flow its own (the id at the end of its ARN)")
+            }
+            flows[id] = (resolve(try string(fileNode, key + "." + id)), error(fileNode, key + "." + id, ""))
+        }
+        return flows
     }
 
     func branches(_ node: Node) throws(ConfigurationError) -> [String: CallBranch] {
@@ -339,11 +358,7 @@ private struct NodeReader {
         return bots
     }
 
-    /// A path in the file, as the file's own folder sees it.
-    func resolve(_ path: String) -> String {
-        guard !path.hasPrefix("/") else { return path }
-        return URL(fileURLWithPath: document.path).deletingLastPathComponent().appendingPathComponent(path).path
-    }
+    func resolve(_ path: String) -> String { document.resolve(path) }
 
     /// What would keep the seed's pattern from working with an imported bot, naming the intent.
     static func importWarnings(_ export: LexBotExport, key: String) -> [String] {

@@ -89,7 +89,10 @@ public struct CallbackConfiguration: Sendable, Hashable {
 public struct ConnectConfiguration: Sendable, Hashable {
     /// Seconds the Lambda may take before the turn is an error (`--lambda-timeout`).
     public var lambdaTimeout: Double = ServeSettings.table.lambdaTimeout.byDefault
+    /// The built-in flow's words, attributes, branches and bot (§8.2).
     public var flow = ContactFlow()
+    /// The flows Connect runs: `connect.flow` or the built-in one, and `connect.flows`.
+    public var flows = FlowSet()
 
     public init() {}
 }
@@ -184,6 +187,7 @@ public struct ServeOverrides: Sendable, Hashable {
     public var questionAPIKey: String?
     public var lambdaURL: String?
     public var lambdaTimeout: Double?
+    public var flow: String?
     public var journalSize: Int?
     /// `--function NAME=URL`, repeated.
     public var functions: [String]
@@ -210,6 +214,7 @@ public struct ServeOverrides: Sendable, Hashable {
         questionAPIKey: String? = nil,
         lambdaURL: String? = nil,
         lambdaTimeout: Double? = nil,
+        flow: String? = nil,
         journalSize: Int? = nil,
         functions: [String] = []
     ) {
@@ -219,6 +224,7 @@ public struct ServeOverrides: Sendable, Hashable {
         self.questionAPIKey = questionAPIKey
         self.lambdaURL = lambdaURL
         self.lambdaTimeout = lambdaTimeout
+        self.flow = flow
         self.seed = seed
         self.agentToken = agentToken
         self.host = host
@@ -353,6 +359,17 @@ extension ServeConfiguration {
 
         try configuration.checkFunctionsNamed(in: sources.file)
         try configuration.checkBots(in: sources.file)
+        let flowFile = try sources.optionalValue(table.flow, flag: flags.flow)
+        if flowFile == nil { try configuration.checkBuiltInFlowsBot(in: sources.file) }
+        try configuration.loadFlows(
+            main: flowFile.map { path in
+                let origin = sources.origin(table.flow, flagGiven: flags.flow != nil)
+                let place = sources.refusal(table.flow, origin, "")
+                if case .file = origin, let document = sources.file { return (document.resolve(path), place) }
+                return (path, place)
+            },
+            others: file.flows
+        )
         try configuration.checkTogether(sources, flags: flags)
         return configuration
     }
@@ -395,7 +412,7 @@ extension ServeConfiguration {
         }
     }
 
-    /// Every function a bot's intent names is in the functions table, and Connect's bot is one of them.
+    /// Every function a bot's intent names is in the functions table.
     func checkBots(in file: ConfigDocument?) throws(ConfigurationError) {
         for (botIndex, bot) in lex.bots.enumerated() {
             for (intentIndex, intent) in bot.intents.enumerated() {
@@ -408,9 +425,13 @@ extension ServeConfiguration {
                 }
             }
         }
+    }
+
+    /// The built-in flow's bot (`connect.bot`) is one of `lex.bots`.
+    func checkBuiltInFlowsBot(in file: ConfigDocument?) throws(ConfigurationError) {
         let bot = connect.flow.bot
         if case .failure(let failure) = lex.bot(bot.id, alias: bot.aliasID, locale: bot.localeID) {
-            let message = "\(failure.message) among lex.bots: Connect's bot must be one of them"
+            let message = "\(failure.message) among lex.bots: the built-in flow's bot must be one of them (or give connect.flow)"
             if let file, let node = file.node(at: "connect.bot") { throw file.error(node, "connect.bot", message) }
             throw ConfigurationError(source: "configuration", key: "connect.bot.id", message: message)
         }

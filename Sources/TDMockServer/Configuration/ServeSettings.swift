@@ -7,7 +7,7 @@ public import TDMockSettings
 /// (flag > environment > file > default); `Serve`'s options take their names and help from here; the
 /// config file's known keys are read off this table (`configKeys`), so a setting added here is a key
 /// the file takes. The file's lists and maps (`clients`, `touchpoints`, `faults`, `callback.paths`,
-/// `connect.branches`) are read by `ConfigFile`.
+/// `connect.branches`, `connect.flows`) are read by `ConfigFile`.
 public struct ServeSettings: SettingsTable, Sendable {
     /// The table.
     public static let table = ServeSettings()
@@ -158,6 +158,13 @@ public struct ServeSettings: SettingsTable, Sendable {
         default: "http://127.0.0.1:8090/2015-03-31/functions/fallback/invocations",
         .url,
         "The bot's Lambda, as a Lambda Invoke API URL (the default is the bridge's reference Lambda)"
+    )
+    public let flow = Setting<String>(
+        flag: "flow",
+        environment: "TDMOCK_FLOW",
+        key: "connect.flow",
+        .text,
+        "A contact flow in Connect's Flow Language (a flow's exported Content) to run instead of the built-in one"
     )
     public let lambdaTimeout = Setting<Double>(
         flag: "lambda-timeout",

@@ -17,7 +17,18 @@ struct ConnectController {
     /// Contacts whose utterance is with the Lambda: a second one meanwhile is refused (409).
     let busy = BusyContacts()
 
-    private var flow: ContactFlow { services.configuration.connect.flow }
+    /// Runs each call through the flow: the user's (`connect.flow`) or the built-in question flow.
+    let engine: FlowEngine
+    let flows: FlowSet
+
+    init(services: AppServices, events: EventHub, lex: LexRuntime) {
+        self.services = services
+        self.events = events
+        self.lex = lex
+        let connect = services.configuration.connect
+        flows = connect.flows.flows["main"] == nil ? FlowSet.builtIn(connect.flow) : connect.flows
+        engine = FlowEngine(flows: flows.flows, lex: lex, functions: lex.functions, builtIn: flows.builtIn ? connect.flow : nil)
+    }
 
     func addRoutes(to router: Router<some RequestContext>) {
         let group = router.group(RouterPath(Self.prefix))
@@ -28,6 +39,7 @@ struct ConnectController {
         group.get("contacts/:id") { _, context in try await show(try context.parameters.require("id")) }
         group.post("contacts/:id/utterances") { request, context in try await utterance(request, id: try context.parameters.require("id")) }
         group.delete("contacts/:id") { _, context in try await hangUp(try context.parameters.require("id")) }
+        group.get("coverage") { _, _ in JSONResponse.make(status: .ok, body: services.coverage.report(flows)) }
     }
 
     private func start(_ request: Request) async throws -> Response {
@@ -47,11 +59,30 @@ struct ConnectController {
                 attributes[key] = text
             }
         }
+        let id = Self.contactID(services.ids.identifier())
+        let run = await engine.start(contactID: id, caller: caller, attributes: attributes)
         let now = services.clock()
-        let contact = Contact(id: Self.contactID(services.ids.identifier()), caller: caller, sessionAttributes: attributes, createdAt: now)
+        let outcome = outcome(of: run)
+        let contact = Contact(
+            id: id,
+            caller: caller,
+            sessionAttributes: run.lexAttributes,
+            endedBy: run.ended ? outcome.branch : nil,
+            createdAt: now,
+            endedAt: run.ended ? now : nil,
+            flowState: run.state,
+            startPath: run.path,
+            startPrompt: run.prompt
+        )
         try await services.database.startContact(contact)
-        events.publish(.call(.callStarted, contactID: contact.id, time: now, content: caller))
-        return JSONResponse.make(status: .created, body: ConnectWire.Created(contactID: contact.id, prompt: flow.greeting))
+        services.coverage.record(run.path)
+        var published = [InboxEvent.call(.callStarted, contactID: id, time: now, content: caller)]
+        if run.ended { published.append(.call(.callEnded, contactID: id, time: now, branch: outcome.branch.rawValue)) }
+        events.publish(published)
+        return JSONResponse.make(
+            status: .created,
+            body: ConnectWire.Created(contactID: id, prompt: run.prompt, ended: run.ended, error: outcome.branch == .error ? outcome.note : nil)
+        )
     }
 
     /// Connect's contact ids are UUIDs: tdmock's 32 hex digits, laid out as one.
@@ -85,62 +116,67 @@ struct ConnectController {
     private func utterance(_ request: Request, id: String) async throws -> Response {
         let arrived = ContinuousClock.now
         let body = try await request.jsonObject()
-        guard let value = body["text"] else { throw AgentAPIError(.badRequest, "invalid_request", "text is required: what the caller said") }
-        guard let text = value.stringValue else {
-            throw AgentAPIError(.badRequest, "invalid_request", "text must be a string, not \(value.typeDescription)")
+        let input: FlowEngine.Input
+        if let silence = body["silence"], !silence.isNull {
+            guard case .bool(let flag) = silence else {
+                throw AgentAPIError(.badRequest, "invalid_request", "silence must be a boolean, not \(silence.typeDescription)")
+            }
+            guard flag, body["text"] == nil else {
+                throw AgentAPIError(.badRequest, "invalid_request", "give text (what the caller said) or silence: true (nothing), not both")
+            }
+            input = .silence
+        } else {
+            guard let value = body["text"] else {
+                throw AgentAPIError(.badRequest, "invalid_request", "text is required: what the caller said (or silence: true)")
+            }
+            guard let text = value.stringValue else {
+                throw AgentAPIError(.badRequest, "invalid_request", "text must be a string, not \(value.typeDescription)")
+            }
+            guard !Blank.isBlank(text) else {
+                throw AgentAPIError(.badRequest, "invalid_request", "text must not be empty: the caller said nothing (send silence: true for that)")
+            }
+            input = .speech(text)
         }
-        guard !Blank.isBlank(text) else { throw AgentAPIError(.badRequest, "invalid_request", "text must not be empty: the caller said nothing") }
         // Claimed before the contact is read: an utterance right after one that ended the call reads it ended.
         guard busy.claim(id) else { throw AgentAPIError(InboxError.contactBusy(id)) }
         defer { busy.release(id) }
         guard let contact = try await services.database.contactHead(id) else { throw AgentAPIError(InboxError.contactNotFound(id)) }
         if let how = contact.endedBy { throw AgentAPIError(InboxError.contactEnded(id, how: how.rawValue)) }
+        if let refusal = engine.refusal(of: input, state: contact.flowState) { throw AgentAPIError(.badRequest, "invalid_request", refusal) }
 
         let started = services.clock()
-        events.publish(.call(.callerUtterance, contactID: id, time: started, content: text))
-        var outcome: ContactFlow.Outcome
-        var attributes = contact.sessionAttributes
-        var eventData = Data()
-        var result: FunctionInvoker.Result?
-        do {
-            let (bot, _) = try lex.bot(flow.bot.id, alias: flow.bot.aliasID, locale: flow.bot.localeID)
-            let turn = try await lex.turn(
-                bot: bot,
-                eventBot: flow.bot,
-                sessionID: id,
-                text: text,
-                inputMode: "Speech",
-                sessionAttributes: contact.sessionAttributes,
-                requestAttributes: [:],
-                caller: .connect
-            )
-            outcome = flow.outcome(of: turn.answer)
-            attributes = turn.answer.sessionAttributes
-            eventData = turn.event ?? Data()
-            result = turn.result
-            if turn.result == nil, outcome.note == nil {
-                outcome.note = "the bot recognized \(turn.answer.intentName ?? "an intent") and closed it itself: no code hook"
-            }
-        } catch let failure as LexRuntime.DependencyFailed {
-            outcome = flow.error(failure.cause)
-            eventData = failure.event
-            result = failure.result
+        let said: String
+        switch input {
+        case .speech(let text): said = text
+        case .silence: said = ""
         }
+        events.publish(.call(.callerUtterance, contactID: id, time: started, content: said))
+        let run = await engine.resume(
+            contactID: id,
+            caller: contact.caller,
+            state: contact.flowState,
+            lexAttributes: contact.sessionAttributes,
+            input: input
+        )
+        let outcome = outcome(of: run)
+        let result = run.recordedResult
         let now = services.clock()
         let turn = CallTurn(
-            utterance: text,
-            event: String(decoding: eventData, as: UTF8.self),
+            utterance: said,
+            event: run.recordedEvent.map { String(decoding: $0, as: UTF8.self) } ?? "",
             statusCode: result?.statusCode,
             functionError: result?.functionError,
             answer: result?.body.map { $0.prefix(64 * 1024) },
             latency: result?.latency ?? 0,
             branch: outcome.branch,
-            prompt: outcome.prompt,
-            ended: outcome.ended,
+            prompt: run.prompt,
+            ended: run.ended,
             note: outcome.note,
-            at: now
+            at: now,
+            path: run.path
         )
-        try await services.database.record(turn: turn, contactID: id, sessionAttributes: attributes)
+        try await services.database.record(turn: turn, contactID: id, sessionAttributes: run.lexAttributes, flowState: run.state)
+        services.coverage.record(run.path)
         var invoked = InboxEvent.call(
             .lambdaInvoked,
             contactID: id,
@@ -154,18 +190,35 @@ struct ConnectController {
         invoked.lambdaMs = Latency.milliseconds(result?.latency ?? 0)
         invoked.tdmockMs = Latency.milliseconds(total - (result?.latency ?? 0))
         var published = [invoked]
-        if outcome.ended { published.append(.call(.callEnded, contactID: id, time: now, branch: outcome.branch.rawValue)) }
+        if run.ended { published.append(.call(.callEnded, contactID: id, time: now, branch: outcome.branch.rawValue)) }
         events.publish(published)
         return JSONResponse.make(
             status: .ok,
             body: ConnectWire.TurnResult(
                 branch: outcome.branch,
-                prompt: outcome.prompt,
-                ended: outcome.ended,
-                sessionAttributes: attributes,
+                prompt: run.prompt,
+                ended: run.ended,
+                sessionAttributes: run.lexAttributes,
                 error: outcome.branch == .error ? outcome.note : nil
             )
         )
+    }
+
+    /// How a stretch of the call came out, as the contact API names it: `error` when a Lex or Lambda call
+    /// failed on the way; `transfer` when the flow sent the call to a queue; the branch the bot's closing
+    /// answer names (`connect.branch_attribute` in `connect.branches`, CONTRACT §8.2); `failed` for an intent
+    /// the bot closed as Failed, or a call the flow's No-match ended; `disconnect` for any other end; and
+    /// `continue` while the call goes on.
+    private func outcome(of run: FlowEngine.Run) -> (branch: CallBranch, note: String?) {
+        let note = run.noMatch ?? run.stranded ?? run.lexNote
+        if let failure = run.failure { return (.error, failure) }
+        if case .transferred(let queue)? = run.ending { return (.transfer, "transferred to queue \(queue)") }
+        if let answer = run.lexAnswer {
+            if let named = services.configuration.connect.flow.branch(namedBy: answer) { return (named, note) }
+            if answer.dialogActionType == "Close", answer.intentState == "Failed" { return (.failed, note) }
+        }
+        if run.ended { return (run.noMatch == nil ? .disconnect : .failed, note) }
+        return (.continue, note)
     }
 }
 

@@ -1,0 +1,556 @@
+public import Foundation
+
+/// An Amazon Connect contact flow in AWS's Flow Language (the JSON `DescribeContactFlow` answers as
+/// `Content`), read and checked as `CreateContactFlow` checks it (CONTRACT §11).
+public struct Flow: Sendable, Hashable {
+    public static let version = "2019-10-30"
+
+    /// The flow's id: `main` for `connect.flow`, the key of `connect.flows` for the others.
+    public var id: String
+    public var startAction: String
+    /// The actions in the file's order.
+    public var actions: [FlowAction]
+    private var index: [String: Int]
+
+    public init(id: String, startAction: String, actions: [FlowAction]) {
+        self.id = id
+        self.startAction = startAction
+        self.actions = actions
+        index = Dictionary(actions.enumerated().map { ($1.identifier, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public subscript(identifier: String) -> FlowAction? { index[identifier].map { actions[$0] } }
+}
+
+/// One action of a flow.
+public struct FlowAction: Sendable, Hashable {
+    public var identifier: String
+    public var type: FlowActionType
+    public var parameters: [String: JSONValue]
+    public var next: String?
+    public var conditions: [FlowCondition]
+    public var errors: [FlowErrorTransition]
+    /// The `NextAction` of an action that leaves the flow (a transfer, a disconnect): checked to name an
+    /// action, never taken.
+    public var unusedNext: String?
+
+    /// Every way out of this action, as coverage names them, in the file's order.
+    public var transitions: [FlowTransition] {
+        var all: [FlowTransition] = []
+        if let next { all.append(FlowTransition(label: FlowTransition.nextAction, next: next)) }
+        for condition in conditions { all.append(FlowTransition(label: condition.label, next: condition.next)) }
+        for error in errors { all.append(FlowTransition(label: FlowTransition.errorLabel(error.type), next: error.next)) }
+        return all
+    }
+
+    public func errorTarget(_ type: String) -> String? { errors.first { $0.type == type }?.next }
+
+    /// A parameter's text (`nil` when absent or not a string).
+    public func text(_ name: String) -> String? { parameters[name]?.stringValue }
+}
+
+public struct FlowCondition: Sendable, Hashable {
+    public var comparison: FlowComparison
+    public var operand: String
+    public var next: String
+
+    public var label: String { "Conditions: \(comparison.rawValue) \(operand)" }
+}
+
+public struct FlowErrorTransition: Sendable, Hashable {
+    public var type: String
+    public var next: String
+}
+
+/// A way out of an action, as coverage and a turn's path name it: `NextAction`,
+/// `Conditions: Equals speak`, `Errors: NoMatchingError`.
+public struct FlowTransition: Sendable, Hashable, Codable {
+    public static let nextAction = "NextAction"
+    public static func errorLabel(_ type: String) -> String { "Errors: \(type)" }
+
+    public var label: String
+    public var next: String
+
+    public init(label: String, next: String) {
+        self.label = label
+        self.next = next
+    }
+}
+
+/// A `Compare` or input condition's `Operator`.
+public enum FlowComparison: String, Sendable, Hashable, CaseIterable {
+    case equals = "Equals"
+    case numberLessThan = "NumberLessThan"
+    case numberLessOrEqualTo = "NumberLessOrEqualTo"
+    case numberGreaterThan = "NumberGreaterThan"
+    case numberGreaterOrEqualTo = "NumberGreaterOrEqualTo"
+    case textStartsWith = "TextStartsWith"
+    case textEndsWith = "TextEndsWith"
+    case textContains = "TextContains"
+
+    /// Whether `value` passes this comparison with `operand`, as Connect compares: text as written,
+    /// numbers only when both sides are numbers.
+    public func holds(_ value: String, _ operand: String) -> Bool {
+        switch self {
+        case .equals: return value == operand
+        case .textStartsWith: return value.hasPrefix(operand)
+        case .textEndsWith: return value.hasSuffix(operand)
+        case .textContains: return value.contains(operand)
+        case .numberLessThan, .numberLessOrEqualTo, .numberGreaterThan, .numberGreaterOrEqualTo:
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            guard let left = Double(trimmed), let right = Double(operand.trimmingCharacters(in: .whitespaces)) else { return false }
+            switch self {
+            case .numberLessThan: return left < right
+            case .numberLessOrEqualTo: return left <= right
+            case .numberGreaterThan: return left > right
+            default: return left >= right
+            }
+        }
+    }
+}
+
+/// The actions tdmock runs. The ones that change nothing a caller could notice here (logging, voice,
+/// recording, analytics, streaming, event hooks, contact data) are accepted and recorded.
+public enum FlowActionType: String, Sendable, Hashable, CaseIterable {
+    case messageParticipant = "MessageParticipant"
+    case connectParticipantWithLexBot = "ConnectParticipantWithLexBot"
+    case getParticipantInput = "GetParticipantInput"
+    case compare = "Compare"
+    case updateContactAttributes = "UpdateContactAttributes"
+    case invokeLambdaFunction = "InvokeLambdaFunction"
+    case updateContactTargetQueue = "UpdateContactTargetQueue"
+    case transferContactToQueue = "TransferContactToQueue"
+    case transferToFlow = "TransferToFlow"
+    case endFlowExecution = "EndFlowExecution"
+    case disconnectParticipant = "DisconnectParticipant"
+    case updateFlowLoggingBehavior = "UpdateFlowLoggingBehavior"
+    case updateContactTextToSpeechVoice = "UpdateContactTextToSpeechVoice"
+    case updateContactRecordingBehavior = "UpdateContactRecordingBehavior"
+    case updateContactRecordingAndAnalyticsBehavior = "UpdateContactRecordingAndAnalyticsBehavior"
+    case updateContactMediaStreamingBehavior = "UpdateContactMediaStreamingBehavior"
+    case updateContactEventHooks = "UpdateContactEventHooks"
+    case updateContactData = "UpdateContactData"
+
+    /// The error types AWS's reference lists for the action.
+    public var errorTypes: Set<String> {
+        switch self {
+        case .connectParticipantWithLexBot: ["NoMatchingCondition", "NoMatchingError", "InputTimeLimitExceeded"]
+        case .getParticipantInput: ["NoMatchingCondition", "NoMatchingError", "InputTimeLimitExceeded", "InvalidPhoneNumber"]
+        case .compare: ["NoMatchingCondition"]
+        case .transferContactToQueue: ["QueueAtCapacity", "NoMatchingError"]
+        case .messageParticipant, .updateContactAttributes, .invokeLambdaFunction, .updateContactTargetQueue, .transferToFlow,
+            .updateContactRecordingBehavior, .updateContactRecordingAndAnalyticsBehavior, .updateContactMediaStreamingBehavior,
+            .updateContactEventHooks, .updateContactData, .updateContactTextToSpeechVoice:
+            ["NoMatchingError"]
+        case .endFlowExecution, .disconnectParticipant, .updateFlowLoggingBehavior: []
+        }
+    }
+
+    /// Whether the action takes `Conditions`.
+    public var takesConditions: Bool { self == .connectParticipantWithLexBot || self == .getParticipantInput || self == .compare }
+
+    /// Whether the call leaves the flow at this action: a `NextAction` of these is never taken on a voice call.
+    public var isTerminal: Bool {
+        self == .endFlowExecution || self == .disconnectParticipant || self == .transferContactToQueue || self == .transferToFlow
+    }
+
+    /// Whether the action only records that it ran.
+    public var changesNothing: Bool {
+        switch self {
+        case .updateFlowLoggingBehavior, .updateContactTextToSpeechVoice, .updateContactRecordingBehavior,
+            .updateContactRecordingAndAnalyticsBehavior, .updateContactMediaStreamingBehavior, .updateContactEventHooks,
+            .updateContactData:
+            true
+        default: false
+        }
+    }
+}
+
+/// Why a flow was refused: the action's `Identifier` (when it is one action's fault), the field, and what is wrong.
+public struct FlowFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public var identifier: String?
+    public var field: String
+    public var message: String
+
+    public init(identifier: String?, field: String, message: String) {
+        self.identifier = identifier
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        if let identifier { return "action '\(identifier)', \(field): \(message)" }
+        return "\(field): \(message)"
+    }
+}
+
+/// A flow read and checked, what it names that the configuration must have, and what it does that a
+/// user may not mean.
+public struct FlowLoad: Sendable {
+    public var flow: Flow
+    public var references: [FlowReference]
+    public var warnings: [String]
+}
+
+/// A name in a flow that only the configuration can say exists: a function, a bot alias, another flow.
+public struct FlowReference: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// A Lambda function, by the name at the end of its ARN.
+        case function(String)
+        /// A Lex V2 bot alias: `arn:aws:lex:REGION:ACCOUNT:bot-alias/BOTID/ALIASID`.
+        case botAlias(bot: String, alias: String)
+        /// A flow of `connect.flows`, by the id at the end of its ARN.
+        case flow(String)
+    }
+
+    public var identifier: String
+    public var field: String
+    public var kind: Kind
+
+    public init(identifier: String, field: String, kind: Kind) {
+        self.identifier = identifier
+        self.field = field
+        self.kind = kind
+    }
+}
+
+extension Flow {
+    /// Reads and checks a Flow Language document. Everything a flow could get wrong on its own is refused
+    /// here; `references` lists what the configuration must name, for the caller to check.
+    public static func read(_ data: Data, id: String) -> Result<FlowLoad, FlowFailure> {
+        let value: JSONValue
+        switch data.withUnsafeBytes({ JSONReader.read($0) }) {
+        case .success(let read): value = read
+        case .failure(let failure): return .failure(FlowFailure(identifier: nil, field: "the file", message: "not JSON: \(failure)"))
+        }
+        var reader = FlowReader(value, id: id)
+        do {
+            return .success(try reader.read())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The flow's id in a `TransferToFlow`'s `ContactFlowId`: the part after `contact-flow/` in an ARN, else the value.
+    public static func id(fromReference reference: String) -> String {
+        if let range = reference.range(of: "contact-flow/", options: .backwards) { return String(reference[range.upperBound...]) }
+        return reference
+    }
+
+    /// The bot id and alias id in `arn:aws:lex:REGION:ACCOUNT:bot-alias/BOTID/ALIASID`, or nil.
+    public static func botAlias(fromARN arn: String) -> (bot: String, alias: String)? {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[2] == "lex" else { return nil }
+        let resource = parts[5].split(separator: "/", omittingEmptySubsequences: false)
+        guard resource.count == 3, resource[0] == "bot-alias", !resource[1].isEmpty, !resource[2].isEmpty else { return nil }
+        return (String(resource[1]), String(resource[2]))
+    }
+
+    /// Whether a parameter's value is a JSONPath reference Connect resolves when the action runs.
+    public static func isDynamic(_ value: String) -> Bool { value.hasPrefix("$.") }
+}
+
+/// The checks of one document, action by action.
+private struct FlowReader {
+    let root: JSONValue
+    let id: String
+    var references: [FlowReference] = []
+    var warnings: [String] = []
+
+    init(_ root: JSONValue, id: String) {
+        self.root = root
+        self.id = id
+    }
+
+    /// Characters AWS's reference does not allow in an `Identifier`.
+    static let forbidden = Set("%:(\\/)=$,;[]{}")
+    static let reserved: Set<String> = [
+        "__proto__", "constructor", "__defineGetter__", "__defineSetter__", "toString", "hasOwnProperty", "isPrototypeOf",
+        "propertyIsEnumerable", "toLocaleString", "valueOf",
+    ]
+
+    mutating func read() throws(FlowFailure) -> FlowLoad {
+        guard let object = root.objectValue else {
+            throw FlowFailure(identifier: nil, field: "the file", message: "not a JSON object: a Flow Language document is one")
+        }
+        guard let version = object["Version"]?.stringValue else {
+            throw FlowFailure(identifier: nil, field: "Version", message: "missing: Flow Language documents say \"Version\": \"\(Flow.version)\"")
+        }
+        guard version == Flow.version else {
+            throw FlowFailure(
+                identifier: nil,
+                field: "Version",
+                message: "'\(version)' is not a Flow Language version; the one there is is \(Flow.version)"
+            )
+        }
+        guard let start = object["StartAction"]?.stringValue, !start.isEmpty else {
+            throw FlowFailure(identifier: nil, field: "StartAction", message: "missing: the Identifier of the first action")
+        }
+        guard let items = object["Actions"]?.arrayValue, !items.isEmpty else {
+            throw FlowFailure(identifier: nil, field: "Actions", message: "missing or empty: a flow has at least one action")
+        }
+        var actions: [FlowAction] = []
+        var seen: Set<String> = []
+        for (position, item) in items.enumerated() {
+            let action = try self.action(item, position: position)
+            guard seen.insert(action.identifier).inserted else {
+                throw FlowFailure(
+                    identifier: action.identifier,
+                    field: "Identifier",
+                    message: "used by two actions: each action's Identifier is its own"
+                )
+            }
+            actions.append(action)
+        }
+        guard seen.contains(start) else {
+            throw FlowFailure(identifier: nil, field: "StartAction", message: "'\(start)' is no action's Identifier")
+        }
+        for action in actions {
+            let unused = action.unusedNext.map { [FlowTransition(label: FlowTransition.nextAction, next: $0)] } ?? []
+            for transition in action.transitions + unused where !seen.contains(transition.next) {
+                throw FlowFailure(
+                    identifier: action.identifier,
+                    field: "Transitions (\(transition.label))",
+                    message: "goes to '\(transition.next)', which is no action's Identifier"
+                )
+            }
+        }
+        return FlowLoad(flow: Flow(id: id, startAction: start, actions: actions), references: references, warnings: warnings)
+    }
+
+    private mutating func action(_ item: JSONValue, position: Int) throws(FlowFailure) -> FlowAction {
+        guard let object = item.objectValue else {
+            throw FlowFailure(identifier: nil, field: "Actions[\(position)]", message: "\(item.typeDescription), not an action object")
+        }
+        guard let identifier = object["Identifier"]?.stringValue, !identifier.isEmpty else {
+            throw FlowFailure(identifier: nil, field: "Actions[\(position)].Identifier", message: "missing: every action has one")
+        }
+        if identifier.count > 50 {
+            throw FlowFailure(identifier: identifier, field: "Identifier", message: "longer than 50 characters")
+        }
+        if let bad = identifier.first(where: { Self.forbidden.contains($0) }) {
+            throw FlowFailure(
+                identifier: identifier,
+                field: "Identifier",
+                message: "has '\(bad)', which an Identifier may not have (% : ( \\ / ) = $ , ; [ ] { })"
+            )
+        }
+        if Self.reserved.contains(identifier) {
+            throw FlowFailure(identifier: identifier, field: "Identifier", message: "is a name an Identifier may not be")
+        }
+        func fail(_ field: String, _ message: String) -> FlowFailure { FlowFailure(identifier: identifier, field: field, message: message) }
+        guard let typeName = object["Type"]?.stringValue else { throw fail("Type", "missing") }
+        guard let type = FlowActionType(rawValue: typeName) else {
+            throw fail(
+                "Type",
+                "'\(typeName)' is not an action tdmock runs (it runs \(FlowActionType.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
+        }
+        var parameters: [String: JSONValue] = [:]
+        if let value = object["Parameters"], !value.isNull {
+            guard let given = value.objectValue else { throw fail("Parameters", "\(value.typeDescription), not an object") }
+            parameters = given
+        }
+        let transitions = object["Transitions"]?.objectValue ?? [:]
+        if let value = object["Transitions"], value.objectValue == nil, !value.isNull {
+            throw fail("Transitions", "\(value.typeDescription), not an object")
+        }
+        var next: String?
+        var leftBy: String?
+        if let value = transitions["NextAction"], !value.isNull {
+            guard let text = value.stringValue else { throw fail("Transitions.NextAction", "\(value.typeDescription), not an Identifier") }
+            next = text
+        }
+        var conditions: [FlowCondition] = []
+        if let value = transitions["Conditions"], !value.isNull {
+            guard let list = value.arrayValue else { throw fail("Transitions.Conditions", "\(value.typeDescription), not a list") }
+            if !list.isEmpty, !type.takesConditions { throw fail("Transitions.Conditions", "\(typeName) takes no conditions") }
+            for (index, entry) in list.enumerated() {
+                let field = "Transitions.Conditions[\(index)]"
+                guard let target = entry["NextAction"]?.stringValue else { throw fail("\(field).NextAction", "missing") }
+                guard let condition = entry["Condition"]?.objectValue else { throw fail("\(field).Condition", "missing") }
+                guard let name = condition["Operator"]?.stringValue else { throw fail("\(field).Condition.Operator", "missing") }
+                guard let comparison = FlowComparison(rawValue: name) else {
+                    throw fail(
+                        "\(field).Condition.Operator",
+                        "'\(name)' is not one of \(FlowComparison.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                if type != .compare, comparison != .equals { throw fail("\(field).Condition.Operator", "\(typeName) compares with Equals only") }
+                guard let operands = condition["Operands"]?.arrayValue, operands.count == 1, let operand = operands[0].stringValue else {
+                    throw fail("\(field).Condition.Operands", "must be a list of one string")
+                }
+                conditions.append(FlowCondition(comparison: comparison, operand: operand, next: target))
+            }
+        }
+        var errors: [FlowErrorTransition] = []
+        if let value = transitions["Errors"], !value.isNull {
+            guard let list = value.arrayValue else { throw fail("Transitions.Errors", "\(value.typeDescription), not a list") }
+            for (index, entry) in list.enumerated() {
+                let field = "Transitions.Errors[\(index)]"
+                guard let target = entry["NextAction"]?.stringValue else { throw fail("\(field).NextAction", "missing") }
+                guard let errorType = entry["ErrorType"]?.stringValue else { throw fail("\(field).ErrorType", "missing") }
+                guard type.errorTypes.contains(errorType) else {
+                    let known = type.errorTypes.sorted()
+                    throw fail(
+                        "\(field).ErrorType",
+                        "'\(errorType)' is not an error of \(typeName)" + (known.isEmpty ? " (it has none)" : " (\(known.joined(separator: ", ")))")
+                    )
+                }
+                errors.append(FlowErrorTransition(type: errorType, next: target))
+            }
+        }
+        if type.isTerminal, let target = next {
+            // The console writes a NextAction for a transfer, which a voice call never takes: the call leaves the
+            // flow. It must name an action all the same; it is not a way out coverage counts.
+            if type == .endFlowExecution || type == .disconnectParticipant {
+                warnings.append("action '\(identifier)': \(typeName) ends the call, so its NextAction '\(target)' is never taken")
+            }
+            leftBy = target
+            next = nil
+        }
+        if !type.isTerminal, next == nil, conditions.isEmpty {
+            warnings.append("action '\(identifier)': no NextAction, so a call that gets past this \(typeName) ends there")
+        }
+        var action = FlowAction(identifier: identifier, type: type, parameters: parameters, next: next, conditions: conditions, errors: errors)
+        action.unusedNext = leftBy
+        try check(action)
+        return action
+    }
+
+    // MARK: Parameters, as each action's page in AWS's reference gives them
+
+    private mutating func check(_ action: FlowAction) throws(FlowFailure) {
+        let parameters = action.parameters
+        func fail(_ field: String, _ message: String) -> FlowFailure {
+            FlowFailure(identifier: action.identifier, field: "Parameters.\(field)", message: message)
+        }
+        func string(_ name: String, required: Bool = false) throws(FlowFailure) -> String? {
+            guard let value = parameters[name], !value.isNull else {
+                if required { throw fail(name, "missing") }
+                return nil
+            }
+            guard let text = value.stringValue else { throw fail(name, "\(value.typeDescription), not a string") }
+            return text
+        }
+        func strings(_ name: String, required: Bool = false) throws(FlowFailure) {
+            guard let value = parameters[name], !value.isNull else {
+                if required { throw fail(name, "missing") }
+                return
+            }
+            guard let object = value.objectValue else { throw fail(name, "\(value.typeDescription), not an object of strings") }
+            for (key, item) in object.sorted(by: { $0.key < $1.key }) where item.stringValue == nil {
+                throw fail("\(name).\(key)", "\(item.typeDescription), not a string")
+            }
+        }
+        /// Text, SSML, PromptId and Media: at most one (`required`: exactly one).
+        func prompt(required: Bool) throws(FlowFailure) {
+            var given: [String] = []
+            for name in ["Text", "SSML", "PromptId"] where try string(name) != nil { given.append(name) }
+            if let media = parameters["Media"], !media.isNull {
+                guard media.objectValue != nil else { throw fail("Media", "\(media.typeDescription), not an object") }
+                given.append("Media")
+            }
+            if given.count > 1 { throw fail(given.joined(separator: "/"), "give one of Text, SSML, PromptId and Media, not \(given.count)") }
+            if required, given.isEmpty { throw fail("Text", "missing: one of Text, SSML, PromptId or Media says what the caller hears") }
+        }
+        func seconds(_ name: String, required: Bool, range: ClosedRange<Int>) throws(FlowFailure) {
+            guard let value = parameters[name], !value.isNull else {
+                if required { throw fail(name, "missing") }
+                return
+            }
+            let number = value.numberValue ?? value.stringValue.flatMap { Double($0) }
+            guard let number, number.rounded() == number, range.contains(Int(number)) else {
+                throw fail(name, "must be a whole number of seconds from \(range.lowerBound) to \(range.upperBound)")
+            }
+        }
+
+        switch action.type {
+        case .messageParticipant:
+            try prompt(required: true)
+        case .connectParticipantWithLexBot:
+            try prompt(required: false)
+            if parameters["LexBot"] != nil, parameters["LexV2Bot"] == nil {
+                throw fail("LexBot", "an Amazon Lex (V1) bot: tdmock plays Lex V2 bots (LexV2Bot.AliasArn)")
+            }
+            guard let bot = parameters["LexV2Bot"]?.objectValue else { throw fail("LexV2Bot", "missing: {\"AliasArn\": the bot alias's ARN}") }
+            guard let arnValue = bot["AliasArn"] else { throw fail("LexV2Bot.AliasArn", "missing") }
+            guard let arn = arnValue.stringValue else { throw fail("LexV2Bot.AliasArn", "\(arnValue.typeDescription), not a string") }
+            if !Flow.isDynamic(arn) {
+                guard let (botID, aliasID) = Flow.botAlias(fromARN: arn) else {
+                    throw fail("LexV2Bot.AliasArn", "'\(arn)' is not a bot alias ARN (arn:aws:lex:REGION:ACCOUNT:bot-alias/BOTID/ALIASID)")
+                }
+                references.append(
+                    FlowReference(identifier: action.identifier, field: "Parameters.LexV2Bot.AliasArn", kind: .botAlias(bot: botID, alias: aliasID))
+                )
+            }
+            try strings("LexSessionAttributes")
+            for name in ["LexInitializationData", "LexInitilizationData"] {
+                guard let value = parameters[name], !value.isNull else { continue }
+                guard let object = value.objectValue else { throw fail(name, "\(value.typeDescription), not an object") }
+                if let message = object["InitialMessage"], message.stringValue == nil {
+                    throw fail("\(name).InitialMessage", "\(message.typeDescription), not a string")
+                }
+            }
+            if let value = parameters["LexTimeoutSeconds"], !value.isNull {
+                guard let object = value.objectValue else { throw fail("LexTimeoutSeconds", "\(value.typeDescription), not an object") }
+                let text = object["Text"]
+                let number = text?.numberValue ?? text?.stringValue.flatMap { Double($0) }
+                guard let number, number > 0 else { throw fail("LexTimeoutSeconds.Text", "must be a number of seconds above 0") }
+            }
+        case .getParticipantInput:
+            try prompt(required: true)
+            try seconds("InputTimeLimitSeconds", required: false, range: 1...180)
+            if let store = try string("StoreInput"), store != "True", store != "False" {
+                throw fail("StoreInput", "'\(store)' is not True or False")
+            }
+            if try string("StoreInput") == "True", !action.conditions.isEmpty {
+                throw fail("StoreInput", "True stores the input: the action then takes no conditions")
+            }
+        case .compare:
+            guard try string("ComparisonValue", required: true) != nil else { return }
+            if action.conditions.isEmpty {
+                throw FlowFailure(identifier: action.identifier, field: "Transitions.Conditions", message: "missing: Compare needs at least one")
+            }
+        case .updateContactAttributes:
+            try strings("Attributes", required: true)
+            if let target = try string("TargetContact"), target != "Current", target != "Related" {
+                throw fail("TargetContact", "'\(target)' is not Current or Related")
+            }
+        case .invokeLambdaFunction:
+            guard let arn = try string("LambdaFunctionARN", required: true) else { return }
+            try seconds("InvocationTimeLimitSeconds", required: true, range: 1...8)
+            if let kind = try string("InvocationType"), kind != "SYNCHRONOUS", kind != "ASYNCHRONOUS" {
+                throw fail("InvocationType", "'\(kind)' is not SYNCHRONOUS or ASYNCHRONOUS")
+            }
+            if let value = parameters["ResponseValidation"], !value.isNull {
+                let type = value["ResponseType"]?.stringValue
+                guard type == "STRING_MAP" || type == "JSON" else { throw fail("ResponseValidation.ResponseType", "must be STRING_MAP or JSON") }
+            }
+            try strings("LambdaInvocationAttributes")
+            if !Flow.isDynamic(arn) {
+                let name = FunctionName.resolve(arn)
+                guard FunctionName.isValid(name) else { throw fail("LambdaFunctionARN", "'\(arn)' names no function") }
+                references.append(FlowReference(identifier: action.identifier, field: "Parameters.LambdaFunctionARN", kind: .function(name)))
+            }
+        case .updateContactTargetQueue:
+            _ = try string("QueueId", required: true)
+        case .transferToFlow:
+            guard let reference = try string("ContactFlowId", required: true) else { return }
+            if !Flow.isDynamic(reference) {
+                references.append(
+                    FlowReference(identifier: action.identifier, field: "Parameters.ContactFlowId", kind: .flow(Flow.id(fromReference: reference)))
+                )
+            }
+        case .transferContactToQueue, .endFlowExecution, .disconnectParticipant:
+            break
+        case .updateFlowLoggingBehavior:
+            if let value = try string("FlowLoggingBehavior"), value != "Enabled", value != "Disabled" {
+                throw fail("FlowLoggingBehavior", "'\(value)' is not Enabled or Disabled")
+            }
+        case .updateContactTextToSpeechVoice, .updateContactRecordingBehavior, .updateContactRecordingAndAnalyticsBehavior,
+            .updateContactMediaStreamingBehavior, .updateContactEventHooks, .updateContactData:
+            break
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import TDMockCore
+import Testing
+
+/// A flow is checked when it is read, as `CreateContactFlow` checks it: each mistake is refused naming the
+/// action's Identifier and the field (CONTRACT §11).
+@Suite struct FlowLanguageTests {
+    /// A flow of one message and a disconnect, with `action` (JSON) put in place of the message.
+    static func flow(_ action: String, start: String = "say") -> Data {
+        Data(
+            """
+            {"Version": "2019-10-30", "StartAction": "\(start)", "Actions": [\(action),
+             {"Identifier": "bye", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}
+            """.utf8
+        )
+    }
+
+    static let message = #"{"Identifier": "say", "Type": "MessageParticipant", "Parameters": {"Text": "Hi"}, "Transitions": {"NextAction": "bye"}}"#
+
+    @Test func aWellFormedFlowIsRead() throws {
+        let load = try Flow.read(Self.flow(Self.message), id: "main").get()
+        #expect(load.flow.startAction == "say")
+        #expect(load.flow.actions.map(\.identifier) == ["say", "bye"])
+        #expect(load.flow["say"]?.transitions == [FlowTransition(label: "NextAction", next: "bye")])
+        #expect(load.warnings.isEmpty && load.references.isEmpty)
+    }
+
+    @Test(
+        arguments: [
+            (
+                #"{"Identifier": "say", "Type": "PlayPrompt", "Parameters": {}, "Transitions": {"NextAction": "bye"}}"#, "say", "Type",
+                "'PlayPrompt' is not an action tdmock runs"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "MessageParticipant", "Parameters": {"Text": "Hi"}, "Transitions": {"NextAction": "nowhere"}}"#,
+                "say", "Transitions (NextAction)", "goes to 'nowhere', which is no action's Identifier"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "MessageParticipant", "Parameters": {}, "Transitions": {"NextAction": "bye"}}"#, "say",
+                "Parameters.Text", "missing"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "MessageParticipant", "Parameters": {"Text": 5}, "Transitions": {"NextAction": "bye"}}"#,
+                "say", "Parameters.Text", "a number, not a string"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "MessageParticipant", "Parameters": {"Text": "a", "SSML": "b"}, "Transitions": {"NextAction": "bye"}}"#,
+                "say", "Parameters.Text/SSML", "give one of Text, SSML, PromptId and Media, not 2"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "Compare", "Parameters": {}, "Transitions": {"Conditions": [{"NextAction": "bye", "Condition": {"Operator": "Equals", "Operands": ["x"]}}]}}"#,
+                "say", "Parameters.ComparisonValue", "missing"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "Compare", "Parameters": {"ComparisonValue": "$.Attributes.x"}, "Transitions": {"Conditions": [{"NextAction": "bye", "Condition": {"Operator": "Matches", "Operands": ["x"]}}]}}"#,
+                "say", "Transitions.Conditions[0].Condition.Operator", "'Matches' is not one of Equals"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "MessageParticipant", "Parameters": {"Text": "a"}, "Transitions": {"NextAction": "bye", "Conditions": [{"NextAction": "bye", "Condition": {"Operator": "Equals", "Operands": ["x"]}}]}}"#,
+                "say", "Transitions.Conditions", "MessageParticipant takes no conditions"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "MessageParticipant", "Parameters": {"Text": "a"}, "Transitions": {"NextAction": "bye", "Errors": [{"NextAction": "bye", "ErrorType": "InputTimeLimitExceeded"}]}}"#,
+                "say", "Transitions.Errors[0].ErrorType", "'InputTimeLimitExceeded' is not an error of MessageParticipant (NoMatchingError)"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "InvokeLambdaFunction", "Parameters": {"LambdaFunctionARN": "f", "InvocationTimeLimitSeconds": "9"}, "Transitions": {"NextAction": "bye"}}"#,
+                "say", "Parameters.InvocationTimeLimitSeconds", "must be a whole number of seconds from 1 to 8"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "InvokeLambdaFunction", "Parameters": {"InvocationTimeLimitSeconds": "3"}, "Transitions": {"NextAction": "bye"}}"#,
+                "say", "Parameters.LambdaFunctionARN", "missing"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "ConnectParticipantWithLexBot", "Parameters": {"LexV2Bot": {"AliasArn": "arn:aws:lex:us-east-1:1:bot/B"}}, "Transitions": {"NextAction": "bye"}}"#,
+                "say", "Parameters.LexV2Bot.AliasArn", "'arn:aws:lex:us-east-1:1:bot/B' is not a bot alias ARN"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "ConnectParticipantWithLexBot", "Parameters": {"LexBot": {"Name": "B", "Alias": "A"}}, "Transitions": {"NextAction": "bye"}}"#,
+                "say", "Parameters.LexBot", "an Amazon Lex (V1) bot"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "ConnectParticipantWithLexBot", "Parameters": {"LexV2Bot": {"AliasArn": "arn:aws:lex:us-east-1:1:bot-alias/B/A"}, "LexSessionAttributes": {"n": 1}}, "Transitions": {"NextAction": "bye"}}"#,
+                "say", "Parameters.LexSessionAttributes.n", "a number, not a string"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "UpdateContactAttributes", "Parameters": {}, "Transitions": {"NextAction": "bye"}}"#,
+                "say", "Parameters.Attributes", "missing"
+            ),
+            (
+                #"{"Identifier": "say", "Type": "GetParticipantInput", "Parameters": {"Text": "a", "StoreInput": "Yes"}, "Transitions": {"NextAction": "bye"}}"#,
+                "say", "Parameters.StoreInput", "'Yes' is not True or False"
+            ),
+            (#"{"Identifier": "say", "Type": "TransferToFlow", "Parameters": {}, "Transitions": {}}"#, "say", "Parameters.ContactFlowId", "missing"),
+            (#"{"Identifier": "a:b", "Type": "EndFlowExecution", "Parameters": {}, "Transitions": {}}"#, "a:b", "Identifier", "has ':'"),
+            (#"{"Identifier": "bye", "Type": "EndFlowExecution", "Parameters": {}, "Transitions": {}}"#, "bye", "Identifier", "used by two actions"),
+            (#"{"Type": "EndFlowExecution"}"#, nil, "Actions[0].Identifier", "missing"),
+        ] as [(String, String?, String, String)]
+    )
+    func eachMistakeIsRefusedNamingTheActionAndTheField(action: String, identifier: String?, field: String, message: String) {
+        switch Flow.read(Self.flow(action, start: identifier ?? "bye"), id: "main") {
+        case .success: Issue.record("taken: \(action)")
+        case .failure(let failure):
+            #expect(failure.identifier == identifier, "\(failure)")
+            #expect(failure.field == field, "\(failure)")
+            #expect(failure.message.hasPrefix(message), "\(failure)")
+        }
+    }
+
+    @Test func theDocumentItselfIsChecked() {
+        for (text, field) in [
+            ("[]", "the file"), ("{", "the file"), (#"{"StartAction": "a", "Actions": []}"#, "Version"),
+            (#"{"Version": "2020-01-01", "StartAction": "a", "Actions": []}"#, "Version"),
+            (#"{"Version": "2019-10-30", "Actions": []}"#, "StartAction"),
+            (#"{"Version": "2019-10-30", "StartAction": "a", "Actions": []}"#, "Actions"),
+        ] {
+            switch Flow.read(Data(text.utf8), id: "main") {
+            case .success: Issue.record("taken: \(text)")
+            case .failure(let failure): #expect(failure.field == field && failure.identifier == nil, "\(failure)")
+            }
+        }
+        if case .failure(let failure) = Flow.read(Self.flow(Self.message, start: "nowhere"), id: "main") {
+            #expect(failure.description == "StartAction: 'nowhere' is no action's Identifier")
+        } else {
+            Issue.record("an unknown StartAction was taken")
+        }
+    }
+
+    @Test func whatOnlyTheConfigurationKnowsIsListedAndOddEndsAreSaid() throws {
+        let load = try Flow.read(
+            Self.flow(
+                """
+                {"Identifier": "say", "Type": "InvokeLambdaFunction",
+                 "Parameters": {"LambdaFunctionARN": "arn:aws:lambda:us-east-1:1:function:lookup:prod", "InvocationTimeLimitSeconds": 8},
+                 "Transitions": {"NextAction": "bot"}},
+                {"Identifier": "bot", "Type": "ConnectParticipantWithLexBot",
+                 "Parameters": {"LexV2Bot": {"AliasArn": "arn:aws:lex:us-east-1:1:bot-alias/BOTID/ALIASID"}, "LexInitializationData": {"InitialMessage": "hi"}},
+                 "Transitions": {"NextAction": "flow"}},
+                {"Identifier": "flow", "Type": "TransferToFlow", "Parameters": {"ContactFlowId": "arn:aws:connect:us-east-1:1:instance/i/contact-flow/other"},
+                 "Transitions": {"NextAction": "bye"}},
+                {"Identifier": "dynamic", "Type": "InvokeLambdaFunction", "Parameters": {"LambdaFunctionARN": "$.Attributes.fn", "InvocationTimeLimitSeconds": 1},
+                 "Transitions": {}},
+                {"Identifier": "end", "Type": "EndFlowExecution", "Parameters": {}, "Transitions": {"NextAction": "bye"}}
+                """
+            ),
+            id: "main"
+        ).get()
+        #expect(
+            load.references == [
+                FlowReference(identifier: "say", field: "Parameters.LambdaFunctionARN", kind: .function("lookup")),
+                FlowReference(identifier: "bot", field: "Parameters.LexV2Bot.AliasArn", kind: .botAlias(bot: "BOTID", alias: "ALIASID")),
+                FlowReference(identifier: "flow", field: "Parameters.ContactFlowId", kind: .flow("other")),
+            ]
+        )
+        // A transfer's NextAction (which the console writes) is checked but is no way out.
+        #expect(load.flow["flow"]?.transitions == [])
+        #expect(
+            load.warnings == [
+                "action 'dynamic': no NextAction, so a call that gets past this InvokeLambdaFunction ends there",
+                "action 'end': EndFlowExecution ends the call, so its NextAction 'bye' is never taken",
+            ]
+        )
+    }
+
+    @Test func comparisonsAreConnects() {
+        #expect(FlowComparison.equals.holds("speak", "speak") && !FlowComparison.equals.holds("Speak", "speak"))
+        #expect(FlowComparison.numberGreaterThan.holds("7", "5") && !FlowComparison.numberGreaterThan.holds("seven", "5"))
+        #expect(FlowComparison.numberLessOrEqualTo.holds(" 5 ", "5"))
+        #expect(FlowComparison.textContains.holds("earnings call", "call") && FlowComparison.textEndsWith.holds("abc", "bc"))
+        #expect(Flow.botAlias(fromARN: "arn:aws:lex:eu-west-2:123456789012:bot-alias/B1/A1")! == ("B1", "A1"))
+        #expect(Flow.id(fromReference: "arn:aws:connect:us-east-1:1:instance/i/contact-flow/abc-123") == "abc-123")
+    }
+}
