@@ -86,6 +86,7 @@ public actor CallerSession: LineSession {
     private func showLastTurn() async {
         guard let turn = try? await client.contact(contactID).turns?.last else { return }
         if !turn.path.isEmpty { output.show(style.dim("Flow: ") + Render.path(turn.path, style: style)) }
+        guard !turn.lexEvent.isNull else { return }
         output.show(style.dim("Lex event: ") + Render.visible(Render.json(turn.lexEvent)))
         let status = turn.lambda.statusCode.map { "HTTP \($0)" } ?? "no answer"
         output.show(

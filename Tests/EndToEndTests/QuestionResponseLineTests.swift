@@ -273,6 +273,75 @@ enum Caller {
     }
 }
 
+/// The question line on the user's own flow and bot (examples/question_line), its Python functions hosted by
+/// tools/lambda_host.py, the caller and the agent in two terminals.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct UsersFlowInTerminalsTests {
+    @Test func aCallerAndAnAgentInTerminalsOnTheUsersFlow() async throws {
+        let example = Repository.root.appendingPathComponent("examples/question_line")
+        let (port, hostPort) = (try await freePort(), try await freePort())
+        let host = Process()
+        host.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        host.arguments = [
+            "python3", Repository.root.appendingPathComponent("tools/lambda_host.py").path, "--port", String(hostPort),
+            "customer_lookup=\(example.path)/customer_lookup.py:lambda_handler",
+            "question_fallback=\(example.path)/question_fallback.py:lambda_handler",
+        ]
+        host.environment = ProcessInfo.processInfo.environment.merging(
+            ["QUESTION_API_URL": "http://127.0.0.1:\(port)", "QUESTION_API_KEY": "tdmock-question-key"],
+            uniquingKeysWith: { _, new in new }
+        )
+        host.standardOutput = FileHandle.nullDevice
+        try host.run()
+        defer { kill(host.processIdentifier, SIGKILL) }
+        let functions = ["customer_lookup", "question_fallback"].map {
+            "--function=\($0)=http://127.0.0.1:\(hostPort)/2015-03-31/functions/\($0)/invocations"
+        }
+        let server = try await Server.start(["--config", example.appendingPathComponent("tdmock.yaml").path] + functions, port: port)
+        let history = try Repository.temporaryDirectory().appendingPathComponent("history").path
+        let console = try Terminal.start(
+            "env TDMOCK_SERVER=\(server.url) TDMOCK_HISTORY=\(history) NO_COLOR=1 \(Repository.binary) console --agent Dana"
+        )
+        defer { console.kill() }
+        try await console.waitFor("the console's prompt") { $0.lines.last == "Dana>" }
+        let call = try Terminal.start("env TDMOCK_SERVER=\(server.url) NO_COLOR=1 \(Repository.binary) call --caller +15550100")
+        defer { call.kill() }
+        _ = try call.tmux(["set-option", "-t", call.session, "remain-on-exit", "on"])
+        try await call.waitFor("the greeting by name") {
+            $0.screen.contains("Connect: Hello Ada. What is your question?") && $0.lines.last == "caller>"
+        }
+
+        call.typeLine("/silence")
+        try await call.waitFor("the flow's time-out branch") {
+            $0.unwrapped.contains("Connect: Are you still there? Ask your question whenever you are ready.") && $0.lines.last == "caller>"
+        }
+        call.typeLine("What are our third quarter earnings?")
+        try await console.waitFor("the question announced") { $0.unwrapped.contains("What are our third quarter earnings? : /open ") }
+        let first = String(try #require(console.lines.first { $0.hasPrefix("New question ") }).dropFirst("New question ".count).prefix(32))
+        console.typeLine("/open \(first)")
+        try await console.waitFor("the caller's attributes") { $0.screen.contains("tier = gold") && $0.lines.last == "Dana@q:\(first.prefix(8))>" }
+        console.typeLine("They were 4.2 million.")
+        try await call.waitFor("the answer spoken") { $0.screen.contains("Connect: They were 4.2 million.") && $0.lines.last == "caller>" }
+        try await console.waitFor("the console's prompt again") { $0.lines.last == "Dana>" }
+
+        call.typeLine("Can I change my plan?")
+        try await console.waitFor("the second question") { $0.lines.filter { $0.hasPrefix("New question ") }.count == 2 }
+        let second = String(try #require(console.lines.last { $0.hasPrefix("New question ") }).dropFirst("New question ".count).prefix(32))
+        console.typeLine("/open \(second)")
+        try await console.waitFor("the second question opened") { $0.lines.last == "Dana@q:\(second.prefix(8))>" }
+        console.typeLine("/fail no_workflow")
+        try await call.waitFor("the transfer") {
+            $0.unwrapped.contains("Connect: I could not answer that. Let me put you through to someone who can.")
+                && $0.screen.contains("The call ended (transfer).")
+        }
+
+        let coverage = try await tdmock(["contacts", "--coverage", "--server", server.url])
+        #expect(coverage.status == 0)
+        #expect(coverage.output.contains("Flow main"), "\(coverage.output)")
+        #expect(coverage.output.contains("1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e12 (MessageParticipant): never run"), "\(coverage.output)")
+        server.process.signal(SIGTERM)
+    }
+}
+
 extension Terminal {
     /// The screen with the terminal's line wrapping undone.
     var unwrapped: String { screen.replacingOccurrences(of: "\n", with: "") }

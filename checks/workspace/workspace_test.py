@@ -368,10 +368,14 @@ def steps(server, receiver, page, question_api):
     assert status == 200 and result["branch"] == "speak" and "Revenue grew" in result["prompt"], (status, result)
     page.wait_text("#session", "Revenue grew 12 %")
 
-    print("the call's turns: the Lex event and the Lambda's answer")
+    print("the call's turns: the path through the flow, the Lex event and the Lambda's answer")
     page.open("#/calls")
     page.click(f'tr[data-id="{contact}"]')
     page.wait_text(".turns", "Revenue grew 12 %")
+    page.wait_text('[data-path="start"]', "Ask the question")
+    page.wait_text('[data-path="turn-1"]', "Conditions: Equals speak")
+    steps = [li.get_attribute("data-action") for li in page.driver.find_elements(By.CSS_SELECTOR, '[data-path="turn-1"] li')]
+    assert steps == ["Ask the question", "Check the response type", "Speak the answer", "Listen again"], steps
     for summary in page.driver.find_elements(By.CSS_SELECTOR, ".turns summary"):
         summary.click()
     page.wait_text(".turns", '"inputTranscript": "What were our third quarter earnings?"')

@@ -560,6 +560,16 @@ class CallsView {
   reconnected() { return this.refresh(); }
 }
 
+/** The actions a stretch of a call ran, in order, each with the way it left (or what it waited for). */
+function flowPath(steps, name) {
+  if (steps.length === 0) return null;
+  return h("ol", { class: "flow-path", "data-path": name }, steps.map((step) => h("li", { "data-action": step.action },
+    h("span", { class: "text action" }, step.action), " ", h("span", { class: "sub" }, step.type),
+    step.input !== undefined && step.input !== null ? h("span", { class: "sub" }, " · heard “", h("span", { class: "text" }, step.input), "”") : null,
+    step.transition ? [" ", h("span", { class: "badge transition" }, step.transition)] : null,
+    step.note ? h("span", { class: "sub" }, " · ", h("span", { class: "text" }, step.note)) : null)));
+}
+
 class CallView extends ItemView {
   constructor(id) { super(id, "call"); }
 
@@ -571,6 +581,10 @@ class CallView extends ItemView {
       facts([["Status", badge(callStatus(contact))], ["Started", time(contact.created_at)],
         ["Ended", time(contact.ended_at)], ["Id", h("span", { class: "id" }, contact.contact_id)]]),
       entries("Session attributes", contact.session_attributes),
+      entries("Contact attributes", contact.attributes),
+      contact.queue ? facts([["Queue", h("span", { class: "text" }, contact.queue)]]) : null,
+      contact.start ? [h("h2", {}, "Start"), h("div", {}, h("strong", {}, "Prompt: "), h("span", { class: "text" }, contact.start.prompt)),
+        flowPath(contact.start.path, "start")] : null,
       h("h2", {}, `Turns (${(contact.turns || []).length})`),
       (contact.turns || []).length === 0 ? h("p", { class: "empty" }, "No turns yet: POST /connect/v1/contacts/{id}/utterances.") :
         h("ol", { class: "turns" }, contact.turns.map((turn) => h("li", { "data-turn": turn.turn },
@@ -579,6 +593,8 @@ class CallView extends ItemView {
           h("div", { class: "sub" }, `Lambda: ${turn.lambda.status_code ?? "no answer"}`,
             turn.lambda.function_error ? ` (${turn.lambda.function_error})` : "", ` in ${Number(turn.lambda.latency_ms).toFixed(1)} ms`,
             turn.note ? h("span", { class: "text" }, ` · ${turn.note}`) : null),
+          turn.error ? h("div", { class: "sub" }, h("span", { class: "text" }, `Error: ${turn.error}`)) : null,
+          flowPath(turn.path || [], `turn-${turn.turn}`),
           h("details", {}, h("summary", {}, "Lex event"), h("pre", {}, JSON.stringify(turn.lex_event, null, 2))),
           h("details", {}, h("summary", {}, "Lambda answer"), h("pre", {}, JSON.stringify(turn.lambda.answer ?? null, null, 2)))))));
   }
