@@ -223,7 +223,7 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
     parser.add_argument("--messages", type=int, default=int(os.environ.get("BENCH_MESSAGES", "1000000")))
     parser.add_argument("--conversations", type=int, default=int(os.environ.get("BENCH_CONVERSATIONS", "100000")))
-    parser.add_argument("--only", choices=["question-response", "journal", "workspace", "aws"], help="run one part only (its rows alone are printed and kept)")
+    parser.add_argument("--only", choices=["question-response", "flows", "journal", "workspace", "aws"], help="run one part only (its rows alone are printed and kept)")
     args = parser.parse_args()
     binary = os.path.abspath(args.tdmock)
     workdir = tempfile.mkdtemp(prefix="tdmock-bench-")
@@ -242,6 +242,9 @@ def main():
     try:
         if args.only == "question-response":
             question_response(binary, workdir, row, processes)
+            return report(rows, started, binary, args.out, workdir)
+        if args.only == "flows":
+            flows(binary, workdir, row, processes)
             return report(rows, started, binary, args.out, workdir)
         if args.only == "workspace":
             port = free_port()
@@ -418,6 +421,7 @@ def main():
 
         # 7. The question-response line.
         question_response(binary, workdir, row, processes)
+        flows(binary, workdir, row, processes)
         # 8. The AWS side: API Gateway's WebSocket and Management APIs, Lex.
         aws.measure(binary, workdir, row, processes, start_tdmock, free_port)
     finally:
@@ -474,6 +478,104 @@ class BenchLambda(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def flow_step(identifier, kind, parameters, transitions):
+    return {"Identifier": identifier, "Type": kind, "Parameters": parameters, "Transitions": transitions}
+
+
+def turn_flow():
+    """A flow whose every caller turn runs 20 actions: the bot block the call waits at, a Compare on the
+    Lambda's answer, 16 UpdateContactAttributes, a message, and the bot block again (where it waits)."""
+    bot = {"LexV2Bot": {"AliasArn": "arn:aws:lex:us-east-1:000000000000:bot-alias/TDMOCKQBOT/TSTALIASID"}}
+    actions = [flow_step("listen", "ConnectParticipantWithLexBot", bot,
+                         {"Conditions": [{"NextAction": "check", "Condition": {"Operator": "Equals", "Operands": ["FallbackIntent"]}}],
+                          "Errors": [{"NextAction": "bye", "ErrorType": "NoMatchingError"}, {"NextAction": "bye", "ErrorType": "NoMatchingCondition"}]}),
+               flow_step("check", "Compare", {"ComparisonValue": "$.Lex.SessionAttributes.response_type"},
+                         {"Conditions": [{"NextAction": "set-1", "Condition": {"Operator": "Equals", "Operands": ["speak"]}}],
+                          "Errors": [{"NextAction": "bye", "ErrorType": "NoMatchingCondition"}]})]
+    for n in range(1, 17):
+        actions.append(flow_step(f"set-{n}", "UpdateContactAttributes", {"Attributes": {f"a{n}": "$.Lex.SessionAttributes.response_text"}},
+                                 {"NextAction": f"set-{n + 1}" if n < 16 else "say"}))
+    actions.append(flow_step("say", "MessageParticipant", {"Text": "$.Lex.SessionAttributes.response_text"}, {"NextAction": "listen"}))
+    actions.append(flow_step("bye", "DisconnectParticipant", {}, {}))
+    return {"Version": "2019-10-30", "StartAction": "listen", "Actions": actions}
+
+
+def large_flow(count):
+    """A flow of `count` actions: a menu of Compares and messages, a bot block, a disconnect."""
+    actions = []
+    for n in range(count - 2):
+        if n % 2 == 0:
+            actions.append(flow_step(f"compare-{n}", "Compare", {"ComparisonValue": "$.Attributes.choice"},
+                                     {"Conditions": [{"NextAction": "bot", "Condition": {"Operator": "Equals", "Operands": [str(n)]}}],
+                                      "Errors": [{"NextAction": f"say-{n + 1}", "ErrorType": "NoMatchingCondition"}]}))
+        else:
+            actions.append(flow_step(f"say-{n}", "MessageParticipant", {"Text": f"Option {n}: $.Attributes.name"},
+                                     {"NextAction": f"compare-{n + 1}" if n + 1 < count - 2 else "bot"}))
+    actions.append(flow_step("bot", "ConnectParticipantWithLexBot",
+                             {"Text": "Ask.", "LexV2Bot": {"AliasArn": "arn:aws:lex:us-east-1:000000000000:bot-alias/TDMOCKQBOT/TSTALIASID"}},
+                             {"NextAction": "bye", "Errors": [{"NextAction": "bye", "ErrorType": "NoMatchingError"}]}))
+    actions.append(flow_step("bye", "DisconnectParticipant", {}, {}))
+    return {"Version": "2019-10-30", "StartAction": "compare-0", "Actions": actions}
+
+
+def flows(binary, workdir, row, processes):
+    """A caller turn through a 20-action flow (tdmock's own time, the Lambda's taken out), and how long a
+    500-action flow takes to load (serve's start with it, less serve's start with the built-in flow)."""
+    import http.client
+    lambda_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BenchLambda)
+    threading.Thread(target=lambda_server.serve_forever, daemon=True).start()
+    lambda_url = f"http://127.0.0.1:{lambda_server.server_address[1]}/2015-03-31/functions/fallback/invocations"
+    flow_file = os.path.join(workdir, "turn-flow.json")
+    with open(flow_file, "w") as f:
+        json.dump(turn_flow(), f)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes.append(start_tdmock(binary, port, os.path.join(workdir, "flow.sqlite"), ["--lambda-url", lambda_url, "--flow", flow_file]))
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection.request("POST", "/connect/v1/contacts", body='{"caller":"+15550100"}', headers={"content-type": "application/json"})
+    contact = json.loads(connection.getresponse().read())["contact_id"]
+    turns = 2000
+    for index in range(turns + 200):
+        connection.request("POST", f"/connect/v1/contacts/{contact}/utterances", body=json.dumps({"text": f"question {index}"}),
+                           headers={"content-type": "application/json"})
+        answer = json.loads(connection.getresponse().read())
+        assert answer["branch"] == "speak" and answer["prompt"] == "4.2 million.", answer
+    _, detail = call("GET", f"{base}/connect/v1/contacts/{contact}")
+    assert len(json.loads(detail)["turns"][-1]["path"]) == 20
+    _, found = call("GET", f"{base}/tdmock/v1/wait?event=lambda_invoked&contact_id={contact}&count={turns + 200}&timeout=60")
+    own = [event["tdmock_ms"] for event in json.loads(found)[200:]]
+    command = f"{turns:,} sequential utterances on one connection, 20 actions a turn; tdmock_ms of each lambda_invoked event"
+    row("caller turn through a 20-action flow, tdmock's own time: p50", percentile(own, 50), "ms", command=command)
+    row("caller turn through a 20-action flow, tdmock's own time: p99", percentile(own, 99), "ms", "<= 2 ms", percentile(own, 99) <= 2)
+    connection.close()
+    processes.pop().stop()
+    lambda_server.shutdown()
+
+    # Loading: serve's start to its "listening" line, with the 500-action flow and without, in turn.
+    large = os.path.join(workdir, "large-flow.json")
+    with open(large, "w") as f:
+        json.dump(large_flow(500), f, indent=2)
+
+    def start_time(extra):
+        begin = time.perf_counter()
+        process = subprocess.Popen([binary, "serve", "--port", "0", "--in-memory", *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in process.stdout:
+            if line.startswith("tdmock listening on"):
+                break
+        elapsed = (time.perf_counter() - begin) * 1000
+        process.send_signal(signal.SIGTERM)
+        process.wait(10)
+        return elapsed
+
+    with_flow, without = [], []
+    for _ in range(15):
+        with_flow.append(start_time(["--flow", large]))
+        without.append(start_time([]))
+    load = statistics.median(with_flow) - statistics.median(without)
+    command = "serve's start to 'tdmock listening on', median of 15 with --flow (500 actions) less median of 15 without, in turn"
+    row("loading a 500-action flow (serve's start with it, less without)", max(load, 0), "ms", "<= 100 ms", load <= 100, command=command)
 
 
 def question_response(binary, workdir, row, processes):
