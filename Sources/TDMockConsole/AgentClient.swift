@@ -292,23 +292,20 @@ public struct AgentClient: AgentAPI {
     }
 
     public func say(_ contactID: String, text: String, timeout: TimeAmount) async throws -> ConnectWire.TurnResult {
-        try await send(
-            .POST,
-            "/contacts/\(Self.encode(contactID))/utterances",
-            prefix: "/connect/v1",
-            body: ["text": text],
-            timeout: timeout,
-            as: ConnectWire.TurnResult.self
-        )
+        try await utterance(contactID, ["text": .string(text)], timeout: timeout)
     }
 
     /// The caller says nothing until the waiting action's time limit (`InputTimeLimitExceeded`).
     public func staySilent(_ contactID: String, timeout: TimeAmount) async throws -> ConnectWire.TurnResult {
+        try await utterance(contactID, ["silence": true], timeout: timeout)
+    }
+
+    private func utterance(_ contactID: String, _ body: JSONValue, timeout: TimeAmount) async throws -> ConnectWire.TurnResult {
         try await send(
             .POST,
             "/contacts/\(Self.encode(contactID))/utterances",
             prefix: "/connect/v1",
-            body: ["silence": true],
+            body: body,
             timeout: timeout,
             as: ConnectWire.TurnResult.self
         )

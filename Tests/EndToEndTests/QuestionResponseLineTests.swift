@@ -290,9 +290,14 @@ enum Caller {
             ["QUESTION_API_URL": "http://127.0.0.1:\(port)", "QUESTION_API_KEY": "tdmock-question-key"],
             uniquingKeysWith: { _, new in new }
         )
-        host.standardOutput = FileHandle.nullDevice
+        let output = Pipe()
+        host.standardOutput = output
+        let printed = TextBuffer()
+        output.fileHandleForReading.readabilityHandler = { printed.append($0.availableData) }
         try host.run()
         defer { kill(host.processIdentifier, SIGKILL) }
+        // The flow calls customer_lookup as the call starts: the host must be listening by then.
+        try await eventually("the lambda host to listen") { printed.text.contains("lambda host listening on ") }
         let functions = ["customer_lookup", "question_fallback"].map {
             "--function=\($0)=http://127.0.0.1:\(hostPort)/2015-03-31/functions/\($0)/invocations"
         }

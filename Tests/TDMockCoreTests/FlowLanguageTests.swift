@@ -165,7 +165,9 @@ import Testing
     @Test func comparisonsAreConnects() {
         #expect(FlowComparison.equals.holds("speak", "speak") && !FlowComparison.equals.holds("Speak", "speak"))
         #expect(FlowComparison.numberGreaterThan.holds("7", "5") && !FlowComparison.numberGreaterThan.holds("seven", "5"))
-        #expect(FlowComparison.numberLessOrEqualTo.holds(" 5 ", "5"))
+        #expect(FlowComparison.numberLessOrEqualTo.holds(" 5 ", "5") && !FlowComparison.numberLessThan.holds("5", "5"))
+        #expect(FlowComparison.numberLessThan.holds("-1", "0") && FlowComparison.numberGreaterOrEqualTo.holds("2.5", "2.5"))
+        #expect(FlowComparison.textStartsWith.holds("gold", "go") && !FlowComparison.textStartsWith.holds("ago", "go"))
         #expect(FlowComparison.textContains.holds("earnings call", "call") && FlowComparison.textEndsWith.holds("abc", "bc"))
         #expect(Flow.botAlias(fromARN: "arn:aws:lex:eu-west-2:123456789012:bot-alias/B1/A1")! == ("B1", "A1"))
         #expect(Flow.id(fromReference: "arn:aws:connect:us-east-1:1:instance/i/contact-flow/abc-123") == "abc-123")

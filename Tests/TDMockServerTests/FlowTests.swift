@@ -168,7 +168,13 @@ final class FlowFunctions: Sendable {
            "Parameters": {"Text": "Type your account number.", "StoreInput": "True", "InputTimeLimitSeconds": "5"},
            "Transitions": {"NextAction": "echo", "Errors": [{"NextAction": "done", "ErrorType": "InputTimeLimitExceeded"}]}},
           {"Identifier": "echo", "Type": "MessageParticipant", "Parameters": {"Text": "You typed $.StoredCustomerInput."},
-           "Transitions": {"NextAction": "done"}},
+           "Transitions": {"NextAction": "phone"}},
+          {"Identifier": "phone", "Type": "GetParticipantInput",
+           "Parameters": {"Text": "Your phone number?", "StoreInput": "True", "InputTimeLimitSeconds": "5",
+                          "InputValidation": {"PhoneNumberValidation": {"NumberFormat": "Local", "CountryCode": "US"}},
+                          "DTMFConfiguration": {"InputTerminationSequence": "*"}},
+           "Transitions": {"NextAction": "done", "Errors": [{"NextAction": "phone", "ErrorType": "InvalidPhoneNumber"},
+                                                          {"NextAction": "done", "ErrorType": "InputTimeLimitExceeded"}]}},
           {"Identifier": "done", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}
         ]}
         """
@@ -257,6 +263,19 @@ final class FlowFunctions: Sendable {
                 )
                 #expect(letters.status == .badRequest)
                 #expect(try json(letters)["message"] as? String == "action 'menu' (GetParticipantInput) takes DTMF: type digits, * and #")
+                for (body, message) in [
+                    (#"{"silence":false}"#, "silence must be true (the caller says nothing), or left out"),
+                    (#"{"text":"1","silence":true}"#, "give text (what the caller said) or silence: true (nothing), not both"),
+                ] {
+                    let refused = try await client.execute(
+                        uri: "/connect/v1/contacts/\(call.id)/utterances",
+                        method: .post,
+                        headers: [.contentType: "application/json"],
+                        body: ByteBuffer(string: body)
+                    )
+                    let said = try json(refused)["message"] as? String
+                    #expect(refused.status == .badRequest && said == message, "\(body)")
+                }
                 turn = try await call.say("9")
                 #expect(turn["prompt"] as? String == "Sorry, that is not an option. Hello Ada. Press 1 to ask, 2 for billing, 3 to leave.")
                 turn = try await call.say(nil)
@@ -271,7 +290,11 @@ final class FlowFunctions: Sendable {
                 )
                 #expect(turn["prompt"] as? String == "Billing, Ada. Type your account number.")
                 turn = try await call.say("12#")
-                #expect(turn["prompt"] as? String == "You typed 12#." && turn["branch"] as? String == "disconnect")
+                #expect(turn["prompt"] as? String == "You typed 12. Your phone number?" && turn["branch"] as? String == "continue")
+                turn = try await call.say("555*")
+                #expect(turn["prompt"] as? String == "Your phone number?" && turn["ended"] as? Bool == false)
+                turn = try await call.say("5550100123*")
+                #expect(turn["branch"] as? String == "disconnect" && turn["ended"] as? Bool == true)
 
                 // A JSON answer read by a nested path, and EndFlowExecution.
                 call = try await Call.start(client)
@@ -316,7 +339,7 @@ final class FlowFunctions: Sendable {
                         "log": 9, "voice": 9, "record": 9, "lookup": 9, "remember": 9, "menu": 10, "not an option": 1, "ask": 6,
                         "listen": 1, "check": 3, "speak": 1, "goodbye": 1, "queue": 1, "transfer": 1, "sorry": 2, "billing": 1,
                         "to billing": 1, "score": 1, "gold?": 1, "thanks": 1, "end": 3, "bye": 4,
-                        "hello": 1, "account": 1, "echo": 1, "done": 1,
+                        "hello": 1, "account": 1, "echo": 1, "phone": 2, "done": 1,
                     ]
                 )
                 let never = taken.filter { $0.value == 0 }.keys.sorted()
@@ -325,13 +348,14 @@ final class FlowFunctions: Sendable {
                         "account Errors: InputTimeLimitExceeded", "billing NextAction", "check Errors: NoMatchingCondition",
                         "gold? Errors: NoMatchingCondition",
                         "listen Errors: InputTimeLimitExceeded", "listen Errors: NoMatchingCondition", "listen Errors: NoMatchingError",
-                        "lookup Errors: NoMatchingError", "queue Errors: NoMatchingError", "remember Errors: NoMatchingError",
+                        "lookup Errors: NoMatchingError", "phone Errors: InputTimeLimitExceeded", "queue Errors: NoMatchingError",
+                        "remember Errors: NoMatchingError",
                         "score Errors: NoMatchingError", "to billing Errors: NoMatchingError", "transfer Errors: NoMatchingError",
                         "transfer Errors: QueueAtCapacity",
                     ]
                 )
                 #expect(taken["menu Conditions: Equals 1"] == 6 && taken["ask Conditions: Equals FallbackIntent"] == 2)
-                #expect(coverage.totals.actions == 26 && coverage.totals.actionsRun == 26)
+                #expect(coverage.totals.actions == 27 && coverage.totals.actionsRun == 27)
 
                 // Reset empties it.
                 _ = try await client.execute(

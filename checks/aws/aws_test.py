@@ -51,6 +51,17 @@ def client(service, endpoint):
                         **CREDENTIALS)
 
 
+def stop_all(processes):
+    """Asks each process to stop, then waits for it (killing one that does not stop within 20 s)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def expect(condition, message):
     if not condition:
         raise AssertionError(message)

@@ -18,7 +18,7 @@ import urllib.request
 import boto3
 import websocket
 
-from aws_test import CREDENTIALS, expect, started, wait_for
+from aws_test import CREDENTIALS, expect, started, stop_all, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -98,13 +98,7 @@ def main():
         expect(failed == [], f"no invocation failed: {failed}")
         print("examples test passed: the chat line on the Python example functions, with moto's DynamoDB and Secrets Manager")
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
 
 
 def _up(url):

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import urllib.request
 
-from aws_test import expect, started
+from aws_test import expect, started, stop_all
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -131,13 +131,7 @@ def main():
         expect("13 of 14 actions run, 14 of 31 transitions taken." in text and f"{SORRY} (MessageParticipant): never run" in text, text)
         print("question line test passed: the user's flow, bot export and Python functions, with coverage")
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
 
 
 if __name__ == "__main__":

@@ -118,10 +118,10 @@ struct ConnectController {
         let body = try await request.jsonObject()
         let input: FlowEngine.Input
         if let silence = body["silence"], !silence.isNull {
-            guard case .bool(let flag) = silence else {
-                throw AgentAPIError(.badRequest, "invalid_request", "silence must be a boolean, not \(silence.typeDescription)")
+            guard case .bool(true) = silence else {
+                throw AgentAPIError(.badRequest, "invalid_request", "silence must be true (the caller says nothing), or left out")
             }
-            guard flag, body["text"] == nil else {
+            guard body["text"] == nil else {
                 throw AgentAPIError(.badRequest, "invalid_request", "give text (what the caller said) or silence: true (nothing), not both")
             }
             input = .silence

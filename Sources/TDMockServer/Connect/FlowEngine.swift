@@ -88,6 +88,8 @@ struct FlowEngine: Sendable {
     ) async -> Run {
         var run = Run(contactID: contactID, caller: caller, state: state, lexAttributes: lexAttributes)
         guard let waiting = state.waiting, let flow = flows[state.flow], let action = flow[waiting] else {
+            // A call stored before it had a place in a flow, or whose flow has changed since: Connect ends it.
+            run.stranded = "the call waits at no action of the flow loaded now (\(state.flow) \(state.waiting ?? "-")): it ends"
             run.ending = .disconnected
             return run
         }
@@ -192,7 +194,7 @@ struct FlowEngine: Sendable {
             run.prompts.append(prompt(of: action, run))
             return next ?? .end(.disconnected)
         case .connectParticipantWithLexBot:
-            if builtIn == nil, let given = action.parameters["LexSessionAttributes"]?.objectValue {
+            if let given = action.parameters["LexSessionAttributes"]?.objectValue {
                 for (key, value) in given { run.lexAttributes[key] = resolve(value.stringValue ?? "", run) }
             }
             run.prompts.append(prompt(of: action, run))
@@ -259,11 +261,19 @@ struct FlowEngine: Sendable {
 
     /// GetParticipantInput with the caller's DTMF.
     private func listen(_ action: FlowAction, _ input: Input, _ run: inout Run) -> Move {
-        guard case .speech(let digits) = input else { return error("InputTimeLimitExceeded", of: action, "the caller typed nothing") }
+        guard case .speech(let typed) = input else { return error("InputTimeLimitExceeded", of: action, "the caller typed nothing") }
         if action.text("StoreInput") == "True" {
+            // The caller ends the input with the termination key (# unless DTMFConfiguration says otherwise),
+            // which is not part of it.
+            let terminator = action.parameters["DTMFConfiguration"]?["InputTerminationSequence"]?.stringValue ?? "#"
+            let digits = !terminator.isEmpty && typed.hasSuffix(terminator) ? String(typed.dropLast(terminator.count)) : typed
+            if let validation = action.parameters["InputValidation"]?["PhoneNumberValidation"], !Self.isPhoneNumber(digits, validation) {
+                return error("InvalidPhoneNumber", of: action, "'\(digits)' is not a phone number as InputValidation asks")
+            }
             run.state.storedInput = digits
             return action.next.map { .go(label: FlowTransition.nextAction, next: $0) } ?? .end(.disconnected)
         }
+        let digits = typed
         if let condition = action.conditions.first(where: { $0.comparison.holds(digits, $0.operand) }) {
             return .go(label: condition.label, next: condition.next)
         }
@@ -272,6 +282,19 @@ struct FlowEngine: Sendable {
             return error("NoMatchingCondition", of: action, "no condition matches '\(digits)'")
         }
         return .go(label: FlowTransition.nextAction, next: action.next!)
+    }
+
+    /// Whether typed digits are a phone number as `PhoneNumberValidation` asks: `E164`, a country code and
+    /// number of 8 to 15 digits; `Local`, a national number (10 digits for `CountryCode` `US` or `CA`, 6 to
+    /// 14 otherwise).
+    static func isPhoneNumber(_ digits: String, _ validation: JSONValue) -> Bool {
+        let count = digits.count
+        guard count > 0, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        if validation["NumberFormat"]?.stringValue == "Local" {
+            let country = validation["CountryCode"]?.stringValue ?? "US"
+            return country == "US" || country == "CA" ? count == 10 : (6...14).contains(count)
+        }
+        return (8...15).contains(count)
     }
 
     /// ConnectParticipantWithLexBot with what the caller said: one turn of the bot.
