@@ -103,7 +103,8 @@ struct FlowEngine: Sendable {
         case .speech(let text): said = text
         case .silence: said = "(silence)"
         }
-        await follow(move, from: action, in: flow, input: said, &run)
+        var current = flow
+        if let next = take(move, at: action, in: &current, input: said, &run) { await self.run(&run, from: next, in: current) }
         return run
     }
 
@@ -114,10 +115,11 @@ struct FlowEngine: Sendable {
         /// The action waits for the caller.
         case wait
         case end(Ending)
-        /// An error the action has no transition for: Connect ends the call.
+        /// An error the action has no transition for, or no way on: Connect ends the call.
         case stranded(String)
     }
 
+    /// Runs actions from `start` until one waits for the caller or the call ends.
     private func run(_ run: inout Run, from start: String, in startFlow: Flow) async {
         var flow = startFlow
         var current: String? = start
@@ -130,55 +132,47 @@ struct FlowEngine: Sendable {
                 return
             }
             let move = await perform(action, in: flow, &run)
-            current = nil
-            switch move {
-            case .go(let label, let next):
-                run.path.append(FlowStep(flow: flow.id, action: action.identifier, type: action.type.rawValue, transition: label, next: next))
-                current = next
-            case .transfer(let target):
-                run.path.append(FlowStep(flow: flow.id, action: action.identifier, type: action.type.rawValue, note: "to flow '\(target.id)'"))
-                run.state.flow = target.id
-                flow = target
-                current = target.startAction
-            case .wait:
-                run.path.append(FlowStep(flow: flow.id, action: action.identifier, type: action.type.rawValue, note: "waits for the caller"))
-                run.state.flow = flow.id
-                run.state.waiting = action.identifier
-            case .end(let ending):
-                run.path.append(FlowStep(flow: flow.id, action: action.identifier, type: action.type.rawValue))
-                run.ending = ending
-                run.state.waiting = nil
-            case .stranded(let note):
-                run.path.append(FlowStep(flow: flow.id, action: action.identifier, type: action.type.rawValue, note: note))
-                run.stranded = "action '\(action.identifier)': \(note)"
-                run.ending = .disconnected
-                run.state.waiting = nil
-            }
+            current = take(move, at: action, in: &flow, input: nil, &run)
         }
     }
 
-    /// Follows the move a waiting action made with the caller's input.
-    private func follow(_ move: Move, from action: FlowAction, in flow: Flow, input: String, _ run: inout Run) async {
-        let type = action.type.rawValue
+    /// Records the step an action made (with the caller's input, when it is the action the call waited at)
+    /// and where it leaves the call: the next action to run, or nil when the call waits or has ended.
+    private func take(_ move: Move, at action: FlowAction, in flow: inout Flow, input: String?, _ run: inout Run) -> String? {
+        var step = FlowStep(flow: flow.id, action: action.identifier, type: action.type.rawValue, input: input)
+        defer { run.path.append(step) }
         switch move {
         case .go(let label, let next):
-            run.path.append(FlowStep(flow: flow.id, action: action.identifier, type: type, transition: label, next: next, input: input))
+            step.transition = label
+            step.next = next
             run.state.waiting = nil
-            await self.run(&run, from: next, in: flow)
+            return next
+        case .transfer(let target):
+            step.note = "to flow '\(target.id)'"
+            run.state.flow = target.id
+            flow = target
+            return target.startAction
         case .wait:
-            run.path.append(FlowStep(flow: flow.id, action: action.identifier, type: type, note: "waits for the caller", input: input))
+            step.note = "waits for the caller"
+            run.state.flow = flow.id
+            run.state.waiting = action.identifier
+            return nil
         case .end(let ending):
-            run.path.append(FlowStep(flow: flow.id, action: action.identifier, type: type, input: input))
             run.ending = ending
             run.state.waiting = nil
+            return nil
         case .stranded(let note):
-            run.path.append(FlowStep(flow: flow.id, action: action.identifier, type: type, note: note, input: input))
+            step.note = note
             run.stranded = "action '\(action.identifier)': \(note)"
             run.ending = .disconnected
             run.state.waiting = nil
-        case .transfer:
-            break
+            return nil
         }
+    }
+
+    /// The action's `NextAction`; without one, the call ends there (the flow's load said so).
+    private func onward(_ action: FlowAction) -> Move {
+        action.next.map { .go(label: FlowTransition.nextAction, next: $0) } ?? .stranded("no NextAction: Connect ends the call")
     }
 
     /// Takes the action's transition for an error, or strands the call when it has none.
@@ -188,11 +182,11 @@ struct FlowEngine: Sendable {
     }
 
     private func perform(_ action: FlowAction, in flow: Flow, _ run: inout Run) async -> Move {
-        let next = action.next.map { Move.go(label: FlowTransition.nextAction, next: $0) }
+        let next = onward(action)
         switch action.type {
         case .messageParticipant:
             run.prompts.append(prompt(of: action, run))
-            return next ?? .end(.disconnected)
+            return next
         case .connectParticipantWithLexBot:
             if let given = action.parameters["LexSessionAttributes"]?.objectValue {
                 for (key, value) in given { run.lexAttributes[key] = resolve(value.stringValue ?? "", run) }
@@ -219,14 +213,14 @@ struct FlowEngine: Sendable {
             for (key, value) in action.parameters["Attributes"]?.objectValue ?? [:] {
                 run.state.attributes[key] = resolve(value.stringValue ?? "", run)
             }
-            return next ?? .end(.disconnected)
+            return next
         case .invokeLambdaFunction:
-            return await invoke(action, &run) ?? next ?? .end(.disconnected)
+            return await invoke(action, &run) ?? next
         case .updateContactTargetQueue:
             let queue = resolve(action.text("QueueId") ?? "", run)
             guard !queue.isEmpty else { return error("NoMatchingError", of: action, "QueueId resolves to nothing") }
             run.state.queue = queue
-            return next ?? .end(.disconnected)
+            return next
         case .transferContactToQueue:
             guard let queue = run.state.queue else {
                 return error("NoMatchingError", of: action, "no working queue: set one with UpdateContactTargetQueue first")
@@ -241,7 +235,7 @@ struct FlowEngine: Sendable {
         case .updateFlowLoggingBehavior, .updateContactTextToSpeechVoice, .updateContactRecordingBehavior,
             .updateContactRecordingAndAnalyticsBehavior, .updateContactMediaStreamingBehavior, .updateContactEventHooks,
             .updateContactData:
-            return next ?? .end(.disconnected)
+            return next
         }
     }
 
@@ -271,17 +265,21 @@ struct FlowEngine: Sendable {
                 return error("InvalidPhoneNumber", of: action, "'\(digits)' is not a phone number as InputValidation asks")
             }
             run.state.storedInput = digits
-            return action.next.map { .go(label: FlowTransition.nextAction, next: $0) } ?? .end(.disconnected)
+            return onward(action)
         }
-        let digits = typed
-        if let condition = action.conditions.first(where: { $0.comparison.holds(digits, $0.operand) }) {
+        if let condition = action.conditions.first(where: { $0.comparison.holds(typed, $0.operand) }) {
             return .go(label: condition.label, next: condition.next)
         }
-        if action.errorTarget("NoMatchingCondition") != nil || action.next == nil {
-            run.noMatch = "the caller typed '\(digits)', which no condition of '\(action.identifier)' matches (the flow's No-match)"
-            return error("NoMatchingCondition", of: action, "no condition matches '\(digits)'")
-        }
-        return .go(label: FlowTransition.nextAction, next: action.next!)
+        if let next = unmatched(action) { return next }
+        run.noMatch = "the caller typed '\(typed)', which no condition of '\(action.identifier)' matches (the flow's No-match)"
+        return error("NoMatchingCondition", of: action, "no condition matches '\(typed)'")
+    }
+
+    /// Where an input no condition matches goes when the action has no `NoMatchingCondition` but a
+    /// `NextAction`; nil when it goes by `NoMatchingCondition`.
+    private func unmatched(_ action: FlowAction) -> Move? {
+        guard action.errorTarget("NoMatchingCondition") == nil, let next = action.next else { return nil }
+        return .go(label: FlowTransition.nextAction, next: next)
     }
 
     /// Whether typed digits are a phone number as `PhoneNumberValidation` asks: `E164`, a country code and
@@ -356,10 +354,7 @@ struct FlowEngine: Sendable {
             if let condition = action.conditions.first(where: { $0.comparison.holds(answer.intentName ?? "", $0.operand) }) {
                 return .go(label: condition.label, next: condition.next)
             }
-            if action.errorTarget("NoMatchingCondition") != nil || action.next == nil {
-                return error("NoMatchingCondition", of: action, "no condition names intent \(answer.intentName ?? "")")
-            }
-            return .go(label: FlowTransition.nextAction, next: action.next!)
+            return unmatched(action) ?? error("NoMatchingCondition", of: action, "no condition names intent \(answer.intentName ?? "")")
         } catch {
             run.recordedEvent = error.event
             run.recordedResult = error.result
