@@ -91,9 +91,12 @@ struct Serve: AsyncParsableCommand {
                     "workspace: http://\(host):\(port)/ in a browser" + (configuration.agentToken == nil ? "" : " (it asks for the agent token)")
                 )
                 let stage = configuration.apiGateway.webSocket.stage
+                // The chat bot is named only while it is configured (a file's lex.bots replaces the defaults).
+                let chatBot =
+                    configuration.lex.bots.contains { $0.id == "TDMOCKCHAT" } ? "; the bot: TDMOCKCHAT, alias TSTALIASID, locale en_US" : ""
                 Output.line(
                     "Lex Web UI (lex-web-ui-loader-config.json): \"connect\": {\"talkDeskWebsocketEndpoint\": \"ws://\(host):\(port)/apigw/ws/\(stage)\"}, "
-                        + "\"ui\": {\"enableLiveChat\": true}; the bot: TDMOCKCHAT, alias TSTALIASID, locale en_US"
+                        + "\"ui\": {\"enableLiveChat\": true}\(chatBot)"
                 )
             }
         } catch {

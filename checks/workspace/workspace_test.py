@@ -370,6 +370,10 @@ def steps(server, receiver, page, question_api):
 
     print("the call's turns: the path through the flow, the Lex event and the Lambda's answer")
     page.open("#/calls")
+    page.wait_text("#coverage", "4 of 7 actions run, 3 of 16 transitions taken.")
+    page.click('#coverage details[data-flow="main"] summary')
+    page.wait_text("#coverage", "Say goodbye (MessageParticipant): never run")
+    page.screenshot("calls.png")
     page.click(f'tr[data-id="{contact}"]')
     page.wait_text(".turns", "Revenue grew 12 %")
     page.wait_text('[data-path="start"]', "Ask the question")

@@ -538,13 +538,17 @@ class CallsView {
 
   async load() {
     this.table = h("div");
-    replace(view(), h("h2", {}, "Calls"), h("p", { class: "sub" }, "Each call the contact API (POST /connect/v1/contacts) started, newest first."), this.table);
+    this.coverage = h("div", { id: "coverage" });
+    replace(view(), h("h2", {}, "Calls"), h("p", { class: "sub" }, "Each call the contact API (POST /connect/v1/contacts) started, newest first."), this.table,
+      h("h2", {}, "Flow coverage"), this.coverage);
     await this.refresh();
     ready("calls");
   }
 
   async fetch() {
-    const contacts = await get("/connect/v1/contacts");
+    const [contacts, coverage] = await Promise.all([get("/connect/v1/contacts"), get("/connect/v1/coverage")]);
+    if (current !== this) return;
+    this.drawCoverage(coverage);
     if (contacts.length === 0) return replace(this.table, h("p", { class: "empty" }, "No calls yet."));
     replace(this.table, h("table", {},
       h("thead", {}, h("tr", {}, ["Caller", "Status", "Turns", "Started", "Id"].map((t) => h("th", {}, t)))),
@@ -554,6 +558,21 @@ class CallsView {
         h("td", { class: "num" }, c.turn_count),
         h("td", {}, time(c.created_at)),
         h("td", { class: "id" }, c.contact_id))))));
+  }
+
+  /** The totals since start or reset, and each flow's actions never run and transitions never taken. */
+  drawCoverage(coverage) {
+    const t = coverage.totals;
+    const gaps = coverage.flows.map((flow) => {
+      const never = flow.actions.flatMap((action) => [
+        ...(action.runs === 0 ? [`${action.identifier} (${action.type}): never run`] : []),
+        ...action.transitions.filter((x) => x.taken === 0).map((x) => `${action.identifier}: ${x.transition} -> ${x.next}: never taken`)]);
+      return h("details", { "data-flow": flow.flow }, h("summary", {}, `${flow.flow} (${flow.file}): ${never.length} never run or taken`),
+        h("ul", { class: "never" }, never.map((line) => h("li", { class: "text" }, line))));
+    });
+    replace(this.coverage,
+      h("p", {}, `Since ${time(coverage.since)}: ${t.actions_run} of ${t.actions} actions run, ${t.transitions_taken} of ${t.transitions} transitions taken.`),
+      gaps);
   }
 
   onEvent(event) { if (CALL_EVENTS.includes(event.event)) return this.refresh(); }
