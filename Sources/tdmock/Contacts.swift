@@ -6,8 +6,8 @@ struct Contacts: AsyncParsableCommand {
         commandName: "contacts",
         abstract: "List the calls to tdmock's Amazon Connect, or show one with each turn.",
         discussion: """
-            A turn is one utterance: the Lex event sent, the Lambda's answer (or why there was none) and its \
-            latency, the flow's branch and what Connect played.
+            A turn is one utterance: the actions the flow ran, the Lex event sent, the Lambda's answer (or why \
+            there was none) and its latency, the flow's branch and what Connect played.
 
               $ tdmock contacts
               $ tdmock contacts 019a3c4e-… --verbose

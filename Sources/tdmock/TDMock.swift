@@ -10,8 +10,9 @@ struct TDMock: AsyncParsableCommand {
             tdmock plays Talkdesk for the code you are testing: the token service, the Digital Connect API, \
             an inbox kept in SQLite, and the Builder integration that delivers the agent's actions to your \
             callback API. It plays the AWS services around your Lambda functions at AWS's own wire (Lex V2's \
-            runtime, API Gateway's WebSocket, Management and REST APIs, Connect, the Lambda Invoke API), so \
-            your functions run unmodified and boto3 or the AWS CLI talk to it with an endpoint override; \
+            runtime, API Gateway's WebSocket, Management and REST APIs, Connect running your contact flow, the \
+            Lambda Invoke API), so your functions run unmodified and boto3 or the AWS CLI talk to it with an \
+            endpoint override; \
             and the third-party question API. The agent commands answer conversations and questions from \
             another terminal.
 
