@@ -86,18 +86,24 @@ extension Render {
         }
         for turn in contact.turns ?? [] {
             lines.append("")
-            lines.append("\(style.dim(clock(turn.at)))  #\(turn.turn) \(style.contact("caller")): \(visible(turn.utterance))")
-            let lambda = turn.lambda.statusCode.map { "HTTP \($0)" } ?? "no answer"
-            let timing = String(format: "%.1f ms", turn.lambda.latencyMs)
+            let said = turn.utterance.isEmpty ? style.dim("(silence)") : visible(turn.utterance)
+            lines.append("\(style.dim(clock(turn.at)))  #\(turn.turn) \(style.contact("caller")): \(said)")
             let branch = turn.branch == .error ? style.error(turn.branch.rawValue) : style.bold(turn.branch.rawValue)
-            lines.append(
-                "          Lambda: \(lambda)\(turn.lambda.functionError.map { " (X-Amz-Function-Error: \($0))" } ?? ""), \(timing) -> \(branch)"
-            )
+            if turn.lexEvent.isNull {
+                // No bot heard this turn (silence, DTMF): no code hook was called.
+                lines.append("          -> \(branch)")
+            } else {
+                let lambda = turn.lambda.statusCode.map { "HTTP \($0)" } ?? "no answer"
+                let timing = String(format: "%.1f ms", turn.lambda.latencyMs)
+                lines.append(
+                    "          Lambda: \(lambda)\(turn.lambda.functionError.map { " (X-Amz-Function-Error: \($0))" } ?? ""), \(timing) -> \(branch)"
+                )
+            }
             if let error = turn.error { lines.append("          " + style.error("error: \(visible(error))")) }
             if let note = turn.note { lines.append("          " + style.warning(visible(note))) }
             if !turn.path.isEmpty { lines.append("          Flow: \(path(turn.path, style: style))") }
             lines.append("          Connect: \(visible(turn.prompt))\(turn.ended ? style.dim(" (hangs up)") : "")")
-            if verbose {
+            if verbose, !turn.lexEvent.isNull {
                 lines.append("          Lex event: \(visible(jsonText(turn.lexEvent)))")
                 lines.append("          answer:    \(visible(turn.lambda.answer.map(jsonText) ?? "-"))")
             }
@@ -107,10 +113,11 @@ extension Render {
 }
 
 extension Render {
-    /// A stretch of a call through its flow: each action, and the transition it left by in brackets.
+    /// A stretch of a call through its flow: each action, and the transition it left by in brackets. The
+    /// console's UUID identifiers are shortened to their first 8 digits (`--json` has them whole).
     static func path(_ steps: [FlowStep], style: Style) -> String {
         steps.map { step in
-            var text = visible(step.action)
+            var text = visible(UUID(uuidString: step.action) == nil ? step.action : step.action.prefix(8) + "…")
             if let transition = step.transition, transition != FlowTransition.nextAction { text += style.dim(" [\(visible(transition))]") }
             if let note = step.note { text += style.dim(" (\(visible(note)))") }
             return text
