@@ -185,12 +185,13 @@ final class FlowFunctions: Sendable {
         return path
     }
 
-    static func configuration(functions base: String, main: String = main) throws -> ServeConfiguration {
+    static func configuration(functions base: String, main: String = main, loop: String? = nil) throws -> ServeConfiguration {
+        let other = try loop.map { ", loop: \(try write($0, "loop.json"))" } ?? ""
         let yaml = """
             in_memory: true
             connect:
               flow: \(try write(main, "main.json"))
-              flows: {billing-flow: \(try write(billing, "billing.json"))}
+              flows: {billing-flow: \(try write(billing, "billing.json"))\(other)}
               lambda_timeout: 2
             functions:
               lookup: \(base)/lookup/invocations
@@ -423,5 +424,80 @@ final class FlowFunctions: Sendable {
         )
         #expect(message.contains("connect.flows.other") && message.contains("cannot read the flow file '/nonexistent.json'"), "\(message)")
         #expect(try refusal(one(#"{"Identifier": "a", "Type": "EndFlowExecution", "Parameters": {}, "Transitions": {}}"#)) == "taken")
+    }
+
+    /// The errors the calls above never meet: a queue id that resolves to nothing, a transfer with no working
+    /// queue, a flow id that names no flow, a nested answer under STRING_MAP, a Compare no condition matches;
+    /// then a flow that loops without waiting, and one that runs out of transitions.
+    @Test func theOtherErrorsAreTakenAndALoopOrADeadEndEndsTheCall() async throws {
+        let errors = """
+            {"Version": "2019-10-30", "StartAction": "queue", "Actions": [
+              {"Identifier": "queue", "Type": "UpdateContactTargetQueue", "Parameters": {"QueueId": "$.Attributes.none"},
+               "Transitions": {"NextAction": "bye", "Errors": [{"NextAction": "transfer", "ErrorType": "NoMatchingError"}]}},
+              {"Identifier": "transfer", "Type": "TransferContactToQueue", "Parameters": {},
+               "Transitions": {"Errors": [{"NextAction": "flow", "ErrorType": "NoMatchingError"}]}},
+              {"Identifier": "flow", "Type": "TransferToFlow", "Parameters": {"ContactFlowId": "$.Attributes.none"},
+               "Transitions": {"Errors": [{"NextAction": "nested", "ErrorType": "NoMatchingError"}]}},
+              {"Identifier": "nested", "Type": "InvokeLambdaFunction", "Parameters": {"LambdaFunctionARN": "nested", "InvocationTimeLimitSeconds": 2},
+               "Transitions": {"NextAction": "bye", "Errors": [{"NextAction": "compare", "ErrorType": "NoMatchingError"}]}},
+              {"Identifier": "compare", "Type": "Compare", "Parameters": {"ComparisonValue": "$.External.account"},
+               "Transitions": {"Conditions": [{"NextAction": "bye", "Condition": {"Operator": "Equals", "Operands": ["x"]}}],
+                               "Errors": [{"NextAction": "loop", "ErrorType": "NoMatchingCondition"}]}},
+              {"Identifier": "loop", "Type": "TransferToFlow", "Parameters": {"ContactFlowId": "loop"}, "Transitions": {}},
+              {"Identifier": "bye", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}
+            ]}
+            """
+        let loop = """
+            {"Version": "2019-10-30", "StartAction": "again", "Actions": [
+              {"Identifier": "again", "Type": "UpdateContactAttributes", "Parameters": {"Attributes": {"n": "1"}}, "Transitions": {"NextAction": "again"}}
+            ]}
+            """
+        try await FlowFunctions().run { base in
+            try await TestApp(try Self.configuration(functions: base, main: errors, loop: loop)).test { client in
+                let response = try await client.execute(
+                    uri: "/connect/v1/contacts",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: "{}")
+                )
+                let body = try json(response)
+                #expect(body["ended"] as? Bool == true)
+                // The last failure on the way is the one said: the loop, after the nested answer STRING_MAP refused.
+                #expect(
+                    body["error"] as? String == "the flow ran 1000 actions without waiting for the caller (a loop through 'again'): the call ends",
+                    "\(body)"
+                )
+                let id = try #require(body["contact_id"] as? String)
+                let detail = try await client.execute(uri: "/connect/v1/contacts/\(id)", method: .get)
+                let contact = try JSONDecoder().decode(ConnectWire.ContactView.self, from: Data(detail.body.readableBytesView))
+                let path = try #require(contact.start?.path)
+                #expect(
+                    Array(path.prefix(6)).map { "\($0.action) \($0.transition ?? $0.note ?? "")" } == [
+                        "queue Errors: NoMatchingError", "transfer Errors: NoMatchingError", "flow Errors: NoMatchingError",
+                        "nested Errors: NoMatchingError", "compare Errors: NoMatchingCondition", "loop to flow 'loop'",
+                    ]
+                )
+                #expect(path.count == 1000)
+                #expect(contact.endedBy == .error)
+            }
+        }
+        // A dead end: an action with no NextAction ends the call there, saying so.
+        let deadEnd = """
+            {"Version": "2019-10-30", "StartAction": "set", "Actions": [
+              {"Identifier": "set", "Type": "UpdateContactAttributes", "Parameters": {"Attributes": {"n": "1"}}, "Transitions": {}}]}
+            """
+        try await TestApp(try Self.configuration(functions: "http://127.0.0.1:9/2015-03-31/functions", main: deadEnd)).test { client in
+            let response = try await client.execute(
+                uri: "/connect/v1/contacts",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: "{}")
+            )
+            let id = try #require(try json(response)["contact_id"] as? String)
+            let detail = try await client.execute(uri: "/connect/v1/contacts/\(id)", method: .get)
+            let contact = try JSONDecoder().decode(ConnectWire.ContactView.self, from: Data(detail.body.readableBytesView))
+            #expect(contact.endedBy == .disconnect)
+            #expect(contact.start?.path.first?.note == "no NextAction: Connect ends the call")
+        }
     }
 }
