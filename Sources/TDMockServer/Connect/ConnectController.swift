@@ -4,27 +4,25 @@ import Synchronization
 import TDMockCore
 import TDMockStore
 
-/// tdmock's Amazon Connect + Amazon Lex V2 (CONTRACT §8.2) under `/connect/v1`: a call is a contact, each
-/// utterance one call of the bot's Lambda with a Lex V2 input event, the answer checked as Lex checks it,
-/// and the contact flow's branch taken on its session attributes. On the agent API's footing: open on
-/// loopback, the agent token beyond it.
+/// tdmock's Amazon Connect (CONTRACT §8.2, §11) under `/connect/v1`: a call is a contact that runs the
+/// contact flow from wait to wait (`FlowEngine`), its bot blocks answered by Lex's runtime; each stretch is
+/// recorded with its path and counted in the coverage. On the agent API's footing: open on loopback, the
+/// agent token beyond it.
 struct ConnectController {
     static let prefix = "/connect/v1"
     let services: AppServices
     let events: EventHub
-    /// The question bot (`connect.bot`) answers through Lex's runtime, as RecognizeText's bots do.
-    let lex: LexRuntime
     /// Contacts whose utterance is with the Lambda: a second one meanwhile is refused (409).
     let busy = BusyContacts()
 
-    /// Runs each call through the flow: the user's (`connect.flow`) or the built-in question flow.
+    /// Runs each call through the flow: the user's (`connect.flow`) or the built-in question flow; its bot
+    /// blocks answer through Lex's runtime, as RecognizeText's bots do.
     let engine: FlowEngine
     let flows: FlowSet
 
     init(services: AppServices, events: EventHub, lex: LexRuntime) {
         self.services = services
         self.events = events
-        self.lex = lex
         let connect = services.configuration.connect
         flows = connect.flows.flows["main"] == nil ? FlowSet.builtIn(connect.flow) : connect.flows
         engine = FlowEngine(flows: flows.flows, lex: lex, functions: lex.functions, builtIn: flows.builtIn ? connect.flow : nil)
