@@ -140,7 +140,9 @@ import Testing
                  "Transitions": {"NextAction": "bye"}},
                 {"Identifier": "dynamic", "Type": "InvokeLambdaFunction", "Parameters": {"LambdaFunctionARN": "$.Attributes.fn", "InvocationTimeLimitSeconds": 1},
                  "Transitions": {}},
-                {"Identifier": "end", "Type": "EndFlowExecution", "Parameters": {}, "Transitions": {"NextAction": "bye"}}
+                {"Identifier": "end", "Type": "EndFlowExecution", "Parameters": {}, "Transitions": {"NextAction": "bye"}},
+                {"Identifier": "typo", "Type": "UpdateContactAttributes", "Parameters": {"Attributes": {}, "Atributes": {"a": "b"}},
+                 "Transitions": {"NextAction": "bye"}}
                 """
             ),
             id: "main"
@@ -158,6 +160,7 @@ import Testing
             load.warnings == [
                 "action 'dynamic': no NextAction, so a call that gets past this InvokeLambdaFunction ends there",
                 "action 'end': EndFlowExecution ends the call, so its NextAction 'bye' is never taken",
+                "action 'typo': UpdateContactAttributes has no parameter Atributes in AWS's reference: it is left alone",
             ]
         )
     }

@@ -146,6 +146,29 @@ public enum FlowActionType: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The parameters AWS's reference gives the action, nil for the actions that only record they ran
+    /// (tdmock reads none of theirs). A parameter outside the list is said at start, not refused.
+    public var parameterNames: Set<String>? {
+        let prompt: Set<String> = ["Text", "SSML", "PromptId", "Media"]
+        switch self {
+        case .messageParticipant: return prompt
+        case .connectParticipantWithLexBot:
+            return prompt.union(["LexV2Bot", "LexBot", "LexSessionAttributes", "LexInitializationData", "LexInitilizationData", "LexTimeoutSeconds"])
+        case .getParticipantInput: return prompt.union(["InputTimeLimitSeconds", "StoreInput", "InputValidation", "DTMFConfiguration", "InputEncryption"])
+        case .compare: return ["ComparisonValue"]
+        case .updateContactAttributes: return ["Attributes", "TargetContact"]
+        case .invokeLambdaFunction:
+            return ["LambdaFunctionARN", "InvocationTimeLimitSeconds", "InvocationType", "LambdaInvocationAttributes", "ResponseValidation"]
+        case .updateContactTargetQueue: return ["QueueId"]
+        case .transferToFlow: return ["ContactFlowId"]
+        case .transferContactToQueue, .endFlowExecution, .disconnectParticipant: return []
+        case .updateFlowLoggingBehavior, .updateContactTextToSpeechVoice, .updateContactRecordingBehavior,
+            .updateContactRecordingAndAnalyticsBehavior, .updateContactMediaStreamingBehavior, .updateContactEventHooks,
+            .updateContactData:
+            return nil
+        }
+    }
+
     /// Whether the action takes `Conditions`.
     public var takesConditions: Bool { self == .connectParticipantWithLexBot || self == .getParticipantInput || self == .compare }
 
@@ -411,6 +434,11 @@ private struct FlowReader {
         }
         if !type.isTerminal, next == nil, conditions.isEmpty {
             warnings.append("action '\(identifier)': no NextAction, so a call that gets past this \(typeName) ends there")
+        }
+        if let known = type.parameterNames {
+            for name in parameters.keys.sorted() where !known.contains(name) {
+                warnings.append("action '\(identifier)': \(typeName) has no parameter \(name) in AWS's reference: it is left alone")
+            }
         }
         var action = FlowAction(identifier: identifier, type: type, parameters: parameters, next: next, conditions: conditions, errors: errors)
         action.unusedNext = leftBy
