@@ -154,7 +154,8 @@ public enum FlowActionType: String, Sendable, Hashable, CaseIterable {
         case .messageParticipant: return prompt
         case .connectParticipantWithLexBot:
             return prompt.union(["LexV2Bot", "LexBot", "LexSessionAttributes", "LexInitializationData", "LexInitilizationData", "LexTimeoutSeconds"])
-        case .getParticipantInput: return prompt.union(["InputTimeLimitSeconds", "StoreInput", "InputValidation", "DTMFConfiguration", "InputEncryption"])
+        case .getParticipantInput:
+            return prompt.union(["InputTimeLimitSeconds", "StoreInput", "InputValidation", "DTMFConfiguration", "InputEncryption"])
         case .compare: return ["ComparisonValue"]
         case .updateContactAttributes: return ["Attributes", "TargetContact"]
         case .invokeLambdaFunction:
