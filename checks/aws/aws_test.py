@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -49,6 +50,12 @@ def started(command, pattern, env=None):
 def client(service, endpoint):
     return boto3.client(service, endpoint_url=endpoint, config=botocore.config.Config(retries={"max_attempts": 1}, read_timeout=20),
                         **CREDENTIALS)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def stop_all(processes):

@@ -9,7 +9,6 @@ Web UI does, the agent answers over the agent API, and the customer's 4000 close
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,17 +17,11 @@ import urllib.request
 import boto3
 import websocket
 
-from aws_test import CREDENTIALS, expect, started, stop_all, wait_for
+from aws_test import CREDENTIALS, expect, free_port, started, stop_all, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 EXAMPLES = os.path.join(ROOT, "examples", "chat_line")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def agent_api(server, method, path, body=None):

@@ -11,12 +11,11 @@ import argparse
 import concurrent.futures
 import json
 import os
-import socket
 import subprocess
 import sys
 import urllib.request
 
-from aws_test import expect, started, stop_all
+from aws_test import expect, free_port, started, stop_all
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -27,12 +26,6 @@ LOG, LOOKUP, REMEMBER, ASK = "4c1e9f1a-6f8e-4d4b-9d5e-0b1f1d2a7c01", "9a0d3c55-2
 CHECK, SPEAK, GOODBYE, LISTEN = "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d05", "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e06", "d4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f07", "8e9f0a1b-2c3d-4e5f-a6b7-c8d9e0f1a208"
 HANDOFF, QUEUE, TRANSFER, SORRY = "f5a6b7c8-d9e0-4f1a-8b2c-3d4e5f6a7b09", "a6b7c8d9-e0f1-4a2b-9c3d-4e5f6a7b8c10", "0b1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d11", "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e12"
 STILL_THERE, HANG_UP = "5a6b7c8d-9e0f-4a1b-b2c3-d4e5f6a7b814", "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a613"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def call(server, method, path, body=None):

@@ -85,14 +85,7 @@ final class WebSocketAPI: Service, Sendable {
         )
         guard let function = api.routes["$connect"] else { return .accept(accepted) }
         let event = connectEvent(head, accepted, query: components?.queryItems ?? [], time: now)
-        let result = await functions.invoke(
-            function,
-            event: JSONCoding.data(event),
-            caller: .apiGatewayWebSocket,
-            timeout: api.timeout,
-            limitName: "apigateway.websocket.timeout",
-            connectionID: accepted.id
-        )
+        let result = await invoke(function, event, connection: accepted.id)
         let internalError = Refusal(status: 502, body: Data(#"{"message":"Internal server error"}"#.utf8))
         guard result.problem == nil, let answer = result.answer else { return .refuse(internalError) }
         // A Lambda proxy answer; anything without a whole statusCode is one API Gateway cannot use.
@@ -116,6 +109,18 @@ final class WebSocketAPI: Service, Sendable {
     }
 
     // MARK: Events, as API Gateway's WebSocket Lambda proxy integration sends them
+
+    /// One call of a route's function, journalled as the WebSocket API's, within its integration time-out.
+    private func invoke(_ function: String, _ event: JSONValue, connection: String) async -> FunctionInvoker.Result {
+        await functions.invoke(
+            function,
+            event: JSONCoding.data(event),
+            caller: .apiGatewayWebSocket,
+            timeout: api.timeout,
+            limitName: "apigateway.websocket.timeout",
+            connectionID: connection
+        )
+    }
 
     private func requestContext(
         route: String,
@@ -305,14 +310,7 @@ final class WebSocketAPI: Service, Sendable {
             "body": .string(text ?? Data(data.readableBytesView).base64EncodedString()),
             "isBase64Encoded": .bool(text == nil),
         ]
-        let result = await functions.invoke(
-            function,
-            event: JSONCoding.data(event),
-            caller: .apiGatewayWebSocket,
-            timeout: api.timeout,
-            limitName: "apigateway.websocket.timeout",
-            connectionID: connection.accepted.id
-        )
+        let result = await invoke(function, event, connection: connection.accepted.id)
         if result.problem != nil { await reply("Internal server error") }
     }
 
@@ -342,14 +340,7 @@ final class WebSocketAPI: Service, Sendable {
                 extra: ["disconnectStatusCode": .number(Double(code)), "disconnectReason": .string(reason)]
             )
             let event: JSONValue = ["requestContext": .object(context), "isBase64Encoded": false]
-            _ = await functions.invoke(
-                function,
-                event: JSONCoding.data(event),
-                caller: .apiGatewayWebSocket,
-                timeout: api.timeout,
-                limitName: "apigateway.websocket.timeout",
-                connectionID: accepted.id
-            )
+            _ = await invoke(function, event, connection: accepted.id)
         }
         var closed = InboxEvent(event: .websocketDisconnected, time: now)
         closed.connectionId = accepted.id

@@ -84,6 +84,21 @@ private struct NodeReader {
         return value
     }
 
+    /// A mapping of non-empty strings to non-empty strings, in the file's order, with the nodes for refusals.
+    func stringPairs(
+        _ node: Node,
+        _ key: String,
+        _ what: String
+    ) throws(ConfigurationError) -> [(name: String, value: String, nameNode: Node, valueNode: Node)] {
+        guard let mapping = node.mapping else { throw error(node, key, "expected a mapping of \(what)") }
+        var pairs: [(name: String, value: String, nameNode: Node, valueNode: Node)] = []
+        for (nameNode, valueNode) in mapping {
+            let name = try string(nameNode, key)
+            pairs.append((name, try string(valueNode, key + "." + name), nameNode, valueNode))
+        }
+        return pairs
+    }
+
     func strings(_ node: Node, _ key: String) throws(ConfigurationError) -> [String] {
         guard let sequence = node.sequence else { throw error(node, key, "expected a list of strings") }
         var result: [String] = []
@@ -111,13 +126,8 @@ private struct NodeReader {
         if let node = document.node(at: "apigateway.rest.routes") { config.restRoutes = try restRoutes(node) }
         if let node = document.node(at: "lex.bots") { config.lexBots = try lexBots(node, warnings: &config.warnings) }
         if let node = document.node(at: "apigateway.websocket.routes") {
-            guard let pairs = node.mapping else { throw error(node, "apigateway.websocket.routes", "expected a mapping of route key -> function") }
-            var routes: [String: String] = [:]
-            for (keyNode, functionNode) in pairs {
-                let route = try string(keyNode, "apigateway.websocket.routes")
-                routes[route] = try string(functionNode, "apigateway.websocket.routes." + route)
-            }
-            config.webSocketRoutes = routes
+            let pairs = try stringPairs(node, "apigateway.websocket.routes", "route key -> function")
+            config.webSocketRoutes = Dictionary(pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { _, new in new })
         }
         try singleClient(into: &config)
         try checkReferences(config)
@@ -211,14 +221,12 @@ private struct NodeReader {
     /// `connect.flows: {ID: FILE}`, each file as the config file's folder sees it.
     func flows(_ node: Node) throws(ConfigurationError) -> [String: (path: String, place: ConfigurationError)] {
         let key = "connect.flows"
-        guard let pairs = node.mapping else { throw error(node, key, "expected a mapping of flow id -> Flow Language file") }
         var flows: [String: (path: String, place: ConfigurationError)] = [:]
-        for (idNode, fileNode) in pairs {
-            let id = try string(idNode, key)
-            guard id != "main" else {
-                throw error(idNode, key + ".main", "'main' is connect.flow's id: give this flow its own (the id at the end of its ARN)")
+        for pair in try stringPairs(node, key, "flow id -> Flow Language file") {
+            guard pair.name != "main" else {
+                throw error(pair.nameNode, key + ".main", "'main' is connect.flow's id: give this flow its own (the id at the end of its ARN)")
             }
-            flows[id] = (resolve(try string(fileNode, key + "." + id)), error(fileNode, key + "." + id, ""))
+            flows[pair.name] = (resolve(pair.value), error(pair.valueNode, key + "." + pair.name, ""))
         }
         return flows
     }
@@ -241,20 +249,12 @@ private struct NodeReader {
     }
 
     func functions(_ node: Node) throws(ConfigurationError) -> [String: String] {
-        guard let pairs = node.mapping else { throw error(node, "functions", "expected a mapping of function name -> Lambda Invoke API URL") }
         var functions: [String: String] = [:]
-        /// `apigateway.rest.api_keys` and `apigateway.rest.routes`: each replaces the default whole.
-        var restAPIKeys: [String]?
-        var restRoutes: [RESTRoute]?
-        /// `apigateway.websocket.routes`: route key -> function, replacing the defaults whole.
-        var webSocketRoutes: [String: String]?
-        /// `lex.bots`, replacing the defaults whole.
-        var lexBots: [LexBot]?
-        for (nameNode, urlNode) in pairs {
-            let name = try string(nameNode, "functions")
-            let url = try string(urlNode, "functions." + name)
-            if let problem = FunctionTable.problem(name: name, url: url) { throw error(urlNode, "functions." + name, problem) }
-            functions[name] = url
+        for pair in try stringPairs(node, "functions", "function name -> Lambda Invoke API URL") {
+            if let problem = FunctionTable.problem(name: pair.name, url: pair.value) {
+                throw error(pair.valueNode, "functions." + pair.name, problem)
+            }
+            functions[pair.name] = pair.value
         }
         return functions
     }

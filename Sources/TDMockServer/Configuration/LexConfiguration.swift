@@ -78,6 +78,17 @@ public struct LexBot: Sendable, Hashable {
 
     func intent(_ name: String) -> LexIntent? { intents.first { $0.name == name } }
 
+    /// The bot as a Lambda event's `bot` describes it, through `alias` in `locale`.
+    func described(alias: Alias, locale: String) -> LexV2.Bot {
+        var described = LexV2.Bot()
+        described.id = id
+        described.name = name
+        described.aliasID = alias.id
+        described.aliasName = alias.name
+        described.localeID = locale
+        return described
+    }
+
     /// AWS's bot and alias ids: ten letters and digits.
     static func isValidID(_ id: String) -> Bool { id.count == 10 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
 }

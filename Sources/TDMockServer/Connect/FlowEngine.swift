@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import TDMockCore
 
 /// Runs a call through its contact flow (CONTRACT §11): from the flow's start to the first action that
@@ -310,19 +309,9 @@ struct FlowEngine: Sendable {
                 (bot, _) = try lex.bot(botID, alias: aliasID, locale: builtIn.bot.localeID)
                 eventBot = builtIn.bot
             } else {
-                guard let found = lex.services.configuration.lex.bots.first(where: { $0.id == botID }) else {
-                    throw AWSError(.notFound, "ResourceNotFoundException", "No bot with id '\(botID)'")
-                }
-                let locale = found.locales.contains("en_US") ? "en_US" : found.locales.first ?? "en_US"
-                let (resolved, alias) = try lex.bot(botID, alias: aliasID, locale: locale)
+                let (resolved, alias, locale) = try lex.botForCall(botID, alias: aliasID)
                 bot = resolved
-                var described = LexV2.Bot()
-                described.id = resolved.id
-                described.name = resolved.name
-                described.aliasID = alias.id
-                described.aliasName = alias.name
-                described.localeID = locale
-                eventBot = described
+                eventBot = resolved.described(alias: alias, locale: locale)
             }
         } catch {
             run.failure = "action '\(action.identifier)': \(error.message) (LexV2Bot.AliasArn \(arn))"

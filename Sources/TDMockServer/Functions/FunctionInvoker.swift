@@ -48,6 +48,8 @@ struct FunctionInvoker: Sendable {
         var timedOut = false
         /// The answer as JSON, when it is.
         var answer: JSONValue?
+        /// Why the body is not JSON, when it is not.
+        var notJSON: String?
         /// The call's id in the invocations journal.
         var invocationID: Int = 0
 
@@ -62,7 +64,7 @@ struct FunctionInvoker: Sendable {
             }
             if answer == nil {
                 guard let body, !body.isEmpty else { return "the function's answer is empty, not JSON" }
-                if case .failure(let problem) = body.withUnsafeBytes(JSONReader.read) { return "the function's answer is not JSON: \(problem)" }
+                if let notJSON { return "the function's answer is not JSON: \(notJSON)" }
             }
             return nil
         }
@@ -129,15 +131,17 @@ struct FunctionInvoker: Sendable {
         do {
             let response = try await client.execute(request, deadline: deadline)
             let body = Data(try await response.body.collect(upTo: Self.maximumAnswerBytes).readableBytesView)
-            var answer: JSONValue?
-            if case .success(let value) = body.withUnsafeBytes(JSONReader.read) { answer = value }
-            return Result(
+            var result = Result(
                 statusCode: Int(response.status.code),
                 functionError: response.headers.first(name: "x-amz-function-error"),
                 body: body,
-                latency: seconds(),
-                answer: answer
+                latency: seconds()
             )
+            switch body.withUnsafeBytes(JSONReader.read) {
+            case .success(let value): result.answer = value
+            case .failure(let problem): result.notJSON = problem.description
+            }
+            return result
         } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
             let message = "the function '\(name)' did not answer within \(Self.seconds(timeout)) s (\(limitName))"
             return Result(latency: seconds(), failure: message, timedOut: true)

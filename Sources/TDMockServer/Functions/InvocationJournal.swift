@@ -1,6 +1,4 @@
-import DequeModule
 public import Foundation
-import Synchronization
 public import TDMockCore
 
 /// The last invocations of the functions (CONTRACT §10.1): what each function got, what it answered, who
@@ -20,17 +18,12 @@ public final class InvocationJournal: Sendable {
         var latency: Double
     }
 
-    private struct State {
-        var records = Deque<Record>()
-        var nextID = 1
-    }
-
-    private let state = Mutex(State())
+    private let ring: JournalRing<Record>
     /// How many invocations are kept (the oldest go first).
-    public let capacity: Int
+    public var capacity: Int { ring.capacity }
 
     public init(capacity: Int = 1000) {
-        self.capacity = capacity
+        ring = JournalRing(capacity: capacity)
     }
 
     /// Keeps one call; answers its id (0 when the journal keeps none).
@@ -42,43 +35,30 @@ public final class InvocationJournal: Sendable {
         problem: String?,
         time: Date
     ) -> Int {
-        guard capacity > 0 else { return 0 }
-        var record = Record(
-            id: 0,
-            time: time,
-            function: function,
-            caller: caller,
-            event: event,
-            answer: result.body,
-            status: result.statusCode,
-            functionError: result.functionError,
-            problem: problem,
-            latency: result.latency
-        )
-        return state.withLock { state in
-            record.id = state.nextID
-            state.nextID += 1
-            state.records.append(record)
-            if state.records.count > capacity { state.records.removeFirst() }
-            return record.id
+        ring.append { id in
+            Record(
+                id: id,
+                time: time,
+                function: function,
+                caller: caller,
+                event: event,
+                answer: result.body,
+                status: result.statusCode,
+                functionError: result.functionError,
+                problem: problem,
+                latency: result.latency
+            )
         }
     }
 
     /// Newest first: every invocation, or those of one function, or only the failed ones; at most `limit`.
     public func entries(function: String? = nil, failed: Bool = false, limit: Int = .max) -> [Invocation] {
-        let records = state.withLock { state in
-            Array(
-                state.records.reversed().lazy
-                    .filter { (function == nil || $0.function == function) && (!failed || $0.problem != nil) }
-                    .prefix(limit)
-            )
-        }
-        return records.map(Self.view)
+        ring.newest(limit: limit) { (function == nil || $0.function == function) && (!failed || $0.problem != nil) }.map(Self.view)
     }
 
     /// One invocation by its id, if the journal still holds it.
     public func entry(_ id: Int) -> Invocation? {
-        state.withLock { state in state.records.first { $0.id == id } }.map(Self.view)
+        ring.first { $0.id == id }.map(Self.view)
     }
 
     private static func view(_ record: Record) -> Invocation {
@@ -99,7 +79,7 @@ public final class InvocationJournal: Sendable {
 
     /// Forgets every invocation (`tdmock reset`).
     public func reset() {
-        state.withLock { $0.records.removeAll() }
+        ring.removeAll()
     }
 
     private static func value(_ data: Data) -> JSONValue? {

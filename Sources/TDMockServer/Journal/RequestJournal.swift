@@ -1,7 +1,5 @@
-import DequeModule
 public import Foundation
 public import NIOCore
-import Synchronization
 public import TDMockCore
 
 /// The last requests to the Talkdesk surface, the question-response API and the AWS APIs (Invoke, API
@@ -27,19 +25,14 @@ public final class RequestJournal: Sendable {
         var errorBody: [UInt8]?
     }
 
-    private struct State {
-        var records = Deque<Record>()
-        var nextID = 1
-    }
-
-    private let state = Mutex(State())
+    private let ring: JournalRing<Record>
     /// How many requests are kept (the oldest go first).
-    public let capacity: Int
+    public var capacity: Int { ring.capacity }
     /// How much of a body is kept.
     public let bodyLimit: Int
 
     public init(capacity: Int = 1000, bodyLimit: Int = 4096) {
-        self.capacity = capacity
+        ring = JournalRing(capacity: capacity)
         self.bodyLimit = bodyLimit
     }
 
@@ -64,33 +57,26 @@ public final class RequestJournal: Sendable {
         guard capacity > 0 else { return }
         // A long body's start is copied, so that the journal does not hold on to the whole of it.
         let kept = requestBody.readableBytes <= bodyLimit ? requestBody : ByteBuffer(bytes: requestBody.readableBytesView.prefix(bodyLimit))
-        let record = Record(
-            id: 0,
-            time: time,
-            method: method,
-            path: path,
-            status: status,
-            latency: latency,
-            authorization: authorization,
-            requestBody: kept,
-            requestBytes: requestBody.readableBytes,
-            errorBody: status >= 400 ? Array(answer.prefix(bodyLimit)) : nil
-        )
-        state.withLock { state in
-            var record = record
-            record.id = state.nextID
-            state.nextID += 1
-            state.records.append(record)
-            if state.records.count > capacity { state.records.removeFirst() }
+        let errorBody = status >= 400 ? Array(answer.prefix(bodyLimit)) : nil
+        ring.append { id in
+            Record(
+                id: id,
+                time: time,
+                method: method,
+                path: path,
+                status: status,
+                latency: latency,
+                authorization: authorization,
+                requestBody: kept,
+                requestBytes: requestBody.readableBytes,
+                errorBody: errorBody
+            )
         }
     }
 
     /// Newest first: every request, or only those answered 400 and above; at most `limit`.
     public func entries(failed: Bool, limit: Int) -> [JournalEntry] {
-        let records = state.withLock { state in
-            Array(state.records.reversed().lazy.filter { !failed || $0.status >= 400 }.prefix(limit))
-        }
-        return records.map { record in
+        ring.newest(limit: limit) { !failed || $0.status >= 400 }.map { record in
             JournalEntry(
                 id: record.id,
                 time: Timestamp.string(from: record.time),
@@ -108,7 +94,7 @@ public final class RequestJournal: Sendable {
 
     /// Forgets every request (`tdmock reset`).
     public func reset() {
-        state.withLock { $0.records.removeAll() }
+        ring.removeAll()
     }
 
     /// The scheme of an Authorization header with its credentials masked: `Bearer ***`, `Basic tdmock-client:***`,

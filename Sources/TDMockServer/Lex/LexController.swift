@@ -78,17 +78,11 @@ struct LexController {
         var attributes: [String: String] = [:]
         if let stored = existing?.state["sessionAttributes"]?.objectValue { attributes = stored.compactMapValues(\.stringValue) }
         if let stateGiven { attributes = stateGiven }
-        var eventBot = LexV2.Bot()
-        eventBot.id = bot.id
-        eventBot.name = bot.name
-        eventBot.aliasID = alias.id
-        eventBot.aliasName = alias.name
-        eventBot.localeID = key.locale
         let turn: LexRuntime.Turn
         do {
             turn = try await runtime.turn(
                 bot: bot,
-                eventBot: eventBot,
+                eventBot: bot.described(alias: alias, locale: key.locale),
                 sessionID: key.session,
                 text: text,
                 inputMode: "Text",

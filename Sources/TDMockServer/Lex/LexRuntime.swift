@@ -73,6 +73,15 @@ final class LexRuntime: Sendable {
         }
     }
 
+    /// The bot and alias a Connect bot block names, in the locale a call speaks: en_US when the bot has it,
+    /// else its first.
+    func botForCall(_ id: String, alias: String) throws(AWSError) -> (LexBot, LexBot.Alias, locale: String) {
+        let locales = lex.bots.first { $0.id == id }?.locales ?? []
+        let locale = locales.contains("en_US") ? "en_US" : locales.first ?? "en_US"
+        let (bot, found) = try bot(id, alias: alias, locale: locale)
+        return (bot, found, locale)
+    }
+
     /// Recognizes `text`, runs the intent's code hooks, and gives the session's next state.
     func turn(
         bot: LexBot,
