@@ -55,7 +55,7 @@ public func buildApplication(
 
 /// The HTTP server of `tdmock serve`: the configured limits, and (unless `fastPath` is off) Send a Message
 /// answered by `SendMessageFastPath` before the router when it can be. What the fast path answers never
-/// reaches the router's middleware (`SurfaceErrorMiddleware`, the agent token's): a middleware that must
+/// reaches the router's middleware (`SurfaceMiddleware`, with the agent token's check): a middleware that must
 /// see every Send a Message needs `fastPath` off, or its check in the fast path too.
 func httpServer(_ services: AppServices, events: EventHub, webSockets: WebSocketAPI, logger: Logger) -> HTTPServerBuilder {
     services.configuration.limits.http1(
@@ -70,8 +70,9 @@ func httpServer(_ services: AppServices, events: EventHub, webSockets: WebSocket
 func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer, webSockets: WebSocketAPI) -> Router<BasicRequestContext> {
     let router = Router()
     let routes = RouteTable()
-    router.add(middleware: JournalMiddleware(journal: services.journal, clock: services.clock))
-    router.add(middleware: SurfaceErrorMiddleware(routes: routes))
+    let surfaces = SurfaceTable(surfaces(agentToken: services.configuration.agentToken))
+    router.add(middleware: JournalMiddleware(journal: services.journal, surfaces: surfaces, clock: services.clock))
+    router.add(middleware: SurfaceMiddleware(surfaces: surfaces, routes: routes))
     router.get("/healthz") { _, _ in JSONResponse.make(status: .ok, body: ["status": "ok"]) }
     OAuthController(services: services).addRoutes(to: router)
     DigitalConnectController(services: services, events: events).addRoutes(to: router)
@@ -88,4 +89,22 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
     WorkspaceController(services: services).addRoutes(to: router)
     routes.fill(from: router)
     return router
+}
+
+/// Every surface `serve` answers, as each declares itself: the router applies their admission, body rule
+/// and error shape (`SurfaceMiddleware`), and the request journal keeps the requests of those that say so.
+func surfaces(agentToken: String?) -> [Surface] {
+    [
+        OAuthController.surface,
+        DigitalConnectController.surface,
+        AttachmentsController.surface,
+        AgentController.surface(token: agentToken),
+        QuestionController.surface,
+        ConnectController.surface(token: agentToken),
+        LambdaController.surface,
+        LexController.surface,
+        RESTAPIController.surface,
+        ManagementController.surface,
+        UnknownAWSOperation.surface,
+    ]
 }

@@ -186,6 +186,42 @@ import Testing
         #expect(missing?.source == "/nonexistent/tdmock.yaml")
     }
 
+    /// `serve --port 8090` beside the bridge's default address: `fallback` would invoke itself through serve.
+    @Test func aFunctionAtThisServersOwnInvokeAPIIsRefusedNamingIt() throws {
+        let byDefault = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(flags: ServeOverrides(port: 8090), environment: [:])
+        }
+        #expect(byDefault?.source == "default" && byDefault?.key == "--lambda-url")
+        #expect(
+            byDefault?.message.hasPrefix(
+                "functions 'chat_callback', 'chat_socket', 'escalate' and 'fallback' are at this server's own Lambda Invoke API"
+            ) == true
+        )
+        let flagged = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(
+                flags: ServeOverrides(port: 9100, functions: ["mine=http://localhost:9100/2015-03-31/functions/mine/invocations"]),
+                environment: [:]
+            )
+        }
+        #expect(flagged?.source == "command line" && flagged?.key == "--function")
+        #expect(flagged?.message.hasPrefix("function 'mine' at http://localhost:9100/2015-03-31/functions/mine/invocations is this server's") == true)
+        let file = try writeConfig("port: 9101\nfunctions:\n  own: http://127.0.0.1:9101/2015-03-31/functions/own/invocations\n")
+        let filed = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+        }
+        #expect(filed?.line == 3 && filed?.key == "functions.own")
+        // Another port, another path on this port, or a free port picked at start are fine.
+        _ = try ServeConfiguration.resolve(flags: ServeOverrides(port: 8091), environment: [:])
+        _ = try ServeConfiguration.resolve(
+            flags: ServeOverrides(port: 8092, functions: ["rest=http://127.0.0.1:8092/apigw/rest/prod/x"]),
+            environment: [:]
+        )
+        _ = try ServeConfiguration.resolve(
+            flags: ServeOverrides(port: 0, lambdaURL: "http://127.0.0.1:0/2015-03-31/functions/f/invocations"),
+            environment: [:]
+        )
+    }
+
     @Test func connectsBotAndEveryFunctionABotNamesAreCheckedAtStart() throws {
         for (yaml, expected) in [
             ("connect: {bot: {id: NOSUCHBOT1}}", ":1: connect.bot: No bot with id 'NOSUCHBOT1' among lex.bots"),

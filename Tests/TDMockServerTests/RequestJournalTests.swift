@@ -131,6 +131,37 @@ import Testing
         }
     }
 
+    /// An AWS SDK's call to an operation tdmock does not play is answered in AWS's shape, naming it, and kept.
+    @Test func anAWSOperationTdmockDoesNotPlayIsNamedInAWSsShape() async throws {
+        try await TestApp().test { client in
+            let signature = "AWS4-HMAC-SHA256 Credential=AKIDTDMOCK/20261205/us-east-1/connect/aws4_request, SignedHeaders=host, Signature=ab"
+            for (method, uri, status) in [
+                (HTTPRequest.Method.get, "/contact-flows-summary/instance-1", HTTPResponse.Status.notFound),
+                (.get, "/2015-03-31/functions/", .notFound),
+                (.post, "/", .methodNotAllowed),
+            ] {
+                let response = try await client.execute(uri: uri, method: method, headers: [.authorization: signature])
+                #expect(response.status == status, "\(method) \(uri)")
+                #expect(response.headers[HTTPField.Name("x-amzn-ErrorType")!] == "UnknownOperationException", "\(method) \(uri)")
+                #expect((try json(response)["message"] as? String)?.contains("\(method.rawValue) \(uri)") == true)
+            }
+            // Unsigned, a path no surface owns is the router's plain 404.
+            let plain = try await client.execute(uri: "/contact-flows-summary/instance-1", method: .get)
+            #expect(plain.status == .notFound && plain.headers[HTTPField.Name("x-amzn-ErrorType")!] == nil)
+            let entries = try await journal(client)
+            #expect(entries.map(\.path).contains("/contact-flows-summary/instance-1"))
+        }
+    }
+
+    /// The Attachments API is part of what an integration calls: its requests are kept with the rest.
+    @Test func theAttachmentsAPIIsJournalled() async throws {
+        try await TestApp().test { client in
+            let token = try await client.token()
+            _ = try await client.call(.get, "/attachments/2023-03/nosuch", token: token)
+            #expect(try await journal(client).first?.path == "/attachments/2023-03/nosuch")
+        }
+    }
+
     @Test func aJournalOfSizeZeroKeepsNothing() async throws {
         var configuration = ServeConfiguration(database: .inMemory)
         configuration.journalSize = 0

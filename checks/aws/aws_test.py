@@ -315,7 +315,19 @@ def http_call(method, url, body):
         return error.code, json.loads(error.read() or b"null")
 
 
-CHECKS = [("lambda", check_lambda), ("lex", check_lex), ("websocket", check_websocket), ("websocket endings", check_websocket_endings)]
+def check_unknown_operations(server):
+    """An operation tdmock does not play is named by the SDK's error, not a bare 404."""
+    error = raises("UnknownOperationException", lambda: client("lambda", server).list_functions())
+    expect("GET /2015-03-31/functions" in error.response["Error"]["Message"], f"the message names the path: {error.response}")
+    raises("UnknownOperationException", lambda: client("connect", server).list_contact_flows(InstanceId="instance-1"))
+    raises("UnknownOperationException", lambda: client("dynamodb", server).list_tables())
+    run = subprocess.run(["aws", "lambda", "list-functions", "--endpoint-url", server], capture_output=True, text=True,
+                         env=dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1"))
+    expect(run.returncode != 0 and "(UnknownOperationException) when calling the ListFunctions operation" in run.stderr,
+           f"aws lambda list-functions: {run.stderr}")
+
+
+CHECKS = [("lambda", check_lambda), ("unknown operations", check_unknown_operations), ("lex", check_lex), ("websocket", check_websocket), ("websocket endings", check_websocket_endings)]
 
 
 def main():

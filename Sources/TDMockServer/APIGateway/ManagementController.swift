@@ -63,3 +63,21 @@ struct ManagementController {
         return JSONResponse.make(status: .ok, body: body)
     }
 }
+
+extension ManagementController {
+    /// The WebSocket API's URL and its Management API (`@connections`): journalled, API Gateway's errors
+    /// (a path it does not know is 403 `ForbiddenException`, as API Gateway answers one).
+    static let surface = Surface(
+        name: "API Gateway's Management API",
+        prefixes: [WebSocketAPI.prefix],
+        journalled: true,
+        errors: { failure in
+            switch failure.status {
+            case .methodNotAllowed: AWSError(failure.status, "UnknownOperationException", "Unknown operation \(failure.method) \(failure.path)")
+            case .internalServerError: AWSError(failure.status, "InternalServerErrorException", "Internal server error")
+            default:
+                failure.message.map { AWSError(failure.status, "BadRequestException", $0) } ?? AWSError(.forbidden, "ForbiddenException", "Forbidden")
+            }
+        }
+    )
+}

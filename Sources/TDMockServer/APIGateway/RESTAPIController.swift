@@ -233,3 +233,8 @@ enum APIGatewayTime {
         }()
     )
 }
+
+extension RESTAPIController {
+    /// The REST API: journalled; it answers every path under its prefix itself, as API Gateway does.
+    static let surface = Surface(name: "API Gateway's REST API", prefixes: [prefix], journalled: true)
+}

@@ -31,12 +31,11 @@ public struct AgentAPIError: Error, HTTPResponseError, Sendable {
     }
 }
 
-/// The agent API's token (`--agent-token`): asked of every agent API request when one is set, as
-/// `Authorization: Bearer <token>` or, from the workspace in a browser, as the cookie its sign-in sets.
-struct AgentTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: String
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+/// The agent API's token (`--agent-token`): asked of every agent API and contact API request when one
+/// is set, as `Authorization: Bearer <token>` or, from the workspace in a browser, as the cookie its
+/// sign-in sets.
+enum AgentToken {
+    static func check(_ request: Request, token: String) throws(AgentAPIError) {
         if let header = request.headers[.authorization] {
             let prefix = "bearer "
             guard header.count > prefix.count, header.lowercased().hasPrefix(prefix),
@@ -53,7 +52,6 @@ struct AgentTokenMiddleware<Context: RequestContext>: RouterMiddleware {
                 "this tdmock asks for the agent token: send Authorization: Bearer <token> (tdmock commands: --agent-token or TDMOCK_AGENT_TOKEN)"
             )
         }
-        return try await next(request, context)
     }
 }
 
@@ -62,5 +60,28 @@ extension AgentAPIError {
         var error = AgentAPIError(.unauthorized, "unauthorized", message)
         error.headers = [.wwwAuthenticate: #"Bearer realm="tdmock agent API""#]
         return error
+    }
+}
+
+extension AgentAPIError: SurfaceShapedError {
+    /// The agent API's shape for an error raised outside it, which the question-response API and the
+    /// contact API share: the kind from the status, the floor's message or one naming the request.
+    static func unrouted(_ failure: Surface.Failure) -> AgentAPIError {
+        let kind =
+            switch failure.status {
+            case .notFound: "not_found"
+            case .contentTooLarge: "too_large"
+            case .unsupportedMediaType: "unsupported_media_type"
+            case .internalServerError: "internal"
+            default: "invalid_request"
+            }
+        let routed: String =
+            switch failure.status {
+            case .notFound: "No operation at \(failure.method) \(failure.path)"
+            case .methodNotAllowed: "\(failure.method) is not allowed on \(failure.path); use \(failure.allowed.joined(separator: ", "))"
+            default: failure.status.reasonPhrase
+            }
+        let message = failure.message ?? routed
+        return AgentAPIError(failure.status, kind, message)
     }
 }

@@ -15,8 +15,6 @@ struct AgentController {
 
     func addRoutes(to router: Router<some RequestContext>) {
         let group = router.group(RouterPath(Self.prefix))
-        if let token = services.configuration.agentToken { group.add(middleware: AgentTokenMiddleware(token: token)) }
-        group.add(middleware: JSONBodyMiddleware())
         group.get("info") { _, _ in try await info() }
         group.get("conversations") { request, _ in try await list(request) }
         group.get("conversations/:id") { _, context in try await show(try context.parameters.require("id")) }
@@ -145,7 +143,7 @@ struct AgentController {
     ) async throws -> Response {
         let id = try context.parameters.require("id")
         let body = try AgentWire.AgentActionRequest(
-            try await request.jsonObject(),
+            try await request.jsonObject(of: Self.surface),
             needsContent: needsContent
         )
         guard !Blank.isBlank(body.agent) else {
@@ -315,7 +313,7 @@ struct AgentController {
     private func addFault(_ request: Request) async throws -> Response {
         var fault: Fault
         do {
-            fault = try Fault(object: try await request.jsonObject())
+            fault = try Fault(object: try await request.jsonObject(of: Self.surface))
         } catch let error as Fault.Invalid {
             throw AgentAPIError(.badRequest, "invalid_request", error.description)
         }
@@ -373,4 +371,32 @@ extension AgentWire.AgentActionRequest {
         }
         self.init(agent: agent, content: content)
     }
+}
+
+extension AgentController {
+    /// The agents' API: not journalled (it is the harness, not the integration), its errors as
+    /// `{error, message}`, state changes only as JSON, and the agent token when one is set (all but the
+    /// workspace's sign-in and sign-out, which are how a browser gives it).
+    static func surface(token: String?) -> Surface {
+        Surface(
+            name: "the agent API",
+            prefixes: [prefix],
+            journalled: false,
+            bodyRule: .jsonMediaType,
+            admission: token.map(admission),
+            errors: { failure in AgentAPIError.unrouted(failure) }
+        )
+    }
+
+    /// Every request but the workspace's sign-in and sign-out carries `token`.
+    private static func admission(_ token: String) -> @Sendable (Request) throws -> Void {
+        { request in
+            let path = request.uri.path
+            guard path != WorkspaceController.signInPath, path != WorkspaceController.signOutPath else { return }
+            try AgentToken.check(request, token: token)
+        }
+    }
+
+    /// The body-reading rule of the agent API (the token does not matter to it).
+    static let surface = surface(token: nil)
 }

@@ -362,6 +362,7 @@ extension ServeConfiguration {
         let flowFile = try sources.optionalValue(table.flow, flag: flags.flow)
         if flowFile == nil { try configuration.checkBuiltInFlowsBot(in: sources.file) }
         try configuration.loadFlows(
+        try configuration.checkNoFunctionIsServe(sources, flags: flags, fileFunctions: file.functions)
             main: flowFile.map { path in
                 let origin = sources.origin(table.flow, flagGiven: flags.flow != nil)
                 let place = sources.refusal(table.flow, origin, "")
@@ -416,6 +417,53 @@ extension ServeConfiguration {
     func checkBots(in file: ConfigDocument?) throws(ConfigurationError) {
         for (botIndex, bot) in lex.bots.enumerated() {
             for (intentIndex, intent) in bot.intents.enumerated() {
+    /// No function's URL is this server's own Invoke API: `serve --port 8090` beside the bridge's default
+    /// address would otherwise have `fallback` invoke itself through serve, turn after turn. Names the
+    /// source that gave the URL (a `--function` / `TDMOCK_FUNCTIONS` entry, the file's `functions`, or
+    /// `--lambda-url` for `fallback`).
+    func checkNoFunctionIsServe(_ sources: SettingSources, flags: ServeOverrides, fileFunctions: [String: String]) throws(ConfigurationError) {
+        guard port != 0 else { return }
+        let own = functions.keys.sorted().filter { Self.isOwnInvokeAPI(functions[$0] ?? "", host: host, port: port) }
+        guard let first = own.first else { return }
+        let names = own.map { "'\($0)'" }
+        let which =
+            own.count == 1
+            ? "function \(names[0]) at \(functions[first] ?? "") is"
+            : "functions \(names.dropLast().joined(separator: ", ")) and \(names[names.count - 1]) are at"
+        let message =
+            "\(which) this server's own Lambda Invoke API (serve listens on port \(port)), so each call would come back to serve "
+            + "itself: give serve another --port (tdmock bridge listens on 8090), or the function\(own.count == 1 ? "" : "s") a URL of \(own.count == 1 ? "its" : "their") own"
+        // The source to change: a --function / TDMOCK_FUNCTIONS entry, else the file's functions, else --lambda-url.
+        let table = ServeSettings.table
+        let flagEntries = flags.functions.isEmpty ? nil : flags.functions
+        let given = ((try? sources.optionalValue(table.functions, flag: flagEntries)) ?? nil) ?? []
+        if given.contains(where: { own.contains(FunctionTable.entry($0).name) }) {
+            throw sources.refusal(table.functions, sources.origin(table.functions, flagGiven: flagEntries != nil), message)
+        }
+        if let name = own.first(where: { fileFunctions[$0] != nil }), let file = sources.file,
+            let node = file.node(at: "functions")?.mapping?[name]
+        {
+            throw file.error(node, "functions." + name, message)
+        }
+        if own.contains("fallback") {
+            throw sources.refusal(table.lambdaURL, sources.origin(table.lambdaURL, flagGiven: flags.lambdaURL != nil), message)
+        }
+        throw ConfigurationError(source: "default", key: "functions." + first, message: message)
+    }
+
+    /// Whether `url` is the Lambda Invoke API of a server listening on `host`:`port` on this machine.
+    static func isOwnInvokeAPI(_ url: String, host: String, port: Int) -> Bool {
+        guard let components = URLComponents(string: url), let urlHost = components.host?.lowercased(),
+            components.path.hasPrefix("/2015-03-31/functions/")
+        else { return false }
+        let urlPort = components.port ?? (components.scheme?.lowercased() == "https" ? 443 : 80)
+        let bare = urlHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let local =
+            isLoopback(bare) || bare == "0.0.0.0" || bare == "::"
+            || bare == host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return local && urlPort == port
+    }
+
                 for (field, function) in [("fulfillment", intent.fulfillment), ("dialog_hook", intent.dialogHook)] {
                     guard let function, functions[function] == nil else { continue }
                     let key = "lex.bots[\(botIndex)].intents[\(intentIndex)].\(field)"

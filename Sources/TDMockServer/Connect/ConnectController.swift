@@ -30,8 +30,6 @@ struct ConnectController {
 
     func addRoutes(to router: Router<some RequestContext>) {
         let group = router.group(RouterPath(Self.prefix))
-        if let token = services.configuration.agentToken { group.add(middleware: AgentTokenMiddleware(token: token)) }
-        group.add(middleware: JSONBodyMiddleware())
         group.post("contacts") { request, _ in try await start(request) }
         group.get("contacts") { _, _ in try await list() }
         group.get("contacts/:id") { _, context in try await show(try context.parameters.require("id")) }
@@ -41,7 +39,7 @@ struct ConnectController {
     }
 
     private func start(_ request: Request) async throws -> Response {
-        let body = try await request.jsonObject(emptyAllowed: true)
+        let body = try await request.jsonObject(of: Self.surface, emptyAllowed: true)
         func invalid(_ message: String) -> AgentAPIError { AgentAPIError(.badRequest, "invalid_request", message) }
         var caller: String?
         if let value = body["caller"], !value.isNull {
@@ -113,7 +111,7 @@ struct ConnectController {
 
     private func utterance(_ request: Request, id: String) async throws -> Response {
         let arrived = ContinuousClock.now
-        let body = try await request.jsonObject()
+        let body = try await request.jsonObject(of: Self.surface)
         let input: FlowEngine.Input
         if let silence = body["silence"], !silence.isNull {
             guard case .bool(true) = silence else {
@@ -228,4 +226,16 @@ final class BusyContacts: Sendable {
     func claim(_ id: String) -> Bool { ids.withLock { $0.insert(id).inserted } }
 
     func release(_ id: String) { _ = ids.withLock { $0.remove(id) } }
+}
+
+extension ConnectController {
+    /// The contact API (tdmock's own, for placing calls): the agent API's shape, body rule and token.
+    static func surface(token: String?) -> Surface {
+        var surface = AgentController.surface(token: token)
+        surface.name = "the contact API"
+        surface.prefixes = [prefix]
+        return surface
+    }
+
+    static let surface = surface(token: nil)
 }

@@ -96,3 +96,20 @@ enum AWSIdentity {
     static let account = "000000000000"
     static let region = "us-east-1"
 }
+
+extension LambdaController {
+    /// Lambda's API (Invoke): journalled, its errors as Lambda writes them, with whose fault it was.
+    static let surface = Surface(
+        name: "the Lambda Invoke API",
+        prefixes: ["/2015-03-31"],
+        journalled: true,
+        errors: { failure in
+            switch failure.status {
+            case .notFound, .methodNotAllowed:
+                AWSError(failure.status, "UnknownOperationException", "Unknown operation \(failure.method) \(failure.path)")
+            case .internalServerError: AWSError(failure.status, "ServiceException", "tdmock failed to handle the request", fault: "Service")
+            default: AWSError(failure.status, "InvalidRequestContentException", failure.message ?? failure.status.reasonPhrase, fault: "User")
+            }
+        }
+    )
+}

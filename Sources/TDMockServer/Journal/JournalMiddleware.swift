@@ -4,17 +4,18 @@ import NIOCore
 import Synchronization
 import TDMockCore
 
-/// Records each request to a journalled surface (`RequestJournal.isJournalled`) that goes through the
+/// Records each request to a journalled surface (`Surface.journalled`) that goes through the
 /// router: its body as the handler reads it (tee'd, not read twice), its status, and its error body.
 /// Outermost, so that it sees the answer every other middleware made. (Send a Message's fast path
 /// records its own answers: they never reach the router.)
 struct JournalMiddleware<Context: RequestContext>: RouterMiddleware {
     let journal: RequestJournal
+    let surfaces: SurfaceTable
     let clock: @Sendable () -> Date
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.string
-        guard RequestJournal.isJournalled(request.uri.path) else { return try await next(request, context) }
+        guard surfaces.surface(path: request.uri.path, headers: request.headers)?.journalled == true else { return try await next(request, context) }
         let started = ContinuousClock.now
         let capture = BodyCapture(limit: journal.bodyLimit)
         var request = request

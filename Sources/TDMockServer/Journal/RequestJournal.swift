@@ -36,12 +36,6 @@ public final class RequestJournal: Sendable {
         self.bodyLimit = bodyLimit
     }
 
-    /// The paths whose requests are journalled: the Talkdesk surface, the question-response API and the AWS APIs.
-    public static func isJournalled(_ path: String) -> Bool {
-        path.hasPrefix("/digital-connect") || path.hasPrefix("/oauth") || path.hasPrefix("/question-response")
-            || path.hasPrefix("/2015-03-31/") || path.hasPrefix("/apigw/") || path.hasPrefix("/bots/")
-    }
-
     /// Keeps a request. Bodies are cut at `bodyLimit` bytes; the answer's body is kept only for an error
     /// (status 400 and above).
     public func record(

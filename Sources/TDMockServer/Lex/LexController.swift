@@ -45,7 +45,7 @@ struct LexController {
     }
 
     private func body(_ request: Request) async throws -> [String: JSONValue] {
-        try await request.jsonObject(emptyAllowed: true, limit: 256 * 1024, refusing: AWSError.self)
+        try await request.jsonObject(of: Self.surface, emptyAllowed: true, limit: 256 * 1024)
     }
 
     private func invalid(_ message: String) -> AWSError { AWSError(.badRequest, "ValidationException", message) }
@@ -175,4 +175,22 @@ struct LexController {
         ]
         return JSONResponse.make(status: .ok, body: answer)
     }
+}
+
+extension LexController {
+    /// Lex V2's runtime API: journalled, its errors in AWS's REST-JSON shape; a body it cannot read is a
+    /// `ValidationException`.
+    static let surface = Surface(
+        name: "Lex V2's runtime API",
+        prefixes: [prefix],
+        journalled: true,
+        errors: { failure in
+            switch failure.status {
+            case .notFound, .methodNotAllowed:
+                AWSError(failure.status, "ResourceNotFoundException", "No Lex V2 runtime operation at \(failure.method) \(failure.path)")
+            case .internalServerError: AWSError(failure.status, "InternalServerException", "tdmock failed to handle the request")
+            default: AWSError(failure.status, "ValidationException", failure.message ?? failure.status.reasonPhrase)
+            }
+        }
+    )
 }

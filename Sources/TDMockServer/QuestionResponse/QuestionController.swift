@@ -20,8 +20,6 @@ struct QuestionController {
         api.get("questions/:id") { request, context in try await poll(request, id: try context.parameters.require("id")) }
 
         let agent = router.group(RouterPath(AgentController.prefix))
-        if let token = services.configuration.agentToken { agent.add(middleware: AgentTokenMiddleware(token: token)) }
-        agent.add(middleware: JSONBodyMiddleware())
         agent.get("questions") { request, _ in try await list(request) }
         agent.get("questions/:id") { _, context in try await detail(try context.parameters.require("id")) }
         agent.post("questions/:id/answer") { request, context in try await answer(request, id: try context.parameters.require("id")) }
@@ -30,7 +28,7 @@ struct QuestionController {
     // MARK: The third party's API
 
     private func ask(_ request: Request) async throws -> Response {
-        let ask = try Self.parseAsk(try await request.jsonObject())
+        let ask = try Self.parseAsk(try await request.jsonObject(of: Self.surface))
         let now = services.clock()
         let question = Question(
             id: services.ids.identifier(),
@@ -155,7 +153,7 @@ struct QuestionController {
     }
 
     private func answer(_ request: Request, id: String) async throws -> Response {
-        let body = try await request.jsonObject()
+        let body = try await request.jsonObject(of: AgentController.surface)
         func invalid(_ message: String) -> AgentAPIError { AgentAPIError(.badRequest, "invalid_request", message) }
         guard let agent = body["agent"]?.stringValue, !Blank.isBlank(agent) else { throw invalid("agent must be a non-empty string") }
         let text = body["text"]?.stringValue
@@ -202,4 +200,15 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension HTTPField.Name {
     static let xAPIKey = Self("x-api-key")!
+}
+
+extension QuestionController {
+    /// The third party's question-response API: journalled, the agent API's error shape, its own
+    /// `x-api-key` (checked by its routes). The agents' side of it is the agent API's.
+    static let surface = Surface(
+        name: "the question-response API",
+        prefixes: ["/question-response"],
+        journalled: true,
+        errors: { failure in AgentAPIError.unrouted(failure) }
+    )
 }

@@ -37,7 +37,7 @@ struct AttachmentsController {
 
     private func uploadLink(_ request: Request) async throws -> Response {
         let client = try await authorize(request, scope: Scope.attachmentsRequest)
-        let body = try await request.jsonObject(emptyAllowed: true, refusing: AttachmentsAPIError.self)
+        let body = try await request.jsonObject(of: Self.surface, emptyAllowed: true)
         var types: [String] = []
         switch body["allowed_mime_types"] {
         case nil, .null?: break
@@ -81,7 +81,7 @@ struct AttachmentsController {
 
     private func create(_ request: Request) async throws -> Response {
         _ = try await authorize(request, scope: Scope.attachmentsWrite)
-        let body = try await request.jsonObject(emptyAllowed: true, refusing: AttachmentsAPIError.self)
+        let body = try await request.jsonObject(of: Self.surface, emptyAllowed: true)
         guard case .string(let name)? = body["name"], !Blank.isBlank(name), name.unicodeScalars.count <= 512 else {
             throw AttachmentsAPIError.badRequest("name must be a non-empty string of at most 512 characters")
         }
@@ -280,7 +280,7 @@ final class DownloadLinks: Sendable {
 }
 
 /// An Attachments API error: `{"code", "message"}` with Talkdesk's codes.
-struct AttachmentsAPIError: HTTPResponseError, BodyRefusal {
+struct AttachmentsAPIError: HTTPResponseError {
     enum Code {
         static let badRequest = "2320000"
         static let unauthorized = "2320001"
@@ -309,7 +309,6 @@ struct AttachmentsAPIError: HTTPResponseError, BodyRefusal {
     }
 
     static func badRequest(_ message: String) -> Self { Self(.badRequest, Code.badRequest, message) }
-    static func refusingBody(_ status: HTTPResponse.Status, _ message: String) -> Self { Self(status, Code.badRequest, message) }
     static func unauthorized(_ message: String) -> Self { Self(.unauthorized, Code.unauthorized, message) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -318,3 +317,26 @@ struct AttachmentsAPIError: HTTPResponseError, BodyRefusal {
         return response
     }
 }
+
+extension AttachmentsController {
+    /// The Attachments API and its upload links: journalled, its errors as `{code, message}`.
+    static let surface = Surface(
+        name: "the Attachments API",
+        prefixes: ["/attachments"],
+        journalled: true,
+        errors: { failure in
+            switch failure.status {
+            case .notFound:
+                AttachmentsAPIError(
+                    .notFound,
+                    AttachmentsAPIError.Code.notFound,
+                    failure.message ?? "No Attachments API operation at \(failure.method) \(failure.path)"
+                )
+            case .internalServerError: AttachmentsAPIError(failure.status, "2320100", "Internal error while processing the request")
+            default: AttachmentsAPIError(failure.status, AttachmentsAPIError.Code.badRequest, failure.message ?? failure.status.reasonPhrase)
+            }
+        }
+    )
+}
+
+extension AttachmentsAPIError: SurfaceShapedError {}

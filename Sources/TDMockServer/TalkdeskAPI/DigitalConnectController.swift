@@ -341,3 +341,13 @@ struct DigitalConnectController {
         return Response(status: .noContent)
     }
 }
+
+extension DigitalConnectController {
+    /// Digital Connect: journalled, its errors as `{code, message, description}`.
+    static let surface = Surface(
+        name: "Digital Connect",
+        prefixes: ["/digital-connect"],
+        journalled: true,
+        errors: { failure in DigitalConnectError.unrouted(failure) }
+    )
+}

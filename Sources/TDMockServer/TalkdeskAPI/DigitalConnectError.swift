@@ -139,3 +139,37 @@ public struct DigitalConnectError: Error, HTTPResponseError, Sendable, Hashable 
         }
     }
 }
+
+extension DigitalConnectError: SurfaceShapedError {
+    /// What Digital Connect answers for a request it has no operation for, a method its path does not
+    /// take, a body too large, or a failure.
+    static func unrouted(_ failure: Surface.Failure) -> DigitalConnectError {
+        switch failure.status {
+        case .notFound:
+            DigitalConnectError(
+                status: .notFound,
+                code: Code.notFound,
+                message: "Not found",
+                description: "No Digital Connect operation at \(failure.method) \(failure.path)"
+            )
+        case .methodNotAllowed:
+            DigitalConnectError(
+                status: .methodNotAllowed,
+                code: Code.methodNotAllowed,
+                message: "Method not allowed",
+                description: "\(failure.method) is not allowed on \(failure.path)"
+            )
+        case .contentTooLarge:
+            .payloadTooLarge
+        case .internalServerError:
+            DigitalConnectError(
+                status: .internalServerError,
+                code: Code.internalError,
+                message: "Internal error",
+                description: "tdmock failed to handle the request; its log says why"
+            )
+        default:
+            DigitalConnectError(status: failure.status, code: Code.invalidRequest, message: failure.message ?? failure.status.reasonPhrase)
+        }
+    }
+}

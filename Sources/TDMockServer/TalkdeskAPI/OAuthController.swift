@@ -88,3 +88,19 @@ struct OAuthController {
         return client
     }
 }
+
+extension OAuthController {
+    /// Talkdesk ID's token service: journalled, its errors in OAuth's shape.
+    static let surface = Surface(
+        name: "the token service",
+        prefixes: ["/oauth"],
+        journalled: true,
+        errors: { failure in
+            OAuthError(
+                status: failure.status,
+                error: failure.status == .internalServerError ? "server_error" : "invalid_request",
+                description: failure.message ?? failure.status.reasonPhrase
+            )
+        }
+    )
+}

@@ -50,3 +50,5 @@ public struct OAuthError: Error, HTTPResponseError, Sendable, Hashable {
         OAuthError(status: .badRequest, error: "invalid_scope", description: description)
     }
 }
+
+extension OAuthError: SurfaceShapedError {}

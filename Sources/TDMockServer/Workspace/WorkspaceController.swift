@@ -9,6 +9,10 @@ import TDMockCore
 struct WorkspaceController {
     let services: AppServices
 
+    /// Where the page gives the agent token and takes it back (the agent API's paths, open without it).
+    static let signInPath = AgentController.prefix + "/sign-in"
+    static let signOutPath = AgentController.prefix + "/sign-out"
+
     /// The workspace's files: path, media type, bytes.
     static let assets: [String: (type: String, bytes: [UInt8])] = [
         "/": ("text/html; charset=utf-8", PackageResources.index_html),
@@ -38,10 +42,8 @@ struct WorkspaceController {
                 )
             }
         }
-        let signIn = router.group(RouterPath(AgentController.prefix))
-        signIn.add(middleware: JSONBodyMiddleware())
-        signIn.post("sign-in") { request, _ in try await self.signIn(request) }
-        signIn.post("sign-out") { _, _ in
+        router.post(RouterPath(Self.signInPath)) { request, _ in try await self.signIn(request) }
+        router.post(RouterPath(Self.signOutPath)) { _, _ in
             var response = Response(status: .noContent)
             response.setCookie(WorkspaceSignIn.cookie(value: "", maxAge: 0))
             return response
@@ -51,7 +53,7 @@ struct WorkspaceController {
     /// `POST /tdmock/v1/sign-in` `{"token": "<the agent token>"}`: 204 with the cookie the agent API then
     /// takes in place of `Authorization`, 401 for another token.
     private func signIn(_ request: Request) async throws -> Response {
-        let body = try await request.jsonObject()
+        let body = try await request.jsonObject(of: AgentController.surface)
         guard case .string(let sent)? = body["token"] else {
             throw AgentAPIError(.badRequest, "invalid_request", "The body must be {\"token\": \"<the agent token>\"}")
         }
