@@ -1,4 +1,4 @@
-"""The AWS side's figures (CONTRACT §10.5), tdmock's own time with the function's taken out:
+"""The AWS side's figures, tdmock's own time with the function's taken out:
 a WebSocket frame to its function's invocation, PostToConnection to the frame on the client's socket,
 RecognizeText with a code hook; and 10,000 WebSocket connections open at once (RSS, and a frame pushed to
 each through @connections). The functions are a small HTTP server in this process, so that the times on

@@ -6,7 +6,7 @@ public import Logging
 import NIOCore
 import TDMockCore
 
-/// Builds `tdmock bridge` (CONTRACT §6): the integration's reference functions on the Lambda Invoke API,
+/// Builds `tdmock bridge` (docs/chat-line.md): the integration's reference functions on the Lambda Invoke API,
 /// `POST /2015-03-31/functions/{name}/invocations`, as a team following the seed architectures deploys
 /// them: `escalate` (Lex's escalation intent), `chat_socket` (the WebSocket API's routes),
 /// `chat_callback` (the callback REST API) and `fallback` (the question bot). They reach tdmock only

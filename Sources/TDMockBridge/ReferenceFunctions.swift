@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import TDMockCore
 
-/// The reference functions (CONTRACT §6), each a handler from an event to a return value.
+/// The reference functions (docs/chat-line.md), each a handler from an event to a return value.
 struct ReferenceFunctions: Sendable {
     static let names = ["escalate", "chat_socket", "chat_callback", "fallback"]
 

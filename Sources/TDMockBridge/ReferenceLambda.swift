@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 import TDMockCore
 
-/// The question-response line's reference Lambda (CONTRACT §8.3): the FallbackIntent's fulfillment, as
+/// The question-response line's reference Lambda (docs/question-response.md): the FallbackIntent's fulfillment, as
 /// the seed's Lambda does it. It asks the question API with the event's `sessionId`, `inputTranscript`
 /// and session attributes, and answers Lex with `Close` / `Fulfilled`, the answer in session attributes
 /// (`response_type`, `response_text`, `response_reason`, `question_id`) and a `CustomPayload` message, so

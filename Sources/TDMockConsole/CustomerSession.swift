@@ -7,7 +7,7 @@ import NIOHTTP1
 import NIOWebSocket
 import TDMockCore
 
-/// The customer in a terminal, doing what the Lex Web UI does (CONTRACT §6): each line goes to the chat
+/// The customer in a terminal, doing what the Lex Web UI does (docs/chat-line.md): each line goes to the chat
 /// bot with RecognizeText (the customer's name and email as session attributes, the chat so far as
 /// `transcript`); once the bot's session attributes carry `talkdesk_conversation_id`, the live chat opens
 /// on the WebSocket API with `?conversationId=ID` and each line is an `onMessage` frame.

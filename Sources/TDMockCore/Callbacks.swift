@@ -84,7 +84,7 @@ public struct CallbackAttempt: Sendable, Hashable {
     }
 }
 
-/// The body of a callback, as CONTRACT §3 gives it.
+/// The body of a callback, as docs/callbacks.md gives it.
 public struct CallbackBody: Codable, Sendable, Hashable {
     public struct Payload: Codable, Sendable, Hashable {
         public var messageId: String?

@@ -1,6 +1,6 @@
 public import Foundation
 
-/// A call to tdmock's Amazon Connect (CONTRACT §8.2), as the store keeps it.
+/// A call to tdmock's Amazon Connect (docs/question-response.md), as the store keeps it.
 public struct Contact: Sendable, Hashable {
     public var id: String
     public var caller: String?

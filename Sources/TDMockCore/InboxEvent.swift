@@ -11,7 +11,7 @@ public struct InboxEvent: Codable, Sendable, Hashable {
         case conversationEnded = "conversation_ended"
         case callbackDelivered = "callback_delivered"
         case callbackFailed = "callback_failed"
-        // The question-response line (CONTRACT §8).
+        // The question-response line (docs/question-response.md).
         case questionCreated = "question_created"
         case questionAnswered = "question_answered"
         case questionExpired = "question_expired"
@@ -19,7 +19,7 @@ public struct InboxEvent: Codable, Sendable, Hashable {
         case callerUtterance = "caller_utterance"
         case lambdaInvoked = "lambda_invoked"
         case callEnded = "call_ended"
-        // The AWS side (CONTRACT §10).
+        // The AWS side (docs/aws.md).
         case functionInvoked = "function_invoked"
         case websocketConnected = "websocket_connected"
         case websocketDisconnected = "websocket_disconnected"

@@ -1,4 +1,4 @@
-/// tdmock's intent recognition (CONTRACT §10.4; tdmock's choice, not Lex's model): lexical and
+/// tdmock's intent recognition (docs/aws.md; tdmock's choice, not Lex's model): lexical and
 /// deterministic. The input and each sample utterance are compared as sets of words, in lower case with
 /// punctuation taken out; an utterance's score is the Dice coefficient of the two sets,
 /// `2 × shared words / (input words + utterance words)`, from 0 (no word in common) to 1 (the same

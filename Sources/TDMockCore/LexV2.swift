@@ -1,6 +1,6 @@
 import Foundation
 
-/// Amazon Lex V2's side of the question-response line (CONTRACT §8.2): the Lambda input event tdmock
+/// Amazon Lex V2's side of the question-response line (docs/question-response.md): the Lambda input event tdmock
 /// sends for each utterance, and the check Lex makes of the Lambda's answer. Shaped as AWS's "Lambda
 /// input event format" and "Lambda response format" pages for Lex V2 document them.
 public enum LexV2 {
@@ -247,7 +247,7 @@ public enum LexV2 {
     }
 }
 
-/// How a call's turn came out: the contact flow's branches (CONTRACT §8.2), and `hangup` when the caller
+/// How a call's turn came out: the contact flow's branches (docs/question-response.md), and `hangup` when the caller
 /// hung up.
 public enum CallBranch: String, Codable, Sendable, CaseIterable {
     case speak

@@ -8,7 +8,7 @@ public enum QuestionStatus: String, Codable, Sendable, CaseIterable {
     case expired
 }
 
-/// The third party's answer to a question (CONTRACT §8.1): say a text, end the call (with an optional
+/// The third party's answer to a question (docs/question-response.md): say a text, end the call (with an optional
 /// last text), or give up with a reason.
 public enum QuestionAnswer: Sendable, Hashable {
     case speak(String)

@@ -187,7 +187,7 @@ extension AppDatabase {
     }
 }
 
-/// The question-response line's operations (CONTRACT §8).
+/// The question-response line's operations (docs/question-response.md).
 extension AppDatabase {
     // MARK: The question-response API
 

@@ -170,7 +170,7 @@ public struct AppDatabase: Sendable {
             try db.drop(index: "conversation_on_status")
         }
         migrator.registerMigration("v4-question-response") { db in
-            // The third-party question-response API's questions (CONTRACT §8.1).
+            // The third-party question-response API's questions (docs/question-response.md).
             try db.create(table: "question") { t in
                 t.primaryKey("id", .text)
                 t.column("session_id", .text).notNull()
@@ -187,7 +187,7 @@ public struct AppDatabase: Sendable {
             try db.create(index: "question_on_session", on: "question", columns: ["session_id", "created_at"])
             try db.create(index: "question_on_status", on: "question", columns: ["status", "created_at"])
 
-            // tdmock's Amazon Connect contacts (CONTRACT §8.2) and each turn of them.
+            // tdmock's Amazon Connect contacts (docs/question-response.md) and each turn of them.
             try db.create(table: "contact") { t in
                 t.primaryKey("id", .text)
                 t.column("caller", .text)
@@ -235,7 +235,7 @@ public struct AppDatabase: Sendable {
             }
         }
         migrator.registerMigration("v6-contact-flows") { db in
-            // Where each call is in its contact flow and the data the flow's JSONPaths read (CONTRACT §11),
+            // Where each call is in its contact flow and the data the flow's JSONPaths read (docs/contact-flows.md),
             // the actions its start ran, and the actions each turn ran.
             try db.alter(table: "contact") { t in
                 t.add(column: "flow_state", .text)

@@ -111,12 +111,12 @@ enum Inbox {
     }
 
     /// The columns `conversation(_:)` reads, in its order.
-    private static let conversationColumns = """
+    static let conversationColumns = """
         id, touchpoint_id, client_id, subject, contact_email, contact_name, context_parameters, status, agent, ended_by,
         created_at, last_activity_at, ended_at, message_count
         """
 
-    private static func conversation(_ row: borrowing RawStatement) throws -> Conversation {
+    static func conversation(_ row: borrowing RawStatement) throws -> Conversation {
         let context = row.string(6)
         return Conversation(
             id: row.string(0),
@@ -182,38 +182,6 @@ enum Inbox {
         var conversations = [Conversation]()
         while try statement.step() { conversations.append(try conversation(statement)) }
         return conversations
-    }
-
-    /// One page of the inbox (the workspace's): newest activity first, optionally of one status and
-    /// matching `search` (a case-insensitive part of the id, the contact's name or email, or the subject),
-    /// with how many conversations match in all. `InboxPage.page` answers the same, faster; this query is
-    /// what it is held to (InboxPageTests).
-    static func page(
-        _ db: Database,
-        status: ConversationStatus?,
-        search: String?,
-        limit: Int,
-        offset: Int
-    ) throws
-        -> (conversations: [Conversation], total: Int)
-    {
-        let filter = PageFilter(status: status, search: search)
-        var count = try RawStatement(db, "SELECT COUNT(*) FROM conversation \(filter.sql)")
-        filter.bind(&count)
-        let total = try count.step() ? count.int(0) : 0
-        var rows = try RawStatement(
-            db,
-            """
-            SELECT \(conversationColumns) FROM conversation \(filter.sql)
-            ORDER BY last_activity_at DESC, id LIMIT ?3 OFFSET ?4
-            """
-        )
-        filter.bind(&rows)
-        rows.bind(Int64(limit))
-        rows.bind(Int64(offset))
-        var conversations = [Conversation]()
-        while try rows.step() { conversations.append(try conversation(rows)) }
-        return (conversations, total)
     }
 
     /// The `WHERE` of an inbox page: `?1` the status, `?2` the search as a `LIKE` pattern (`%`, `_` and `\\`

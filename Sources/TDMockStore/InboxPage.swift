@@ -5,12 +5,13 @@ import TDMockCore
 /// One page of the inbox for the workspace (`GET /tdmock/v1/conversations?limit=&offset=&q=`), chosen
 /// from a scan of the matching rows' sort keys and then read in full by rowid.
 ///
-/// It replaces `Inbox.page`'s `ORDER BY last_activity_at DESC, id LIMIT ? OFFSET ?`, which SQLite
+/// It replaces the plain `ORDER BY last_activity_at DESC, id LIMIT ? OFFSET ?`, which SQLite
 /// answers through its sorter, reading and sorting every matching row whole: at the bench's 100k
 /// conversations, too slow for the workspace's first render (bench/results). An index on
 /// `last_activity_at` would answer it at once, but every Send a Message would pay for it: migration v3
 /// dropped it. The scan reads three columns of each matching row without making a String, the keys are
-/// sorted as integers, and only the page's rows are read whole. InboxPageTests holds it to `Inbox.page`.
+/// sorted as integers, and only the page's rows are read whole. InboxPageTests holds it to that plain query
+/// (`Inbox.page`, in the tests).
 enum InboxPage {
     struct Key {
         var lastActivity: Int64

@@ -3,7 +3,7 @@ import TDMockCore
 import Testing
 
 /// A flow is checked when it is read, as `CreateContactFlow` checks it: each mistake is refused naming the
-/// action's Identifier and the field (CONTRACT §11).
+/// action's Identifier and the field (docs/contact-flows.md).
 @Suite struct FlowLanguageTests {
     /// A flow of one message and a disconnect, with `action` (JSON) put in place of the message.
     static func flow(_ action: String, start: String = "say") -> Data {

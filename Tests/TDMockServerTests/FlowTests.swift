@@ -76,7 +76,7 @@ final class FlowFunctions: Sendable {
     }
 }
 
-/// Contact flows in Connect's Flow Language, run by tdmock's Connect (CONTRACT §11).
+/// Contact flows in Connect's Flow Language, run by tdmock's Connect (docs/contact-flows.md).
 @Suite struct FlowTests {
     static let alias = "arn:aws:lex:us-east-1:123456789012:bot-alias/TDMOCKQBOT/TSTALIASID"
 

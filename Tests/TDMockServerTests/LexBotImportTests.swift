@@ -7,7 +7,7 @@ import TDMockSettings
 import Testing
 import ZIPFoundation
 
-/// `lex.bots[].import`: a Lex V2 bot export, the folder or its `.zip` (CONTRACT §11).
+/// `lex.bots[].import`: a Lex V2 bot export, the folder or its `.zip` (docs/contact-flows.md).
 @Suite struct LexBotImportTests {
     let export = Fixtures.folder.appendingPathComponent("lex-export")
 

@@ -6,7 +6,7 @@ import TDMockCore
 import TDMockServer
 import Testing
 
-/// The workspace's server side (CONTRACT §9): its files and their policy, JSON-only state changes, the
+/// The workspace's server side (docs/workspace.md): its files and their policy, JSON-only state changes, the
 /// inbox in pages, the sign-in cookie. What the page does in a browser is checks/workspace/workspace_test.py's.
 @Suite struct WorkspaceTests {
     static let jsonType: HTTPFields = [.contentType: "application/json"]

@@ -1,7 +1,7 @@
 public import Foundation
 
 /// An Amazon Connect contact flow in AWS's Flow Language (the JSON `DescribeContactFlow` answers as
-/// `Content`), read and checked as `CreateContactFlow` checks it (CONTRACT §11).
+/// `Content`), read and checked as `CreateContactFlow` checks it (docs/contact-flows.md).
 public struct Flow: Sendable, Hashable {
     public static let version = "2019-10-30"
 

@@ -4,7 +4,7 @@ import Hummingbird
 import NIOCore
 import TDMockCore
 
-/// API Gateway's Management API for the WebSocket API (CONTRACT §10.2), at the WebSocket API's base, for
+/// API Gateway's Management API for the WebSocket API (docs/aws.md), at the WebSocket API's base, for
 /// boto3's `apigatewaymanagementapi` with `endpoint_url="http://HOST:PORT/apigw/ws/{stage}"`:
 /// `POST /@connections/{id}` sends a frame, `GET` describes the connection, `DELETE` closes it. A
 /// connection that is not open is 410 `GoneException`.

@@ -4,7 +4,7 @@ import Hummingbird
 import Synchronization
 import TDMockCore
 
-/// API Gateway's REST API (CONTRACT §10.3) at `/apigw/rest/{stage}{path}`: each configured route hands the
+/// API Gateway's REST API (docs/aws.md) at `/apigw/rest/{stage}{path}`: each configured route hands the
 /// request to its function as the Lambda proxy integration's event (payload format 1.0) and answers what
 /// the function returns, with API Gateway's own answers for a missing key, no route, a failed function
 /// and a time-out.

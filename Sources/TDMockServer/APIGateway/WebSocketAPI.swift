@@ -8,7 +8,7 @@ import ServiceLifecycle
 import Synchronization
 import TDMockCore
 
-/// API Gateway's WebSocket API (CONTRACT §10.2) at `ws://HOST:PORT/apigw/ws/{stage}`: the handshake asks the
+/// API Gateway's WebSocket API (docs/aws.md) at `ws://HOST:PORT/apigw/ws/{stage}`: the handshake asks the
 /// `$connect` route's function, each frame goes to the route its selection expression picks (else
 /// `$default`), `$disconnect` is invoked once per connection however it ends, and the Management API
 /// (`ManagementController`) pushes frames to a connection, describes it or closes it.

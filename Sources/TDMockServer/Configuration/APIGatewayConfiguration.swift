@@ -1,7 +1,7 @@
 import Foundation
 import TDMockSettings
 
-/// tdmock's API Gateway (config `apigateway:`): the REST API the callbacks reach (CONTRACT §10.3).
+/// tdmock's API Gateway (config `apigateway:`): the REST API the callbacks reach (docs/aws.md).
 public struct APIGatewayConfiguration: Sendable, Hashable {
     public var rest = RESTAPI()
     public var webSocket = WebSocketAPI()

@@ -2,7 +2,7 @@ import Foundation
 public import TDMockCore
 import TDMockSettings
 
-/// The contact flows Connect runs (CONTRACT §11): the user's (`connect.flow`, `--flow`) or the built-in
+/// The contact flows Connect runs (docs/contact-flows.md): the user's (`connect.flow`, `--flow`) or the built-in
 /// question flow, and the flows a `TransferToFlow` may name (`connect.flows`).
 public struct FlowSet: Sendable, Hashable {
     /// By id: `main`, then the ids of `connect.flows`.

@@ -2,7 +2,7 @@ import Foundation
 import TDMockCore
 import ZIPFoundation
 
-/// A Lex V2 bot export (CONTRACT §11; AWS's "JSON format for importing and exporting bots in Lex V2"), the
+/// A Lex V2 bot export (docs/contact-flows.md; AWS's "JSON format for importing and exporting bots in Lex V2"), the
 /// `.zip` or its unpacked folder: `manifest.json`, then `{BotName}/Bot.json`,
 /// `{BotName}/BotLocales/{locale}/BotLocale.json` and `…/Intents/{intent}/Intent.json` (with
 /// `Slots/{slot}/Slot.json`). File and key names are read in either letter case, as real exports

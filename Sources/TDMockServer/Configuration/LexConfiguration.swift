@@ -2,7 +2,7 @@ import Foundation
 import TDMockCore
 import TDMockSettings
 
-/// tdmock's Amazon Lex V2 (config `lex:`, CONTRACT §10.4): the bots RecognizeText and Connect talk to.
+/// tdmock's Amazon Lex V2 (config `lex:`, docs/aws.md): the bots RecognizeText and Connect talk to.
 public struct LexConfiguration: Sendable, Hashable {
     public var matchThreshold: Double = ServeSettings.table.lexMatchThreshold.byDefault
     /// A file's `lex.bots` replaces these whole.

@@ -134,7 +134,7 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var questionAPIKey = ServeConfiguration.defaultQuestionAPIKey
     public static let defaultQuestionAPIKey: String = ServeSettings.table.questionAPIKey.byDefault
     public var connect = ConnectConfiguration()
-    /// The functions tdmock's AWS services call, by name: Lambda Invoke API URLs (CONTRACT §10.1).
+    /// The functions tdmock's AWS services call, by name: Lambda Invoke API URLs (docs/aws.md).
     public var functions = FunctionTable.defaults
     /// API Gateway's REST and WebSocket APIs.
     public var apiGateway = APIGatewayConfiguration()

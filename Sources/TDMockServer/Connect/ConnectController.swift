@@ -4,7 +4,7 @@ import Synchronization
 import TDMockCore
 import TDMockStore
 
-/// tdmock's Amazon Connect (CONTRACT §8.2, §11) under `/connect/v1`: a call is a contact that runs the
+/// tdmock's Amazon Connect (docs/question-response.md, docs/contact-flows.md) under `/connect/v1`: a call is a contact that runs the
 /// contact flow from wait to wait (`FlowEngine`), its bot blocks answered by Lex's runtime; each stretch is
 /// recorded with its path and counted in the coverage. On the agent API's footing: open on loopback, the
 /// agent token beyond it.
@@ -46,7 +46,7 @@ struct ConnectController {
             guard let text = value.stringValue, !Blank.isBlank(text) else { throw invalid("caller must be a non-empty string (the caller's number)") }
             caller = text
         }
-        // The contact's attributes, and nothing else, are the first turn's session attributes (CONTRACT §8.2).
+        // The contact's attributes, and nothing else, are the first turn's session attributes (docs/question-response.md).
         var attributes: [String: String] = [:]
         if let value = body["attributes"], !value.isNull {
             guard let object = value.objectValue else { throw invalid("attributes must be an object of strings, not \(value.typeDescription)") }
@@ -202,7 +202,7 @@ struct ConnectController {
 
     /// How a stretch of the call came out, as the contact API names it: `error` when a Lex or Lambda call
     /// failed on the way; `transfer` when the flow sent the call to a queue; the branch the bot's closing
-    /// answer names (`connect.branch_attribute` in `connect.branches`, CONTRACT §8.2); `failed` for an intent
+    /// answer names (`connect.branch_attribute` in `connect.branches`, docs/question-response.md); `failed` for an intent
     /// the bot closed as Failed, or a call the flow's No-match ended; `disconnect` for any other end; and
     /// `continue` while the call goes on.
     private func outcome(of run: FlowEngine.Run) -> (branch: CallBranch, note: String?) {

@@ -1,7 +1,7 @@
 import Foundation
 import TDMockCore
 
-/// Runs a call through its contact flow (CONTRACT §11): from the flow's start to the first action that
+/// Runs a call through its contact flow (docs/contact-flows.md): from the flow's start to the first action that
 /// waits for the caller, and from there, with what the caller said or typed, to the next one or to the
 /// call's end. Every action run and every transition taken is in the run's `path`.
 struct FlowEngine: Sendable {

@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 import TDMockCore
 
-/// Calls the functions of the functions table (CONTRACT §10.1) over the Lambda Invoke API
+/// Calls the functions of the functions table (docs/aws.md) over the Lambda Invoke API
 /// (`POST …/2015-03-31/functions/NAME/invocations`, as the Lambda Runtime Interface Emulator,
 /// `sam local start-lambda` and `tdmock bridge` serve it): the event is the body, the function's return
 /// value is the answer, `X-Amz-Function-Error` says the function failed. Every call is kept in the

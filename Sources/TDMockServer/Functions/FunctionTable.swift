@@ -2,10 +2,10 @@ import Foundation
 import TDMockCore
 import TDMockSettings
 
-/// The functions table (CONTRACT §10.1): each function tdmock's AWS services call, by name, at a Lambda
+/// The functions table (docs/aws.md): each function tdmock's AWS services call, by name, at a Lambda
 /// Invoke API URL. The defaults are the reference functions of `tdmock bridge` at its default address.
 public enum FunctionTable {
-    /// The reference functions (CONTRACT §6).
+    /// The reference functions (docs/chat-line.md).
     public static let referenceFunctions = ["escalate", "chat_socket", "chat_callback", "fallback"]
     /// Where `tdmock bridge` listens by default.
     public static let bridgeBase = "http://127.0.0.1:8090"

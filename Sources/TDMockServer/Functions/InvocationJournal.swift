@@ -1,7 +1,7 @@
 public import Foundation
 public import TDMockCore
 
-/// The last invocations of the functions (CONTRACT §10.1): what each function got, what it answered, who
+/// The last invocations of the functions: what each function got, what it answered, who
 /// called it (`tdmock invocations`, `GET /tdmock/v1/invocations`, the workspace's Functions panel).
 /// Events and answers are kept as the bytes that went by, parsed when the journal is read.
 public final class InvocationJournal: Sendable {

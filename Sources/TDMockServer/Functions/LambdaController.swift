@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import TDMockCore
 
-/// The Lambda Invoke API on `serve` (CONTRACT §10.1): `POST /2015-03-31/functions/{name}/invocations`
+/// The Lambda Invoke API on `serve` (docs/aws.md): `POST /2015-03-31/functions/{name}/invocations`
 /// forwards the payload to the function of that name in the functions table and answers what it
 /// answered, so a test or a function invokes one by name (boto3's `lambda` client with `endpoint_url`).
 /// The name may be an ARN; `Qualifier` is taken and not used (one version of each function).

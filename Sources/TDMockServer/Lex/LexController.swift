@@ -5,7 +5,7 @@ import Hummingbird
 import NIOCore
 import TDMockCore
 
-/// Lex V2's runtime API at AWS's paths (CONTRACT §10.4), for boto3's `lexv2-runtime` client with
+/// Lex V2's runtime API at AWS's paths (docs/aws.md), for boto3's `lexv2-runtime` client with
 /// `endpoint_url`: RecognizeText, PutSession, GetSession, DeleteSession. Errors are AWS's REST-JSON ones:
 /// `ResourceNotFoundException` (bot, alias, locale, session), `ValidationException` (the body),
 /// `DependencyFailedException` (a code hook that failed or answered what Lex refuses).

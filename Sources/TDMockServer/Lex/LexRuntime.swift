@@ -3,7 +3,7 @@ import HTTPTypes
 import Synchronization
 import TDMockCore
 
-/// Lex V2's runtime (CONTRACT §10.4): the bots of `lex.bots`, their sessions, recognition by `LexMatcher`,
+/// Lex V2's runtime (docs/aws.md): the bots of `lex.bots`, their sessions, recognition by `LexMatcher`,
 /// and the code hooks through the functions table. RecognizeText and Connect's turns both go through
 /// `turn`; the session store is RecognizeText's (Connect keeps its contacts' attributes itself).
 final class LexRuntime: Sendable {

@@ -4,7 +4,7 @@ import Hummingbird
 import TDMockCore
 import TDMockStore
 
-/// The third-party question-response API (CONTRACT §8.1) under `/question-response/v1`, and the agents'
+/// The third-party question-response API (docs/question-response.md) under `/question-response/v1`, and the agents'
 /// side of it under the agent API (`/tdmock/v1/questions`): a question asked is held until an agent answers
 /// it or its `wait_seconds` pass.
 struct QuestionController {
@@ -95,7 +95,7 @@ struct QuestionController {
         }
     }
 
-    /// The question as CONTRACT §8.1 has it, each mistake named by its field.
+    /// The question as docs/question-response.md has it, each mistake named by its field.
     static func parseAsk(_ body: [String: JSONValue]) throws -> QuestionWire.Ask {
         func invalid(_ message: String) -> AgentAPIError { AgentAPIError(.badRequest, "invalid_request", message) }
         func requiredString(_ key: String) throws -> String {

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import TDMockCore
 
-/// The agents' web workspace (CONTRACT §9) at `GET /`: one page and its script and style sheet, compiled
+/// The agents' web workspace (docs/workspace.md) at `GET /`: one page and its script and style sheet, compiled
 /// into the binary (`PackageResources`, from `Workspace/Assets`), which draw everything from the agent
 /// API and its event stream. Also the workspace's sign-in, for a tdmock that asks for the agent token.
 struct WorkspaceController {
