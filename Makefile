@@ -60,7 +60,7 @@ format-check:
 # The format check, then one build of everything (the tests and the tdmock binary the end-to-end tests run), then the tests
 # without rebuilding, the server's tests again with Send a Message's fast path off, then the crash test
 # and the callback outage test (about 2 minutes together), then the workspace in headless Chromium, then
-# the AWS surfaces through boto3 and the AWS CLI, then the chat line and the question line on the Python
+# the AWS surfaces through boto3 and the AWS CLI, then serve's memory under 300 invocations answering 5 MB, then the chat line and the question line on the Python
 # example functions.
 test: test-deps format-check
 	$(SWIFT) build --build-tests
@@ -70,12 +70,14 @@ test: test-deps format-check
 	python3 checks/reliability/outage_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/workspace/workspace_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/aws_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+	python3 checks/aws/journal_memory_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/examples_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/question_line_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 
 # tdmock's AWS surfaces judged by boto3 and the AWS CLI pointed at it (endpoint_url).
 aws-test: test-deps build
 	python3 checks/aws/aws_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+	python3 checks/aws/journal_memory_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/examples_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/question_line_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 

@@ -1,7 +1,8 @@
 """The AWS side's figures, tdmock's own time with the function's taken out:
 a WebSocket frame to its function's invocation, PostToConnection to the frame on the client's socket,
 RecognizeText with a code hook; and 10,000 WebSocket connections open at once (RSS, and a frame pushed to
-each through @connections). The functions are a small HTTP server in this process, so that the times on
+each through @connections); and serve's memory after 300 invocations of a function answering 5 MB (the
+invocations journal's byte budget). The functions are a small HTTP server in this process, so that the times on
 both sides of tdmock are read from one clock."""
 import base64
 import http.client
@@ -10,8 +11,12 @@ import json
 import os
 import selectors
 import socket
+import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "checks", "aws"))
+import journal_memory_test  # noqa: E402  (the same workload as the check in make test)
 
 TURNS = 2000
 WARMUP = 200
@@ -225,3 +230,11 @@ def measure(binary, workdir, row, processes, start_tdmock, free_port):
         client.close()
     processes.pop().stop()
     server.shutdown()
+
+    # 5. The invocations journal's memory: a function answering 5 MB, invoked 300 times.
+    figures = journal_memory_test.measure(binary)
+    ceiling = journal_memory_test.CEILING_MB
+    row(f"RSS after {journal_memory_test.INVOCATIONS} invocations answering 5 MB", figures["after"], "MB", f"<= {ceiling} MB",
+        figures["after"] <= ceiling and figures["peak"] <= ceiling,
+        f"{journal_memory_test.INVOCATIONS} POST /2015-03-31/functions/big/invocations in turn, each answered 5 MB; VmRSS "
+        f"(idle {figures['idle']:.1f} MB, peak {figures['peak']:.1f} MB, {figures['seconds']:.1f} s)")

@@ -16,10 +16,19 @@ public struct Invocation: Codable, Sendable, Hashable {
     public var time: String
     public var function: String
     public var caller: InvocationCaller
-    /// The event the function got (a body that is not JSON is given as a string).
+    /// The event the function got (a body that is not JSON is given as a string, and so is the start of a
+    /// body that is `cut`).
     public var event: JSONValue
-    /// The function's return value, when it gave one that is JSON.
+    /// The function's return value, when it gave one that is JSON (or the start of it, when `cut`).
     public var answer: JSONValue?
+    /// The event's size in bytes, whole.
+    public var eventBytes: Int
+    /// The answer's size in bytes, whole; nil when there was none.
+    public var answerBytes: Int?
+    /// Whether `event` and `answer` are only the start of a body too large to show here (its size says
+    /// how large): the journal keeps the newest invocations whole, within its byte budget, and
+    /// `GET /tdmock/v1/invocations/{id}` gives them whole while it does.
+    public var cut: Bool
     /// The Invoke API's HTTP status; nil when the function was not reached.
     public var status: Int?
     /// `X-Amz-Function-Error`, when the function failed.
@@ -40,8 +49,14 @@ public struct Invocation: Codable, Sendable, Hashable {
         functionError: String?,
         error: String?,
         failed: Bool,
-        latencyMs: Double
+        latencyMs: Double,
+        eventBytes: Int = 0,
+        answerBytes: Int? = nil,
+        cut: Bool = false
     ) {
+        self.eventBytes = eventBytes
+        self.answerBytes = answerBytes
+        self.cut = cut
         self.id = id
         self.time = time
         self.function = function
@@ -56,9 +71,11 @@ public struct Invocation: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, time, function, caller, event, answer, status, error, failed
+        case id, time, function, caller, event, answer, status, error, failed, cut
         case functionError = "function_error"
         case latencyMs = "latency_ms"
+        case eventBytes = "event_bytes"
+        case answerBytes = "answer_bytes"
     }
 }
 

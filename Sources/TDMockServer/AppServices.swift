@@ -37,7 +37,7 @@ public struct AppServices: Sendable {
         self.clock = clock
         self.faults = FaultInjector(configuration.faults)
         self.journal = RequestJournal(capacity: configuration.journalSize)
-        self.invocations = InvocationJournal(capacity: configuration.journalSize)
+        self.invocations = InvocationJournal(capacity: configuration.journalSize, byteBudget: configuration.journalBytes)
         self.coverage = FlowCoverage(clock: clock)
         self.tokens = TokenService(database: database, ids: ids, ttl: configuration.tokenTTL, clients: configuration.clients)
         self.touchpoints = Dictionary(configuration.touchpoints.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })

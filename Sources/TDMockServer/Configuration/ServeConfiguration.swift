@@ -144,6 +144,9 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var warnings: [String] = []
     /// How many requests the request journal keeps (`TDMOCK_JOURNAL_SIZE`, config `journal_size`); 0 keeps none.
     public var journalSize: Int = ServeSettings.table.journalSize.byDefault
+    /// How many bytes of events and answers the invocations journal holds (`TDMOCK_JOURNAL_BYTES`, config
+    /// `journal_bytes`): the newest whole, the oldest cut past it.
+    public var journalBytes: Int = ServeSettings.table.journalBytes.byDefault
 
     public init(
         host: String = ServeSettings.table.host.byDefault,
@@ -287,6 +290,7 @@ extension ServeConfiguration {
         configuration.fastPath = try sources.value(table.fastPath, flag: flags.fastPath)
         configuration.questionAPIKey = try sources.value(table.questionAPIKey, flag: flags.questionAPIKey)
         configuration.journalSize = try sources.value(table.journalSize, flag: flags.journalSize)
+        configuration.journalBytes = try sources.value(table.journalBytes)
 
         configuration.connect.lambdaTimeout = try sources.value(table.lambdaTimeout, flag: flags.lambdaTimeout)
         var flow = ContactFlow()

@@ -227,7 +227,14 @@ public struct ServeSettings: SettingsTable, Sendable {
         key: "journal_size",
         default: 1000,
         .integer(0...100_000),
-        "How many requests the request journal keeps (0: none)"
+        "How many requests the request journal keeps, and as many invocations the invocations journal (0: none)"
+    )
+    public let journalBytes = Setting<Int>(
+        environment: "TDMOCK_JOURNAL_BYTES",
+        key: "journal_bytes",
+        default: 32 << 20,
+        .integer(0...(1 << 36)),
+        "Bytes of events and answers the invocations journal keeps whole; past them the oldest are cut to their first 4 KiB"
     )
 
     // limits:

@@ -734,6 +734,7 @@ class FunctionsView {
     const open = new Set([...this.table.querySelectorAll("details[open]")].map((d) => d.dataset.key));
     if (entries.length === 0) return replace(this.table, h("p", { class: "empty" }, "No invocations yet."));
     const pretty = (value) => h("pre", {}, JSON.stringify(value ?? null, null, 2));
+    const bytes = (count) => `${Number(count).toLocaleString()} bytes`;
     replace(this.table, h("table", { id: "invocations" },
       h("thead", {}, h("tr", {}, ["Time", "Function", "Caller", "Status", "Latency", "Result", ""].map((t) => h("th", {}, t)))),
       h("tbody", {}, entries.map((entry) => h("tr", { "data-id": entry.id },
@@ -745,8 +746,9 @@ class FunctionsView {
         h("td", { class: "text" }, entry.failed ? h("span", { class: "badge failed" }, "failed") : h("span", { class: "badge delivered" }, "ok"),
           entry.error ? ` ${entry.error}` : ""),
         h("td", {}, h("details", { "data-key": String(entry.id), open: open.has(String(entry.id)) }, h("summary", {}, "event and answer"),
-          h("div", { class: "sub" }, "Event"), pretty(entry.event),
-          h("div", { class: "sub" }, "Answer"), pretty(entry.answer))))))));
+          h("div", { class: "sub" }, entry.cut ? `Event (${bytes(entry.event_bytes)}; the start of it)` : "Event"), pretty(entry.event),
+          h("div", { class: "sub" }, entry.cut && entry.answer_bytes != null ? `Answer (${bytes(entry.answer_bytes)}; the start of it)` : "Answer"),
+          pretty(entry.answer))))))));
   }
 
   onEvent(event) { if (event.event === "function_invoked") return this.refresh(); }
