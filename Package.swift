@@ -107,6 +107,7 @@ let package = Package(
             name: "TDMockConsole",
             dependencies: [
                 "TDMockCore",
+                "TDMockSettings",
                 "CLibEdit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -187,10 +188,18 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "DocsTests",
+            dependencies: ["TDMockServer", "TDMockBridge", "TDMockConsole", "TDMockSettings"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "TDMockCore",
                 "TDMockStore",
+                "TDMockServer",
+                "TDMockBridge",
+                "TDMockSettings",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

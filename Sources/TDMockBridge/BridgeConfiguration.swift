@@ -77,6 +77,14 @@ public struct BridgeSettings: SettingsTable, Sendable {
         .text,
         "The question API's x-api-key"
     )
+    public let logLevel = Setting<String>(
+        flag: "log-level",
+        environment: "LOG_LEVEL",
+        key: "bridge.log_level",
+        default: "warning",
+        .logLevel,
+        "How much the bridge logs on standard error: trace, debug, info, notice, warning, error or critical"
+    )
 }
 
 /// `tdmock bridge`'s settings: flag, then `TDMOCK_BRIDGE_<NAME>`, then the config file's `bridge:` section,
@@ -92,6 +100,8 @@ public struct BridgeConfiguration: Sendable, Hashable {
     /// The question-response API the reference Lambda asks; nil: the `talkdeskURL` server's.
     public var questionAPIURL: String?
     public var questionAPIKey: String = BridgeSettings.table.questionAPIKey.byDefault
+    /// How much the bridge logs on standard error: swift-log's level.
+    public var logLevel: String = BridgeSettings.table.logLevel.byDefault
 
     /// Where the reference Lambda posts questions.
     public var questionsURL: String {
@@ -102,61 +112,23 @@ public struct BridgeConfiguration: Sendable, Hashable {
 
     public init() {}
 
-    /// The settings the command line gives; nil: not given there.
-    public struct Overrides: Sendable, Hashable {
-        public var host: String?
-        public var port: Int?
-        public var talkdeskURL: String?
-        public var clientID: String?
-        public var clientSecret: String?
-        public var touchpoint: String?
-        public var config: String?
-        public var questionAPIURL: String?
-        public var questionAPIKey: String?
-
-        public init(
-            host: String? = nil,
-            port: Int? = nil,
-            talkdeskURL: String? = nil,
-            clientID: String? = nil,
-            clientSecret: String? = nil,
-            touchpoint: String? = nil,
-            config: String? = nil,
-            questionAPIURL: String? = nil,
-            questionAPIKey: String? = nil
-        ) {
-            self.questionAPIURL = questionAPIURL
-            self.questionAPIKey = questionAPIKey
-            self.host = host
-            self.port = port
-            self.talkdeskURL = talkdeskURL
-            self.clientID = clientID
-            self.clientSecret = clientSecret
-            self.touchpoint = touchpoint
-            self.config = config
-        }
-    }
-
     /// Merges the sources, each setting as `BridgeSettings` declares it. The config file is `--config`,
     /// else `TDMOCK_BRIDGE_CONFIG`, else `TDMOCK_CONFIG` (the file `tdmock serve` reads too): the bridge
     /// reads its `bridge:` section, refusing unknown keys there, and leaves the rest to serve.
-    public static func resolve(flags: Overrides, environment: [String: String]) throws(ConfigurationError) -> BridgeConfiguration {
+    public static func resolve(flags: CommandLineFlags, environment: [String: String]) throws(ConfigurationError) -> BridgeConfiguration {
         let table = BridgeSettings.table
-        let sources = try SettingSources.load(
-            environment: environment,
-            configFlag: flags.config,
-            configVariables: [table.config.environment, "TDMOCK_CONFIG"].compactMap { $0 }
-        )
+        let sources = try SettingSources.load(flags: flags, environment: environment, config: table.config, moreVariables: ["TDMOCK_CONFIG"])
         try sources.file?.checkKeys(table.configKeys, in: "bridge")
         var configuration = BridgeConfiguration()
-        configuration.host = try sources.value(table.host, flag: flags.host)
-        configuration.port = try sources.value(table.port, flag: flags.port)
-        configuration.talkdeskURL = try sources.value(table.talkdeskURL, flag: flags.talkdeskURL)
-        configuration.clientID = try sources.value(table.clientID, flag: flags.clientID)
-        configuration.clientSecret = try sources.value(table.clientSecret, flag: flags.clientSecret)
-        configuration.touchpoint = try sources.value(table.touchpoint, flag: flags.touchpoint)
-        configuration.questionAPIURL = try sources.optionalValue(table.questionAPIURL, flag: flags.questionAPIURL)
-        configuration.questionAPIKey = try sources.value(table.questionAPIKey, flag: flags.questionAPIKey)
+        configuration.host = try sources.value(table.host)
+        configuration.port = try sources.value(table.port)
+        configuration.talkdeskURL = try sources.value(table.talkdeskURL)
+        configuration.clientID = try sources.value(table.clientID)
+        configuration.clientSecret = try sources.value(table.clientSecret)
+        configuration.touchpoint = try sources.value(table.touchpoint)
+        configuration.questionAPIURL = try sources.optionalValue(table.questionAPIURL)
+        configuration.questionAPIKey = try sources.value(table.questionAPIKey)
+        configuration.logLevel = try sources.value(table.logLevel)
         return configuration
     }
 }

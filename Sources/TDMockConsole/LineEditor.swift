@@ -43,7 +43,7 @@ public final class LineEditor: ConsoleOutput, Sendable {
 
     /// The history file: `TDMOCK_HISTORY`, else `~/.tdmock_history`.
     public static func defaultHistoryPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let path = environment["TDMOCK_HISTORY"], !path.isEmpty { return path }
+        if let path = AgentContext.value(ConsoleSettings.table.history, flag: nil, environment: environment) { return path }
         return (environment["HOME"] ?? NSHomeDirectory()) + "/.tdmock_history"
     }
 

@@ -150,6 +150,19 @@ extension SettingKind where Value == String {
         problem: { $0.isEmpty ? "expected a non-empty string" : nil }
     )
 
+    /// One of `choices`, as written (in any case).
+    public static func choice(_ choices: [String]) -> Self {
+        let rule = "one of " + choices.joined(separator: ", ")
+        return Self(
+            parse: { text in choices.first { $0.caseInsensitiveCompare(text) == .orderedSame } },
+            noun: rule,
+            rule: rule
+        )
+    }
+
+    /// How much a command logs on standard error: swift-log's levels.
+    public static let logLevel = choice(["trace", "debug", "info", "notice", "warning", "error", "critical"])
+
     /// An `http://` or `https://` URL with a host.
     public static let url = Self(
         parse: { $0.isEmpty ? nil : $0 },

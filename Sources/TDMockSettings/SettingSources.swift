@@ -5,25 +5,30 @@ public import Yams
 /// kind where it is read, and a refusal names its source: `command line: --port`, `environment:
 /// TDMOCK_PORT`, or the file, its line and the key.
 public struct SettingSources {
+    public let flags: CommandLineFlags
     public let environment: [String: String]
     /// The config file, when one is given.
     public let file: ConfigDocument?
 
-    public init(environment: [String: String], file: ConfigDocument?) {
+    public init(flags: CommandLineFlags = CommandLineFlags(), environment: [String: String], file: ConfigDocument?) {
+        self.flags = flags
         self.environment = environment
         self.file = file
     }
 
-    /// The sources with the config file the flag, else the first of `configVariables` set, names.
+    /// The sources with the config file that `config` names (its flag, else its environment variable, else
+    /// the first of `moreVariables` that is set).
     public static func load(
+        flags: CommandLineFlags,
         environment: [String: String],
-        configFlag: String?,
-        configVariables: [String]
+        config: Setting<String>,
+        moreVariables: [String] = []
     ) throws(ConfigurationError) -> SettingSources {
-        let named = configFlag ?? configVariables.lazy.compactMap { name in environment[name].flatMap { $0.isEmpty ? nil : $0 } }.first
+        let variables = [config.environment].compactMap { $0 } + moreVariables
+        let named = flags[config]?.last ?? variables.lazy.compactMap { name in environment[name].flatMap { $0.isEmpty ? nil : $0 } }.first
         var file: ConfigDocument?
         if let named { file = try ConfigDocument.load(path: named) }
-        return SettingSources(environment: environment, file: file)
+        return SettingSources(flags: flags, environment: environment, file: file)
     }
 
     /// Where a setting's value comes from.
@@ -35,10 +40,11 @@ public struct SettingSources {
     }
 
     /// The setting's value, or its default; nil when neither a source nor the default gives one.
-    public func optionalValue<Value>(_ setting: Setting<Value>, flag: Value? = nil) throws(ConfigurationError) -> Value? {
-        if let flag {
-            if let problem = setting.kind.problem(flag) { throw refusal(setting, .flag, problem) }
-            return flag
+    public func optionalValue<Value>(_ setting: Setting<Value>) throws(ConfigurationError) -> Value? {
+        if let texts = flags[setting] {
+            let value = try flagValue(setting, texts)
+            if let problem = setting.kind.problem(value) { throw refusal(setting, .flag, problem) }
+            return value
         }
         if let name = setting.environment, let text = environment[name], !text.isEmpty {
             guard let value = setting.kind.parse(text) else {
@@ -58,16 +64,28 @@ public struct SettingSources {
     }
 
     /// The value of a setting that has a default.
-    public func value<Value>(_ setting: Setting<Value>, flag: Value? = nil) throws(ConfigurationError) -> Value {
-        guard let value = try optionalValue(setting, flag: flag) else {
+    public func value<Value>(_ setting: Setting<Value>) throws(ConfigurationError) -> Value {
+        guard let value = try optionalValue(setting) else {
             preconditionFailure("a setting read without an optional needs a default")
         }
         return value
     }
 
-    /// Which source gives the setting (`flagGiven`: whether its flag was given).
-    public func origin<Value>(_ setting: Setting<Value>, flagGiven: Bool) -> Origin {
-        if flagGiven { return .flag }
+    /// A flag's texts as the setting's value: a list's flag gives an item each time (or a comma-separated
+    /// list), any other flag is given once.
+    private func flagValue<Value>(_ setting: Setting<Value>, _ texts: [String]) throws(ConfigurationError) -> Value {
+        if setting.repeats {
+            let items = texts.flatMap { text in (setting.kind.parse(text) as? [String]) ?? [] }
+            if let value = items as? Value { return value }
+        }
+        let text = texts.last ?? ""
+        guard let value = setting.kind.parse(text) else { throw refusal(setting, .flag, "expected \(setting.kind.noun), found '\(text)'") }
+        return value
+    }
+
+    /// Which source gives the setting.
+    public func origin<Value>(_ setting: Setting<Value>) -> Origin {
+        if flags[setting] != nil { return .flag }
         if let name = setting.environment, let text = environment[name], !text.isEmpty { return .environment(text) }
         if let (node, _) = fileNode(setting) { return .file(node) }
         return .none

@@ -1,13 +1,17 @@
 import ArgumentParser
 import Foundation
 import TDMockConsole
+import TDMockSettings
 
-/// The server and its agent token: what every command that talks to the agent API needs.
+/// The server and its agent token: what every command that talks to the agent API needs. Names and help
+/// come from ConsoleSettings, where each setting is declared once.
 struct ServerOption: ParsableArguments {
-    @Option(help: "The tdmock server (default: TDMOCK_SERVER, else http://127.0.0.1:8080).")
+    private static let table = ConsoleSettings.table
+
+    @Option(name: .customLong(table.server.flag!), help: .init(table.server.consoleHelp))
     var server: String?
 
-    @Option(help: "The agent token of a server that asks for one (default: TDMOCK_AGENT_TOKEN).")
+    @Option(name: .customLong(table.agentToken.flag!), help: .init(table.agentToken.consoleHelp))
     var agentToken: String?
 
     var client: AgentClient { AgentClient(server: AgentContext.serverURL(server), token: AgentContext.agentToken(agentToken)) }
@@ -17,7 +21,7 @@ struct ServerOption: ParsableArguments {
 struct AgentOptions: ParsableArguments {
     @OptionGroup var connection: ServerOption
 
-    @Option(help: "The agent's display name, the callbacks' author_name (default: TDMOCK_AGENT, else your login name).")
+    @Option(name: .customLong(ConsoleSettings.table.agent.flag!), help: .init(ConsoleSettings.table.agent.consoleHelp))
     var agent: String?
 
     var context: AgentContext { AgentContext.standard(server: connection.server, agent: agent, token: connection.agentToken) }
@@ -33,5 +37,12 @@ extension ParsableArguments {
     /// Refuses an empty or blank id early, with a message that says which argument.
     static func validateID(_ id: String, name: String = "conversation id") throws {
         if id.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("the \(name) must not be empty") }
+    }
+}
+
+extension Setting {
+    /// A console option's help: what it is, then its environment variable and its default.
+    var consoleHelp: String {
+        summary + " (default: " + ([environment, shownDefault].compactMap { $0 }.joined(separator: ", else ")) + ")"
     }
 }

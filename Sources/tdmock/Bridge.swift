@@ -10,6 +10,7 @@ struct Bridge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bridge",
         abstract: "The integration's reference functions (escalate, chat_socket, chat_callback, fallback) on the Lambda Invoke API.",
+        usage: "tdmock bridge [--<option> <value> ...]",
         discussion: """
             The functions a team following the seed architectures deploys to Lambda, served at \
             POST /2015-03-31/functions/NAME/invocations, where tdmock serve's functions table points by \
@@ -22,41 +23,23 @@ struct Bridge: AsyncParsableCommand {
 
               $ tdmock serve
               $ tdmock bridge
-            """
+
+            """ + BridgeSettings.table.optionsHelp()
     )
 
-    // Names and help come from BridgeSettings, where each setting is declared once.
-    private static let table = BridgeSettings.table
-    @Option(name: .customLong(table.host.flag!), help: .init(table.host.help)) var host: String?
-    @Option(name: .customLong(table.port.flag!), help: .init(table.port.help)) var port: Int?
-    @Option(name: .customLong(table.talkdeskURL.flag!), help: .init(table.talkdeskURL.help)) var talkdeskUrl: String?
-    @Option(name: .customLong(table.clientID.flag!), help: .init(table.clientID.help)) var clientId: String?
-    @Option(name: .customLong(table.clientSecret.flag!), help: .init(table.clientSecret.help)) var clientSecret: String?
-    @Option(name: .customLong(table.touchpoint.flag!), help: .init(table.touchpoint.help)) var touchpoint: String?
-    @Option(name: .customLong(table.config.flag!), help: .init(table.config.help)) var config: String?
-    @Option(name: .customLong(table.questionAPIURL.flag!), help: .init(table.questionAPIURL.help)) var questionApiUrl: String?
-    @Option(name: .customLong(table.questionAPIKey.flag!), help: .init(table.questionAPIKey.help)) var questionApiKey: String?
+    /// Every option is a setting of `BridgeSettings`, read against its table (listed in the discussion).
+    @Argument(parsing: .allUnrecognized, help: .hidden) var options: [String] = []
 
     func run() async throws {
-        let flags = BridgeConfiguration.Overrides(
-            host: host,
-            port: port,
-            talkdeskURL: talkdeskUrl,
-            clientID: clientId,
-            clientSecret: clientSecret,
-            touchpoint: touchpoint,
-            config: config,
-            questionAPIURL: questionApiUrl,
-            questionAPIKey: questionApiKey
-        )
         let configuration: BridgeConfiguration
         do {
+            let flags = try CommandLineFlags(options, for: BridgeSettings.table)
             configuration = try BridgeConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
         } catch {
             throw CLIError("invalid configuration: \(error)")
         }
         var logger = Logger(label: "tdmock.bridge")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .warning
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let app = buildBridge(configuration, logger: logger) { port in
             for line in Self.banner(host: host, port: port, questionsURL: configuration.questionsURL) {

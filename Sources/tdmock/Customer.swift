@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TDMockConsole
+import TDMockSettings
 
 struct Customer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +20,7 @@ struct Customer: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The tdmock server (default: TDMOCK_SERVER, else http://127.0.0.1:8080).") var server: String?
+    @Option(name: .customLong(ConsoleSettings.table.server.flag!), help: .init(ConsoleSettings.table.server.consoleHelp)) var server: String?
     @Option(help: "The customer's name.") var name = "Ana"
     @Option(help: "The customer's email.") var email = "ana@example.com"
     @Option(help: "The chat bot's id.") var bot = "TDMOCKCHAT"

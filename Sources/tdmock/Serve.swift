@@ -10,6 +10,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run Talkdesk (token service, Digital Connect, the inbox, callbacks) and the AWS services around your functions.",
+        usage: "tdmock serve [--<option> <value> ...]",
         discussion: """
             With no arguments it listens on 127.0.0.1:8080, keeps the inbox in ./tdmock.sqlite and has one \
             OAuth client and one touchpoint, which it prints. Every option is also an environment variable \
@@ -20,68 +21,25 @@ struct Serve: AsyncParsableCommand {
               $ tdmock serve --port 0 --in-memory
               $ tdmock serve --config fixtures/tdmock.yaml
               $ TDMOCK_PORT=9000 tdmock serve --db /tmp/inbox.sqlite
-            """
+
+            """ + ServeSettings.table.optionsHelp()
     )
 
-    // Names and help come from ServeSettings, where each setting is declared once.
-    private static let table = ServeSettings.table
-    @Option(name: .customLong(table.host.flag!), help: .init(table.host.help)) var host: String?
-    @Option(name: .customLong(table.port.flag!), help: .init(table.port.help)) var port: Int?
-    @Option(name: .customLong(table.db.flag!), help: .init(table.db.help)) var db: String?
-    @Flag(name: .customLong(table.inMemory.flag!), help: .init(table.inMemory.summary)) var inMemory = false
-    @Option(name: .customLong(table.config.flag!), help: .init(table.config.help)) var config: String?
-    @Option(name: .customLong(table.clientID.flag!), help: .init(table.clientID.help)) var clientId: String?
-    @Option(name: .customLong(table.clientSecret.flag!), help: .init(table.clientSecret.help)) var clientSecret: String?
-    @Option(name: .customLong(table.touchpoints.flag!), help: .init(table.touchpoints.help)) var touchpoint: [String] = []
-    @Option(name: .customLong(table.callbackURL.flag!), help: .init(table.callbackURL.help)) var callbackUrl: String?
-    @Option(name: .customLong(table.callbackAPIKey.flag!), help: .init(table.callbackAPIKey.help)) var callbackApiKey: String?
-    @Option(name: .customLong(table.callbackMaxAttempts.flag!), help: .init(table.callbackMaxAttempts.help)) var callbackMaxAttempts: Int?
-    @Option(name: .customLong(table.callbackTimeout.flag!), help: .init(table.callbackTimeout.help)) var callbackTimeout: Double?
-    @Option(name: .customLong(table.tokenTTL.flag!), help: .init(table.tokenTTL.help)) var tokenTtl: Int?
-    @Option(name: .customLong(table.seed.flag!), help: .init(table.seed.help)) var seed: UInt64?
-    @Option(name: .customLong(table.agentToken.flag!), help: .init(table.agentToken.help)) var agentToken: String?
-    @Option(name: .customLong(table.questionAPIKey.flag!), help: .init(table.questionAPIKey.help)) var questionApiKey: String?
-    @Option(name: .customLong(table.lambdaURL.flag!), help: .init(table.lambdaURL.help)) var lambdaUrl: String?
-    @Option(name: .customLong(table.lambdaTimeout.flag!), help: .init(table.lambdaTimeout.help)) var lambdaTimeout: Double?
-    @Option(name: .customLong(table.flow.flag!), help: .init(table.flow.help, valueName: "file")) var flow: String?
-
-    @Option(name: .customLong(table.functions.flag!), help: .init(table.functions.help)) var function: [String] = []
-
-    var overrides: ServeOverrides {
-        ServeOverrides(
-            host: host,
-            port: port,
-            db: db,
-            inMemory: inMemory ? true : nil,
-            config: config,
-            clientID: clientId,
-            clientSecret: clientSecret,
-            touchpoints: touchpoint,
-            callbackURL: callbackUrl,
-            callbackAPIKey: callbackApiKey,
-            callbackMaxAttempts: callbackMaxAttempts,
-            callbackTimeout: callbackTimeout,
-            tokenTTL: tokenTtl,
-            seed: seed,
-            agentToken: agentToken,
-            questionAPIKey: questionApiKey,
-            lambdaURL: lambdaUrl,
-            lambdaTimeout: lambdaTimeout,
-            flow: flow,
-            functions: function
-        )
-    }
+    /// Every option is a setting of `ServeSettings`, read against its table: a setting declared there with a
+    /// flag is an option here, with its help (listed in the discussion, below the examples).
+    @Argument(parsing: .allUnrecognized, help: .hidden) var options: [String] = []
 
     func run() async throws {
         let configuration: ServeConfiguration
         do {
-            configuration = try ServeConfiguration.resolve(flags: overrides, environment: ProcessInfo.processInfo.environment)
+            let flags = try CommandLineFlags(options, for: ServeSettings.table)
+            configuration = try ServeConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
         } catch {
             throw CLIError("invalid configuration: \(error)")
         }
         for line in Self.banner(configuration) { Output.line(line) }
         var logger = Logger(label: "tdmock")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .warning
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let app: any ApplicationProtocol
         do {

@@ -1,6 +1,9 @@
 import AsyncHTTPClient
 import Foundation
+import TDMockBridge
 import TDMockCore
+import TDMockServer
+import TDMockSettings
 import Testing
 
 @testable import TDMockStore
@@ -82,6 +85,23 @@ import Testing
         let final = try await database.reader.read { db in (try Inbox.conversation(db, id: id), try Inbox.messages(db, conversationID: id)) }
         #expect(final.0?.status == .ended)
         #expect(final.1.map(\.content).suffix(2) == ["before the crash", "after the restart"])
+    }
+
+    /// `--help` lists every flag of the settings tables, and a flag of none is refused naming it.
+    @Test func helpListsEveryFlagOfTheTablesAndAnUnknownFlagIsRefused() async throws {
+        for (command, flags) in [
+            ("serve", ServeSettings.table.flagged.compactMap(\.flag)), ("bridge", BridgeSettings.table.flagged.compactMap(\.flag)),
+        ] {
+            let help = try TDMockProcess([command, "--help"])
+            #expect(try await help.waitForExit() == 0)
+            for flag in flags { #expect(help.standardOutput.contains("  --\(flag)"), "\(command) --help lacks --\(flag)") }
+        }
+        let typo = try TDMockProcess(["serve", "--prot", "9000"])
+        #expect(try await typo.waitForExit() != 0)
+        try await eventually("the refusal") { typo.standardError.contains("command line: --prot: unknown option") }
+        let text = try TDMockProcess(["serve", "--port", "http"])
+        #expect(try await text.waitForExit() != 0)
+        try await eventually("the refusal") { text.standardError.contains("command line: --port: expected a whole number, found 'http'") }
     }
 
     @Test func refusesAnInvalidConfigFileAtStartNamingFileLineAndKey() async throws {

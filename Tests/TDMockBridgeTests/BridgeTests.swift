@@ -112,7 +112,7 @@ private func event(_ name: String = "lex-fulfillment-event.json") throws -> [Str
     }
 
     @Test func defaultsThenFileThenEnvironmentThenFlags() throws {
-        let defaults = try BridgeConfiguration.resolve(flags: .init(), environment: [:])
+        let defaults = try BridgeConfiguration.resolve(flags: CommandLineFlags(), environment: [:])
         #expect(defaults == BridgeConfiguration())
         #expect(defaults.port == 8090)
         #expect(defaults.questionsURL == "http://127.0.0.1:8080/question-response/v1/questions")
@@ -126,37 +126,39 @@ private func event(_ name: String = "lex-fulfillment-event.json") throws -> [Str
               question_api_url: http://127.0.0.1:7000/
             """
         )
-        let fromFile = try BridgeConfiguration.resolve(flags: .init(config: file), environment: [:])
+        let fromFile = try BridgeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])
         #expect(fromFile.port == 9001)
         #expect(fromFile.touchpoint == "tp-file")
         #expect(fromFile.questionsURL == "http://127.0.0.1:7000/question-response/v1/questions")
         // TDMOCK_CONFIG (serve's file) is read too; the environment wins over it, a flag over both.
         let environment = ["TDMOCK_CONFIG": file, "TDMOCK_BRIDGE_PORT": "9002"]
-        #expect(try BridgeConfiguration.resolve(flags: .init(), environment: environment).port == 9002)
-        #expect(try BridgeConfiguration.resolve(flags: .init(), environment: environment).touchpoint == "tp-file")
-        #expect(try BridgeConfiguration.resolve(flags: .init(port: 9003), environment: environment).port == 9003)
+        #expect(try BridgeConfiguration.resolve(flags: CommandLineFlags(), environment: environment).port == 9002)
+        #expect(try BridgeConfiguration.resolve(flags: CommandLineFlags(), environment: environment).touchpoint == "tp-file")
+        #expect(try BridgeConfiguration.resolve(flags: CommandLineFlags(["port": "9003"]), environment: environment).port == 9003)
     }
 
     @Test func badValuesAreRefusedNamingTheirSource() throws {
         let port = #expect(throws: ConfigurationError.self) {
-            try BridgeConfiguration.resolve(flags: .init(), environment: ["TDMOCK_BRIDGE_PORT": "ninety"])
+            try BridgeConfiguration.resolve(flags: CommandLineFlags(), environment: ["TDMOCK_BRIDGE_PORT": "ninety"])
         }
         #expect(port?.description == "environment: TDMOCK_BRIDGE_PORT: expected a whole number, found 'ninety'")
         let flag = #expect(throws: ConfigurationError.self) {
-            try BridgeConfiguration.resolve(flags: .init(talkdeskURL: "localhost:8080"), environment: [:])
+            try BridgeConfiguration.resolve(flags: CommandLineFlags(["talkdesk-url": "localhost:8080"]), environment: [:])
         }
         #expect(flag?.description == "command line: --talkdesk-url: expected an http:// or https:// URL, found 'localhost:8080'")
         let file = try writeConfig("bridge:\n  port: 8090\n  colour: red\n")
         let unknown = #expect(throws: ConfigurationError.self) {
-            try BridgeConfiguration.resolve(flags: .init(config: file), environment: [:])
+            try BridgeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])
         }
         #expect(unknown?.description.hasPrefix("\(file):3: bridge.colour: unknown key; expected one of client_id") == true)
         let range = try writeConfig("bridge:\n  port: 70000\n")
         let big = #expect(throws: ConfigurationError.self) {
-            try BridgeConfiguration.resolve(flags: .init(config: range), environment: [:])
+            try BridgeConfiguration.resolve(flags: CommandLineFlags(["config": range]), environment: [:])
         }
         #expect(big?.description == "\(range):2: bridge.port: expected a whole number from 0 to 65535, found 70000")
         // Serve's keys are serve's to check: the bridge reads its own section only.
-        #expect(throws: Never.self) { try BridgeConfiguration.resolve(flags: .init(config: try writeConfig("prot: 1\n")), environment: [:]) }
+        #expect(throws: Never.self) {
+            try BridgeConfiguration.resolve(flags: CommandLineFlags(["config": writeConfig("prot: 1\n")]), environment: [:])
+        }
     }
 }

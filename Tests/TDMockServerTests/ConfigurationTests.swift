@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func withNothingGivenItUsesTheDefaults() throws {
-        let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(), environment: [:])
+        let configuration = try ServeConfiguration.resolve(flags: CommandLineFlags(), environment: [:])
         #expect(configuration.host == "127.0.0.1")
         #expect(configuration.port == 8080)
         #expect(configuration.database == .file("./tdmock.sqlite"))
@@ -25,7 +25,7 @@ import Testing
     @Test func aFlagWinsOverTheEnvironmentWhichWinsOverTheFileWhichWinsOverTheDefault() throws {
         let file = try writeConfig("port: 7001\nhost: 127.0.0.2\ntoken_ttl: 100\ndb: /tmp/from-file.sqlite\ncallback_api_key: from-file\n")
         let environment = ["TDMOCK_PORT": "7002", "TDMOCK_TOKEN_TTL": "200", "TDMOCK_CONFIG": file, "TDMOCK_CALLBACK_API_KEY": "from-env"]
-        let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(port: 7003), environment: environment)
+        let configuration = try ServeConfiguration.resolve(flags: CommandLineFlags(["port": "7003"]), environment: environment)
         #expect(configuration.port == 7003)  // flag over environment and file
         #expect(configuration.tokenTTL == 200)  // environment over file
         #expect(configuration.host == "127.0.0.2")  // file over default
@@ -33,19 +33,19 @@ import Testing
         #expect(configuration.callback.apiKey == "from-env")
         #expect(configuration.callback.url == nil)  // default
 
-        let flagOnly = try ServeConfiguration.resolve(flags: ServeOverrides(inMemory: true, config: file), environment: [:])
+        let flagOnly = try ServeConfiguration.resolve(flags: CommandLineFlags(["in-memory": "true", "config": file]), environment: [:])
         #expect(flagOnly.port == 7001)
         #expect(flagOnly.database == .inMemory)
     }
 
     @Test func theFastPathIsOnUnlessTheEnvironmentOrTheFileTurnsItOff() throws {
-        #expect(try ServeConfiguration.resolve(flags: ServeOverrides(), environment: [:]).fastPath)
-        #expect(try !ServeConfiguration.resolve(flags: ServeOverrides(), environment: ["TDMOCK_FAST_PATH": "false"]).fastPath)
+        #expect(try ServeConfiguration.resolve(flags: CommandLineFlags(), environment: [:]).fastPath)
+        #expect(try !ServeConfiguration.resolve(flags: CommandLineFlags(), environment: ["TDMOCK_FAST_PATH": "false"]).fastPath)
         let file = try writeConfig("fast_path: false\n")
-        #expect(try !ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:]).fastPath)
-        #expect(try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: ["TDMOCK_FAST_PATH": "on"]).fastPath)
+        #expect(try !ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:]).fastPath)
+        #expect(try ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: ["TDMOCK_FAST_PATH": "on"]).fastPath)
         #expect(throws: ConfigurationError(source: "environment", key: "TDMOCK_FAST_PATH", message: "expected true or false, found 'maybe'")) {
-            try ServeConfiguration.resolve(flags: ServeOverrides(), environment: ["TDMOCK_FAST_PATH": "maybe"])
+            try ServeConfiguration.resolve(flags: CommandLineFlags(), environment: ["TDMOCK_FAST_PATH": "maybe"])
         }
     }
 
@@ -62,33 +62,36 @@ import Testing
               idle_timeout: 4
             """
         )
-        let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+        let configuration = try ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])
         #expect(configuration.agentToken == "from-the-file-0123456789")
         #expect(configuration.limits == ServerLimits(maxHeaderBytes: 32768, maxConnections: 7, headerTimeout: 2.5, bodyTimeout: 3, idleTimeout: 4))
-        let defaults = try ServeConfiguration.resolve(flags: ServeOverrides(), environment: [:])
+        let defaults = try ServeConfiguration.resolve(flags: CommandLineFlags(), environment: [:])
         #expect(defaults.limits == ServerLimits())
         #expect(defaults.agentToken == nil)
     }
 
     @Test func listeningBeyondLoopbackNeedsAnAgentTokenOfSixteenCharacters() throws {
         for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1"] {
-            #expect(throws: Never.self) { try ServeConfiguration.resolve(flags: ServeOverrides(host: host), environment: [:]) }
+            #expect(throws: Never.self) { try ServeConfiguration.resolve(flags: CommandLineFlags(["host": host]), environment: [:]) }
         }
         let exposed = #expect(throws: ConfigurationError.self) {
-            try ServeConfiguration.resolve(flags: ServeOverrides(), environment: ["TDMOCK_HOST": "0.0.0.0"])
+            try ServeConfiguration.resolve(flags: CommandLineFlags(), environment: ["TDMOCK_HOST": "0.0.0.0"])
         }
         #expect(exposed?.key == "TDMOCK_HOST")
         #expect(exposed?.message.contains("set --agent-token") == true)
         let short = #expect(throws: ConfigurationError.self) {
-            try ServeConfiguration.resolve(flags: ServeOverrides(host: "0.0.0.0", agentToken: "0123456789abcde"), environment: [:])
+            try ServeConfiguration.resolve(flags: CommandLineFlags(["host": "0.0.0.0", "agent-token": "0123456789abcde"]), environment: [:])
         }
         #expect(short?.key == "--agent-token")
-        let fine = try ServeConfiguration.resolve(flags: ServeOverrides(host: "0.0.0.0"), environment: ["TDMOCK_AGENT_TOKEN": "0123456789abcdef"])
+        let fine = try ServeConfiguration.resolve(
+            flags: CommandLineFlags(["host": "0.0.0.0"]),
+            environment: ["TDMOCK_AGENT_TOKEN": "0123456789abcdef"]
+        )
         #expect(fine.agentToken == "0123456789abcdef")
     }
 
     @Test func readsTheExampleConfigFile() throws {
-        let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: Fixtures.path("tdmock.yaml")), environment: [:])
+        let configuration = try ServeConfiguration.resolve(flags: CommandLineFlags(["config": Fixtures.path("tdmock.yaml")]), environment: [:])
         #expect(configuration.clients.map(\.id) == ["lex-integration", "reporting"])
         #expect(configuration.clients[0].touchpoints == ["tp-web-chat"])
         #expect(configuration.clients[1].scopes == ["digital-connect:read"])
@@ -108,19 +111,16 @@ import Testing
     }
 
     @Test func clientAndTouchpointFlagsAddToTheFile() throws {
-        let flags = ServeOverrides(
-            config: Fixtures.path("tdmock.yaml"),
-            clientID: "lex-integration",
-            clientSecret: "new-secret",
-            touchpoints: ["tp-extra"]
-        )
+        let flags = CommandLineFlags([
+            "config": Fixtures.path("tdmock.yaml"), "client-id": "lex-integration", "client-secret": "new-secret", "touchpoint": "tp-extra",
+        ])
         let configuration = try ServeConfiguration.resolve(flags: flags, environment: ["TDMOCK_TOUCHPOINT": "tp-ignored"])
         #expect(configuration.clients.first { $0.id == "lex-integration" }?.secret == "new-secret")
         #expect(configuration.clients.count == 2)
         #expect(configuration.touchpoints.map(\.id) == ["tp-web-chat", "tp-mobile", "tp-retired", "tp-extra"])
 
         let added = try ServeConfiguration.resolve(
-            flags: ServeOverrides(clientID: "mine", clientSecret: "s"),
+            flags: CommandLineFlags(["client-id": "mine", "client-secret": "s"]),
             environment: ["TDMOCK_TOUCHPOINT": "tp-1, tp-2"]
         )
         #expect(added.clients == [OAuthClient(id: "mine", secret: "s")])
@@ -138,7 +138,7 @@ import Testing
                 conversation_ended: /webhook
             """
         )
-        let configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+        let configuration = try ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])
         #expect(CallbackEvent.allCases.map { configuration.callback.path(for: $0) } == ["/webhook", "/webhook", "/webhook"])
     }
 
@@ -162,7 +162,7 @@ import Testing
     func refusesAnInvalidFileNamingFileLineAndKey(text: String, line: Int, key: String, message: String) throws {
         let file = try writeConfig(text)
         let error = #expect(throws: ConfigurationError.self) {
-            try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+            try ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])
         }
         #expect(error?.source == file)
         #expect(error?.line == line)
@@ -173,15 +173,15 @@ import Testing
 
     @Test func refusesBadValuesFromFlagsAndEnvironmentNamingThem() throws {
         let port = #expect(throws: ConfigurationError.self) {
-            try ServeConfiguration.resolve(flags: ServeOverrides(), environment: ["TDMOCK_PORT": "http"])
+            try ServeConfiguration.resolve(flags: CommandLineFlags(), environment: ["TDMOCK_PORT": "http"])
         }
         #expect(port?.description == "environment: TDMOCK_PORT: expected a whole number, found 'http'")
         let url = #expect(throws: ConfigurationError.self) {
-            try ServeConfiguration.resolve(flags: ServeOverrides(callbackURL: "localhost:9000"), environment: [:])
+            try ServeConfiguration.resolve(flags: CommandLineFlags(["callback-url": "localhost:9000"]), environment: [:])
         }
         #expect(url?.key == "--callback-url")
         let missing = #expect(throws: ConfigurationError.self) {
-            try ServeConfiguration.resolve(flags: ServeOverrides(config: "/nonexistent/tdmock.yaml"), environment: [:])
+            try ServeConfiguration.resolve(flags: CommandLineFlags(["config": "/nonexistent/tdmock.yaml"]), environment: [:])
         }
         #expect(missing?.source == "/nonexistent/tdmock.yaml")
     }
@@ -189,7 +189,7 @@ import Testing
     /// `serve --port 8090` beside the bridge's default address: `fallback` would invoke itself through serve.
     @Test func aFunctionAtThisServersOwnInvokeAPIIsRefusedNamingIt() throws {
         let byDefault = #expect(throws: ConfigurationError.self) {
-            try ServeConfiguration.resolve(flags: ServeOverrides(port: 8090), environment: [:])
+            try ServeConfiguration.resolve(flags: CommandLineFlags(["port": "8090"]), environment: [:])
         }
         #expect(byDefault?.source == "default" && byDefault?.key == "--lambda-url")
         #expect(
@@ -199,7 +199,7 @@ import Testing
         )
         let flagged = #expect(throws: ConfigurationError.self) {
             try ServeConfiguration.resolve(
-                flags: ServeOverrides(port: 9100, functions: ["mine=http://localhost:9100/2015-03-31/functions/mine/invocations"]),
+                flags: CommandLineFlags(["port": "9100", "function": "mine=http://localhost:9100/2015-03-31/functions/mine/invocations"]),
                 environment: [:]
             )
         }
@@ -207,17 +207,17 @@ import Testing
         #expect(flagged?.message.hasPrefix("function 'mine' at http://localhost:9100/2015-03-31/functions/mine/invocations is this server's") == true)
         let file = try writeConfig("port: 9101\nfunctions:\n  own: http://127.0.0.1:9101/2015-03-31/functions/own/invocations\n")
         let filed = #expect(throws: ConfigurationError.self) {
-            try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+            try ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])
         }
         #expect(filed?.line == 3 && filed?.key == "functions.own")
         // Another port, another path on this port, or a free port picked at start are fine.
-        _ = try ServeConfiguration.resolve(flags: ServeOverrides(port: 8091), environment: [:])
+        _ = try ServeConfiguration.resolve(flags: CommandLineFlags(["port": "8091"]), environment: [:])
         _ = try ServeConfiguration.resolve(
-            flags: ServeOverrides(port: 8092, functions: ["rest=http://127.0.0.1:8092/apigw/rest/prod/x"]),
+            flags: CommandLineFlags(["port": "8092", "function": "rest=http://127.0.0.1:8092/apigw/rest/prod/x"]),
             environment: [:]
         )
         _ = try ServeConfiguration.resolve(
-            flags: ServeOverrides(port: 0, lambdaURL: "http://127.0.0.1:0/2015-03-31/functions/f/invocations"),
+            flags: CommandLineFlags(["port": "0", "lambda-url": "http://127.0.0.1:0/2015-03-31/functions/f/invocations"]),
             environment: [:]
         )
     }
@@ -238,7 +238,7 @@ import Testing
         ] {
             let file = try writeConfig(yaml)
             #expect {
-                try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+                try ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])
             } throws: { error in
                 "\(error)".contains(expected)
             }
@@ -266,7 +266,7 @@ import Testing
                   intents: [{name: FallbackIntent, fulfillment: fallback}]
             """
         )
-        var configuration = try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+        var configuration = try ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])
         #expect(configuration.questionAPIKey == "from-file")
         #expect(configuration.functions["fallback"] == "http://127.0.0.1:9000/2015-03-31/functions/function/invocations")
         #expect(configuration.connect.lambdaTimeout == 5)
@@ -275,13 +275,13 @@ import Testing
         #expect(configuration.connect.flow.bot.version == "3")
         #expect(configuration.connect.flow.branches == ["ANSWER": .speak, "HANGUP": .disconnect])
         configuration = try ServeConfiguration.resolve(
-            flags: ServeOverrides(config: file, lambdaURL: "http://127.0.0.1:3001/x"),
+            flags: CommandLineFlags(["config": file, "lambda-url": "http://127.0.0.1:3001/x"]),
             environment: ["TDMOCK_QUESTION_API_KEY": "from-env", "TDMOCK_LAMBDA_TIMEOUT": "7"]
         )
         #expect(configuration.questionAPIKey == "from-env")
         #expect(configuration.functions["fallback"] == "http://127.0.0.1:3001/x")
         #expect(configuration.connect.lambdaTimeout == 7)
-        let defaults = try ServeConfiguration.resolve(flags: ServeOverrides(), environment: [:])
+        let defaults = try ServeConfiguration.resolve(flags: CommandLineFlags(), environment: [:])
         #expect(defaults.questionAPIKey == "tdmock-question-key")
         #expect(defaults.functions["fallback"] == ServeSettings.table.lambdaURL.byDefault)
 
@@ -294,14 +294,16 @@ import Testing
             ("question_response: {key: x}", "question_response.key: unknown key"),
         ] {
             #expect(throws: ConfigurationError.self, "\(text)") {
-                try ServeConfiguration.resolve(flags: ServeOverrides(config: try writeConfig(text)), environment: [:])
+                try ServeConfiguration.resolve(flags: CommandLineFlags(["config": writeConfig(text)]), environment: [:])
             }
             do {
-                _ = try ServeConfiguration.resolve(flags: ServeOverrides(config: try writeConfig(text)), environment: [:])
+                _ = try ServeConfiguration.resolve(flags: CommandLineFlags(["config": writeConfig(text)]), environment: [:])
             } catch {
                 #expect(String(describing: error).contains(expected), "\(String(describing: error))")
             }
         }
-        #expect(throws: ConfigurationError.self) { try ServeConfiguration.resolve(flags: ServeOverrides(lambdaTimeout: 0), environment: [:]) }
+        #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(flags: CommandLineFlags(["lambda-timeout": "0"]), environment: [:])
+        }
     }
 }

@@ -199,7 +199,7 @@ final class FlowFunctions: Sendable {
               broken: \(base)/broken/invocations
               fallback: \(base)/hook/invocations
             """
-        return try ServeConfiguration.resolve(flags: ServeOverrides(config: try write(yaml, "tdmock.yaml")), environment: [:])
+        return try ServeConfiguration.resolve(flags: CommandLineFlags(["config": write(yaml, "tdmock.yaml")]), environment: [:])
     }
 
     struct Call {
@@ -386,7 +386,7 @@ final class FlowFunctions: Sendable {
         func refusal(_ flow: String, flows: String = "") throws -> String {
             let yaml = "connect:\n  flow: \(try Self.write(flow, "flow.json"))\n" + flows
             do {
-                _ = try ServeConfiguration.resolve(flags: ServeOverrides(config: try Self.write(yaml, "tdmock.yaml")), environment: [:])
+                _ = try ServeConfiguration.resolve(flags: CommandLineFlags(["config": Self.write(yaml, "tdmock.yaml")]), environment: [:])
                 return "taken"
             } catch {
                 return "\(error)"

@@ -182,7 +182,7 @@ struct FunctionHost {
             .write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         var configuration = try ServeConfiguration.resolve(
-            flags: ServeOverrides(config: file, functions: ["mine=http://127.0.0.1:9003/y"]),
+            flags: CommandLineFlags(["config": file, "function": "mine=http://127.0.0.1:9003/y"]),
             environment: ["TDMOCK_FUNCTIONS": "chat_socket=http://127.0.0.1:9004/z"]
         )
         #expect(configuration.functions["escalate"] == "http://127.0.0.1:9001/2015-03-31/functions/escalate/invocations")
@@ -190,7 +190,7 @@ struct FunctionHost {
         // A flag replaces the environment's list whole, as --touchpoint does.
         #expect(configuration.functions["chat_socket"] == FunctionTable.defaults["chat_socket"])
         configuration = try ServeConfiguration.resolve(
-            flags: ServeOverrides(lambdaURL: "http://127.0.0.1:3001/x"),
+            flags: CommandLineFlags(["lambda-url": "http://127.0.0.1:3001/x"]),
             environment: ["TDMOCK_FUNCTIONS": "chat_socket=http://127.0.0.1:9004/z"]
         )
         #expect(configuration.functions["chat_socket"] == "http://127.0.0.1:9004/z")
@@ -203,14 +203,17 @@ struct FunctionHost {
             ([], ["TDMOCK_FUNCTIONS": "x=ftp://y"], "environment: TDMOCK_FUNCTIONS: function 'x': expected an http:// or https:// URL"),
         ] as [([String], [String: String], String)] {
             #expect {
-                try ServeConfiguration.resolve(flags: ServeOverrides(functions: flags), environment: environment)
+                try ServeConfiguration.resolve(
+                    flags: CommandLineFlags(flags.flatMap { ["--function", $0] }, for: ServeSettings.table),
+                    environment: environment
+                )
             } throws: { error in
                 "\(error)".contains(expected)
             }
         }
         try "functions:\n  ok: ftp://nope\n".write(toFile: file, atomically: true, encoding: .utf8)
         #expect {
-            try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+            try ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])
         } throws: { error in
             "\(error)".contains(":2: functions.ok: function 'ok': expected an http:// or https:// URL")
         }

@@ -14,7 +14,7 @@ import ZIPFoundation
     func resolve(_ yaml: String) throws -> ServeConfiguration {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tdmock-import-\(UUID().uuidString).yaml").path
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
-        return try ServeConfiguration.resolve(flags: ServeOverrides(config: file), environment: [:])
+        return try ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])
     }
 
     func checkQuestionBot(_ configuration: ServeConfiguration) throws {

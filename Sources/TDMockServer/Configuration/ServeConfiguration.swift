@@ -147,6 +147,8 @@ public struct ServeConfiguration: Sendable, Hashable {
     /// How many bytes of events and answers the invocations journal holds (`TDMOCK_JOURNAL_BYTES`, config
     /// `journal_bytes`): the newest whole, the oldest cut past it.
     public var journalBytes: Int = ServeSettings.table.journalBytes.byDefault
+    /// How much serve logs on standard error (`--log-level`, `LOG_LEVEL`, config `log_level`): swift-log's level.
+    public var logLevel: String = ServeSettings.table.logLevel.byDefault
 
     public init(
         host: String = ServeSettings.table.host.byDefault,
@@ -167,118 +169,33 @@ public struct ServeConfiguration: Sendable, Hashable {
     }
 }
 
-/// The settings one source (the command line, or the environment) gives; nil: not given there.
-public struct ServeOverrides: Sendable, Hashable {
-    public var host: String?
-    public var port: Int?
-    public var db: String?
-    public var inMemory: Bool?
-    public var config: String?
-    public var clientID: String?
-    public var clientSecret: String?
-    public var touchpoints: [String]
-    public var callbackURL: String?
-    public var callbackAPIKey: String?
-    public var callbackMaxAttempts: Int?
-    public var callbackTimeout: Double?
-    public var callbackRetryInitial: Double?
-    public var callbackRetryMax: Double?
-    public var tokenTTL: Int?
-    public var seed: UInt64?
-    public var agentToken: String?
-    public var fastPath: Bool?
-    public var questionAPIKey: String?
-    public var lambdaURL: String?
-    public var lambdaTimeout: Double?
-    public var flow: String?
-    public var journalSize: Int?
-    /// `--function NAME=URL`, repeated.
-    public var functions: [String]
-
-    public init(
-        host: String? = nil,
-        port: Int? = nil,
-        db: String? = nil,
-        inMemory: Bool? = nil,
-        config: String? = nil,
-        clientID: String? = nil,
-        clientSecret: String? = nil,
-        touchpoints: [String] = [],
-        callbackURL: String? = nil,
-        callbackAPIKey: String? = nil,
-        callbackMaxAttempts: Int? = nil,
-        callbackTimeout: Double? = nil,
-        callbackRetryInitial: Double? = nil,
-        callbackRetryMax: Double? = nil,
-        tokenTTL: Int? = nil,
-        seed: UInt64? = nil,
-        agentToken: String? = nil,
-        fastPath: Bool? = nil,
-        questionAPIKey: String? = nil,
-        lambdaURL: String? = nil,
-        lambdaTimeout: Double? = nil,
-        flow: String? = nil,
-        journalSize: Int? = nil,
-        functions: [String] = []
-    ) {
-        self.functions = functions
-        self.journalSize = journalSize
-        self.fastPath = fastPath
-        self.questionAPIKey = questionAPIKey
-        self.lambdaURL = lambdaURL
-        self.lambdaTimeout = lambdaTimeout
-        self.flow = flow
-        self.seed = seed
-        self.agentToken = agentToken
-        self.host = host
-        self.port = port
-        self.db = db
-        self.inMemory = inMemory
-        self.config = config
-        self.clientID = clientID
-        self.clientSecret = clientSecret
-        self.touchpoints = touchpoints
-        self.callbackURL = callbackURL
-        self.callbackAPIKey = callbackAPIKey
-        self.callbackMaxAttempts = callbackMaxAttempts
-        self.callbackTimeout = callbackTimeout
-        self.callbackRetryInitial = callbackRetryInitial
-        self.callbackRetryMax = callbackRetryMax
-        self.tokenTTL = tokenTTL
-    }
-}
-
 extension ServeConfiguration {
     /// Merges the sources: flag, then environment, then config file, then default, each setting as
     /// `ServeSettings` declares it.
     ///
-    /// The config file is `flags.config`, else `TDMOCK_CONFIG`. Lists merge rather than replace:
+    /// The config file is `--config`, else `TDMOCK_CONFIG`. Lists merge rather than replace:
     /// the file's clients and touchpoints are kept, `--client-id`/`--client-secret` add or override one
     /// client, and `--touchpoint` (else `TDMOCK_TOUCHPOINT`) adds touchpoints. The default client and
     /// touchpoint exist only when no source names any.
     public static func resolve(
-        flags: ServeOverrides,
+        flags: CommandLineFlags,
         environment: [String: String]
     ) throws(ConfigurationError)
         -> ServeConfiguration
     {
         let table = ServeSettings.table
-        let sources = try SettingSources.load(
-            environment: environment,
-            configFlag: flags.config,
-            configVariables: [table.config.environment].compactMap { $0 }
-        )
+        let sources = try SettingSources.load(flags: flags, environment: environment, config: table.config)
         let file = try ConfigFile.read(sources.file)
         var configuration = ServeConfiguration()
-        configuration.host = try sources.value(table.host, flag: flags.host)
-        configuration.port = try sources.value(table.port, flag: flags.port)
-        let inMemory = try sources.value(table.inMemory, flag: flags.inMemory)
-        let path = try sources.value(table.db, flag: flags.db)
+        configuration.host = try sources.value(table.host)
+        configuration.port = try sources.value(table.port)
+        let inMemory = try sources.value(table.inMemory)
+        let path = try sources.value(table.db)
         configuration.database = inMemory ? .inMemory : .file(path)
-        configuration.tokenTTL = try sources.value(table.tokenTTL, flag: flags.tokenTTL)
-        configuration.seed = try sources.optionalValue(table.seed, flag: flags.seed)
+        configuration.tokenTTL = try sources.value(table.tokenTTL)
+        configuration.seed = try sources.optionalValue(table.seed)
         configuration.faults = file.faults
-        configuration.agentToken = try sources.optionalValue(table.agentToken, flag: flags.agentToken)
+        configuration.agentToken = try sources.optionalValue(table.agentToken)
         configuration.limits = ServerLimits(
             maxHeaderBytes: try sources.value(table.maxHeaderBytes),
             maxConnections: try sources.value(table.maxConnections),
@@ -287,12 +204,13 @@ extension ServeConfiguration {
             idleTimeout: try sources.value(table.idleTimeout),
             attachmentBytes: try sources.value(table.attachmentBytes)
         )
-        configuration.fastPath = try sources.value(table.fastPath, flag: flags.fastPath)
-        configuration.questionAPIKey = try sources.value(table.questionAPIKey, flag: flags.questionAPIKey)
-        configuration.journalSize = try sources.value(table.journalSize, flag: flags.journalSize)
+        configuration.fastPath = try sources.value(table.fastPath)
+        configuration.questionAPIKey = try sources.value(table.questionAPIKey)
+        configuration.journalSize = try sources.value(table.journalSize)
         configuration.journalBytes = try sources.value(table.journalBytes)
+        configuration.logLevel = try sources.value(table.logLevel)
 
-        configuration.connect.lambdaTimeout = try sources.value(table.lambdaTimeout, flag: flags.lambdaTimeout)
+        configuration.connect.lambdaTimeout = try sources.value(table.lambdaTimeout)
         var flow = ContactFlow()
         flow.greeting = try sources.value(table.greeting)
         flow.errorPrompt = try sources.value(table.errorPrompt)
@@ -322,14 +240,14 @@ extension ServeConfiguration {
 
         // The table: the reference functions, `fallback` at --lambda-url, then the file's, then the flags' (or
         // the environment's) entries, each replacing its name.
-        configuration.functions["fallback"] = try sources.value(table.lambdaURL, flag: flags.lambdaURL)
+        configuration.functions["fallback"] = try sources.value(table.lambdaURL)
         configuration.functions.merge(file.functions) { _, new in new }
-        for text in try sources.optionalValue(table.functions, flag: flags.functions.isEmpty ? nil : flags.functions) ?? [] {
+        for text in try sources.optionalValue(table.functions) ?? [] {
             let entry = FunctionTable.entry(text)
             configuration.functions[entry.name] = entry.url
         }
 
-        let flagTouchpoints = try sources.optionalValue(table.touchpoints, flag: flags.touchpoints.isEmpty ? nil : flags.touchpoints) ?? []
+        let flagTouchpoints = try sources.optionalValue(table.touchpoints) ?? []
         var touchpoints = file.touchpoints
         for id in flagTouchpoints where !touchpoints.contains(where: { $0.id == id }) {
             touchpoints.append(Touchpoint(id: id))
@@ -337,8 +255,8 @@ extension ServeConfiguration {
         configuration.touchpoints = touchpoints.isEmpty ? [defaultTouchpoint] : touchpoints
 
         var clients = file.clients.isEmpty ? [defaultClient] : file.clients
-        let clientID = try sources.optionalValue(table.clientID, flag: flags.clientID)
-        let clientSecret = try sources.optionalValue(table.clientSecret, flag: flags.clientSecret)
+        let clientID = try sources.optionalValue(table.clientID)
+        let clientSecret = try sources.optionalValue(table.clientSecret)
         if clientID != nil || clientSecret != nil {
             let id = clientID ?? clients[0].id
             if let index = clients.firstIndex(where: { $0.id == id }) {
@@ -352,49 +270,49 @@ extension ServeConfiguration {
         configuration.clients = clients
 
         configuration.callback = CallbackConfiguration(
-            url: try sources.optionalValue(table.callbackURL, flag: flags.callbackURL),
-            apiKey: try sources.optionalValue(table.callbackAPIKey, flag: flags.callbackAPIKey),
+            url: try sources.optionalValue(table.callbackURL),
+            apiKey: try sources.optionalValue(table.callbackAPIKey),
             paths: file.callbackPaths,
-            maxAttempts: try sources.value(table.callbackMaxAttempts, flag: flags.callbackMaxAttempts),
-            timeout: try sources.value(table.callbackTimeout, flag: flags.callbackTimeout),
-            retryInitial: try sources.value(table.callbackRetryInitial, flag: flags.callbackRetryInitial),
-            retryMax: try sources.value(table.callbackRetryMax, flag: flags.callbackRetryMax)
+            maxAttempts: try sources.value(table.callbackMaxAttempts),
+            timeout: try sources.value(table.callbackTimeout),
+            retryInitial: try sources.value(table.callbackRetryInitial),
+            retryMax: try sources.value(table.callbackRetryMax)
         )
 
         try configuration.checkFunctionsNamed(in: sources.file)
+        try configuration.checkNoFunctionIsServe(sources, fileFunctions: file.functions)
         try configuration.checkBots(in: sources.file)
-        let flowFile = try sources.optionalValue(table.flow, flag: flags.flow)
+        let flowFile = try sources.optionalValue(table.flow)
         if flowFile == nil { try configuration.checkBuiltInFlowsBot(in: sources.file) }
         try configuration.loadFlows(
-        try configuration.checkNoFunctionIsServe(sources, flags: flags, fileFunctions: file.functions)
             main: flowFile.map { path in
-                let origin = sources.origin(table.flow, flagGiven: flags.flow != nil)
+                let origin = sources.origin(table.flow)
                 let place = sources.refusal(table.flow, origin, "")
                 if case .file = origin, let document = sources.file { return (document.resolve(path), place) }
                 return (path, place)
             },
             others: file.flows
         )
-        try configuration.checkTogether(sources, flags: flags)
+        try configuration.checkTogether(sources)
         return configuration
     }
 
     /// What no one setting's rule can check: the retry waits' order, and an agent token for any address
     /// beyond loopback. Names the source of the value to change.
-    func checkTogether(_ sources: SettingSources, flags: ServeOverrides) throws(ConfigurationError) {
+    func checkTogether(_ sources: SettingSources) throws(ConfigurationError) {
         let table = ServeSettings.table
         if callback.retryInitial > callback.retryMax {
             let setting = table.callbackRetryInitial
             throw sources.refusal(
                 setting,
-                sources.origin(setting, flagGiven: flags.callbackRetryInitial != nil),
+                sources.origin(setting),
                 "expected 0 < retry_initial (\(callback.retryInitial)) <= retry_max (\(callback.retryMax)) <= 3600 seconds"
             )
         }
         if agentToken == nil && !Self.isLoopback(host) {
             throw sources.refusal(
                 table.host,
-                sources.origin(table.host, flagGiven: flags.host != nil),
+                sources.origin(table.host),
                 "listening on '\(host)' lets other machines reach the agent API; set --agent-token (TDMOCK_AGENT_TOKEN, agent_token) "
                     + "so that it asks for a bearer token, or listen on 127.0.0.1"
             )
@@ -417,15 +335,11 @@ extension ServeConfiguration {
         }
     }
 
-    /// Every function a bot's intent names is in the functions table.
-    func checkBots(in file: ConfigDocument?) throws(ConfigurationError) {
-        for (botIndex, bot) in lex.bots.enumerated() {
-            for (intentIndex, intent) in bot.intents.enumerated() {
     /// No function's URL is this server's own Invoke API: `serve --port 8090` beside the bridge's default
     /// address would otherwise have `fallback` invoke itself through serve, turn after turn. Names the
     /// source that gave the URL (a `--function` / `TDMOCK_FUNCTIONS` entry, the file's `functions`, or
     /// `--lambda-url` for `fallback`).
-    func checkNoFunctionIsServe(_ sources: SettingSources, flags: ServeOverrides, fileFunctions: [String: String]) throws(ConfigurationError) {
+    func checkNoFunctionIsServe(_ sources: SettingSources, fileFunctions: [String: String]) throws(ConfigurationError) {
         guard port != 0 else { return }
         let own = functions.keys.sorted().filter { Self.isOwnInvokeAPI(functions[$0] ?? "", host: host, port: port) }
         guard let first = own.first else { return }
@@ -439,10 +353,9 @@ extension ServeConfiguration {
             + "itself: give serve another --port (tdmock bridge listens on 8090), or the function\(own.count == 1 ? "" : "s") a URL of \(own.count == 1 ? "its" : "their") own"
         // The source to change: a --function / TDMOCK_FUNCTIONS entry, else the file's functions, else --lambda-url.
         let table = ServeSettings.table
-        let flagEntries = flags.functions.isEmpty ? nil : flags.functions
-        let given = ((try? sources.optionalValue(table.functions, flag: flagEntries)) ?? nil) ?? []
+        let given = ((try? sources.optionalValue(table.functions)) ?? nil) ?? []
         if given.contains(where: { own.contains(FunctionTable.entry($0).name) }) {
-            throw sources.refusal(table.functions, sources.origin(table.functions, flagGiven: flagEntries != nil), message)
+            throw sources.refusal(table.functions, sources.origin(table.functions), message)
         }
         if let name = own.first(where: { fileFunctions[$0] != nil }), let file = sources.file,
             let node = file.node(at: "functions")?.mapping?[name]
@@ -450,7 +363,7 @@ extension ServeConfiguration {
             throw file.error(node, "functions." + name, message)
         }
         if own.contains("fallback") {
-            throw sources.refusal(table.lambdaURL, sources.origin(table.lambdaURL, flagGiven: flags.lambdaURL != nil), message)
+            throw sources.refusal(table.lambdaURL, sources.origin(table.lambdaURL), message)
         }
         throw ConfigurationError(source: "default", key: "functions." + first, message: message)
     }
@@ -468,6 +381,10 @@ extension ServeConfiguration {
         return local && urlPort == port
     }
 
+    /// Every function a bot's intent names is in the functions table.
+    func checkBots(in file: ConfigDocument?) throws(ConfigurationError) {
+        for (botIndex, bot) in lex.bots.enumerated() {
+            for (intentIndex, intent) in bot.intents.enumerated() {
                 for (field, function) in [("fulfillment", intent.fulfillment), ("dialog_hook", intent.dialogHook)] {
                     guard let function, functions[function] == nil else { continue }
                     let key = "lex.bots[\(botIndex)].intents[\(intentIndex)].\(field)"

@@ -229,6 +229,14 @@ public struct ServeSettings: SettingsTable, Sendable {
         .integer(0...100_000),
         "How many requests the request journal keeps, and as many invocations the invocations journal (0: none)"
     )
+    public let logLevel = Setting<String>(
+        flag: "log-level",
+        environment: "LOG_LEVEL",
+        key: "log_level",
+        default: "warning",
+        .logLevel,
+        "How much serve logs on standard error: trace, debug, info, notice, warning, error or critical"
+    )
     public let journalBytes = Setting<Int>(
         environment: "TDMOCK_JOURNAL_BYTES",
         key: "journal_bytes",

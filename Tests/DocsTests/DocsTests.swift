@@ -1,0 +1,46 @@
+import Foundation
+import TDMockBridge
+import TDMockConsole
+import TDMockServer
+import TDMockSettings
+import Testing
+
+/// docs/configuration.md's settings tables are the settings tables themselves: each is written from its
+/// `SettingsTable` (`markdownTable()`), and this test fails when one drifts from its table. Run it with
+/// `TDMOCK_UPDATE_DOCS=1` to write them anew.
+@Suite struct DocsTests {
+    static let configuration = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/configuration.md")
+
+    static let blocks: [(name: String, table: String)] = [
+        ("serve", ServeSettings.table.markdownTable()),
+        ("bridge", BridgeSettings.table.markdownTable()),
+        ("console", ConsoleSettings.table.markdownTable()),
+    ]
+
+    /// The text with the block between `<!-- BEGIN settings: NAME … -->` and `<!-- END settings: NAME -->`
+    /// replaced by `table`; nil when the markers are missing.
+    static func replacing(_ name: String, in text: String, with table: String) -> String? {
+        guard let begin = text.range(of: "<!-- BEGIN settings: \(name) "),
+            let beginEnd = text.range(of: "-->\n", range: begin.upperBound..<text.endIndex),
+            let end = text.range(of: "<!-- END settings: \(name) -->", range: beginEnd.upperBound..<text.endIndex)
+        else { return nil }
+        return text.replacingCharacters(in: beginEnd.upperBound..<end.lowerBound, with: table + "\n")
+    }
+
+    @Test func theSettingsTablesAreTheTables() throws {
+        let text = try String(contentsOf: Self.configuration, encoding: .utf8)
+        var expected = text
+        for (name, table) in Self.blocks {
+            expected = try #require(Self.replacing(name, in: expected, with: table), "docs/configuration.md has no block for \(name)")
+        }
+        if ProcessInfo.processInfo.environment["TDMOCK_UPDATE_DOCS"] == "1" {
+            try expected.write(to: Self.configuration, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(
+            text == expected,
+            "docs/configuration.md's settings tables are not the tables': run TDMOCK_UPDATE_DOCS=1 swift test --filter DocsTests"
+        )
+    }
+}
