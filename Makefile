@@ -5,6 +5,9 @@ SWIFT ?= swift
 APT_PACKAGES := libedit-dev libsqlite3-dev zlib1g-dev curl jq tmux
 HEADERS := /usr/include/editline/readline.h /usr/include/sqlite3.h /usr/include/zlib.h /usr/bin/curl /usr/bin/jq /usr/bin/tmux
 RUN_ARGS ?=
+# A target that imports a module of the package it does not declare as a dependency fails the build: the
+# walls between the modules (docs/ARCHITECTURE.md) are held by the compiler, not by review.
+IMPORT_CHECK := --explicit-target-dependency-import-check error
 # apt-get install of the packages that follow it in a recipe, as root or through sudo.
 APT_INSTALL := SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
@@ -37,7 +40,7 @@ test-deps: deps
 # make run builds tdmock in debug, the build make test makes too (each reuses the other's work): a
 # first build takes minutes less than the release build, which make bench and make run-release use.
 build: deps
-	$(SWIFT) build --product tdmock
+	$(SWIFT) build --product tdmock $(IMPORT_CHECK)
 
 build-release: deps
 	$(SWIFT) build $(RELEASE) --product tdmock
@@ -63,7 +66,7 @@ format-check:
 # the AWS surfaces through boto3 and the AWS CLI, then serve's memory under 300 invocations answering 5 MB, then the chat line and the question line on the Python
 # example functions.
 test: test-deps format-check
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests $(IMPORT_CHECK)
 	TDMOCK_BINARY=$$($(SWIFT) build --show-bin-path)/tdmock $(SWIFT) test --skip-build
 	TDMOCK_FAST_PATH=false $(SWIFT) test --skip-build --filter TDMockServerTests
 	python3 checks/reliability/crash_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock

@@ -69,12 +69,96 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP floor every surface stands on, naming none of them: the surface table and its
+        // middleware, body reading, JSON answers, the request journal.
+        .target(
+            name: "TDMockHTTP",
+            dependencies: [
+                "TDMockCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What both sides share: the configuration, the services (store, ids, clock, journals, tokens,
+        // faults, events, coverage) and the harness APIs' error shape and agent token.
+        .target(
+            name: "TDMockServices",
+            dependencies: [
+                "TDMockCore",
+                "TDMockStore",
+                "TDMockSettings",
+                "TDMockHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            // The built-in contact flow, compiled in as bytes (PackageResources).
+            resources: [.embedInCode("Connect/question-flow.json")],
+            swiftSettings: swiftSettings
+        ),
+        // Talkdesk's side: the token service, Digital Connect, Attachments, callbacks, and the agents'
+        // side (the agent API, the question API the agents answer, the workspace).
+        .target(
+            name: "TDMockTalkdesk",
+            dependencies: [
+                "TDMockCore",
+                "TDMockStore",
+                "TDMockHTTP",
+                "TDMockServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // The workspace's page, script and style sheet, compiled in as bytes (PackageResources).
+            resources: [
+                .embedInCode("Workspace/Assets/index.html"),
+                .embedInCode("Workspace/Assets/app.js"),
+                .embedInCode("Workspace/Assets/app.css"),
+                .embedInCode("Workspace/Assets/icon.svg"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // AWS's side: the functions and the Invoke API, API Gateway, Lex V2, Connect.
+        .target(
+            name: "TDMockAWS",
+            dependencies: [
+                "TDMockCore",
+                "TDMockStore",
+                "TDMockHTTP",
+                "TDMockServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root: builds serve's application from both sides on one channel.
         .target(
             name: "TDMockServer",
             dependencies: [
                 "TDMockCore",
                 "TDMockStore",
                 "TDMockSettings",
+                "TDMockHTTP",
+                "TDMockServices",
+                "TDMockTalkdesk",
+                "TDMockAWS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -84,22 +168,8 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "CompressNIO", package: "compress-nio"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ],
-            // The workspace's page, script and style sheet, and the built-in contact flow, compiled in as bytes
-            // (PackageResources).
-            resources: [
-                .embedInCode("Connect/question-flow.json"),
-                .embedInCode("Workspace/Assets/index.html"),
-                .embedInCode("Workspace/Assets/app.js"),
-                .embedInCode("Workspace/Assets/app.css"),
-                .embedInCode("Workspace/Assets/icon.svg"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -138,6 +208,7 @@ let package = Package(
             dependencies: [
                 "TDMockCore",
                 "TDMockServer",
+                "TDMockServices",
                 "TDMockConsole",
                 "TDMockBridge",
                 "TDMockSettings",
@@ -165,6 +236,10 @@ let package = Package(
             dependencies: [
                 "TDMockCore",
                 "TDMockServer",
+                "TDMockHTTP",
+                "TDMockServices",
+                "TDMockTalkdesk",
+                "TDMockAWS",
                 "TDMockStore",
                 "TDMockSettings",
                 .product(name: "Yams", package: "Yams"),
@@ -189,7 +264,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DocsTests",
-            dependencies: ["TDMockServer", "TDMockBridge", "TDMockConsole", "TDMockSettings"],
+            dependencies: ["TDMockServices", "TDMockBridge", "TDMockConsole", "TDMockSettings"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -197,7 +272,7 @@ let package = Package(
             dependencies: [
                 "TDMockCore",
                 "TDMockStore",
-                "TDMockServer",
+                "TDMockServices",
                 "TDMockBridge",
                 "TDMockSettings",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -3,8 +3,12 @@ public import Hummingbird
 import HummingbirdCore
 public import Logging
 import NIOCore
+import TDMockAWS
 public import TDMockCore
+import TDMockHTTP
+public import TDMockServices
 import TDMockStore
+import TDMockTalkdesk
 
 /// Builds the `tdmock serve` application: the Talkdesk surface, the agent API, the question-response
 /// API, the contact API and `/healthz`, on the configured address, with the callback deliverer as a service.

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import TDMockCore
 import TDMockServer
+import TDMockServices
 import TDMockSettings
 
 struct Serve: AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import Foundation
 import TDMockBridge
 import TDMockConsole
-import TDMockServer
+import TDMockServices
 import TDMockSettings
 import Testing
 

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import TDMockBridge
 import TDMockCore
-import TDMockServer
+import TDMockServices
 import TDMockSettings
 import Testing
 

@@ -6,6 +6,11 @@ import TDMockCore
 import TDMockServer
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 /// Talkdesk's Attachments API, end to end over HTTP: an upload link, the file PUT to it, the attachment,
 /// its download read back byte for byte; and Send a Message's attachments checked against it.
 @Suite struct AttachmentsTests {

@@ -4,6 +4,11 @@ import TDMockServer
 import TDMockSettings
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 @Suite struct ConfigurationTests {
     func writeConfig(_ text: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tdmock-\(UUID().uuidString).yaml").path

@@ -7,6 +7,11 @@ import TDMockCore
 import TDMockServer
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 /// A Lambda on the Invoke API that answers by what the caller said, and keeps the session attributes it got.
 final class FakeLambda: Sendable {
     let sessionAttributes = Mutex<[[String: String]]>([])

@@ -3,7 +3,11 @@ import Hummingbird
 import TDMockCore
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
 @testable import TDMockServer
+@testable import TDMockServices
+@testable import TDMockTalkdesk
 
 /// The agent API's detail and deliveries are written by hand; these hold them to JSONEncoder's bytes.
 @Suite struct DetailJSONTests {

@@ -5,7 +5,11 @@ import TDMockCore
 import TDMockServer
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
 @testable import TDMockStore
+@testable import TDMockTalkdesk
 
 @Suite struct StartConversationTests {
     @Test func storesTheConversationWithItsTranscript() async throws {

@@ -3,6 +3,11 @@ import TDMockCore
 import TDMockServer
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 /// The event log behind `tdmock wait` is bounded by count and by age; `wait` counts what it still holds.
 @Suite struct EventHubTests {
     func event(_ conversation: String) -> InboxEvent {

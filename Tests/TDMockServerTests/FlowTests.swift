@@ -8,6 +8,11 @@ import TDMockServer
 import TDMockSettings
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 /// Functions on the Invoke API for the flows below: the bot's code hook (`hook`, answering by what the
 /// caller said), and Connect's InvokeLambdaFunction targets (`lookup`, `nested`, `broken`).
 final class FlowFunctions: Sendable {

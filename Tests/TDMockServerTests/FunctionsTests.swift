@@ -7,6 +7,11 @@ import TDMockServer
 import TDMockSettings
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 /// Functions on the Lambda Invoke API, answering by their name: `echo` returns the event it got, `raise`
 /// fails as a Python handler does, `slow` sleeps past a short limit, `garbage` answers what is not JSON.
 struct FunctionHost {

@@ -5,7 +5,11 @@ import TDMockCore
 import Testing
 import Yams
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
 @testable import TDMockServer
+@testable import TDMockServices
+@testable import TDMockTalkdesk
 
 /// What `make fuzz` (schemathesis against openapi/*.yaml) found, kept as tests: the server answers as
 /// the documents say.

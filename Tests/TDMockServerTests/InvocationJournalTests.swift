@@ -2,7 +2,11 @@ import Foundation
 import TDMockCore
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
 @testable import TDMockServer
+@testable import TDMockServices
+@testable import TDMockTalkdesk
 
 /// The invocations journal's byte budget: the newest invocations whole, the oldest cut to their start
 /// with their sizes, a listing showing a large body by its start.
@@ -13,7 +17,10 @@ import Testing
             function: "big",
             caller: .invoke,
             event: Data("{}".utf8),
-            result: FunctionInvoker.Result(statusCode: 200, body: answer, latency: 0.001),
+            status: 200,
+            functionError: nil,
+            answer: answer,
+            latency: 0.001,
             problem: nil,
             time: Date()
         )

@@ -7,6 +7,11 @@ import TDMockSettings
 import Testing
 import ZIPFoundation
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 /// `lex.bots[].import`: a Lex V2 bot export, the folder or its `.zip` (docs/contact-flows.md).
 @Suite struct LexBotImportTests {
     let export = Fixtures.folder.appendingPathComponent("lex-export")

@@ -6,6 +6,11 @@ import TDMockCore
 import TDMockServer
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 @Suite struct LexTests {
     func configuration(_ base: String) -> ServeConfiguration {
         var configuration = FunctionHost.configuration(base)

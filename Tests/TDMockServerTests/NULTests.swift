@@ -5,7 +5,11 @@ import TDMockCore
 import TDMockServer
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
 @testable import TDMockStore
+@testable import TDMockTalkdesk
 
 /// JSON allows U+0000 inside a string; every string an integration or an agent sends is kept whole, through
 /// the store, the agent API's answers and the callbacks, on Send a Message's fast path and on the router's.

@@ -7,6 +7,11 @@ import TDMockServer
 import TDMockStore
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 @Suite struct QuestionResponseTests {
     static let key: HTTPFields = [.contentType: "application/json", HTTPField.Name("x-api-key")!: ServeConfiguration.defaultQuestionAPIKey]
 

@@ -6,6 +6,11 @@ import TDMockCore
 import TDMockServer
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 @Suite struct RequestJournalTests {
     func journal(_ client: some TestClientProtocol, _ query: String = "") async throws -> [JournalEntry] {
         let response = try await client.execute(uri: "/tdmock/v1/requests" + query, method: .get)

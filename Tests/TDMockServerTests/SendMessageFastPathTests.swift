@@ -6,7 +6,11 @@ import NIOHTTP1
 import TDMockCore
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
 @testable import TDMockServer
+@testable import TDMockServices
+@testable import TDMockTalkdesk
 
 /// The pieces `SendMessageFastPath` answers with, each against what the router would have given.
 /// (The DigitalConnect tests run over HTTP and so through the fast path; the end-to-end

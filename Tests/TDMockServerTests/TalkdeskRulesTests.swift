@@ -6,6 +6,11 @@ import TDMockCore
 import TDMockServer
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 /// The rules Talkdesk's OpenAPI document gives Digital Connect, each at its boundary. Send a Message's go
 /// through the fast path and, with `TDMOCK_FAST_PATH=false` (make test runs both), the router.
 @Suite struct TalkdeskRulesTests {

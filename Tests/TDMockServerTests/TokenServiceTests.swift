@@ -4,6 +4,11 @@ import HummingbirdTesting
 import TDMockServer
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 @Suite struct TokenServiceTests {
     static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
 

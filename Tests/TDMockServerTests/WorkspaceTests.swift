@@ -6,6 +6,11 @@ import TDMockCore
 import TDMockServer
 import Testing
 
+@testable import TDMockAWS
+@testable import TDMockHTTP
+@testable import TDMockServices
+@testable import TDMockTalkdesk
+
 /// The workspace's server side (docs/workspace.md): its files and their policy, JSON-only state changes, the
 /// inbox in pages, the sign-in cookie. What the page does in a browser is checks/workspace/workspace_test.py's.
 @Suite struct WorkspaceTests {

@@ -5,6 +5,8 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 import Synchronization
+import TDMockHTTP
+import TDMockServices
 
 /// How many connections are open, against `ServerLimits.maxConnections`.
 final class ConnectionCounter: Sendable {

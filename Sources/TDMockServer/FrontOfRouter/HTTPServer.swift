@@ -5,6 +5,9 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 import Synchronization
+import TDMockAWS
+import TDMockServices
+import TDMockTalkdesk
 
 /// Puts its handlers in front of Hummingbird's `HTTP1ToHTTPServerCodec` (which turns NIOHTTP1's parts
 /// into HTTPTypes' and back), then leaves the pipeline. `HTTP1Channel` only adds handlers behind the

@@ -6,6 +6,9 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
+import TDMockAWS
+import TDMockServices
+import TDMockTalkdesk
 
 /// The child channel of `tdmock serve`: HTTP/1 as Hummingbird's `HTTP1Channel` sets it up (with the
 /// limits' `ConnectionGuard` and, in front of the codec, `SendMessageFastPath`), where a connection's

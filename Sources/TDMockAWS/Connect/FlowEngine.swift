@@ -1,0 +1,511 @@
+import Foundation
+import TDMockCore
+import TDMockServices
+
+/// Runs a call through its contact flow (docs/contact-flows.md): from the flow's start to the first action that
+/// waits for the caller, and from there, with what the caller said or typed, to the next one or to the
+/// call's end. Every action run and every transition taken is in the run's `path`.
+struct FlowEngine: Sendable {
+    /// `main` (`connect.flow`) and the flows of `connect.flows`.
+    let flows: [String: Flow]
+    let lex: LexRuntime
+    let functions: FunctionInvoker
+    /// The built-in flow plays §8.2's bot (`connect.bot`) and starts its session with the contact's attributes.
+    let builtIn: ContactFlow?
+
+    /// What a caller does at a waiting action.
+    enum Input: Sendable {
+        case speech(String)
+        /// Nothing until the action's time limit: `InputTimeLimitExceeded`.
+        case silence
+    }
+
+    /// How a flow ended the call.
+    enum Ending: Sendable, Equatable {
+        case disconnected
+        case transferred(queue: String)
+    }
+
+    /// One stretch of a call through the flow.
+    struct Run: Sendable {
+        var contactID: String
+        var caller: String?
+        var state: FlowContactState
+        /// `$.Lex.SessionAttributes`.
+        var lexAttributes: [String: String]
+        var prompts: [String] = []
+        var path: [FlowStep] = []
+        var ending: Ending?
+        /// Why a Lex or Lambda call failed on the way (the turn is then `error`).
+        var failure: String?
+        /// The note of the flow's No-match (a `NoMatchingCondition` taken).
+        var noMatch: String?
+        /// The last bot answer of this stretch, and the bot's code hook invocation behind it (a function of
+        /// `InvokeLambdaFunction` is in the invocations journal only).
+        var lexAnswer: LexV2.Answer?
+        var recordedEvent: Data?
+        var recordedResult: FunctionInvoker.Result?
+        var lexNote: String?
+        /// An error the action that met it had no transition for (Connect then ends the call).
+        var stranded: String?
+
+        var prompt: String { prompts.filter { !$0.isEmpty }.joined(separator: " ") }
+        var ended: Bool { ending != nil }
+    }
+
+    /// The most actions a stretch runs without waiting for the caller: more is a loop.
+    static let stepLimit = 1000
+
+    // MARK: Running
+
+    func start(contactID: String, caller: String?, attributes: [String: String]) async -> Run {
+        var run = Run(
+            contactID: contactID,
+            caller: caller,
+            state: FlowContactState(attributes: attributes),
+            lexAttributes: builtIn == nil ? [:] : attributes
+        )
+        guard let flow = flows["main"] else { return run }
+        await self.run(&run, from: flow.startAction, in: flow)
+        return run
+    }
+
+    /// A refusal of the input at the action the call waits at, or nil when it takes it.
+    func refusal(of input: Input, state: FlowContactState) -> String? {
+        guard case .speech(let text) = input, let waiting = state.waiting, let action = flows[state.flow]?[waiting] else { return nil }
+        if action.type == .getParticipantInput, !text.allSatisfy({ $0.isNumber && $0.isASCII || $0 == "*" || $0 == "#" }) {
+            return "action '\(waiting)' (GetParticipantInput) takes DTMF: type digits, * and #"
+        }
+        return nil
+    }
+
+    func resume(
+        contactID: String,
+        caller: String?,
+        state: FlowContactState,
+        lexAttributes: [String: String],
+        input: Input
+    ) async -> Run {
+        var run = Run(contactID: contactID, caller: caller, state: state, lexAttributes: lexAttributes)
+        guard let waiting = state.waiting, let flow = flows[state.flow], let action = flow[waiting] else {
+            // A call stored before it had a place in a flow, or whose flow has changed since: Connect ends it.
+            run.stranded = "the call waits at no action of the flow loaded now (\(state.flow) \(state.waiting ?? "-")): it ends"
+            run.ending = .disconnected
+            return run
+        }
+        let move: Move
+        switch action.type {
+        case .connectParticipantWithLexBot: move = await converse(action, input, &run)
+        default: move = listen(action, input, &run)
+        }
+        let said: String
+        switch input {
+        case .speech(let text): said = text
+        case .silence: said = "(silence)"
+        }
+        var current = flow
+        if let next = take(move, at: action, in: &current, input: said, &run) { await self.run(&run, from: next, in: current) }
+        return run
+    }
+
+    /// Where an action sends the call.
+    private enum Move {
+        case go(label: String, next: String)
+        case transfer(Flow)
+        /// The action waits for the caller.
+        case wait
+        case end(Ending)
+        /// An error the action has no transition for, or no way on: Connect ends the call.
+        case stranded(String)
+    }
+
+    /// Runs actions from `start` until one waits for the caller or the call ends.
+    private func run(_ run: inout Run, from start: String, in startFlow: Flow) async {
+        var flow = startFlow
+        var current: String? = start
+        var steps = 0
+        while let identifier = current, let action = flow[identifier] {
+            steps += 1
+            guard steps <= Self.stepLimit else {
+                run.failure = "the flow ran \(Self.stepLimit) actions without waiting for the caller (a loop through '\(identifier)'): the call ends"
+                run.ending = .disconnected
+                return
+            }
+            let move = await perform(action, in: flow, &run)
+            current = take(move, at: action, in: &flow, input: nil, &run)
+        }
+    }
+
+    /// Records the step an action made (with the caller's input, when it is the action the call waited at)
+    /// and where it leaves the call: the next action to run, or nil when the call waits or has ended.
+    private func take(_ move: Move, at action: FlowAction, in flow: inout Flow, input: String?, _ run: inout Run) -> String? {
+        var step = FlowStep(flow: flow.id, action: action.identifier, type: action.type.rawValue, input: input)
+        defer { run.path.append(step) }
+        switch move {
+        case .go(let label, let next):
+            step.transition = label
+            step.next = next
+            run.state.waiting = nil
+            return next
+        case .transfer(let target):
+            step.note = "to flow '\(target.id)'"
+            run.state.flow = target.id
+            flow = target
+            return target.startAction
+        case .wait:
+            step.note = "waits for the caller"
+            run.state.flow = flow.id
+            run.state.waiting = action.identifier
+            return nil
+        case .end(let ending):
+            run.ending = ending
+            run.state.waiting = nil
+            return nil
+        case .stranded(let note):
+            step.note = note
+            run.stranded = "action '\(action.identifier)': \(note)"
+            run.ending = .disconnected
+            run.state.waiting = nil
+            return nil
+        }
+    }
+
+    /// The action's `NextAction`; without one, the call ends there (the flow's load said so).
+    private func onward(_ action: FlowAction) -> Move {
+        action.next.map { .go(label: FlowTransition.nextAction, next: $0) } ?? .stranded("no NextAction: Connect ends the call")
+    }
+
+    /// Takes the action's transition for an error, or strands the call when it has none.
+    private func error(_ type: String, of action: FlowAction, _ why: String) -> Move {
+        if let next = action.errorTarget(type) { return .go(label: FlowTransition.errorLabel(type), next: next) }
+        return .stranded("\(type) (\(why)) and no Errors transition for it: Connect ends the call")
+    }
+
+    private func perform(_ action: FlowAction, in flow: Flow, _ run: inout Run) async -> Move {
+        let next = onward(action)
+        switch action.type {
+        case .messageParticipant:
+            run.prompts.append(prompt(of: action, run))
+            return next
+        case .connectParticipantWithLexBot:
+            if let given = action.parameters["LexSessionAttributes"]?.objectValue {
+                for (key, value) in given { run.lexAttributes[key] = resolve(value.stringValue ?? "", run) }
+            }
+            run.prompts.append(prompt(of: action, run))
+            let initial = (action.parameters["LexInitializationData"] ?? action.parameters["LexInitilizationData"])?["InitialMessage"]?.stringValue
+            if let initial, !initial.isEmpty { return await converse(action, .speech(resolve(initial, run)), &run) }
+            return .wait
+        case .getParticipantInput:
+            run.prompts.append(prompt(of: action, run))
+            return .wait
+        case .compare:
+            let value = resolve(action.text("ComparisonValue") ?? "", run)
+            if let condition = action.conditions.first(where: { $0.comparison.holds(value, $0.operand) }) {
+                return .go(label: condition.label, next: condition.next)
+            }
+            let reference = action.text("ComparisonValue") ?? ""
+            run.noMatch =
+                value.isEmpty
+                ? "\(reference) is not set: no condition of '\(action.identifier)' matches (the flow's No-match)"
+                : "\(reference) is '\(value)', which no condition of '\(action.identifier)' matches (the flow's No-match)"
+            return error("NoMatchingCondition", of: action, "no condition matches '\(value)'")
+        case .updateContactAttributes:
+            for (key, value) in action.parameters["Attributes"]?.objectValue ?? [:] {
+                run.state.attributes[key] = resolve(value.stringValue ?? "", run)
+            }
+            return next
+        case .invokeLambdaFunction:
+            return await invoke(action, &run) ?? next
+        case .updateContactTargetQueue:
+            let queue = resolve(action.text("QueueId") ?? "", run)
+            guard !queue.isEmpty else { return error("NoMatchingError", of: action, "QueueId resolves to nothing") }
+            run.state.queue = queue
+            return next
+        case .transferContactToQueue:
+            guard let queue = run.state.queue else {
+                return error("NoMatchingError", of: action, "no working queue: set one with UpdateContactTargetQueue first")
+            }
+            return .end(.transferred(queue: queue))
+        case .transferToFlow:
+            let id = Flow.id(fromReference: resolve(action.text("ContactFlowId") ?? "", run))
+            guard let target = flows[id] else { return error("NoMatchingError", of: action, "no flow '\(id)' in connect.flows") }
+            return .transfer(target)
+        case .endFlowExecution, .disconnectParticipant:
+            return .end(.disconnected)
+        case .updateFlowLoggingBehavior, .updateContactTextToSpeechVoice, .updateContactRecordingBehavior,
+            .updateContactRecordingAndAnalyticsBehavior, .updateContactMediaStreamingBehavior, .updateContactEventHooks,
+            .updateContactData:
+            return next
+        }
+    }
+
+    /// What the caller hears of an action's Text, SSML, PromptId or Media.
+    private func prompt(of action: FlowAction, _ run: Run) -> String {
+        if let text = action.text("Text") { return resolve(text, run) }
+        if let ssml = action.text("SSML") {
+            return resolve(ssml, run).replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let prompt = action.text("PromptId") { return "[audio prompt \(resolve(prompt, run))]" }
+        if let uri = action.parameters["Media"]?["Uri"]?.stringValue { return "[audio \(resolve(uri, run))]" }
+        return ""
+    }
+
+    // MARK: Waiting actions
+
+    /// GetParticipantInput with the caller's DTMF.
+    private func listen(_ action: FlowAction, _ input: Input, _ run: inout Run) -> Move {
+        guard case .speech(let typed) = input else { return error("InputTimeLimitExceeded", of: action, "the caller typed nothing") }
+        if action.text("StoreInput") == "True" {
+            // The caller ends the input with the termination key (# unless DTMFConfiguration says otherwise),
+            // which is not part of it.
+            let terminator = action.parameters["DTMFConfiguration"]?["InputTerminationSequence"]?.stringValue ?? "#"
+            let digits = !terminator.isEmpty && typed.hasSuffix(terminator) ? String(typed.dropLast(terminator.count)) : typed
+            if let validation = action.parameters["InputValidation"]?["PhoneNumberValidation"], !Self.isPhoneNumber(digits, validation) {
+                return error("InvalidPhoneNumber", of: action, "'\(digits)' is not a phone number as InputValidation asks")
+            }
+            run.state.storedInput = digits
+            return onward(action)
+        }
+        if let condition = action.conditions.first(where: { $0.comparison.holds(typed, $0.operand) }) {
+            return .go(label: condition.label, next: condition.next)
+        }
+        if let next = unmatched(action) { return next }
+        run.noMatch = "the caller typed '\(typed)', which no condition of '\(action.identifier)' matches (the flow's No-match)"
+        return error("NoMatchingCondition", of: action, "no condition matches '\(typed)'")
+    }
+
+    /// Where an input no condition matches goes when the action has no `NoMatchingCondition` but a
+    /// `NextAction`; nil when it goes by `NoMatchingCondition`.
+    private func unmatched(_ action: FlowAction) -> Move? {
+        guard action.errorTarget("NoMatchingCondition") == nil, let next = action.next else { return nil }
+        return .go(label: FlowTransition.nextAction, next: next)
+    }
+
+    /// Whether typed digits are a phone number as `PhoneNumberValidation` asks: `E164`, a country code and
+    /// number of 8 to 15 digits; `Local`, a national number (10 digits for `CountryCode` `US` or `CA`, 6 to
+    /// 14 otherwise).
+    static func isPhoneNumber(_ digits: String, _ validation: JSONValue) -> Bool {
+        let count = digits.count
+        guard count > 0, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        if validation["NumberFormat"]?.stringValue == "Local" {
+            let country = validation["CountryCode"]?.stringValue ?? "US"
+            return country == "US" || country == "CA" ? count == 10 : (6...14).contains(count)
+        }
+        return (8...15).contains(count)
+    }
+
+    /// ConnectParticipantWithLexBot with what the caller said: one turn of the bot.
+    private func converse(_ action: FlowAction, _ input: Input, _ run: inout Run) async -> Move {
+        guard case .speech(let text) = input else { return error("InputTimeLimitExceeded", of: action, "the caller said nothing") }
+        let arn = resolve(action.parameters["LexV2Bot"]?["AliasArn"]?.stringValue ?? "", run)
+        guard let (botID, aliasID) = Flow.botAlias(fromARN: arn) else {
+            run.failure = "action '\(action.identifier)': LexV2Bot.AliasArn '\(arn)' is not a bot alias ARN"
+            return error("NoMatchingError", of: action, "no bot")
+        }
+        let eventBot: LexV2.Bot
+        let bot: LexBot
+        do throws(AWSError) {
+            if let builtIn, builtIn.bot.id == botID, builtIn.bot.aliasID == aliasID {
+                (bot, _) = try lex.bot(botID, alias: aliasID, locale: builtIn.bot.localeID)
+                eventBot = builtIn.bot
+            } else {
+                let (resolved, alias, locale) = try lex.botForCall(botID, alias: aliasID)
+                bot = resolved
+                eventBot = resolved.described(alias: alias, locale: locale)
+            }
+        } catch {
+            run.failure = "action '\(action.identifier)': \(error.message) (LexV2Bot.AliasArn \(arn))"
+            return self.error("NoMatchingError", of: action, "no such bot")
+        }
+        do throws(LexRuntime.DependencyFailed) {
+            let turn = try await lex.turn(
+                bot: bot,
+                eventBot: eventBot,
+                sessionID: run.contactID,
+                text: text,
+                inputMode: "Speech",
+                sessionAttributes: run.lexAttributes,
+                requestAttributes: [:],
+                caller: .connect
+            )
+            let answer = turn.answer
+            run.lexAnswer = answer
+            run.recordedEvent = turn.event
+            run.recordedResult = turn.result
+            run.lexNote = turn.result == nil ? "the bot recognized \(answer.intentName ?? "an intent") and closed it itself: no code hook" : nil
+            run.prompts.append(contentsOf: answer.spoken)
+            run.lexAttributes = answer.sessionAttributes
+            guard answer.dialogActionType == "Close" else { return .wait }
+            run.state.intentName = answer.intentName
+            if answer.intentState == "Failed" {
+                return error("NoMatchingError", of: action, "the bot closed \(answer.intentName ?? "the intent") as Failed")
+            }
+            if let condition = action.conditions.first(where: { $0.comparison.holds(answer.intentName ?? "", $0.operand) }) {
+                return .go(label: condition.label, next: condition.next)
+            }
+            return unmatched(action) ?? error("NoMatchingCondition", of: action, "no condition names intent \(answer.intentName ?? "")")
+        } catch {
+            run.recordedEvent = error.event
+            run.recordedResult = error.result
+            run.failure = error.cause
+            return self.error("NoMatchingError", of: action, "the bot's Lambda failed")
+        }
+    }
+
+    // MARK: InvokeLambdaFunction
+
+    /// Calls the function; nil when its answer is in `$.External` and the flow goes on.
+    private func invoke(_ action: FlowAction, _ run: inout Run) async -> Move? {
+        let reference = resolve(action.text("LambdaFunctionARN") ?? "", run)
+        let name = FunctionName.resolve(reference)
+        var parameters: [String: JSONValue] = [:]
+        for (key, value) in action.parameters["LambdaInvocationAttributes"]?.objectValue ?? [:] {
+            parameters[key] = .string(resolve(value.stringValue ?? "", run))
+        }
+        let event: JSONValue = [
+            "Details": ["ContactData": contactData(run), "Parameters": .object(parameters)],
+            "Name": "ContactFlowEvent",
+        ]
+        let data = JSONCoding.data(event)
+        let limit = action.parameters["InvocationTimeLimitSeconds"]
+        let seconds = limit?.numberValue ?? limit?.stringValue.flatMap(Double.init) ?? 8
+        if action.text("InvocationType") == "ASYNCHRONOUS" {
+            let functions = self.functions
+            Task { _ = await functions.invoke(name, event: data, caller: .connect, timeout: seconds, limitName: "InvocationTimeLimitSeconds") }
+            return nil
+        }
+        let result = await functions.invoke(
+            name,
+            event: data,
+            caller: .connect,
+            timeout: seconds,
+            limitName: "InvocationTimeLimitSeconds of action '\(action.identifier)'"
+        )
+        if let problem = result.problem {
+            run.failure = "action '\(action.identifier)' (InvokeLambdaFunction \(name)): \(problem)"
+            return error("NoMatchingError", of: action, "the function failed")
+        }
+        let answer = result.answer ?? .null
+        if action.parameters["ResponseValidation"]?["ResponseType"]?.stringValue == "JSON" {
+            run.state.external = answer
+            return nil
+        }
+        guard let object = answer.objectValue else {
+            run.failure =
+                "action '\(action.identifier)' (InvokeLambdaFunction \(name)): the answer is \(answer.typeDescription); STRING_MAP takes a flat object of strings"
+            return error("NoMatchingError", of: action, "the answer is not a flat object of strings")
+        }
+        var flat: [String: JSONValue] = [:]
+        for (key, value) in object {
+            switch value {
+            case .string: flat[key] = value
+            case .number, .bool: flat[key] = .string(Self.text(of: value))
+            case .null: flat[key] = .string("")
+            case .array, .object:
+                run.failure =
+                    "action '\(action.identifier)' (InvokeLambdaFunction \(name)): the answer's \(key) is \(value.typeDescription); STRING_MAP takes strings (ResponseValidation JSON takes nested values)"
+                return error("NoMatchingError", of: action, "the answer is not a flat object of strings")
+            }
+        }
+        run.state.external = .object(flat)
+        return nil
+    }
+
+    /// `Details.ContactData` of Connect's Lambda event.
+    private func contactData(_ run: Run) -> JSONValue {
+        let instance = "arn:aws:connect:\(AWSIdentity.region):\(AWSIdentity.account):instance/tdmock"
+        return [
+            "Attributes": .object(run.state.attributes.mapValues(JSONValue.string)),
+            "AwsRegion": .string(AWSIdentity.region),
+            "Channel": "VOICE",
+            "ContactId": .string(run.contactID),
+            "CustomerEndpoint": run.caller.map { ["Address": .string($0), "Type": "TELEPHONE_NUMBER"] } ?? .null,
+            "InitialContactId": .string(run.contactID),
+            "InitiationMethod": "INBOUND",
+            "InstanceARN": .string(instance),
+            "LanguageCode": "en-US",
+            "MediaStreams": ["Customer": ["Audio": .null]],
+            "Name": "ContactFlowEvent",
+            "PreviousContactId": .string(run.contactID),
+            "Queue": run.state.queue.map { ["ARN": .string($0), "Name": .string(Self.queueName($0))] } ?? .null,
+            "SystemEndpoint": ["Address": .string(Self.systemNumber), "Type": "TELEPHONE_NUMBER"],
+        ]
+    }
+
+    /// The number callers dial: Connect's `SystemEndpoint`.
+    static let systemNumber = "+15550100000"
+
+    /// A queue's name: the last part of its ARN or id.
+    static func queueName(_ reference: String) -> String {
+        reference.split(separator: "/").last.map(String.init) ?? reference
+    }
+
+    // MARK: JSONPath
+
+    /// A JSON scalar as the text a contact attribute holds.
+    static func text(of value: JSONValue) -> String {
+        switch value {
+        case .string(let text): text
+        case .number(let number): LexV2.numberText(number)
+        case .bool(let flag): flag ? "true" : "false"
+        default: ""
+        }
+    }
+
+    /// A parameter's value with each JSONPath reference in it resolved; an unset one is the empty string.
+    func resolve(_ text: String, _ run: Run) -> String {
+        guard text.contains("$.") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let range = rest.range(of: "$.") {
+            result += rest[..<range.lowerBound]
+            var end = range.upperBound
+            while end < rest.endIndex,
+                rest[end].isLetter || rest[end].isNumber || rest[end] == "_" || rest[end] == "-"
+                    || (rest[end] == "." && rest.index(after: end) < rest.endIndex && !rest[rest.index(after: end)].isWhitespace)
+            {
+                end = rest.index(after: end)
+            }
+            result += value(at: String(rest[range.upperBound..<end]), run)
+            rest = rest[end...]
+        }
+        return result + rest
+    }
+
+    /// The value at a path below `$.`.
+    func value(at path: String, _ run: Run) -> String {
+        let parts = path.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        switch parts.first ?? "" {
+        case "ContactId", "InitialContactId", "PreviousContactId": return run.contactID
+        case "Channel": return "VOICE"
+        case "InitiationMethod": return "INBOUND"
+        case "LanguageCode": return "en-US"
+        case "StoredCustomerInput": return run.state.storedInput ?? ""
+        case "CustomerEndpoint":
+            return parts.count > 1 && parts[1] == "Address" ? run.caller ?? "" : parts.count > 1 && parts[1] == "Type" ? "TELEPHONE_NUMBER" : ""
+        case "SystemEndpoint":
+            return parts.count > 1 && parts[1] == "Address" ? Self.systemNumber : parts.count > 1 && parts[1] == "Type" ? "TELEPHONE_NUMBER" : ""
+        case "Attributes": return parts.count > 1 ? run.state.attributes[parts.dropFirst().joined(separator: ".")] ?? "" : ""
+        case "Queue":
+            guard let queue = run.state.queue, parts.count > 1 else { return "" }
+            return parts[1] == "ARN" ? queue : parts[1] == "Name" ? Self.queueName(queue) : ""
+        case "External":
+            var value = run.state.external
+            for key in parts.dropFirst().joined(separator: ".").split(separator: ".") {
+                guard let inner = value[String(key)] else { return "" }
+                value = inner
+            }
+            if case .object = value { return "" }
+            return value.isNull ? "" : Self.text(of: value)
+        case "Lex":
+            guard parts.count > 1 else { return "" }
+            switch parts[1] {
+            case "IntentName": return run.state.intentName ?? ""
+            case "SessionAttributes": return parts.count > 2 ? run.lexAttributes[parts[2]] ?? "" : ""
+            default: return ""
+            }
+        default: return ""
+        }
+    }
+}
