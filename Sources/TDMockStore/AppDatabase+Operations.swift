@@ -120,9 +120,10 @@ extension AppDatabase {
         }
     }
 
-    /// The inbox, newest activity first, as `GET /tdmock/v1/conversations` answers it.
-    public func inboxListing(status: ConversationStatus?) async throws -> InboxListing {
-        try await InboxListing.read(reader, status: status)
+    /// The inbox's rows for `GET /tdmock/v1/conversations`, of one status or all, read in two halves at
+    /// once, each given row by row to a reader of `Reader` (`InboxRows`); answers what each half's reader made.
+    public func inboxRows<Reader: InboxRowReader & ~Copyable>(status: ConversationStatus?, into _: Reader.Type) async throws -> [Reader.Part] {
+        try await InboxRows.read(reader, status: status, into: Reader.self)
     }
 
     /// One page of the inbox and how many conversations match in all (`GET /tdmock/v1/conversations?limit=`).

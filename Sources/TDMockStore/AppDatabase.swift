@@ -165,7 +165,7 @@ public struct AppDatabase: Sendable {
         }
         migrator.registerMigration("v3-unused-conversation-indexes") { db in
             // Every message moves its conversation's entry in both (last_activity_at changes), and no query
-            // uses them: the inbox listing reads the table by rowid and sorts (InboxJSON).
+            // uses them: the inbox listing reads the table by rowid and sorts (InboxRows).
             try db.drop(index: "conversation_on_last_activity")
             try db.drop(index: "conversation_on_status")
         }

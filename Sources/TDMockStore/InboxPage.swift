@@ -15,7 +15,7 @@ import TDMockCore
 enum InboxPage {
     struct Key {
         var lastActivity: Int64
-        /// The id's first 16 bytes as two integers (`InboxJSON.Entry.key`); equal keys are told apart by
+        /// The id's first 16 bytes as two integers (`InboxRow.key`); equal keys are told apart by
         /// the whole ids, read again.
         var idKey: (UInt64, UInt64)
         var rowid: Int64
@@ -46,7 +46,7 @@ enum InboxPage {
         filter.bind(&scan)
         var keys = [Key]()
         while try scan.step() {
-            keys.append(Key(lastActivity: scan.int64(0), idKey: InboxJSON.Entry.key(scan.bytes(2)), rowid: scan.int64(1)))
+            keys.append(Key(lastActivity: scan.int64(0), idKey: InboxRow.key(scan.bytes(2)), rowid: scan.int64(1)))
         }
         let total = keys.count
         guard offset < total else { return ([], total) }

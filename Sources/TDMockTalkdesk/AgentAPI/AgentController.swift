@@ -111,7 +111,7 @@ package struct AgentController {
             response.headers[InboxPageQuery.totalCount] = String(total)
             return response
         }
-        let listing = try await services.database.inboxListing(status: status)
+        let listing = try await InboxListing.read(services.database, status: status)
         return Response(
             status: .ok,
             headers: [.contentType: JSONResponse.contentType],
