@@ -66,9 +66,7 @@ package struct SurfaceMiddleware<Context: RequestContext>: RouterMiddleware {
         let path = request.uri.path
         let surface = surfaces.surface(path: path, headers: request.headers)
         do {
-            if let surface, surface.admission != nil || surface.bodyRule != .any {
-                try admit(request, to: surface)
-            }
+            if let surface { try admit(request, to: surface) }
             return try await next(request, context)
         } catch let error as any SurfaceShapedError {
             throw error
@@ -97,9 +95,11 @@ package struct SurfaceMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The surface's admission, then its body rule, for a request its routes take (one that has none is
     /// answered 404 or 405 first, as the router answers it).
     private func admit(_ request: Request, to surface: Surface) throws {
-        guard routes.allowedMethods(request.uri.path).contains(request.method.rawValue) else { return }
+        let takesBody = request.method == .post || request.method == .put || request.method == .patch
+        let bodyRuled = surface.bodyRule == .jsonMediaType && takesBody
+        guard surface.admission != nil || bodyRuled, routes.allowedMethods(request.uri.path).contains(request.method.rawValue) else { return }
         try surface.admission?(request)
-        guard surface.bodyRule == .jsonMediaType, request.method == .post || request.method == .put || request.method == .patch else { return }
+        guard bodyRuled else { return }
         let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
             let message =

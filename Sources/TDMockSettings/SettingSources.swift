@@ -37,6 +37,12 @@ public struct SettingSources {
         case environment(String)
         case file(Node)
         case none
+
+        /// Whether no source gave the setting: its default is in force.
+        public var isDefault: Bool {
+            if case .none = self { return true }
+            return false
+        }
     }
 
     /// The setting's value, or its default; nil when neither a source nor the default gives one.

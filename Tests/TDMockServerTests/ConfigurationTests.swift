@@ -196,7 +196,7 @@ import Testing
         let byDefault = #expect(throws: ConfigurationError.self) {
             try ServeConfiguration.resolve(flags: CommandLineFlags(["port": "8090"]), environment: [:])
         }
-        #expect(byDefault?.source == "default" && byDefault?.key == "--lambda-url")
+        #expect(byDefault?.source == "default" && byDefault?.key == "functions")
         #expect(
             byDefault?.message.hasPrefix(
                 "functions 'chat_callback', 'chat_socket', 'escalate' and 'fallback' are at this server's own Lambda Invoke API"
@@ -210,6 +210,13 @@ import Testing
         }
         #expect(flagged?.source == "command line" && flagged?.key == "--function")
         #expect(flagged?.message.hasPrefix("function 'mine' at http://localhost:9100/2015-03-31/functions/mine/invocations is this server's") == true)
+        let viaLambdaURL = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(
+                flags: CommandLineFlags(["port": "9102", "lambda-url": "http://127.0.0.1:9102/2015-03-31/functions/fallback/invocations"]),
+                environment: [:]
+            )
+        }
+        #expect(viaLambdaURL?.source == "command line" && viaLambdaURL?.key == "--lambda-url")
         let file = try writeConfig("port: 9101\nfunctions:\n  own: http://127.0.0.1:9101/2015-03-31/functions/own/invocations\n")
         let filed = #expect(throws: ConfigurationError.self) {
             try ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])

@@ -362,10 +362,11 @@ extension ServeConfiguration {
         {
             throw file.error(node, "functions." + name, message)
         }
-        if own.contains("fallback") {
-            throw sources.refusal(table.lambdaURL, sources.origin(table.lambdaURL), message)
+        if own.contains("fallback"), case let origin = sources.origin(table.lambdaURL), !origin.isDefault {
+            throw sources.refusal(table.lambdaURL, origin, message)
         }
-        throw ConfigurationError(source: "default", key: "functions." + first, message: message)
+        // The reference functions' default URLs: the port is what to change.
+        throw ConfigurationError(source: "default", key: own.count == 1 ? "functions." + first : "functions", message: message)
     }
 
     /// Whether `url` is the Lambda Invoke API of a server listening on `host`:`port` on this machine.
