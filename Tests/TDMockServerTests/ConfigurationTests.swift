@@ -191,6 +191,35 @@ import Testing
         #expect(missing?.source == "/nonexistent/tdmock.yaml")
     }
 
+    /// The command line read against the table: every form a flag takes, and what is refused.
+    @Test func theCommandLineIsReadAgainstTheTable() throws {
+        let table = ServeSettings.table
+        let flags = try CommandLineFlags(
+            ["--port=0", "--in-memory", "--touchpoint", "tp-a", "--touchpoint=tp-b", "--host", "127.0.0.2", "--host", "127.0.0.3"],
+            for: table
+        )
+        let configuration = try ServeConfiguration.resolve(flags: flags, environment: [:])
+        #expect(configuration.port == 0 && configuration.database == .inMemory && configuration.host == "127.0.0.3")
+        #expect(configuration.touchpoints.map(\.id) == ["tp-a", "tp-b"])
+        let off = try ServeConfiguration.resolve(
+            flags: try CommandLineFlags(["--in-memory=false"], for: table),
+            environment: ["TDMOCK_IN_MEMORY": "true"]
+        )
+        #expect(off.database != .inMemory)
+        for (arguments, key, message) in [
+            (["--prot", "9000"], "--prot", "unknown option"),
+            (["--port"], "--port", "expected a value after it"),
+            (["9000"], "9000", "unexpected argument"),
+        ] {
+            let refusal = #expect(throws: ConfigurationError.self) { try CommandLineFlags(arguments, for: table) }
+            #expect(refusal?.source == "command line" && refusal?.key == key && refusal?.message.contains(message) == true, "\(arguments)")
+        }
+        let notANumber = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(flags: try CommandLineFlags(["--port", "http"], for: table), environment: [:])
+        }
+        #expect(notANumber?.description == "command line: --port: expected a whole number, found 'http'")
+    }
+
     /// `serve --port 8090` beside the bridge's default address: `fallback` would invoke itself through serve.
     @Test func aFunctionAtThisServersOwnInvokeAPIIsRefusedNamingIt() throws {
         let byDefault = #expect(throws: ConfigurationError.self) {
