@@ -263,6 +263,17 @@ import Testing
         )
     }
 
+    /// A file's bot replaces the default of its id; the defaults it names no bot for stay, so a file of
+    /// chat bots alone still starts, with the built-in flow's question bot.
+    @Test func aFilesBotsReplaceOnlyTheDefaultsOfTheirIDs() throws {
+        let file = try writeConfig(
+            "lex: {bots: [{id: MYCHATBOT1, intents: [{name: Hi, sample_utterances: [hi]}]}, {id: TDMOCKCHAT, intents: [{name: Only, sample_utterances: [only]}]}]}"
+        )
+        let configuration = try ServeConfiguration.resolve(flags: CommandLineFlags(["config": file]), environment: [:])
+        #expect(configuration.lex.bots.map(\.id) == ["MYCHATBOT1", "TDMOCKCHAT", "TDMOCKQBOT"])
+        #expect(configuration.lex.bots[1].intents.map(\.name) == ["Only", "FallbackIntent"], "the file's TDMOCKCHAT, not the default's")
+    }
+
     @Test func connectsBotAndEveryFunctionABotNamesAreCheckedAtStart() throws {
         for (yaml, expected) in [
             ("connect: {bot: {id: NOSUCHBOT1}}", ":1: connect.bot: No bot with id 'NOSUCHBOT1' among lex.bots"),

@@ -434,6 +434,28 @@ final class FlowFunctions: Sendable {
     /// The errors the calls above never meet: a queue id that resolves to nothing, a transfer with no working
     /// queue, a flow id that names no flow, a nested answer under STRING_MAP, a Compare no condition matches;
     /// then a flow that loops without waiting, and one that runs out of transitions.
+    /// JSONPath's bracket forms, as AWS documents them: a key with spaces or dots, after a dot or not.
+    @Test func bracketedKeysAreReadAsConnectReadsThem() async throws {
+        let flow = """
+            {"Version": "2019-10-30", "StartAction": "set", "Actions": [
+              {"Identifier": "set", "Type": "UpdateContactAttributes",
+               "Parameters": {"Attributes": {"my key": "spaced", "a.b": "dotted", "plain": "p"}}, "Transitions": {"NextAction": "say"}},
+              {"Identifier": "say", "Type": "MessageParticipant",
+               "Parameters": {"Text": "1 $.Attributes.['my key'] 2 $.Attributes[\\"my key\\"] 3 $.Attributes.['a.b'] 4 $.Attributes.a.b 5 $.Attributes.plain 6 $.Attributes.['none']."},
+               "Transitions": {"NextAction": "bye"}},
+              {"Identifier": "bye", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}
+            ]}
+            """
+        try await FlowFunctions().run { base in
+            try await TestApp(try Self.configuration(functions: base, main: flow)).test { client in
+                let call = try await Call.start(client)
+                #expect(call.prompt == "1 spaced 2 spaced 3 dotted 4 dotted 5 p 6 .", "\(call.prompt)")
+            }
+        }
+        #expect(FlowEngine.segments("Lex.SessionAttributes.['x.y z']").map(\.name) == ["Lex", "SessionAttributes", "x.y z"])
+        #expect(FlowEngine.segments("External.a[\"b\"].c").map(\.name) == ["External", "a", "b", "c"])
+    }
+
     @Test func theOtherErrorsAreTakenAndALoopOrADeadEndEndsTheCall() async throws {
         let errors = """
             {"Version": "2019-10-30", "StartAction": "queue", "Actions": [

@@ -461,11 +461,16 @@ struct FlowEngine: Sendable {
         while let range = rest.range(of: "$.") {
             result += rest[..<range.lowerBound]
             var end = range.upperBound
-            while end < rest.endIndex,
-                rest[end].isLetter || rest[end].isNumber || rest[end] == "_" || rest[end] == "-"
+            while end < rest.endIndex {
+                if let closed = Self.bracketEnd(rest, at: end) {
+                    end = closed
+                } else if rest[end].isLetter || rest[end].isNumber || rest[end] == "_" || rest[end] == "-"
                     || (rest[end] == "." && rest.index(after: end) < rest.endIndex && !rest[rest.index(after: end)].isWhitespace)
-            {
-                end = rest.index(after: end)
+                {
+                    end = rest.index(after: end)
+                } else {
+                    break
+                }
             }
             result += value(at: String(rest[range.upperBound..<end]), run)
             rest = rest[end...]
@@ -473,9 +478,51 @@ struct FlowEngine: Sendable {
         return result + rest
     }
 
+    /// Where a bracket segment (`['my key']` or `["my key"]`) that starts at `index` ends; nil when none does.
+    static func bracketEnd(_ text: Substring, at index: Substring.Index) -> Substring.Index? {
+        guard text[index] == "[", let quote = text[text.index(after: index)...].first, quote == "'" || quote == "\"" else { return nil }
+        let inside = text.index(index, offsetBy: 2)
+        guard let close = text[inside...].range(of: String(quote) + "]") else { return nil }
+        return close.upperBound
+    }
+
+    /// A path's segments as Connect reads them: names between dots, and bracket segments (`['my key']`,
+    /// `["my key"]`, after a dot or not) taken whole, so a key may hold dots and spaces.
+    static func segments(_ path: String) -> [(name: String, bracketed: Bool)] {
+        var segments: [(name: String, bracketed: Bool)] = []
+        var current = ""
+        var rest = Substring(path)
+        while let character = rest.first {
+            if let closed = bracketEnd(rest, at: rest.startIndex) {
+                if !current.isEmpty { segments.append((current, false)) }
+                current = ""
+                segments.append((String(rest[rest.index(rest.startIndex, offsetBy: 2)..<rest.index(closed, offsetBy: -2)]), true))
+                rest = rest[closed...]
+                if rest.first == "." { rest = rest.dropFirst() }
+                continue
+            }
+            if character == "." {
+                segments.append((current, false))
+                current = ""
+            } else {
+                current.append(character)
+            }
+            rest = rest.dropFirst()
+        }
+        if !current.isEmpty || path.hasSuffix(".") { segments.append((current, false)) }
+        return segments
+    }
+
     /// The value at a path below `$.`.
     func value(at path: String, _ run: Run) -> String {
-        let parts = path.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        let segments = Self.segments(path)
+        // A key is one bracket segment, else the rest of the dotted path (a key may hold dots).
+        func key(from index: Int) -> String? {
+            guard index < segments.count else { return nil }
+            if segments.count == index + 1 || segments[index].bracketed { return segments[index].name }
+            return segments[index...].map(\.name).joined(separator: ".")
+        }
+        let parts = segments.map(\.name)
         switch parts.first ?? "" {
         case "ContactId", "InitialContactId", "PreviousContactId": return run.contactID
         case "Channel": return "VOICE"
@@ -486,14 +533,14 @@ struct FlowEngine: Sendable {
             return parts.count > 1 && parts[1] == "Address" ? run.caller ?? "" : parts.count > 1 && parts[1] == "Type" ? "TELEPHONE_NUMBER" : ""
         case "SystemEndpoint":
             return parts.count > 1 && parts[1] == "Address" ? Self.systemNumber : parts.count > 1 && parts[1] == "Type" ? "TELEPHONE_NUMBER" : ""
-        case "Attributes": return parts.count > 1 ? run.state.attributes[parts.dropFirst().joined(separator: ".")] ?? "" : ""
+        case "Attributes": return key(from: 1).flatMap { run.state.attributes[$0] } ?? ""
         case "Queue":
             guard let queue = run.state.queue, parts.count > 1 else { return "" }
             return parts[1] == "ARN" ? queue : parts[1] == "Name" ? Self.queueName(queue) : ""
         case "External":
             var value = run.state.external
-            for key in parts.dropFirst().joined(separator: ".").split(separator: ".") {
-                guard let inner = value[String(key)] else { return "" }
+            for key in parts.dropFirst() {
+                guard let inner = value[key] else { return "" }
                 value = inner
             }
             if case .object = value { return "" }
@@ -502,7 +549,7 @@ struct FlowEngine: Sendable {
             guard parts.count > 1 else { return "" }
             switch parts[1] {
             case "IntentName": return run.state.intentName ?? ""
-            case "SessionAttributes": return parts.count > 2 ? run.lexAttributes[parts[2]] ?? "" : ""
+            case "SessionAttributes": return key(from: 2).flatMap { run.lexAttributes[$0] } ?? ""
             default: return ""
             }
         default: return ""

@@ -233,7 +233,11 @@ extension ServeConfiguration {
         configuration.apiGateway.webSocket.timeout = try sources.value(table.webSocketTimeout)
         if let routes = file.webSocketRoutes { configuration.apiGateway.webSocket.routes = routes }
         configuration.lex.matchThreshold = try sources.value(table.lexMatchThreshold)
-        if let bots = file.lexBots { configuration.lex.bots = bots }
+        // A file's bot replaces the default of the same id; the defaults it names no bot for stay, so a
+        // file of chat bots alone keeps the question bot the built-in flow talks to.
+        if let bots = file.lexBots {
+            configuration.lex.bots = bots + configuration.lex.bots.filter { preset in !bots.contains { $0.id == preset.id } }
+        }
         configuration.warnings = file.warnings
         if let keys = file.restAPIKeys { configuration.apiGateway.rest.apiKeys = keys }
         if let routes = file.restRoutes { configuration.apiGateway.rest.routes = routes }
