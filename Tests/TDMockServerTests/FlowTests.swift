@@ -418,8 +418,17 @@ final class FlowFunctions: Sendable {
             )
         )
         #expect(message.contains("action 'a', Parameters.LexV2Bot.AliasArn: no bot with id 'NOBOT' in lex.bots"), "\(message)")
-        message = try refusal(one(#"{"Identifier": "a", "Type": "TransferToFlow", "Parameters": {"ContactFlowId": "other"}, "Transitions": {}}"#))
-        #expect(message.contains("action 'a', Parameters.ContactFlowId: no flow 'other' in connect.flows"), "\(message)")
+        // A transfer to a flow the configuration does not hold is said at start, not refused.
+        let transfer = one(#"{"Identifier": "a", "Type": "TransferToFlow", "Parameters": {"ContactFlowId": "other"}, "Transitions": {}}"#)
+        #expect(try refusal(transfer) == "taken")
+        let warned = try ServeConfiguration.resolve(
+            flags: CommandLineFlags(["config": Self.write("connect:\n  flow: \(try Self.write(transfer, "flow.json"))\n", "tdmock.yaml")]),
+            environment: [:]
+        )
+        #expect(
+            warned.warnings.contains { $0.contains("action 'a', Parameters.ContactFlowId: no flow 'other' in connect.flows") },
+            "\(warned.warnings)"
+        )
         message = try refusal(one(#"{"Identifier": "a", "Type": "Loop", "Parameters": {}, "Transitions": {}}"#))
         #expect(message.contains("connect.flow") && message.contains("action 'a', Type: 'Loop' is not an action tdmock runs"), "\(message)")
         // A flow of connect.flows is checked the same way, named by its key.
@@ -434,6 +443,32 @@ final class FlowFunctions: Sendable {
     /// The errors the calls above never meet: a queue id that resolves to nothing, a transfer with no working
     /// queue, a flow id that names no flow, a nested answer under STRING_MAP, a Compare no condition matches;
     /// then a flow that loops without waiting, and one that runs out of transitions.
+    /// A transfer to a flow the configuration does not hold ends the call, transferred to it.
+    @Test func aTransferToAFlowNotHeldEndsTheCallTransferredToIt() async throws {
+        let flow = """
+            {"Version": "2019-10-30", "StartAction": "hello", "Actions": [
+              {"Identifier": "hello", "Type": "MessageParticipant", "Parameters": {"Text": "One moment."}, "Transitions": {"NextAction": "out"}},
+              {"Identifier": "out", "Type": "TransferToFlow",
+               "Parameters": {"ContactFlowId": "arn:aws:connect:us-east-1:1:instance/i/contact-flow/billing-main"}, "Transitions": {}}
+            ]}
+            """
+        try await FlowFunctions().run { base in
+            try await TestApp(try Self.configuration(functions: base, main: flow)).test { client in
+                let response = try await client.execute(
+                    uri: "/connect/v1/contacts",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: "{}")
+                )
+                let body = try json(response)
+                #expect(body["ended"] as? Bool == true && body["prompt"] as? String == "One moment.", "\(body)")
+                let id = try #require(body["contact_id"] as? String)
+                let contact = try json(try await client.execute(uri: "/connect/v1/contacts/\(id)", method: .get))
+                #expect(contact["ended_by"] as? String == "transfer", "\(contact)")
+            }
+        }
+    }
+
     /// JSONPath's bracket forms, as AWS documents them: a key with spaces or dots, after a dot or not.
     @Test func bracketedKeysAreReadAsConnectReadsThem() async throws {
         let flow = """

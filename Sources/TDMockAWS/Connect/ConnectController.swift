@@ -203,7 +203,7 @@ package struct ConnectController {
     }
 
     /// How a stretch of the call came out, as the contact API names it: `error` when a Lex or Lambda call
-    /// failed on the way; `transfer` when the flow sent the call to a queue; the branch the bot's closing
+    /// failed on the way; `transfer` when the flow sent the call to a queue or to a flow it does not hold; the branch the bot's closing
     /// answer names (`connect.branch_attribute` in `connect.branches`, docs/question-response.md); `failed` for an intent
     /// the bot closed as Failed, or a call the flow's No-match ended; `disconnect` for any other end; and
     /// `continue` while the call goes on.
@@ -211,6 +211,7 @@ package struct ConnectController {
         let note = run.noMatch ?? run.stranded ?? run.lexNote
         if let failure = run.failure { return (.error, failure) }
         if case .transferred(let queue)? = run.ending { return (.transfer, "transferred to queue \(queue)") }
+        if case .transferredToFlow(let id)? = run.ending { return (.transfer, "transferred to flow \(id), which connect.flows does not hold") }
         if let answer = run.lexAnswer {
             if let named = services.configuration.connect.flow.branch(namedBy: answer) { return (named, note) }
             if answer.dialogActionType == "Close", answer.intentState == "Failed" { return (.failed, note) }

@@ -24,6 +24,8 @@ struct FlowEngine: Sendable {
     enum Ending: Sendable, Equatable {
         case disconnected
         case transferred(queue: String)
+        /// To a flow this configuration does not hold (one of the user's instance): the call leaves here.
+        case transferredToFlow(String)
     }
 
     /// One stretch of a call through the flow.
@@ -228,7 +230,10 @@ struct FlowEngine: Sendable {
             return .end(.transferred(queue: queue))
         case .transferToFlow:
             let id = Flow.id(fromReference: resolve(action.text("ContactFlowId") ?? "", run))
-            guard let target = flows[id] else { return error("NoMatchingError", of: action, "no flow '\(id)' in connect.flows") }
+            guard !id.isEmpty else { return error("NoMatchingError", of: action, "no flow id: ContactFlowId resolves to nothing") }
+            // A flow the configuration does not hold is one of the user's instance, not under test: the
+            // call leaves the flows here, transferred to it.
+            guard let target = flows[id] else { return .end(.transferredToFlow(id)) }
             return .transfer(target)
         case .endFlowExecution, .disconnectParticipant:
             return .end(.disconnected)
