@@ -77,7 +77,7 @@ import Testing
             ),
             (
                 #"{"Identifier": "say", "Type": "ConnectParticipantWithLexBot", "Parameters": {"LexBot": {"Name": "B", "Alias": "A"}}, "Transitions": {"NextAction": "bye"}}"#,
-                "say", "Parameters.LexBot", "an Amazon Lex (V1) bot"
+                "say", "Parameters.LexBot", "an Amazon Lex V1 bot: Lex V1 is retired, and the flow needs a Lex V2 bot"
             ),
             (
                 #"{"Identifier": "say", "Type": "ConnectParticipantWithLexBot", "Parameters": {"LexV2Bot": {"AliasArn": "arn:aws:lex:us-east-1:1:bot-alias/B/A"}, "LexSessionAttributes": {"n": 1}}, "Transitions": {"NextAction": "bye"}}"#,

@@ -500,7 +500,7 @@ private struct FlowReader {
         case .connectParticipantWithLexBot:
             try prompt(required: false)
             if parameters["LexBot"] != nil, parameters["LexV2Bot"] == nil {
-                throw fail("LexBot", "an Amazon Lex (V1) bot: tdmock plays Lex V2 bots (LexV2Bot.AliasArn)")
+                throw fail("LexBot", "an Amazon Lex V1 bot: Lex V1 is retired, and the flow needs a Lex V2 bot (LexV2Bot.AliasArn)")
             }
             guard let bot = parameters["LexV2Bot"]?.objectValue else { throw fail("LexV2Bot", "missing: {\"AliasArn\": the bot alias's ARN}") }
             guard let arnValue = bot["AliasArn"] else { throw fail("LexV2Bot.AliasArn", "missing") }
