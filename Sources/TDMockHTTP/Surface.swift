@@ -37,8 +37,6 @@ package struct Surface: Sendable {
         case jsonMediaType
     }
 
-    /// A name for logs and docs ("Digital Connect").
-    package var name: String
     /// The paths it answers: each prefix itself and every path beneath it.
     package var prefixes: [String]
     /// Requests no prefix owns that are the surface's by their headers (an AWS SDK's signature), if any.
@@ -54,7 +52,6 @@ package struct Surface: Sendable {
     package var errors: (@Sendable (Failure) -> any HTTPResponseError)?
 
     package init(
-        name: String,
         prefixes: [String],
         recognizes: (@Sendable (HTTPFields) -> Bool)? = nil,
         journalled: Bool,
@@ -62,7 +59,6 @@ package struct Surface: Sendable {
         admission: (@Sendable (Request) throws -> Void)? = nil,
         errors: (@Sendable (Failure) -> any HTTPResponseError)? = nil
     ) {
-        self.name = name
         self.prefixes = prefixes
         self.recognizes = recognizes
         self.journalled = journalled

@@ -75,7 +75,6 @@ extension ManagementController {
     /// The WebSocket API's URL and its Management API (`@connections`): journalled, API Gateway's errors
     /// (a path it does not know is 403 `ForbiddenException`, as API Gateway answers one).
     package static let surface = Surface(
-        name: "API Gateway's Management API",
         prefixes: [WebSocketAPI.prefix],
         journalled: true,
         errors: { failure in

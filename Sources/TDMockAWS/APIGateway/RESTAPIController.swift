@@ -243,5 +243,5 @@ enum APIGatewayTime {
 
 extension RESTAPIController {
     /// The REST API: journalled; it answers every path under its prefix itself, as API Gateway does.
-    package static let surface = Surface(name: "API Gateway's REST API", prefixes: [prefix], journalled: true)
+    package static let surface = Surface(prefixes: [prefix], journalled: true)
 }

@@ -11,7 +11,6 @@ package import TDMockHTTP
 /// SDK asked for.
 package enum UnknownAWSOperation {
     package static let surface = Surface(
-        name: "an AWS API tdmock does not serve",
         prefixes: [],
         recognizes: { headers in headers[.authorization]?.hasPrefix("AWS4-HMAC-SHA256") == true || headers[AWSError.target] != nil },
         journalled: true,

@@ -234,7 +234,7 @@ final class BusyContacts: Sendable {
 extension ConnectController {
     /// The contact API (tdmock's own, for placing calls): the agent API's shape, body rule and token.
     package static func surface(token: String?) -> Surface {
-        HarnessAPI.surface(name: "the contact API", prefix: prefix, token: token)
+        HarnessAPI.surface(prefix: prefix, token: token)
     }
 
     static let surface = surface(token: nil)

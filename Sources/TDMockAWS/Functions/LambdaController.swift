@@ -101,7 +101,6 @@ package struct LambdaController {
 extension LambdaController {
     /// Lambda's API (Invoke): journalled, its errors as Lambda writes them, with whose fault it was.
     package static let surface = Surface(
-        name: "the Lambda Invoke API",
         prefixes: ["/2015-03-31"],
         journalled: true,
         errors: { failure in

@@ -188,7 +188,6 @@ extension LexController {
     /// Lex V2's runtime API: journalled, its errors in AWS's REST-JSON shape; a body it cannot read is a
     /// `ValidationException`.
     package static let surface = Surface(
-        name: "Lex V2's runtime API",
         prefixes: [prefix],
         journalled: true,
         errors: { failure in

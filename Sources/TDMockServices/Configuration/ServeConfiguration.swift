@@ -246,9 +246,11 @@ extension ServeConfiguration {
         // the environment's) entries, each replacing its name.
         configuration.functions["fallback"] = try sources.value(table.lambdaURL)
         configuration.functions.merge(file.functions) { _, new in new }
+        var flaggedFunctions: Set<String> = []
         for text in try sources.optionalValue(table.functions) ?? [] {
             let entry = FunctionTable.entry(text)
             configuration.functions[entry.name] = entry.url
+            flaggedFunctions.insert(entry.name)
         }
 
         let flagTouchpoints = try sources.optionalValue(table.touchpoints) ?? []
@@ -284,7 +286,7 @@ extension ServeConfiguration {
         )
 
         try configuration.checkFunctionsNamed(in: sources.file)
-        try configuration.checkNoFunctionIsServe(sources, fileFunctions: file.functions)
+        try configuration.checkNoFunctionIsServe(sources, flagged: flaggedFunctions, fileFunctions: file.functions)
         try configuration.checkBots(in: sources.file)
         let flowFile = try sources.optionalValue(table.flow)
         if flowFile == nil { try configuration.checkBuiltInFlowsBot(in: sources.file) }
@@ -342,8 +344,8 @@ extension ServeConfiguration {
     /// No function's URL is this server's own Invoke API: `serve --port 8090` beside the bridge's default
     /// address would otherwise have `fallback` invoke itself through serve, turn after turn. Names the
     /// source that gave the URL (a `--function` / `TDMOCK_FUNCTIONS` entry, the file's `functions`, or
-    /// `--lambda-url` for `fallback`).
-    func checkNoFunctionIsServe(_ sources: SettingSources, fileFunctions: [String: String]) throws(ConfigurationError) {
+    /// `--lambda-url` for `fallback`); `flagged` are the functions a `--function` / `TDMOCK_FUNCTIONS` entry named.
+    func checkNoFunctionIsServe(_ sources: SettingSources, flagged: Set<String>, fileFunctions: [String: String]) throws(ConfigurationError) {
         guard port != 0 else { return }
         let own = functions.keys.sorted().filter { Self.isOwnInvokeAPI(functions[$0] ?? "", host: host, port: port) }
         guard let first = own.first else { return }
@@ -357,8 +359,7 @@ extension ServeConfiguration {
             + "itself: give serve another --port (tdmock bridge listens on 8090), or the function\(own.count == 1 ? "" : "s") a URL of \(own.count == 1 ? "its" : "their") own"
         // The source to change: a --function / TDMOCK_FUNCTIONS entry, else the file's functions, else --lambda-url.
         let table = ServeSettings.table
-        let given = ((try? sources.optionalValue(table.functions)) ?? nil) ?? []
-        if given.contains(where: { own.contains(FunctionTable.entry($0).name) }) {
+        if own.contains(where: flagged.contains) {
             throw sources.refusal(table.functions, sources.origin(table.functions), message)
         }
         if let name = own.first(where: { fileFunctions[$0] != nil }), let file = sources.file,

@@ -7,9 +7,10 @@ import TDMockHTTP
 /// Events and answers are kept as the bytes that went by, parsed when the journal is read.
 ///
 /// Memory is bounded in bytes as well as in entries: the newest invocations are kept whole within
-/// `byteBudget` (`journal_bytes`); past it, the oldest are cut to the first `cutBytes` of their event and
-/// answer, their sizes kept: at most `byteBudget` + `capacity` x 2 x `cutBytes` in all. A listing shows a body over `listedBytes` by its
-/// start (`cut`); `entry(_:)` gives it whole while the journal holds it whole.
+/// the byte budget (`journal_bytes`); past it, the oldest are cut to the first `cutBytes` of their event
+/// and answer, their sizes kept: at most the budget plus `capacity` x 2 x `cutBytes` in all. A listing
+/// shows a body over `listedBytes` by its start (`cut`); `entry(_:)` gives it whole while the journal
+/// holds it whole.
 public final class InvocationJournal: Sendable {
     struct Record: Sendable {
         var id: Int
@@ -44,15 +45,13 @@ public final class InvocationJournal: Sendable {
     private let ring: JournalRing<Record>
     /// How many invocations are kept (the oldest go first).
     public var capacity: Int { ring.capacity }
-    /// How many bytes of events and answers the journal keeps whole.
-    public let byteBudget: Int
     /// How much of each body an invocation keeps once it is cut.
     public static let cutBytes = 4096
     /// The largest body a listing shows whole.
     public static let listedBytes = 64 * 1024
 
+    /// Keeps the last `capacity` invocations, the events and answers of the newest whole within `byteBudget` bytes.
     public init(capacity: Int = 1000, byteBudget: Int = 32 << 20) {
-        self.byteBudget = byteBudget
         ring = JournalRing(
             capacity: capacity,
             budget: .init(bytes: byteBudget, weigh: { $0.weight }, cut: { record in record = record.cut(to: Self.cutBytes) })
@@ -105,39 +104,25 @@ public final class InvocationJournal: Sendable {
         ring.first { $0.id == id }.map(Self.view)
     }
 
+    /// An invocation as the journal shows it: its bodies parsed (a body that is not JSON, or only the start
+    /// of one, as its text).
     private static func view(_ record: Record) -> Invocation {
-        guard !record.cut else {
-            return Invocation(
-                id: record.id,
-                time: Timestamp.string(from: record.time),
-                function: record.function,
-                caller: record.caller,
-                event: .string(String(decoding: record.event, as: UTF8.self)),
-                answer: record.answer.map { .string(String(decoding: $0, as: UTF8.self)) },
-                status: record.status,
-                functionError: record.functionError,
-                error: record.problem,
-                failed: record.problem != nil,
-                latencyMs: Latency.milliseconds(record.latency),
-                eventBytes: record.eventBytes,
-                answerBytes: record.answerBytes,
-                cut: true
-            )
-        }
+        func text(_ data: Data) -> JSONValue { .string(String(decoding: data, as: UTF8.self)) }
         return Invocation(
             id: record.id,
             time: Timestamp.string(from: record.time),
             function: record.function,
             caller: record.caller,
-            event: value(record.event) ?? .string(String(decoding: record.event, as: UTF8.self)),
-            answer: record.answer.flatMap(value),
+            event: record.cut ? text(record.event) : value(record.event) ?? text(record.event),
+            answer: record.cut ? record.answer.map(text) : record.answer.flatMap(value),
             status: record.status,
             functionError: record.functionError,
             error: record.problem,
             failed: record.problem != nil,
             latencyMs: Latency.milliseconds(record.latency),
             eventBytes: record.eventBytes,
-            answerBytes: record.answerBytes
+            answerBytes: record.answerBytes,
+            cut: record.cut
         )
     }
 

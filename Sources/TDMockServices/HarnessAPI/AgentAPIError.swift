@@ -96,9 +96,8 @@ package enum HarnessAPI {
     /// A harness API's surface: not journalled (it is the harness, not the integration), its errors as
     /// `{error, message}`, state changes only as JSON, and `token` asked of every request when one is set
     /// but the workspace's sign-in and sign-out, which are how a browser gives it.
-    package static func surface(name: String, prefix: String, token: String?) -> Surface {
+    package static func surface(prefix: String, token: String?) -> Surface {
         Surface(
-            name: name,
             prefixes: [prefix],
             journalled: false,
             bodyRule: .jsonMediaType,

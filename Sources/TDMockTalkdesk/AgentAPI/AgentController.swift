@@ -383,7 +383,7 @@ extension AgentWire.AgentActionRequest {
 
 extension AgentController {
     /// The agents' API: the harness's own shape, body rule and token (`HarnessAPI.surface`).
-    package static func surface(token: String?) -> Surface { HarnessAPI.surface(name: "the agent API", prefix: prefix, token: token) }
+    package static func surface(token: String?) -> Surface { HarnessAPI.surface(prefix: prefix, token: token) }
 
     /// The body-reading rule of the agent API (the token does not matter to it).
     static let surface = surface(token: nil)

@@ -214,7 +214,6 @@ extension QuestionController {
     /// The third party's question-response API: journalled, the agent API's error shape, its own
     /// `x-api-key` (checked by its routes). The agents' side of it is the agent API's.
     package static let surface = Surface(
-        name: "the question-response API",
         prefixes: ["/question-response"],
         journalled: true,
         errors: { failure in AgentAPIError.unrouted(failure) }

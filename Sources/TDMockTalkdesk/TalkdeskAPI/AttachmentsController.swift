@@ -327,7 +327,6 @@ struct AttachmentsAPIError: HTTPResponseError {
 extension AttachmentsController {
     /// The Attachments API and its upload links: journalled, its errors as `{code, message}`.
     package static let surface = Surface(
-        name: "the Attachments API",
         prefixes: ["/attachments"],
         journalled: true,
         errors: { failure in

@@ -352,7 +352,6 @@ package struct DigitalConnectController {
 extension DigitalConnectController {
     /// Digital Connect: journalled, its errors as `{code, message, description}`.
     package static let surface = Surface(
-        name: "Digital Connect",
         prefixes: ["/digital-connect"],
         journalled: true,
         errors: { failure in DigitalConnectError.unrouted(failure) }

@@ -98,7 +98,6 @@ package struct OAuthController {
 extension OAuthController {
     /// Talkdesk ID's token service: journalled, its errors in OAuth's shape.
     package static let surface = Surface(
-        name: "the token service",
         prefixes: ["/oauth"],
         journalled: true,
         errors: { failure in
