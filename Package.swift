@@ -264,7 +264,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DocsTests",
-            dependencies: ["TDMockServices", "TDMockBridge", "TDMockConsole", "TDMockSettings"],
+            dependencies: ["TDMockCore", "TDMockServices", "TDMockBridge", "TDMockConsole", "TDMockSettings"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

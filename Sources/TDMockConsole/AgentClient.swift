@@ -277,18 +277,38 @@ public struct AgentClient: AgentAPI {
     }
 
     /// The caller's side: a new call, an utterance, hanging up.
-    public func startCall(caller: String?, attributes: [String: String]) async throws -> ConnectWire.Created {
+    public func startCall(caller: String?, attributes: [String: String], channel: String = "VOICE") async throws -> ConnectWire.Created {
         struct Body: Encodable {
             var caller: String?
             var attributes: [String: String]
+            var channel: String
         }
         return try await send(
             .POST,
             "/contacts",
             prefix: "/connect/v1",
-            body: Body(caller: caller, attributes: attributes),
+            body: Body(caller: caller, attributes: attributes, channel: channel),
             as: ConnectWire.Created.self
         )
+    }
+
+    /// The harness clock the flows' hours of operation read: `now` ISO 8601, and whether it is set.
+    public struct Clock: Decodable, Sendable {
+        public var now: String
+        public var set: Bool
+    }
+
+    public func clock() async throws -> Clock { try await send(.GET, "/clock", as: Clock.self) }
+
+    public func setClock(_ now: String) async throws -> Clock { try await send(.POST, "/clock", body: ["now": now], as: Clock.self) }
+
+    public func resetClock() async throws -> Clock { try await send(.DELETE, "/clock", as: Clock.self) }
+
+    /// The queues' metrics, by id or name: `queue` and the four metrics.
+    public func queues() async throws -> [[String: JSONValue]] { try await send(.GET, "/queues", as: [[String: JSONValue]].self) }
+
+    public func setQueue(_ queue: String, _ metrics: [String: Int]) async throws -> [String: JSONValue] {
+        try await send(.PUT, "/queues/\(Self.encode(queue))", body: metrics, as: [String: JSONValue].self)
     }
 
     public func say(_ contactID: String, text: String, timeout: TimeAmount) async throws -> ConnectWire.TurnResult {

@@ -28,8 +28,13 @@ public actor CallerSession: LineSession {
     public var completions: [String] { ["/hangup", "/silence", "/help"] }
 
     /// Starts a call: the contact and Connect's greeting.
-    public static func start(client: AgentClient, caller: String?, attributes: [String: String]) async throws -> ConnectWire.Created {
-        try await client.startCall(caller: caller, attributes: attributes)
+    public static func start(
+        client: AgentClient,
+        caller: String?,
+        attributes: [String: String],
+        channel: String = "VOICE"
+    ) async throws -> ConnectWire.Created {
+        try await client.startCall(caller: caller, attributes: attributes, channel: channel)
     }
 
     public func handle(line raw: String) async -> Bool {

@@ -205,6 +205,8 @@ public enum ConnectWire {
     public struct ContactView: Codable, Sendable, Hashable {
         public var contactId: String
         public var caller: String?
+        /// `VOICE` or `CHAT`.
+        public var channel: String
         public var status: String
         public var endedBy: CallBranch?
         public var createdAt: String
@@ -226,7 +228,7 @@ public enum ConnectWire {
 
         enum CodingKeys: String, CodingKey {
             case contactId = "contact_id"
-            case caller, status, turns, attributes, queue, start
+            case caller, channel, status, turns, attributes, queue, start
             case endedBy = "ended_by"
             case createdAt = "created_at"
             case endedAt = "ended_at"
@@ -237,6 +239,7 @@ public enum ConnectWire {
         public init(_ contact: Contact, turnCount: Int? = nil, withTurns: Bool) {
             contactId = contact.id
             caller = contact.caller
+            channel = contact.flowState.channelName
             status = contact.endedBy == nil ? "in_progress" : "ended"
             endedBy = contact.endedBy
             createdAt = Timestamp.string(from: contact.createdAt)

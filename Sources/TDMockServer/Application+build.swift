@@ -88,6 +88,7 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
     let lex = LexRuntime(services: services, functions: functions)
     LexController(services: services, runtime: lex).addRoutes(to: router)
     ConnectController(services: services, events: events, lex: lex).addRoutes(to: router)
+    ConnectHarnessController(services: services).addRoutes(to: router)
     RESTAPIController(services: services, functions: functions).addRoutes(to: router)
     ManagementController(services: services, webSockets: webSockets).addRoutes(to: router)
     WorkspaceController(services: services).addRoutes(to: router)

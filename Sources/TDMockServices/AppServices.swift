@@ -25,6 +25,8 @@ public struct AppServices: Sendable {
     public let listening = ListeningPort()
     /// The configured touchpoints by id.
     package let touchpoints: [String: Touchpoint]
+    /// The clock, queues and draws a test sets for the contact flows.
+    public let connect: ConnectHarness
 
     public init(
         configuration: ServeConfiguration,
@@ -42,6 +44,7 @@ public struct AppServices: Sendable {
         self.coverage = FlowCoverage(clock: clock)
         self.tokens = TokenService(database: database, ids: ids, ttl: configuration.tokenTTL, clients: configuration.clients)
         self.touchpoints = Dictionary(configuration.touchpoints.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.connect = ConnectHarness(queues: configuration.connect.queues, seed: configuration.seed, clock: clock)
     }
 
     /// Opens the database the configuration names.

@@ -1,6 +1,7 @@
 import Foundation
 import TDMockBridge
 import TDMockConsole
+import TDMockCore
 import TDMockServices
 import TDMockSettings
 import Testing
@@ -42,5 +43,19 @@ import Testing
             text == expected,
             "docs/configuration.md's settings tables are not the tables': run TDMOCK_UPDATE_DOCS=1 swift test --filter DocsTests"
         )
+    }
+
+    /// docs/contact-flows.md's table has every action type of the reference, each under its chapter.
+    @Test func theFlowActionsTableHasEveryType() throws {
+        let url = Self.configuration.deletingLastPathComponent().appendingPathComponent("contact-flows.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        for chapter in FlowActionType.Chapter.allCases {
+            let heading = try #require(text.range(of: "### \(chapter.rawValue)\n"), "no section \(chapter.rawValue)")
+            let end = text.range(of: "\n### ", range: heading.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
+            let section = text[heading.upperBound..<end]
+            for type in FlowActionType.allCases where type.chapter == chapter {
+                #expect(section.contains("`\(type.rawValue)`"), "docs/contact-flows.md's \(chapter.rawValue) do not list \(type.rawValue)")
+            }
+        }
     }
 }

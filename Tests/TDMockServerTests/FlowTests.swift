@@ -430,7 +430,7 @@ final class FlowFunctions: Sendable {
             "\(warned.warnings)"
         )
         message = try refusal(one(#"{"Identifier": "a", "Type": "Loop", "Parameters": {}, "Transitions": {}}"#))
-        #expect(message.contains("connect.flow") && message.contains("action 'a', Type: 'Loop' is not an action tdmock runs"), "\(message)")
+        #expect(message.contains("connect.flow") && message.contains("action 'a', Parameters.LoopCount: missing"), "\(message)")
         // A flow of connect.flows is checked the same way, named by its key.
         message = try refusal(
             one(#"{"Identifier": "a", "Type": "EndFlowExecution", "Parameters": {}, "Transitions": {}}"#),

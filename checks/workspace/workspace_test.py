@@ -385,6 +385,15 @@ def steps(server, receiver, page, question_api):
     page.wait_text(".turns", '"inputTranscript": "What were our third quarter earnings?"')
     page.screenshot("call.png")
 
+    print("a chat contact: its channel in the Calls list and on its page")
+    status, chat = call("POST", server.url + "/connect/v1/contacts", {"caller": "+15550111", "channel": "CHAT"})
+    assert status == 201, (status, chat)
+    page.open("#/calls")
+    page.wait_text(f'tr[data-id="{chat["contact_id"]}"]', "CHAT")
+    page.click(f'tr[data-id="{chat["contact_id"]}"]')
+    page.wait_text("#view h1", "Chat from +15550111")
+    page.wait_text("#view", "Channel")
+
     print("the Functions panel: what the function got and what it answered")
     page.open("#/functions")
     page.wait_text("#invocations", "fallback")

@@ -27,7 +27,15 @@ package struct ConnectController {
         self.events = events
         let connect = services.configuration.connect
         flows = connect.flows.flows["main"] == nil ? FlowSet.builtIn(connect.flow) : connect.flows
-        engine = FlowEngine(flows: flows.flows, lex: lex, functions: lex.functions, builtIn: flows.builtIn ? connect.flow : nil)
+        engine = FlowEngine(
+            flows: flows.flows,
+            modules: flows.modules,
+            lex: lex,
+            functions: lex.functions,
+            builtIn: flows.builtIn ? connect.flow : nil,
+            hours: connect.hours,
+            harness: services.connect
+        )
     }
 
     package func addRoutes(to router: Router<some RequestContext>) {
@@ -57,8 +65,15 @@ package struct ConnectController {
                 attributes[key] = text
             }
         }
+        var channel = FlowContactState.voice
+        if let value = body["channel"], !value.isNull {
+            guard let text = value.stringValue, [FlowContactState.voice, FlowContactState.chat].contains(text) else {
+                throw invalid("channel must be VOICE or CHAT, not \(value.stringValue.map { "'\($0)'" } ?? value.typeDescription)")
+            }
+            channel = text
+        }
         let id = Self.contactID(services.ids.identifier())
-        let run = await engine.start(contactID: id, caller: caller, attributes: attributes)
+        let run = await engine.start(contactID: id, caller: caller, attributes: attributes, channel: channel)
         let now = services.clock()
         let outcome = outcome(of: run)
         let contact = Contact(
@@ -212,6 +227,8 @@ package struct ConnectController {
         if let failure = run.failure { return (.error, failure) }
         if case .transferred(let queue)? = run.ending { return (.transfer, "transferred to queue \(queue)") }
         if case .transferredToFlow(let id)? = run.ending { return (.transfer, "transferred to flow \(id), which connect.flows does not hold") }
+        if case .transferredToAgent(let agent)? = run.ending { return (.transfer, "transferred to agent \(agent)") }
+        if case .transferredToNumber(let number)? = run.ending { return (.transfer, "transferred to \(number)") }
         if let answer = run.lexAnswer {
             if let named = services.configuration.connect.flow.branch(namedBy: answer) { return (named, note) }
             if answer.dialogActionType == "Close", answer.intentState == "Failed" { return (.failed, note) }

@@ -8,10 +8,25 @@ import TDMockServices
 struct FlowEngine: Sendable {
     /// `main` (`connect.flow`) and the flows of `connect.flows`.
     let flows: [String: Flow]
+    /// The modules of `connect.modules`, by id.
+    var modules: [String: Flow] = [:]
     let lex: LexRuntime
     let functions: FunctionInvoker
     /// The built-in flow plays §8.2's bot (`connect.bot`) and starts its session with the contact's attributes.
     let builtIn: ContactFlow?
+    /// `connect.hours`, by id or name.
+    var hours: [String: HoursOfOperation] = [:]
+    /// The clock, the queues and the draws a test sets.
+    var harness = ConnectHarness(queues: [:], seed: nil, clock: Date.init)
+
+    /// How deep modules may invoke modules (Connect's stack limit).
+    static let moduleDepth = 5
+
+    /// A flow or module by the id a call's state keeps (`main`, a `connect.flows` id, `module/ID`).
+    func flow(_ key: String) -> Flow? {
+        if key.hasPrefix("module/") { return modules[String(key.dropFirst("module/".count))] }
+        return flows[key]
+    }
 
     /// What a caller does at a waiting action.
     enum Input: Sendable {
@@ -26,6 +41,10 @@ struct FlowEngine: Sendable {
         case transferred(queue: String)
         /// To a flow this configuration does not hold (one of the user's instance): the call leaves here.
         case transferredToFlow(String)
+        /// `TransferContactToAgent`, to the agent `UpdateContactTargetQueue` named.
+        case transferredToAgent(String)
+        /// `TransferParticipantToThirdParty` with `ContinueFlowExecution` False.
+        case transferredToNumber(String)
     }
 
     /// One stretch of a call through the flow.
@@ -60,11 +79,11 @@ struct FlowEngine: Sendable {
 
     // MARK: Running
 
-    func start(contactID: String, caller: String?, attributes: [String: String]) async -> Run {
+    func start(contactID: String, caller: String?, attributes: [String: String], channel: String? = nil) async -> Run {
         var run = Run(
             contactID: contactID,
             caller: caller,
-            state: FlowContactState(attributes: attributes),
+            state: FlowContactState(attributes: attributes, channel: channel == FlowContactState.voice ? nil : channel),
             lexAttributes: builtIn == nil ? [:] : attributes
         )
         guard let flow = flows["main"] else { return run }
@@ -74,8 +93,8 @@ struct FlowEngine: Sendable {
 
     /// A refusal of the input at the action the call waits at, or nil when it takes it.
     func refusal(of input: Input, state: FlowContactState) -> String? {
-        guard case .speech(let text) = input, let waiting = state.waiting, let action = flows[state.flow]?[waiting] else { return nil }
-        if action.type == .getParticipantInput, !text.allSatisfy({ $0.isNumber && $0.isASCII || $0 == "*" || $0 == "#" }) {
+        guard case .speech(let text) = input, let waiting = state.waiting, let action = flow(state.flow)?[waiting] else { return nil }
+        if action.type == .getParticipantInput, !state.isChat, !text.allSatisfy({ $0.isNumber && $0.isASCII || $0 == "*" || $0 == "#" }) {
             return "action '\(waiting)' (GetParticipantInput) takes DTMF: type digits, * and #"
         }
         return nil
@@ -89,7 +108,7 @@ struct FlowEngine: Sendable {
         input: Input
     ) async -> Run {
         var run = Run(contactID: contactID, caller: caller, state: state, lexAttributes: lexAttributes)
-        guard let waiting = state.waiting, let flow = flows[state.flow], let action = flow[waiting] else {
+        guard let waiting = state.waiting, let flow = flow(state.flow), let action = flow[waiting] else {
             // A call stored before it had a place in a flow, or whose flow has changed since: Connect ends it.
             run.stranded = "the call waits at no action of the flow loaded now (\(state.flow) \(state.waiting ?? "-")): it ends"
             run.ending = .disconnected
@@ -98,6 +117,11 @@ struct FlowEngine: Sendable {
         let move: Move
         switch action.type {
         case .connectParticipantWithLexBot: move = await converse(action, input, &run)
+        case .wait: move = waited(action, input)
+        case .showView: move = viewed(action, input, &run)
+        case .messageParticipantIteratively:
+            run.prompts.append(contentsOf: messages(of: action, run))
+            move = .wait
         default: move = listen(action, input, &run)
         }
         let said: String
@@ -114,6 +138,10 @@ struct FlowEngine: Sendable {
     private enum Move {
         case go(label: String, next: String)
         case transfer(Flow)
+        /// Into a module, which returns to the frame's flow.
+        case enter(Flow, FlowModuleFrame)
+        /// Out of a module (`EndFlowModuleExecution`), back to the flow that invoked it.
+        case leave
         /// The action waits for the caller.
         case wait
         case end(Ending)
@@ -152,8 +180,43 @@ struct FlowEngine: Sendable {
         case .transfer(let target):
             step.note = "to flow '\(target.id)'"
             run.state.flow = target.id
+            // Flow attributes and modules belong to the flow the call leaves.
+            run.state.flowAttributes = nil
+            run.state.frames = nil
             flow = target
             return target.startAction
+        case .enter(let module, let frame):
+            step.note = "into module '\(module.id.dropFirst("module/".count))'"
+            if let next = frame.returnTo {
+                step.transition = FlowTransition.nextAction
+                step.next = next
+            }
+            run.state.frames = (run.state.frames ?? []) + [frame]
+            run.state.flowAttributes = nil
+            run.state.external = .object([:])
+            run.state.flow = module.id
+            flow = module
+            return module.startAction
+        case .leave:
+            guard var frames = run.state.frames, let frame = frames.popLast(), let caller = self.flow(frame.flow) else {
+                run.ending = .disconnected
+                step.note = "no flow invoked this module: the call ends"
+                return nil
+            }
+            run.state.frames = frames.isEmpty ? nil : frames
+            run.state.flowAttributes = frame.flowAttributes.isEmpty ? nil : frame.flowAttributes
+            run.state.external = frame.external
+            run.state.flow = caller.id
+            flow = caller
+            guard let next = frame.returnTo else {
+                step.note = "back in '\(caller.id)', whose InvokeFlowModule has no NextAction: Connect ends the call"
+                run.stranded = "action '\(action.identifier)': \(step.note ?? "")"
+                run.ending = .disconnected
+                return nil
+            }
+            step.note = "back to flow '\(caller.id)'"
+            step.next = next
+            return next
         case .wait:
             step.note = "waits for the caller"
             run.state.flow = flow.id
@@ -187,18 +250,18 @@ struct FlowEngine: Sendable {
         let next = onward(action)
         switch action.type {
         case .messageParticipant:
-            run.prompts.append(prompt(of: action, run))
+            run.prompts.append(prompt(of: action.parameters, run))
             return next
         case .connectParticipantWithLexBot:
             if let given = action.parameters["LexSessionAttributes"]?.objectValue {
                 for (key, value) in given { run.lexAttributes[key] = resolve(value.stringValue ?? "", run) }
             }
-            run.prompts.append(prompt(of: action, run))
+            run.prompts.append(prompt(of: action.parameters, run))
             let initial = (action.parameters["LexInitializationData"] ?? action.parameters["LexInitilizationData"])?["InitialMessage"]?.stringValue
             if let initial, !initial.isEmpty { return await converse(action, .speech(resolve(initial, run)), &run) }
             return .wait
         case .getParticipantInput:
-            run.prompts.append(prompt(of: action, run))
+            run.prompts.append(prompt(of: action.parameters, run))
             return .wait
         case .compare:
             let value = resolve(action.text("ComparisonValue") ?? "", run)
@@ -216,9 +279,15 @@ struct FlowEngine: Sendable {
                 run.state.attributes[key] = resolve(value.stringValue ?? "", run)
             }
             return next
-        case .invokeLambdaFunction:
+        case .invokeLambdaFunction, .invokeExternalResource:
             return await invoke(action, &run) ?? next
         case .updateContactTargetQueue:
+            if let agent = action.text("AgentId") {
+                let resolved = resolve(agent, run)
+                guard !resolved.isEmpty else { return error("NoMatchingError", of: action, "AgentId resolves to nothing") }
+                run.state.agent = Flow.resourceID(resolved, kind: "agent")
+                return next
+            }
             let queue = resolve(action.text("QueueId") ?? "", run)
             guard !queue.isEmpty else { return error("NoMatchingError", of: action, "QueueId resolves to nothing") }
             run.state.queue = queue
@@ -228,6 +297,15 @@ struct FlowEngine: Sendable {
                 return error("NoMatchingError", of: action, "no working queue: set one with UpdateContactTargetQueue first")
             }
             return .end(.transferred(queue: queue))
+        case .dequeueContactAndTransferToQueue:
+            let queue = resolve(action.text("QueueId") ?? "", run)
+            guard !queue.isEmpty else { return error("NoMatchingError", of: action, "QueueId resolves to nothing") }
+            return .end(.transferred(queue: queue))
+        case .transferContactToAgent:
+            guard let agent = run.state.agent else {
+                return error("NoMatchingError", of: action, "no agent: name one with UpdateContactTargetQueue's AgentId first")
+            }
+            return .end(.transferredToAgent(agent))
         case .transferToFlow:
             let id = Flow.id(fromReference: resolve(action.text("ContactFlowId") ?? "", run))
             guard !id.isEmpty else { return error("NoMatchingError", of: action, "no flow id: ContactFlowId resolves to nothing") }
@@ -237,22 +315,208 @@ struct FlowEngine: Sendable {
             return .transfer(target)
         case .endFlowExecution, .disconnectParticipant:
             return .end(.disconnected)
-        case .updateFlowLoggingBehavior, .updateContactTextToSpeechVoice, .updateContactRecordingBehavior,
-            .updateContactRecordingAndAnalyticsBehavior, .updateContactMediaStreamingBehavior, .updateContactEventHooks,
-            .updateContactData:
+        case .loop:
+            return loop(action, in: flow, &run)
+        case .invokeFlowModule:
+            let id = Flow.resourceID(resolve(action.text("FlowModuleId") ?? "", run), kind: "flow-module")
+            guard let module = modules[id] else {
+                return error("NoMatchingError", of: action, "no module '\(id)' in connect.modules")
+            }
+            guard (run.state.frames?.count ?? 0) < Self.moduleDepth else {
+                return error("NoMatchingError", of: action, "modules invoke modules \(Self.moduleDepth) deep already")
+            }
+            var inputs: [String: String] = [:]
+            for (key, value) in action.parameters where key != "FlowModuleId" {
+                inputs[key] = value.stringValue.map { resolve($0, run) } ?? Self.text(of: value)
+            }
+            let frame = FlowModuleFrame(
+                flow: flow.id,
+                returnTo: action.next,
+                flowAttributes: run.state.flowAttributes ?? [:],
+                external: run.state.external,
+                inputs: inputs
+            )
+            return .enter(module, frame)
+        case .endFlowModuleExecution:
+            return .leave
+        case .updateFlowAttributes:
+            var attributes = run.state.flowAttributes ?? [:]
+            for (key, value) in action.parameters["FlowAttributes"]?.objectValue ?? [:] {
+                attributes[key] = resolve(value.stringValue ?? value["Value"]?.stringValue ?? "", run)
+            }
+            run.state.flowAttributes = attributes
+            return next
+        case .checkHoursOfOperation:
+            return checkHours(action, &run)
+        case .checkMetricData:
+            return checkMetric(action, &run)
+        case .getMetricData:
+            let (key, metrics) = queueMetrics(action, run)
+            run.state.metrics = metrics.attributes(queueName: Self.queueName(key), queueARN: Self.queueARN(key))
+            return next
+        case .distributeByPercentage:
+            // Each condition's operand is where its share ends (NumberLessThan 30, then NumberLessThan 70, …):
+            // the first the draw passes is taken; past all of them is the remainder, NoMatchingCondition.
+            let draw = harness.percent()
+            if let condition = action.conditions.first(where: { $0.comparison.holds(String(draw), $0.operand) }) {
+                return .go(label: condition.label, next: condition.next)
+            }
+            return error("NoMatchingCondition", of: action, "the draw \(draw) is past every share")
+        case .wait:
+            guard run.state.isChat else {
+                // Nothing interrupts a wait on a voice call here, and no time passes: its limit is reached at once.
+                return waited(action, .silence)
+            }
+            return .wait
+        case .showView:
+            guard run.state.isChat else {
+                return error("NoMatchingError", of: action, "a voice call shows no views (ShowView is for chat)")
+            }
+            return .wait
+        case .transferParticipantToThirdParty:
+            let number = resolve(action.text("ThirdPartyPhoneNumber") ?? "", run)
+            guard Self.isE164(number) else {
+                return error("CallFailed", of: action, "'\(number)' is not an E.164 number to call")
+            }
+            if action.text("ContinueFlowExecution") == "False" { return .end(.transferredToNumber(number)) }
+            return next
+        case .updateContactCallbackNumber:
+            let number = resolve(action.text("CallbackNumber") ?? "", run)
+            guard Self.isE164(number) else {
+                return error("InvalidCallbackNumber", of: action, "'\(number)' is not an E.164 phone number")
+            }
+            run.state.callbackNumber = number
+            return next
+        case .createCallbackContact:
+            guard run.state.callbackNumber ?? run.caller != nil else {
+                return error("NoMatchingError", of: action, "no number to call back: set one with UpdateContactCallbackNumber")
+            }
+            return next
+        case .messageParticipantIteratively:
+            run.prompts.append(contentsOf: messages(of: action, run))
+            return action.next == nil ? .wait : next
+        case .updateFlowLoggingBehavior:
+            return next
+        default:
+            // An action tdmock records: what it does changes nothing a test can see here.
             return next
         }
     }
 
+    /// Loop: `ContinueLooping` as many times as `LoopCount` says, then `DoneLooping`, counting again after.
+    private func loop(_ action: FlowAction, in flow: Flow, _ run: inout Run) -> Move {
+        let key = "\(flow.id)/\(action.identifier)"
+        let text = resolve(action.text("LoopCount") ?? action.parameters["LoopCount"].map(Self.text(of:)) ?? "", run)
+        guard let count = Int(text), (0...100).contains(count) else {
+            return .stranded("LoopCount is '\(text)', not a whole number from 0 to 100: Connect ends the call")
+        }
+        var loops = run.state.loops ?? [:]
+        let done = loops[key] ?? 0
+        let result: String
+        if done < count {
+            loops[key] = done + 1
+            result = FlowActionType.continueLooping
+        } else {
+            loops[key] = nil
+            result = FlowActionType.doneLooping
+        }
+        run.state.loops = loops.isEmpty ? nil : loops
+        guard let condition = action.conditions.first(where: { $0.operand == result }) else {
+            return .stranded("no condition for \(result): Connect ends the call")
+        }
+        return .go(label: condition.label, next: condition.next)
+    }
+
+    /// CheckHoursOfOperation: True or False, by the hours named, else the working queue's, else open all week.
+    private func checkHours(_ action: FlowAction, _ run: inout Run) -> Move {
+        let hours: HoursOfOperation
+        if let reference = action.text("HoursOfOperationId").map({ resolve($0, run) }) {
+            let id = Flow.resourceID(reference, kind: "operating-hours")
+            guard let found = self.hours[id] ?? self.hours[reference] else {
+                return error("NoMatchingError", of: action, "no hours '\(id)' in connect.hours")
+            }
+            hours = found
+        } else if let queue = run.state.queue, let name = harness.queue(queue)?.metrics.hours {
+            guard let found = self.hours[name] else { return error("NoMatchingError", of: action, "no hours '\(name)' in connect.hours") }
+            hours = found
+        } else {
+            hours = .always
+        }
+        let result = hours.isOpen(at: harness.now) ? "True" : "False"
+        if let condition = action.conditions.first(where: { $0.operand == result }) {
+            return .go(label: condition.label, next: condition.next)
+        }
+        return unmatched(action) ?? error("NoMatchingCondition", of: action, "no condition for \(result)")
+    }
+
+    /// CheckMetricData: the metric compared with each condition in turn.
+    private func checkMetric(_ action: FlowAction, _ run: inout Run) -> Move {
+        let metric = action.text("MetricType") ?? ""
+        let value = String(queueMetrics(action, run).metrics.value(of: metric))
+        if let condition = action.conditions.first(where: { $0.comparison.holds(value, $0.operand) }) {
+            return .go(label: condition.label, next: condition.next)
+        }
+        return unmatched(action) ?? error("NoMatchingCondition", of: action, "\(metric) is \(value), which no condition matches")
+    }
+
+    /// The queue an action names (QueueId, an agent's queue by AgentId, else the working queue) and its
+    /// metrics; a queue `connect.queues` does not hold has none staffed and none waiting.
+    private func queueMetrics(_ action: FlowAction, _ run: Run) -> (key: String, metrics: QueueMetrics) {
+        let named = action.text("QueueId").map { resolve($0, run) } ?? action.text("AgentId").map { resolve($0, run) }
+        guard let reference = named ?? run.state.queue, !reference.isEmpty else { return ("", QueueMetrics()) }
+        return harness.queue(reference) ?? (Flow.resourceID(reference, kind: "queue"), QueueMetrics())
+    }
+
+    /// A chat's Wait, answered by the customer's message (`CustomerReturned`) or by none before its time
+    /// ran out (`WaitCompleted`).
+    private func waited(_ action: FlowAction, _ input: Input) -> Move {
+        let result: String
+        switch input {
+        case .speech: result = "CustomerReturned"
+        case .silence: result = "WaitCompleted"
+        }
+        if let condition = action.conditions.first(where: { $0.operand == result }) {
+            return .go(label: condition.label, next: condition.next)
+        }
+        if let next = action.next { return .go(label: FlowTransition.nextAction, next: next) }
+        if action.errorTarget("NoMatchingCondition") != nil { return error("NoMatchingCondition", of: action, "no condition for \(result)") }
+        return error("NoMatchingError", of: action, "no way on for \(result)")
+    }
+
+    /// A chat's ShowView, answered by the customer's message: the name of the view action they chose.
+    private func viewed(_ action: FlowAction, _ input: Input, _ run: inout Run) -> Move {
+        guard case .speech(let choice) = input else {
+            return error("TimeLimitExceeded", of: action, "the customer chose nothing in the view's time")
+        }
+        if let condition = action.conditions.first(where: { $0.comparison.holds(choice, $0.operand) }) {
+            return .go(label: condition.label, next: condition.next)
+        }
+        if let next = unmatched(action) { return next }
+        run.noMatch = "the customer chose '\(choice)', which no condition of '\(action.identifier)' names (the flow's No-match)"
+        return error("NoMatchingCondition", of: action, "no condition names '\(choice)'")
+    }
+
+    /// MessageParticipantIteratively's messages, once each.
+    private func messages(of action: FlowAction, _ run: Run) -> [String] {
+        (action.parameters["Messages"]?.arrayValue ?? []).compactMap { $0.objectValue.map { prompt(of: $0, run) } }
+    }
+
+    /// Whether a number is E.164: `+`, then 2 to 15 digits.
+    static func isE164(_ number: String) -> Bool {
+        guard number.hasPrefix("+") else { return false }
+        let digits = number.dropFirst()
+        return (2...15).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
     /// What the caller hears of an action's Text, SSML, PromptId or Media.
-    private func prompt(of action: FlowAction, _ run: Run) -> String {
-        if let text = action.text("Text") { return resolve(text, run) }
-        if let ssml = action.text("SSML") {
+    private func prompt(of parameters: [String: JSONValue], _ run: Run) -> String {
+        if let text = parameters["Text"]?.stringValue { return resolve(text, run) }
+        if let ssml = parameters["SSML"]?.stringValue {
             return resolve(ssml, run).replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        if let prompt = action.text("PromptId") { return "[audio prompt \(resolve(prompt, run))]" }
-        if let uri = action.parameters["Media"]?["Uri"]?.stringValue { return "[audio \(resolve(uri, run))]" }
+        if let prompt = parameters["PromptId"]?.stringValue { return "[audio prompt \(resolve(prompt, run))]" }
+        if let uri = parameters["Media"]?["Uri"]?.stringValue { return "[audio \(resolve(uri, run))]" }
         return ""
     }
 
@@ -329,7 +593,7 @@ struct FlowEngine: Sendable {
                 eventBot: eventBot,
                 sessionID: run.contactID,
                 text: text,
-                inputMode: "Speech",
+                inputMode: run.state.isChat ? "Text" : "Speech",
                 sessionAttributes: run.lexAttributes,
                 requestAttributes: [:],
                 caller: .connect
@@ -362,7 +626,7 @@ struct FlowEngine: Sendable {
 
     /// Calls the function; nil when its answer is in `$.External` and the flow goes on.
     private func invoke(_ action: FlowAction, _ run: inout Run) async -> Move? {
-        let reference = resolve(action.text("LambdaFunctionARN") ?? "", run)
+        let reference = resolve(action.text("LambdaFunctionARN") ?? action.text("FunctionArn") ?? "", run)
         let name = FunctionName.resolve(reference)
         var parameters: [String: JSONValue] = [:]
         for (key, value) in action.parameters["LambdaInvocationAttributes"]?.objectValue ?? [:] {
@@ -373,8 +637,9 @@ struct FlowEngine: Sendable {
             "Name": "ContactFlowEvent",
         ]
         let data = JSONCoding.data(event)
-        let limit = action.parameters["InvocationTimeLimitSeconds"]
-        let seconds = limit?.numberValue ?? limit?.stringValue.flatMap(Double.init) ?? 8
+        let limit = action.parameters["InvocationTimeLimitSeconds"] ?? action.parameters["TimeLimit"]
+        let asked = limit?.numberValue ?? limit?.stringValue.flatMap(Double.init) ?? 8
+        let seconds = action.text("InvocationType") == "ASYNCHRONOUS" ? asked : min(asked, 8)
         if action.text("InvocationType") == "ASYNCHRONOUS" {
             let functions = self.functions
             Task { _ = await functions.invoke(name, event: data, caller: .connect, timeout: seconds, limitName: "InvocationTimeLimitSeconds") }
@@ -423,7 +688,7 @@ struct FlowEngine: Sendable {
         return [
             "Attributes": .object(run.state.attributes.mapValues(JSONValue.string)),
             "AwsRegion": .string(AWSIdentity.region),
-            "Channel": "VOICE",
+            "Channel": .string(run.state.channelName),
             "ContactId": .string(run.contactID),
             "CustomerEndpoint": run.caller.map { ["Address": .string($0), "Type": "TELEPHONE_NUMBER"] } ?? .null,
             "InitialContactId": .string(run.contactID),
@@ -440,6 +705,12 @@ struct FlowEngine: Sendable {
 
     /// The number callers dial: Connect's `SystemEndpoint`.
     static let systemNumber = "+15550100000"
+
+    /// A queue's ARN, as Connect gives it: the reference when it is one, else one made of its id.
+    static func queueARN(_ reference: String) -> String {
+        if reference.hasPrefix("arn:") || reference.isEmpty { return reference }
+        return "arn:aws:connect:\(AWSIdentity.region):\(AWSIdentity.account):instance/tdmock/queue/\(reference)"
+    }
 
     /// A queue's name: the last part of its ARN or id.
     static func queueName(_ reference: String) -> String {
@@ -530,7 +801,13 @@ struct FlowEngine: Sendable {
         let parts = segments.map(\.name)
         switch parts.first ?? "" {
         case "ContactId", "InitialContactId", "PreviousContactId": return run.contactID
-        case "Channel": return "VOICE"
+        case "Channel": return run.state.channelName
+        case "FlowAttributes": return key(from: 1).flatMap { run.state.flowAttributes?[$0] } ?? ""
+        case "CustomerCallbackNumber": return run.state.callbackNumber ?? ""
+        case "Metrics": return key(from: 1).flatMap { run.state.metrics?[$0] } ?? ""
+        case "Modules":
+            guard parts.count > 1, parts[1] == "Input" else { return "" }
+            return key(from: 2).flatMap { run.state.frames?.last?.inputs[$0] } ?? ""
         case "InitiationMethod": return "INBOUND"
         case "LanguageCode": return "en-US"
         case "StoredCustomerInput": return run.state.storedInput ?? ""

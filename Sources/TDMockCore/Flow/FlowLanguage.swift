@@ -109,87 +109,6 @@ public enum FlowComparison: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// The actions tdmock runs. The ones that change nothing a caller could notice here (logging, voice,
-/// recording, analytics, streaming, event hooks, contact data) are accepted and recorded.
-public enum FlowActionType: String, Sendable, Hashable, CaseIterable {
-    case messageParticipant = "MessageParticipant"
-    case connectParticipantWithLexBot = "ConnectParticipantWithLexBot"
-    case getParticipantInput = "GetParticipantInput"
-    case compare = "Compare"
-    case updateContactAttributes = "UpdateContactAttributes"
-    case invokeLambdaFunction = "InvokeLambdaFunction"
-    case updateContactTargetQueue = "UpdateContactTargetQueue"
-    case transferContactToQueue = "TransferContactToQueue"
-    case transferToFlow = "TransferToFlow"
-    case endFlowExecution = "EndFlowExecution"
-    case disconnectParticipant = "DisconnectParticipant"
-    case updateFlowLoggingBehavior = "UpdateFlowLoggingBehavior"
-    case updateContactTextToSpeechVoice = "UpdateContactTextToSpeechVoice"
-    case updateContactRecordingBehavior = "UpdateContactRecordingBehavior"
-    case updateContactRecordingAndAnalyticsBehavior = "UpdateContactRecordingAndAnalyticsBehavior"
-    case updateContactMediaStreamingBehavior = "UpdateContactMediaStreamingBehavior"
-    case updateContactEventHooks = "UpdateContactEventHooks"
-    case updateContactData = "UpdateContactData"
-
-    /// The error types AWS's reference lists for the action.
-    public var errorTypes: Set<String> {
-        switch self {
-        case .connectParticipantWithLexBot: ["NoMatchingCondition", "NoMatchingError", "InputTimeLimitExceeded"]
-        case .getParticipantInput: ["NoMatchingCondition", "NoMatchingError", "InputTimeLimitExceeded", "InvalidPhoneNumber"]
-        case .compare: ["NoMatchingCondition"]
-        case .transferContactToQueue: ["QueueAtCapacity", "NoMatchingError"]
-        case .messageParticipant, .updateContactAttributes, .invokeLambdaFunction, .updateContactTargetQueue, .transferToFlow,
-            .updateContactRecordingBehavior, .updateContactRecordingAndAnalyticsBehavior, .updateContactMediaStreamingBehavior,
-            .updateContactEventHooks, .updateContactData, .updateContactTextToSpeechVoice:
-            ["NoMatchingError"]
-        case .endFlowExecution, .disconnectParticipant, .updateFlowLoggingBehavior: []
-        }
-    }
-
-    /// The parameters AWS's reference gives the action, nil for the actions that only record they ran
-    /// (tdmock reads none of theirs). A parameter outside the list is said at start, not refused.
-    public var parameterNames: Set<String>? {
-        let prompt: Set<String> = ["Text", "SSML", "PromptId", "Media"]
-        switch self {
-        case .messageParticipant: return prompt
-        case .connectParticipantWithLexBot:
-            return prompt.union(["LexV2Bot", "LexBot", "LexSessionAttributes", "LexInitializationData", "LexInitilizationData", "LexTimeoutSeconds"])
-        case .getParticipantInput:
-            return prompt.union(["InputTimeLimitSeconds", "StoreInput", "InputValidation", "DTMFConfiguration", "InputEncryption"])
-        case .compare: return ["ComparisonValue"]
-        case .updateContactAttributes: return ["Attributes", "TargetContact"]
-        case .invokeLambdaFunction:
-            return ["LambdaFunctionARN", "InvocationTimeLimitSeconds", "InvocationType", "LambdaInvocationAttributes", "ResponseValidation"]
-        case .updateContactTargetQueue: return ["QueueId"]
-        case .transferToFlow: return ["ContactFlowId"]
-        case .transferContactToQueue, .endFlowExecution, .disconnectParticipant: return []
-        case .updateFlowLoggingBehavior, .updateContactTextToSpeechVoice, .updateContactRecordingBehavior,
-            .updateContactRecordingAndAnalyticsBehavior, .updateContactMediaStreamingBehavior, .updateContactEventHooks,
-            .updateContactData:
-            return nil
-        }
-    }
-
-    /// Whether the action takes `Conditions`.
-    public var takesConditions: Bool { self == .connectParticipantWithLexBot || self == .getParticipantInput || self == .compare }
-
-    /// Whether the call leaves the flow at this action: a `NextAction` of these is never taken on a voice call.
-    public var isTerminal: Bool {
-        self == .endFlowExecution || self == .disconnectParticipant || self == .transferContactToQueue || self == .transferToFlow
-    }
-
-    /// Whether the action only records that it ran.
-    public var changesNothing: Bool {
-        switch self {
-        case .updateFlowLoggingBehavior, .updateContactTextToSpeechVoice, .updateContactRecordingBehavior,
-            .updateContactRecordingAndAnalyticsBehavior, .updateContactMediaStreamingBehavior, .updateContactEventHooks,
-            .updateContactData:
-            true
-        default: false
-        }
-    }
-}
-
 /// Why a flow was refused: the action's `Identifier` (when it is one action's fault), the field, and what is wrong.
 public struct FlowFailure: Error, Sendable, Hashable, CustomStringConvertible {
     public var identifier: String?
@@ -225,6 +144,10 @@ public struct FlowReference: Sendable, Hashable {
         case botAlias(bot: String, alias: String)
         /// A flow of `connect.flows`, by the id at the end of its ARN.
         case flow(String)
+        /// A module of `connect.modules`, by the id at the end of its ARN.
+        case module(String)
+        /// Hours of operation of `connect.hours`, by the id at the end of its ARN, or by name.
+        case hours(String)
     }
 
     public var identifier: String
@@ -241,13 +164,35 @@ public struct FlowReference: Sendable, Hashable {
 extension Flow {
     /// Reads and checks a Flow Language document. Everything a flow could get wrong on its own is refused
     /// here; `references` lists what the configuration must name, for the caller to check.
-    public static func read(_ data: Data, id: String) -> Result<FlowLoad, FlowFailure> {
-        let value: JSONValue
-        switch data.withUnsafeBytes({ JSONReader.read($0) }) {
+    /// `module`: the document is a flow module's, where `EndFlowModuleExecution` belongs. The document may be
+    /// the `Content` itself or what `describe-contact-flow` / `describe-contact-flow-module` answer, whose
+    /// `Content` is the document as a string.
+    public static func read(_ data: Data, id: String, module: Bool = false) -> Result<FlowLoad, FlowFailure> {
+        var value: JSONValue
+        switch Self.json(data) {
         case .success(let read): value = read
         case .failure(let failure): return .failure(FlowFailure(identifier: nil, field: "the file", message: "not JSON: \(failure)"))
         }
-        var reader = FlowReader(value, id: id)
+        // What describe-contact-flow answers, or its ContactFlow alone (`--query ContactFlow`): the document
+        // is the Content, a string (or, as some deploy scripts keep it, the object itself).
+        for wrapper in ["ContactFlow", "ContactFlowModule", ""] {
+            let holder = wrapper.isEmpty ? value : value[wrapper]
+            guard let holder, holder["Actions"] == nil, let content = holder["Content"] else { continue }
+            let field = wrapper.isEmpty ? "Content" : "\(wrapper).Content"
+            if content.objectValue != nil {
+                value = content
+                break
+            }
+            guard let text = content.stringValue else {
+                return .failure(FlowFailure(identifier: nil, field: field, message: "\(content.typeDescription), not the flow as a string"))
+            }
+            switch Self.json(Data(text.utf8)) {
+            case .success(let inner): value = inner
+            case .failure(let failure): return .failure(FlowFailure(identifier: nil, field: field, message: "not JSON: \(failure)"))
+            }
+            break
+        }
+        var reader = FlowReader(value, id: id, module: module)
         do {
             return .success(try reader.read())
         } catch {
@@ -255,9 +200,21 @@ extension Flow {
         }
     }
 
+    /// A document as JSON. Exports made by some tools escape an apostrophe as `\'`, which JSON does not
+    /// have and Connect reads as `'`: such a document is read again with those escapes undone.
+    static func json(_ data: Data) -> Result<JSONValue, JSONReader.Failure> {
+        let first = data.withUnsafeBytes { JSONReader.read($0) }
+        guard case .failure = first, let text = String(data: data, encoding: .utf8), text.contains("\\'") else { return first }
+        return Data(text.replacingOccurrences(of: "\\'", with: "'").utf8).withUnsafeBytes { JSONReader.read($0) }
+    }
+
     /// The flow's id in a `TransferToFlow`'s `ContactFlowId`: the part after `contact-flow/` in an ARN, else the value.
-    public static func id(fromReference reference: String) -> String {
-        if let range = reference.range(of: "contact-flow/", options: .backwards) { return String(reference[range.upperBound...]) }
+    public static func id(fromReference reference: String) -> String { resourceID(reference, kind: "contact-flow") }
+
+    /// The id a reference names: the part after `KIND/` in an ARN (`flow-module`, `queue`,
+    /// `operating-hours`, `agent`), else the value.
+    public static func resourceID(_ reference: String, kind: String) -> String {
+        if let range = reference.range(of: kind + "/", options: .backwards) { return String(reference[range.upperBound...]) }
         return reference
     }
 
@@ -278,13 +235,18 @@ extension Flow {
 private struct FlowReader {
     let root: JSONValue
     let id: String
+    let module: Bool
     var references: [FlowReference] = []
     var warnings: [String] = []
 
-    init(_ root: JSONValue, id: String) {
+    init(_ root: JSONValue, id: String, module: Bool) {
         self.root = root
         self.id = id
+        self.module = module
     }
+
+    /// A parameter's number, written as a number or as text.
+    static func number(_ value: JSONValue) -> Double? { value.numberValue ?? value.stringValue.flatMap { Double($0) } }
 
     /// Characters AWS's reference does not allow in an `Identifier`.
     static let forbidden = Set("%:(\\/)=$,;[]{}")
@@ -296,6 +258,14 @@ private struct FlowReader {
     mutating func read() throws(FlowFailure) -> FlowLoad {
         guard let object = root.objectValue else {
             throw FlowFailure(identifier: nil, field: "the file", message: "not a JSON object: a Flow Language document is one")
+        }
+        if object["Actions"] == nil, object["modules"] != nil {
+            throw FlowFailure(
+                identifier: nil,
+                field: "modules",
+                message:
+                    "the flow designer's legacy import/export format, not the Flow Language: export it with aws connect describe-contact-flow (its Content)"
+            )
         }
         guard let version = object["Version"]?.stringValue else {
             throw FlowFailure(identifier: nil, field: "Version", message: "missing: Flow Language documents say \"Version\": \"\(Flow.version)\"")
@@ -365,10 +335,10 @@ private struct FlowReader {
         func fail(_ field: String, _ message: String) -> FlowFailure { FlowFailure(identifier: identifier, field: field, message: message) }
         guard let typeName = object["Type"]?.stringValue else { throw fail("Type", "missing") }
         guard let type = FlowActionType(rawValue: typeName) else {
-            throw fail(
-                "Type",
-                "'\(typeName)' is not an action tdmock runs (it runs \(FlowActionType.allCases.map(\.rawValue).joined(separator: ", ")))"
-            )
+            throw fail("Type", "'\(typeName)' is not an action type of AWS's Flow Language reference (docs/contact-flows.md lists them)")
+        }
+        if type == .endFlowModuleExecution, !module {
+            throw fail("Type", "EndFlowModuleExecution returns from a flow module: a flow has none (load this file under connect.modules)")
         }
         var parameters: [String: JSONValue] = [:]
         if let value = object["Parameters"], !value.isNull {
@@ -388,7 +358,11 @@ private struct FlowReader {
         var conditions: [FlowCondition] = []
         if let value = transitions["Conditions"], !value.isNull {
             guard let list = value.arrayValue else { throw fail("Transitions.Conditions", "\(value.typeDescription), not a list") }
-            if !list.isEmpty, !type.takesConditions { throw fail("Transitions.Conditions", "\(typeName) takes no conditions") }
+            if !list.isEmpty, !type.takesConditions {
+                // An action tdmock only records goes on by its NextAction: its conditions are never taken.
+                guard type.isRecorded else { throw fail("Transitions.Conditions", "\(typeName) takes no conditions") }
+                warnings.append("action '\(identifier)': \(typeName) is recorded and goes on by its NextAction, so its conditions are never taken")
+            }
             for (index, entry) in list.enumerated() {
                 let field = "Transitions.Conditions[\(index)]"
                 guard let target = entry["NextAction"]?.stringValue else { throw fail("\(field).NextAction", "missing") }
@@ -400,9 +374,15 @@ private struct FlowReader {
                         "'\(name)' is not one of \(FlowComparison.allCases.map(\.rawValue).joined(separator: ", "))"
                     )
                 }
-                if type != .compare, comparison != .equals { throw fail("\(field).Condition.Operator", "\(typeName) compares with Equals only") }
                 guard let operands = condition["Operands"]?.arrayValue, operands.count == 1, let operand = operands[0].stringValue else {
                     throw fail("\(field).Condition.Operands", "must be a list of one string")
+                }
+                switch type.conditionRule {
+                case .equals where comparison != .equals:
+                    throw fail("\(field).Condition.Operator", "\(typeName) compares with Equals only")
+                case .equalsOneOf(let allowed) where comparison != .equals || !allowed.contains(operand):
+                    throw fail("\(field).Condition", "\(typeName) takes Equals \(allowed.sorted().joined(separator: " or ")) only")
+                default: break
                 }
                 conditions.append(FlowCondition(comparison: comparison, operand: operand, next: target))
             }
@@ -416,10 +396,14 @@ private struct FlowReader {
                 guard let errorType = entry["ErrorType"]?.stringValue else { throw fail("\(field).ErrorType", "missing") }
                 guard type.errorTypes.contains(errorType) else {
                     let known = type.errorTypes.sorted()
-                    throw fail(
-                        "\(field).ErrorType",
-                        "'\(errorType)' is not an error of \(typeName)" + (known.isEmpty ? " (it has none)" : " (\(known.joined(separator: ", ")))")
-                    )
+                    let listed = " (\(known.isEmpty ? "it has none" : known.joined(separator: ", ")))"
+                    // A recorded action goes on by its NextAction: an error its export names that the reference
+                    // does not list is said and never taken. For an action tdmock runs it is a mistake.
+                    guard !type.isRecorded else {
+                        warnings.append("action '\(identifier)': \(errorType) is not an error of \(typeName)\(listed), so it is never taken")
+                        continue
+                    }
+                    throw fail("\(field).ErrorType", "'\(errorType)' is not an error of \(typeName)" + listed)
                 }
                 errors.append(FlowErrorTransition(type: errorType, next: target))
             }
@@ -506,8 +490,13 @@ private struct FlowReader {
             guard let arnValue = bot["AliasArn"] else { throw fail("LexV2Bot.AliasArn", "missing") }
             guard let arn = arnValue.stringValue else { throw fail("LexV2Bot.AliasArn", "\(arnValue.typeDescription), not a string") }
             if !Flow.isDynamic(arn) {
+                // A sample's placeholder ('', 'ENTER BOT HERE') is said at start: a call that gets there takes
+                // NoMatchingError, as Connect's would with no such bot.
                 guard let (botID, aliasID) = Flow.botAlias(fromARN: arn) else {
-                    throw fail("LexV2Bot.AliasArn", "'\(arn)' is not a bot alias ARN (arn:aws:lex:REGION:ACCOUNT:bot-alias/BOTID/ALIASID)")
+                    warnings.append(
+                        "action '\(action.identifier)': LexV2Bot.AliasArn '\(arn)' is not a bot alias ARN (arn:aws:lex:REGION:ACCOUNT:bot-alias/BOTID/ALIASID): a call that gets there takes NoMatchingError"
+                    )
+                    return
                 }
                 references.append(
                     FlowReference(identifier: action.identifier, field: "Parameters.LexV2Bot.AliasArn", kind: .botAlias(bot: botID, alias: aliasID))
@@ -548,9 +537,16 @@ private struct FlowReader {
             }
         case .invokeLambdaFunction:
             guard let arn = try string("LambdaFunctionARN", required: true) else { return }
-            try seconds("InvocationTimeLimitSeconds", required: true, range: 1...8)
-            if let kind = try string("InvocationType"), kind != "SYNCHRONOUS", kind != "ASYNCHRONOUS" {
+            // Connect waits up to 8 seconds for a synchronous answer and 60 for an asynchronous one.
+            try seconds("InvocationTimeLimitSeconds", required: true, range: 1...60)
+            let kind = try string("InvocationType")
+            if let kind, kind != "SYNCHRONOUS", kind != "ASYNCHRONOUS" {
                 throw fail("InvocationType", "'\(kind)' is not SYNCHRONOUS or ASYNCHRONOUS")
+            }
+            if kind != "ASYNCHRONOUS", let limit = parameters["InvocationTimeLimitSeconds"].map(FlowReader.number), let limit, limit > 8 {
+                warnings.append(
+                    "action '\(action.identifier)': InvocationTimeLimitSeconds \(Int(limit)) is more than the 8 seconds Connect waits for a synchronous function: tdmock waits 8"
+                )
             }
             if let value = parameters["ResponseValidation"], !value.isNull {
                 let type = value["ResponseType"]?.stringValue
@@ -559,11 +555,18 @@ private struct FlowReader {
             try strings("LambdaInvocationAttributes")
             if !Flow.isDynamic(arn) {
                 let name = FunctionName.resolve(arn)
-                guard FunctionName.isValid(name) else { throw fail("LambdaFunctionARN", "'\(arn)' names no function") }
+                guard FunctionName.isValid(name) else {
+                    warnings.append(
+                        "action '\(action.identifier)': LambdaFunctionARN '\(arn)' names no function: a call that gets there takes NoMatchingError"
+                    )
+                    return
+                }
                 references.append(FlowReference(identifier: action.identifier, field: "Parameters.LambdaFunctionARN", kind: .function(name)))
             }
         case .updateContactTargetQueue:
-            _ = try string("QueueId", required: true)
+            let queue = try string("QueueId")
+            let agent = try string("AgentId")
+            if queue == nil, agent == nil { throw fail("QueueId", "missing: the queue (or AgentId, an agent's queue) to work on") }
         case .transferToFlow:
             guard let reference = try string("ContactFlowId", required: true) else { return }
             if !Flow.isDynamic(reference) {
@@ -571,14 +574,128 @@ private struct FlowReader {
                     FlowReference(identifier: action.identifier, field: "Parameters.ContactFlowId", kind: .flow(Flow.id(fromReference: reference)))
                 )
             }
-        case .transferContactToQueue, .endFlowExecution, .disconnectParticipant:
-            break
         case .updateFlowLoggingBehavior:
             if let value = try string("FlowLoggingBehavior"), value != "Enabled", value != "Disabled" {
                 throw fail("FlowLoggingBehavior", "'\(value)' is not Enabled or Disabled")
             }
-        case .updateContactTextToSpeechVoice, .updateContactRecordingBehavior, .updateContactRecordingAndAnalyticsBehavior,
-            .updateContactMediaStreamingBehavior, .updateContactEventHooks, .updateContactData:
+        case .invokeExternalResource:
+            guard let arn = try string("FunctionArn", required: true) else { return }
+            if !Flow.isDynamic(arn) {
+                let name = FunctionName.resolve(arn)
+                guard FunctionName.isValid(name) else {
+                    warnings.append(
+                        "action '\(action.identifier)': FunctionArn '\(arn)' names no function: a call that gets there takes NoMatchingError"
+                    )
+                    return
+                }
+                references.append(FlowReference(identifier: action.identifier, field: "Parameters.FunctionArn", kind: .function(name)))
+            }
+        case .loop:
+            guard let value = parameters["LoopCount"], !value.isNull else { throw fail("LoopCount", "missing: how many times to loop (0 to 100)") }
+            let text = value.stringValue ?? value.numberValue.map { LexV2.numberText($0) }
+            guard let text else { throw fail("LoopCount", "\(value.typeDescription), not a number") }
+            if !Flow.isDynamic(text) {
+                guard let count = Int(text), (0...100).contains(count) else {
+                    throw fail("LoopCount", "'\(text)' is not a whole number from 0 to 100")
+                }
+            }
+            let operands = Set(action.conditions.map(\.operand))
+            guard operands.contains(FlowActionType.continueLooping), operands.contains(FlowActionType.doneLooping) else {
+                throw FlowFailure(
+                    identifier: action.identifier,
+                    field: "Transitions.Conditions",
+                    message: "Loop needs a condition for Equals ContinueLooping and one for Equals DoneLooping"
+                )
+            }
+        case .invokeFlowModule:
+            guard let reference = try string("FlowModuleId", required: true) else { return }
+            if !Flow.isDynamic(reference) {
+                references.append(
+                    FlowReference(
+                        identifier: action.identifier,
+                        field: "Parameters.FlowModuleId",
+                        kind: .module(Flow.resourceID(reference, kind: "flow-module"))
+                    )
+                )
+            }
+        case .updateFlowAttributes:
+            guard let value = parameters["FlowAttributes"], !value.isNull else { throw fail("FlowAttributes", "missing") }
+            guard let object = value.objectValue else { throw fail("FlowAttributes", "\(value.typeDescription), not an object") }
+            for (key, item) in object.sorted(by: { $0.key < $1.key }) {
+                // Exports write {NAME: {"Value": …}}; the reference's {NAME: "…"} is read too.
+                if item.stringValue != nil { continue }
+                guard let inner = item["Value"], inner.stringValue != nil else {
+                    throw fail("FlowAttributes.\(key)", "\(item.typeDescription): give {\"Value\": \"…\"} or a string")
+                }
+            }
+        case .checkHoursOfOperation:
+            if let reference = try string("HoursOfOperationId"), !Flow.isDynamic(reference) {
+                references.append(
+                    FlowReference(
+                        identifier: action.identifier,
+                        field: "Parameters.HoursOfOperationId",
+                        kind: .hours(Flow.resourceID(reference, kind: "operating-hours"))
+                    )
+                )
+            }
+        case .checkMetricData:
+            guard let metric = try string("MetricType", required: true) else { return }
+            guard QueueMetrics.metricTypes.contains(metric) else {
+                throw fail("MetricType", "'\(metric)' is not one of \(QueueMetrics.metricTypes.joined(separator: ", "))")
+            }
+            if try string("QueueId") != nil, try string("AgentId") != nil { throw fail("AgentId", "give QueueId or AgentId, not both") }
+            if metric.hasPrefix("NumberOfAgents"),
+                let bad = action.conditions.first(where: { $0.comparison != .numberGreaterThan || $0.operand != "0" })
+            {
+                throw FlowFailure(
+                    identifier: action.identifier,
+                    field: "Transitions.Conditions",
+                    message: "\(metric) takes the condition NumberGreaterThan 0 only, not \(bad.comparison.rawValue) \(bad.operand)"
+                )
+            }
+        case .getMetricData:
+            if try string("QueueId") != nil, try string("AgentId") != nil { throw fail("AgentId", "give QueueId or AgentId, not both") }
+        case .distributeByPercentage:
+            for condition in action.conditions {
+                guard let share = Double(condition.operand), (0...100).contains(share) else {
+                    throw FlowFailure(
+                        identifier: action.identifier,
+                        field: "Transitions.Conditions",
+                        message: "'\(condition.operand)' is not a percentage from 0 to 100"
+                    )
+                }
+            }
+        case .wait:
+            for name in ["TimeoutSeconds", "TimeLimitSeconds"] {
+                if let text = try string(name), !Flow.isDynamic(text) {
+                    guard let seconds = Int(text), (1...604_800).contains(seconds) else {
+                        throw fail(name, "'\(text)' is not a whole number of seconds from 1 to 604800 (seven days)")
+                    }
+                }
+            }
+        case .showView:
+            guard let view = parameters["ViewResource"], !view.isNull else { throw fail("ViewResource", "missing: {\"Id\": the view's ARN}") }
+            guard view["Id"]?.stringValue != nil else { throw fail("ViewResource.Id", "missing: the view's ARN") }
+        case .transferParticipantToThirdParty:
+            if let value = try string("ContinueFlowExecution"), value != "True", value != "False" {
+                throw fail("ContinueFlowExecution", "'\(value)' is not True or False")
+            }
+            if let timeout = try string("ThirdPartyConnectionTimeoutSeconds"), !Flow.isDynamic(timeout) {
+                guard let seconds = Int(timeout), (0...600).contains(seconds) else {
+                    throw fail("ThirdPartyConnectionTimeoutSeconds", "'\(timeout)' is not a whole number of seconds from 0 to 600")
+                }
+            }
+            if let digits = try string("ThirdPartyDTMFDigits"), !Flow.isDynamic(digits),
+                digits.count > 50 || !digits.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "," || $0 == "*" || $0 == "#" })
+            {
+                throw fail("ThirdPartyDTMFDigits", "at most 50 of the digits, comma, * and #")
+            }
+        case .updateContactCallbackNumber:
+            _ = try string("CallbackNumber", required: true)
+        case .messageParticipantIteratively:
+            guard let value = parameters["Messages"], !value.isNull else { throw fail("Messages", "missing: the list of prompts to play") }
+            guard value.arrayValue != nil else { throw fail("Messages", "\(value.typeDescription), not a list") }
+        default:
             break
         }
     }

@@ -51,6 +51,26 @@ public struct FlowContactState: Codable, Sendable, Hashable {
     public var storedInput: String?
     /// The working queue (`UpdateContactTargetQueue`), as the flow named it.
     public var queue: String?
+    /// `VOICE` (when nil) or `CHAT`: `$.Channel`.
+    public var channel: String?
+    /// `$.FlowAttributes`: the current flow's (or module's) own.
+    public var flowAttributes: [String: String]?
+    /// How often each `Loop` has sent the call round (by flow and Identifier), until it is done.
+    public var loops: [String: Int]?
+    /// The flows a module was invoked from, the innermost last.
+    public var frames: [FlowModuleFrame]?
+    /// The agent a `TransferContactToAgent` transfers to (`UpdateContactTargetQueue`'s `AgentId`).
+    public var agent: String?
+    /// `$.CustomerCallbackNumber` (`UpdateContactCallbackNumber`).
+    public var callbackNumber: String?
+    /// `$.Metrics`, by the path below it (`GetMetricData`).
+    public var metrics: [String: String]?
+
+    /// The channel, `VOICE` unless the contact is a chat.
+    public var channelName: String { channel ?? FlowContactState.voice }
+    public var isChat: Bool { channel == FlowContactState.chat }
+    public static let voice = "VOICE"
+    public static let chat = "CHAT"
 
     public init(
         flow: String = "main",
@@ -59,8 +79,10 @@ public struct FlowContactState: Codable, Sendable, Hashable {
         external: JSONValue = .object([:]),
         intentName: String? = nil,
         storedInput: String? = nil,
-        queue: String? = nil
+        queue: String? = nil,
+        channel: String? = nil
     ) {
+        self.channel = channel
         self.flow = flow
         self.waiting = waiting
         self.attributes = attributes
@@ -68,6 +90,25 @@ public struct FlowContactState: Codable, Sendable, Hashable {
         self.intentName = intentName
         self.storedInput = storedInput
         self.queue = queue
+    }
+}
+
+/// Where a call returns to when the module it runs ends: the invoking flow, the action after the
+/// `InvokeFlowModule`, and that flow's own data, which the module does not see.
+public struct FlowModuleFrame: Codable, Sendable, Hashable {
+    public var flow: String
+    public var returnTo: String?
+    public var flowAttributes: [String: String]
+    public var external: JSONValue
+    /// The module's inputs: `$.Modules.Input`.
+    public var inputs: [String: String]
+
+    public init(flow: String, returnTo: String?, flowAttributes: [String: String], external: JSONValue, inputs: [String: String]) {
+        self.flow = flow
+        self.returnTo = returnTo
+        self.flowAttributes = flowAttributes
+        self.external = external
+        self.inputs = inputs
     }
 }
 

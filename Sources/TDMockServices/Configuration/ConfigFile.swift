@@ -5,7 +5,8 @@ import Yams
 
 /// The lists and maps of a YAML config file, which `ServeSettings`' scalar table does not hold:
 /// `clients` (and the single `client_id` / `client_secret`), `touchpoints` (and `touchpoint`), `faults`,
-/// `callback.paths` and `connect.branches`. Unknown keys, wrong types and bad values are refused with
+/// `callback.paths`, `connect.branches`, `connect.flows`, `connect.modules`, `connect.hours` and
+/// `connect.queues`. Unknown keys, wrong types and bad values are refused with
 /// the file, the line and the key named.
 struct ConfigFile {
     var clients: [OAuthClient] = []
@@ -15,6 +16,11 @@ struct ConfigFile {
     var branches: [String: CallBranch]?
     /// `connect.flows`: flow id -> its file, and where the file names it (for refusals).
     var flows: [String: (path: String, place: ConfigurationError)] = [:]
+    /// `connect.modules`: module id -> its file, and where the file names it.
+    var modules: [String: (path: String, place: ConfigurationError)] = [:]
+    /// `connect.hours` and `connect.queues`.
+    var hours: [String: HoursOfOperation] = [:]
+    var queues: [String: QueueMetrics] = [:]
     /// `functions: {NAME: URL}`.
     var functions: [String: String] = [:]
     /// `apigateway.rest.api_keys` and `apigateway.rest.routes`: each replaces the default whole.
@@ -30,7 +36,7 @@ struct ConfigFile {
     /// The keys this reader takes; `bridge` is `tdmock bridge`'s section, which serve leaves to it.
     static let keys: Set<String> = [
         "client_id", "client_secret", "clients", "touchpoint", "touchpoints", "faults", "callback.paths", "connect.branches", "connect.flows",
-        "bridge",
+        "connect.modules", "connect.hours", "connect.queues", "bridge",
         "functions", "apigateway.rest.api_keys", "apigateway.rest.routes", "apigateway.websocket.routes", "lex.bots",
     ]
 
@@ -117,6 +123,9 @@ private struct NodeReader {
         if let node = document.node(at: "callback.paths") { config.callbackPaths = try callbackPaths(node) }
         if let node = document.node(at: "connect.branches") { config.branches = try branches(node) }
         if let node = document.node(at: "connect.flows") { config.flows = try flows(node) }
+        if let node = document.node(at: "connect.modules") { config.modules = try files(node, "connect.modules", "module id -> Flow Language file") }
+        if let node = document.node(at: "connect.hours") { config.hours = try hours(node) }
+        if let node = document.node(at: "connect.queues") { config.queues = try queues(node) }
         if let node = document.node(at: "faults") { config.faults = try faults(node) }
         if let node = document.node(at: "functions") { config.functions = try functions(node) }
         if let node = document.node(at: "apigateway.rest.api_keys") {
@@ -229,6 +238,70 @@ private struct NodeReader {
             flows[pair.name] = (resolve(pair.value), error(pair.valueNode, key + "." + pair.name, ""))
         }
         return flows
+    }
+
+    /// A mapping of ids to files, each file as the config file's folder sees it.
+    func files(_ node: Node, _ key: String, _ what: String) throws(ConfigurationError) -> [String: (path: String, place: ConfigurationError)] {
+        var files: [String: (path: String, place: ConfigurationError)] = [:]
+        for pair in try stringPairs(node, key, what) { files[pair.name] = (resolve(pair.value), error(pair.valueNode, key + "." + pair.name, "")) }
+        return files
+    }
+
+    /// `connect.hours: {ID or NAME: {time_zone, days: {MON: "09:00-17:00", …}}}`.
+    func hours(_ node: Node) throws(ConfigurationError) -> [String: HoursOfOperation] {
+        let key = "connect.hours"
+        guard let entries = node.mapping else { throw error(node, key, "expected a mapping of hours id or name -> {time_zone, days}") }
+        var all: [String: HoursOfOperation] = [:]
+        for (nameNode, value) in entries {
+            let name = try string(nameNode, key)
+            let path = key + "." + name
+            var zone = TimeZone(identifier: "UTC") ?? .current
+            var open: [String: [Range<Int>]] = [:]
+            var spill: [String: [Range<Int>]] = [:]
+            for (field, fieldNode) in try mapping(value, path, allowed: ["time_zone", "days"]) {
+                if field == "time_zone" {
+                    let text = try string(fieldNode, path + ".time_zone")
+                    guard let found = TimeZone(identifier: text) else {
+                        throw error(fieldNode, path + ".time_zone", "'\(text)' is not an IANA time zone (such as America/New_York or UTC)")
+                    }
+                    zone = found
+                    continue
+                }
+                for (day, dayNode) in try mapping(fieldNode, path + ".days", allowed: HoursOfOperation.days.rotated()) {
+                    let dayKey = path + ".days." + day
+                    let texts = dayNode.sequence != nil ? try strings(dayNode, dayKey) : [try string(dayNode, dayKey)]
+                    guard let stretches = HoursOfOperation.stretches(texts.joined(separator: ",")) else {
+                        throw error(dayNode, dayKey, "expected HH:MM-HH:MM (such as 09:00-17:00; several with commas), 24h or closed")
+                    }
+                    open[day, default: []].append(contentsOf: stretches.today)
+                    let index = HoursOfOperation.days.firstIndex(of: day) ?? 0
+                    spill[HoursOfOperation.days[(index + 1) % 7], default: []].append(contentsOf: stretches.tomorrow)
+                }
+            }
+            for (day, stretches) in spill { open[day, default: []].append(contentsOf: stretches) }
+            all[name] = HoursOfOperation(timeZone: zone, open: open)
+        }
+        return all
+    }
+
+    /// `connect.queues: {ID or NAME: {agents_online, agents_available, contacts_in_queue, oldest_contact_age, hours}}`.
+    func queues(_ node: Node) throws(ConfigurationError) -> [String: QueueMetrics] {
+        let key = "connect.queues"
+        guard let entries = node.mapping else { throw error(node, key, "expected a mapping of queue id or name -> its metrics") }
+        var all: [String: QueueMetrics] = [:]
+        for (nameNode, value) in entries {
+            let name = try string(nameNode, key)
+            var metrics = QueueMetrics()
+            for (field, fieldNode) in try mapping(value, key + "." + name, allowed: QueueMetrics.keys + ["hours"]) {
+                if field == "hours" {
+                    metrics.hours = try string(fieldNode, key + "." + name + ".hours")
+                } else {
+                    _ = metrics.set(field, try integer(fieldNode, key + "." + name + "." + field, 0...1_000_000))
+                }
+            }
+            all[name] = metrics
+        }
+        return all
     }
 
     func branches(_ node: Node) throws(ConfigurationError) -> [String: CallBranch] {
@@ -472,4 +545,9 @@ private struct NodeReader {
             }
         }
     }
+}
+
+extension Array where Element == String {
+    /// The week from Monday, as people write it: `HoursOfOperation.days` starts on Sunday.
+    fileprivate func rotated() -> [String] { Array(self[1...] + self[..<1]) }
 }

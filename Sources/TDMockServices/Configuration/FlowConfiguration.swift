@@ -11,8 +11,15 @@ public struct FlowSet: Sendable, Hashable {
     public var files: [String: String] = [:]
     /// Whether `main` is the built-in question flow.
     public var builtIn = true
+    /// The modules of `connect.modules`, by id.
+    public var modules: [String: Flow] = [:]
+    /// The file each module came from.
+    public var moduleFiles: [String: String] = [:]
 
     public init() {}
+
+    /// A module's id among the flows a call's path names: `module/ID`.
+    public static func moduleKey(_ id: String) -> String { "module/" + id }
 
     /// The built-in question flow with these settings, alone.
     package static func builtIn(_ settings: ContactFlow) -> FlowSet {
@@ -90,22 +97,28 @@ extension ServeConfiguration {
     /// `place` is where each file is named (its source, line and key), for the refusal's first words.
     mutating func loadFlows(
         main: (path: String, place: ConfigurationError)?,
-        others: [String: (path: String, place: ConfigurationError)]
+        others: [String: (path: String, place: ConfigurationError)],
+        modules: [String: (path: String, place: ConfigurationError)] = [:]
     ) throws(ConfigurationError) {
         var set = main == nil ? FlowSet.builtIn(connect.flow) : FlowSet()
         var references: [(file: String, source: ConfigurationError, FlowReference)] = []
-        func load(_ id: String, _ path: String, _ source: ConfigurationError) throws(ConfigurationError) {
+        func load(_ id: String, _ path: String, _ source: ConfigurationError, module: Bool = false) throws(ConfigurationError) {
             func refuse(_ message: String) -> ConfigurationError {
                 ConfigurationError(source: source.source, line: source.line, key: source.key, message: message)
             }
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw refuse("cannot read the flow file '\(path)': export it with aws connect describe-contact-flow … --query ContactFlow.Content")
             }
-            switch Flow.read(data, id: id) {
+            switch Flow.read(data, id: module ? FlowSet.moduleKey(id) : id, module: module) {
             case .failure(let failure): throw refuse("\(path): \(failure)")
             case .success(let load):
-                set.flows[id] = load.flow
-                set.files[id] = path
+                if module {
+                    set.modules[id] = load.flow
+                    set.moduleFiles[id] = path
+                } else {
+                    set.flows[id] = load.flow
+                    set.files[id] = path
+                }
                 warnings.append(contentsOf: load.warnings.map { "\(path): \($0)" })
                 references.append(contentsOf: load.references.map { (path, source, $0) })
             }
@@ -115,6 +128,7 @@ extension ServeConfiguration {
             set.builtIn = false
         }
         for (id, entry) in others.sorted(by: { $0.key < $1.key }) { try load(id, entry.path, entry.place) }
+        for (id, entry) in modules.sorted(by: { $0.key < $1.key }) { try load(id, entry.path, entry.place, module: true) }
         for (file, source, reference) in references {
             let place = "\(file): action '\(reference.identifier)', \(reference.field)"
             // A flow the configuration does not hold is one of the user's instance, not under test: said
@@ -122,6 +136,18 @@ extension ServeConfiguration {
             if case .flow(let id) = reference.kind {
                 if set.flows[id] == nil {
                     warnings.append("\(place): no flow '\(id)' in connect.flows: a call that gets there ends, transferred to it")
+                }
+                continue
+            }
+            if case .module(let id) = reference.kind {
+                if set.modules[id] == nil {
+                    warnings.append("\(place): no module '\(id)' in connect.modules: a call that gets there takes NoMatchingError")
+                }
+                continue
+            }
+            if case .hours(let id) = reference.kind {
+                if connect.hours[id] == nil {
+                    warnings.append("\(place): no hours '\(id)' in connect.hours: a call that gets there takes NoMatchingError")
                 }
                 continue
             }
@@ -136,7 +162,7 @@ extension ServeConfiguration {
                     } else {
                         "no bot with id '\(bot)' in lex.bots: add it there (an import of its export, or its intents)"
                     }
-                case .flow: nil
+                case .flow, .module, .hours: nil
                 }
             if let problem { throw ConfigurationError(source: source.source, line: source.line, key: source.key, message: "\(place): \(problem)") }
         }

@@ -91,8 +91,13 @@ public struct ConnectConfiguration: Sendable, Hashable {
     public var lambdaTimeout: Double = ServeSettings.table.lambdaTimeout.byDefault
     /// The built-in flow's words, attributes, branches and bot (§8.2).
     public var flow = ContactFlow()
-    /// The flows Connect runs: `connect.flow` or the built-in one, and `connect.flows`.
+    /// The flows Connect runs: `connect.flow` or the built-in one, `connect.flows`, and the modules of
+    /// `connect.modules`.
     public var flows = FlowSet()
+    /// `connect.hours`: hours of operation by id or name.
+    public var hours: [String: HoursOfOperation] = [:]
+    /// `connect.queues`: each queue's metrics as the server starts, by id or name.
+    public var queues: [String: QueueMetrics] = [:]
 
     public init() {}
 }
@@ -224,6 +229,8 @@ extension ServeConfiguration {
         flow.bot.version = try sources.value(table.botVersion)
         if let branches = file.branches { flow.branches = branches }
         configuration.connect.flow = flow
+        configuration.connect.hours = file.hours
+        configuration.connect.queues = file.queues
 
         configuration.apiGateway.rest.stage = try sources.value(table.restStage)
         configuration.apiGateway.rest.timeout = try sources.value(table.restTimeout)
@@ -297,7 +304,8 @@ extension ServeConfiguration {
                 if case .file = origin, let document = sources.file { return (document.resolve(path), place) }
                 return (path, place)
             },
-            others: file.flows
+            others: file.flows,
+            modules: file.modules
         )
         try configuration.checkTogether(sources)
         return configuration

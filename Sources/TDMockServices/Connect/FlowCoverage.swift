@@ -46,12 +46,14 @@ package final class FlowCoverage: Sendable {
     /// Every action and transition of the flows, in the files' order, with its count.
     package func report(_ set: FlowSet) -> ConnectWire.Coverage {
         let (counts, since) = state.withLock { ($0.counts, $0.since) }
-        let flows = set.flows.keys.sorted { ($0 == "main" ? "" : $0) < ($1 == "main" ? "" : $1) }.compactMap {
-            id -> ConnectWire.Coverage.FlowCoverage? in
-            guard let flow = set.flows[id] else { return nil }
-            return ConnectWire.Coverage.FlowCoverage(
+        // The flows (main first), then the modules, each by the id a call's path names it with.
+        var loaded: [(id: String, flow: Flow, file: String)] = set.flows.keys.sorted { ($0 == "main" ? "" : $0) < ($1 == "main" ? "" : $1) }
+            .compactMap { id in set.flows[id].map { (id, $0, set.files[id] ?? "") } }
+        loaded += set.modules.keys.sorted().compactMap { id in set.modules[id].map { (FlowSet.moduleKey(id), $0, set.moduleFiles[id] ?? "") } }
+        let flows = loaded.map { id, flow, file in
+            ConnectWire.Coverage.FlowCoverage(
                 flow: id,
-                file: set.files[id] ?? "",
+                file: file,
                 actions: flow.actions.map { action in
                     ConnectWire.Coverage.Action(
                         identifier: action.identifier,

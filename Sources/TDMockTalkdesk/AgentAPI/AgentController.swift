@@ -307,7 +307,8 @@ package struct AgentController {
         return AttachmentsController.download(file)
     }
 
-    /// `tdmock reset`: an empty inbox, event log and request journal; a seeded id sequence starts again.
+    /// `tdmock reset`: an empty inbox, event log and request journal; a seeded id sequence starts again;
+    /// the harness clock real, the queues as configured.
     private func reset() async throws -> Response {
         try await services.database.reset()
         services.ids.restart()
@@ -315,6 +316,7 @@ package struct AgentController {
         services.journal.reset()
         services.invocations.reset()
         services.coverage.reset()
+        services.connect.reset()
         return JSONResponse.make(status: .ok, body: ["status": "reset"])
     }
 

@@ -551,9 +551,10 @@ class CallsView {
     this.drawCoverage(coverage);
     if (contacts.length === 0) return replace(this.table, h("p", { class: "empty" }, "No calls yet."));
     replace(this.table, h("table", {},
-      h("thead", {}, h("tr", {}, ["Caller", "Status", "Turns", "Started", "Id"].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["Caller", "Channel", "Status", "Turns", "Started", "Id"].map((t) => h("th", {}, t)))),
       h("tbody", {}, contacts.map((c) => h("tr", { class: "row", "data-id": c.contact_id, onclick: () => { location.hash = `#/calls/${encodeURIComponent(c.contact_id)}`; } },
         h("td", { class: "text" }, c.caller || "unknown"),
+        h("td", {}, c.channel || "VOICE"),
         h("td", {}, badge(callStatus(c))),
         h("td", { class: "num" }, c.turn_count),
         h("td", {}, time(c.created_at)),
@@ -596,8 +597,8 @@ class CallView extends ItemView {
     const contact = await get(`/connect/v1/contacts/${encodeURIComponent(this.id)}`);
     if (current !== this) return;
     replace(view(),
-      h("div", { class: "head" }, h("div", {}, h("h1", { class: "text" }, `Call from ${contact.caller || "unknown"}`), h("a", { href: "#/calls" }, "← Calls"))),
-      facts([["Status", badge(callStatus(contact))], ["Started", time(contact.created_at)],
+      h("div", { class: "head" }, h("div", {}, h("h1", { class: "text" }, `${contact.channel === "CHAT" ? "Chat" : "Call"} from ${contact.caller || "unknown"}`), h("a", { href: "#/calls" }, "← Calls"))),
+      facts([["Channel", contact.channel || "VOICE"], ["Status", badge(callStatus(contact))], ["Started", time(contact.created_at)],
         ["Ended", time(contact.ended_at)], ["Id", h("span", { class: "id" }, contact.contact_id)]]),
       entries("Session attributes", contact.session_attributes),
       entries("Contact attributes", contact.attributes),
@@ -607,7 +608,7 @@ class CallView extends ItemView {
       h("h2", {}, `Turns (${(contact.turns || []).length})`),
       (contact.turns || []).length === 0 ? h("p", { class: "empty" }, "No turns yet: POST /connect/v1/contacts/{id}/utterances.") :
         h("ol", { class: "turns" }, contact.turns.map((turn) => h("li", { "data-turn": turn.turn },
-          h("div", {}, h("strong", {}, "Caller: "), h("span", { class: "text" }, turn.utterance)),
+          h("div", {}, h("strong", {}, contact.channel === "CHAT" ? "Customer: " : "Caller: "), h("span", { class: "text" }, turn.utterance)),
           h("div", {}, h("strong", {}, "Prompt: "), h("span", { class: "text" }, turn.prompt), " ", badge(turn.branch)),
           h("div", { class: "sub" }, `Lambda: ${turn.lambda.status_code ?? "no answer"}`,
             turn.lambda.function_error ? ` (${turn.lambda.function_error})` : "", ` in ${Number(turn.lambda.latency_ms).toFixed(1)} ms`,
