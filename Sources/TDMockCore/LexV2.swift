@@ -124,6 +124,8 @@ public enum LexV2 {
         /// As Lex keeps them: strings (numbers and booleans as their text).
         public var sessionAttributes: [String: String]
         public var messages: [Message]
+        /// The intent's slots that have a value, by name: each one's `interpretedValue` (`$.Lex.Slots`).
+        public var slots: [String: String] = [:]
 
         public struct Message: Sendable, Hashable {
             public var contentType: String
@@ -186,6 +188,11 @@ public enum LexV2 {
             }
             checked.intentName = intent["name"]?.stringValue
             checked.intentState = intent["state"]?.stringValue
+            for (name, slot) in intent["slots"]?.objectValue ?? [:] {
+                if let value = slot["value"]?["interpretedValue"]?.stringValue ?? slot["value"]?["originalValue"]?.stringValue {
+                    checked.slots[name] = value
+                }
+            }
             if let state = intent["state"], !state.isNull, !(state.stringValue.map(intentStates.contains) ?? false) {
                 return refuse("sessionState.intent.state", "\(describe(state)) is not one of \(intentStates.joined(separator: ", "))")
             }

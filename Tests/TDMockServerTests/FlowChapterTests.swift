@@ -336,6 +336,26 @@ import Testing
         }
     }
 
+    @Test func theBotsSlotsAreLexSlots() async throws {
+        let flow = """
+            {"Version": "2019-10-30", "StartAction": "bot", "Actions": [
+              {"Identifier": "bot", "Type": "ConnectParticipantWithLexBot", "Parameters": {"Text": "Where to?", "LexV2Bot": {"AliasArn": "\(FlowTests.alias)"}},
+               "Transitions": {"NextAction": "say", "Errors": [{"NextAction": "bye", "ErrorType": "NoMatchingError"}]}},
+              {"Identifier": "say", "Type": "MessageParticipant", "Parameters": {"Text": "Booked in $.Lex.Slots.city for '$.Lex.Slots.nights' nights."},
+               "Transitions": {"NextAction": "bye"}},
+              {"Identifier": "bye", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}
+            ]}
+            """
+        let functions = FlowFunctions()
+        try await functions.run { base in
+            try await TestApp(try FlowTests.configuration(functions: base, main: flow)).test { client in
+                let call = try await FlowTests.Call.start(client)
+                let turn = try await call.say("book a room in lisbon")
+                #expect(turn["prompt"] as? String == "Booked in Lisbon for '' nights.", "\(turn)")
+            }
+        }
+    }
+
     @Test func everyTypeOfTheReferenceIsReadAndItsTableIsWhole() throws {
         #expect(FlowActionType.allCases.count == 58)
         for chapter in FlowActionType.Chapter.allCases {

@@ -47,6 +47,20 @@ final class FlowFunctions: Sendable {
                         "messages": [["contentType": "PlainText", "content": "Anything else?"]],
                     ]
                 )
+            case "book a room in lisbon":
+                return (
+                    .ok,
+                    [
+                        "sessionState": [
+                            "dialogAction": ["type": "Close"],
+                            "intent": [
+                                "name": "FallbackIntent", "state": "Fulfilled",
+                                "slots": ["city": ["value": ["originalValue": "lisbon", "interpretedValue": "Lisbon"]], "nights": NSNull()],
+                            ],
+                            "sessionAttributes": attributes,
+                        ]
+                    ]
+                )
             case "boom": return (.internalServerError, ["message": "boom"])
             default: return (.ok, Self.close(attributes))
             }

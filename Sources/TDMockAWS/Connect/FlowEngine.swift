@@ -607,6 +607,7 @@ struct FlowEngine: Sendable {
             run.lexAttributes = answer.sessionAttributes
             guard answer.dialogActionType == "Close" else { return .wait }
             run.state.intentName = answer.intentName
+            run.state.lexSlots = answer.slots.isEmpty ? nil : answer.slots
             if answer.intentState == "Failed" {
                 return error("NoMatchingError", of: action, "the bot closed \(answer.intentName ?? "the intent") as Failed")
             }
@@ -832,6 +833,7 @@ struct FlowEngine: Sendable {
             switch parts[1] {
             case "IntentName": return run.state.intentName ?? ""
             case "SessionAttributes": return key(from: 2).flatMap { run.lexAttributes[$0] } ?? ""
+            case "Slots": return key(from: 2).flatMap { run.state.lexSlots?[$0] } ?? ""
             default: return ""
             }
         default: return ""

@@ -65,6 +65,8 @@ public struct FlowContactState: Codable, Sendable, Hashable {
     public var callbackNumber: String?
     /// `$.Metrics`, by the path below it (`GetMetricData`).
     public var metrics: [String: String]?
+    /// `$.Lex.Slots`: the slots of the intent the bot last closed.
+    public var lexSlots: [String: String]?
 
     /// The channel, `VOICE` unless the contact is a chat.
     public var channelName: String { channel ?? FlowContactState.voice }
