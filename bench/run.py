@@ -502,6 +502,39 @@ def turn_flow():
     return {"Version": "2019-10-30", "StartAction": "listen", "Actions": actions}
 
 
+def whole_turn_flow():
+    """A flow whose every caller turn runs 20 actions through what §11.1 adds: the bot block, a Compare, a
+    CheckMetricData, a module (3 actions), a Loop of 3 (7 runs), 4 UpdateContactAttributes, a message,
+    and the bot block again. The module is returned with it."""
+    bot = {"LexV2Bot": {"AliasArn": "arn:aws:lex:us-east-1:000000000000:bot-alias/TDMOCKQBOT/TSTALIASID"}}
+    actions = [flow_step("listen", "ConnectParticipantWithLexBot", bot,
+                         {"Conditions": [{"NextAction": "check", "Condition": {"Operator": "Equals", "Operands": ["FallbackIntent"]}}],
+                          "Errors": [{"NextAction": "bye", "ErrorType": "NoMatchingError"}, {"NextAction": "bye", "ErrorType": "NoMatchingCondition"}]}),
+               flow_step("check", "Compare", {"ComparisonValue": "$.Lex.SessionAttributes.response_type"},
+                         {"Conditions": [{"NextAction": "metric", "Condition": {"Operator": "Equals", "Operands": ["speak"]}}],
+                          "Errors": [{"NextAction": "bye", "ErrorType": "NoMatchingCondition"}]}),
+               flow_step("metric", "CheckMetricData", {"MetricType": "NumberOfContactsInQueue", "QueueId": "q-bench"},
+                         {"Conditions": [{"NextAction": "module", "Condition": {"Operator": "NumberLessThan", "Operands": ["100"]}}],
+                          "Errors": [{"NextAction": "bye", "ErrorType": "NoMatchingCondition"}, {"NextAction": "bye", "ErrorType": "NoMatchingError"}]}),
+               flow_step("module", "InvokeFlowModule", {"FlowModuleId": "arn:aws:connect:us-east-1:000000000000:instance/i/flow-module/bench"},
+                         {"NextAction": "loop", "Errors": [{"NextAction": "bye", "ErrorType": "NoMatchingError"}]}),
+               flow_step("loop", "Loop", {"LoopCount": "3"},
+                         {"Conditions": [{"NextAction": "body", "Condition": {"Operator": "Equals", "Operands": ["ContinueLooping"]}},
+                                         {"NextAction": "set-1", "Condition": {"Operator": "Equals", "Operands": ["DoneLooping"]}}]}),
+               flow_step("body", "UpdateContactAttributes", {"Attributes": {"round": "$.Lex.SessionAttributes.response_text"}}, {"NextAction": "loop"})]
+    for n in range(1, 5):
+        actions.append(flow_step(f"set-{n}", "UpdateContactAttributes", {"Attributes": {f"a{n}": "$.Lex.SessionAttributes.response_text"}},
+                                 {"NextAction": f"set-{n + 1}" if n < 4 else "say"}))
+    actions.append(flow_step("say", "MessageParticipant", {"Text": "$.Lex.SessionAttributes.response_text"}, {"NextAction": "listen"}))
+    actions.append(flow_step("bye", "DisconnectParticipant", {}, {}))
+    module = [flow_step("m-attr", "UpdateFlowAttributes", {"FlowAttributes": {"seen": {"Value": "$.Lex.SessionAttributes.response_type"}}},
+                        {"NextAction": "m-set", "Errors": [{"NextAction": "m-end", "ErrorType": "NoMatchingError"}]}),
+              flow_step("m-set", "UpdateContactAttributes", {"Attributes": {"module": "$.FlowAttributes.seen"}}, {"NextAction": "m-end"}),
+              flow_step("m-end", "EndFlowModuleExecution", {}, {})]
+    return ({"Version": "2019-10-30", "StartAction": "listen", "Actions": actions},
+            {"Version": "2019-10-30", "StartAction": "m-attr", "Actions": module})
+
+
 def large_flow(count):
     """A flow of `count` actions: a menu of Compares and messages, a bot block, a disconnect."""
     actions = []
@@ -551,6 +584,38 @@ def flows(binary, workdir, row, processes):
     row("caller turn through a 20-action flow, tdmock's own time: p99", percentile(own, 99), "ms", "<= 2 ms", percentile(own, 99) <= 2)
     connection.close()
     processes.pop().stop()
+
+    # The same through a module, a loop and a queue metric (docs/contact-flows.md's whole Flow Language).
+    flow, module = whole_turn_flow()
+    flow_file, module_file = os.path.join(workdir, "whole-flow.json"), os.path.join(workdir, "bench-module.json")
+    for path, document in ((flow_file, flow), (module_file, module)):
+        with open(path, "w") as f:
+            json.dump(document, f)
+    config = os.path.join(workdir, "whole-flow.yaml")
+    with open(config, "w") as f:
+        f.write(f"connect:\n  modules: {{bench: {module_file}}}\n  queues:\n    q-bench: {{contacts_in_queue: 4}}\n")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes.append(start_tdmock(binary, port, os.path.join(workdir, "whole.sqlite"),
+                                  ["--lambda-url", lambda_url, "--flow", flow_file, "--config", config]))
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection.request("POST", "/connect/v1/contacts", body='{"caller":"+15550100"}', headers={"content-type": "application/json"})
+    contact = json.loads(connection.getresponse().read())["contact_id"]
+    for index in range(turns + 200):
+        connection.request("POST", f"/connect/v1/contacts/{contact}/utterances", body=json.dumps({"text": f"question {index}"}),
+                           headers={"content-type": "application/json"})
+        answer = json.loads(connection.getresponse().read())
+        assert answer["branch"] == "speak" and answer["prompt"] == "4.2 million.", answer
+    _, detail = call("GET", f"{base}/connect/v1/contacts/{contact}")
+    path = json.loads(detail)["turns"][-1]["path"]
+    assert len(path) == 20 and any(step["flow"] == "module/bench" for step in path), path
+    _, found = call("GET", f"{base}/tdmock/v1/wait?event=lambda_invoked&contact_id={contact}&count={turns + 200}&timeout=60")
+    own = [event["tdmock_ms"] for event in json.loads(found)[200:]]
+    command = f"{turns:,} sequential utterances, 20 actions a turn with a module, a Loop and a CheckMetricData; tdmock_ms of each lambda_invoked event"
+    row("caller turn through 20 actions with a module, a loop and a metric: p50", percentile(own, 50), "ms", command=command)
+    row("caller turn through 20 actions with a module, a loop and a metric: p99", percentile(own, 99), "ms", "<= 2 ms", percentile(own, 99) <= 2)
+    connection.close()
+    processes.pop().stop()
     lambda_server.shutdown()
 
     # Loading: serve's start to its "listening" line, with the 500-action flow and without, in turn.
@@ -569,13 +634,20 @@ def flows(binary, workdir, row, processes):
         process.wait(10)
         return elapsed
 
-    with_flow, without = [], []
+    medium = os.path.join(workdir, "medium-flow.json")
+    with open(medium, "w") as f:
+        json.dump(large_flow(200), f, indent=2)
+    with_flow, with_medium, without = [], [], []
     for _ in range(15):
         with_flow.append(start_time(["--flow", large]))
+        with_medium.append(start_time(["--flow", medium]))
         without.append(start_time([]))
     load = statistics.median(with_flow) - statistics.median(without)
     command = "serve's start to 'tdmock listening on', median of 15 with --flow (500 actions) less median of 15 without, in turn"
     row("loading a 500-action flow (serve's start with it, less without)", max(load, 0), "ms", "<= 100 ms", load <= 100, command=command)
+    load = statistics.median(with_medium) - statistics.median(without)
+    command = "as above with a 200-action flow, median of 15"
+    row("loading a 200-action flow (serve's start with it, less without)", max(load, 0), "ms", "<= 20 ms", load <= 20, command=command)
 
 
 def question_response(binary, workdir, row, processes):
