@@ -221,6 +221,10 @@ import Testing
             let contact = try await Self.contact(client, call.id)
             let path = try #require(contact.start?.path)
             #expect(path.first { $0.action == "hours" }?.transition == "Conditions: Equals False")
+            #expect(path.first { $0.action == "hours" }?.note == "closed at 2026-12-07T22:00:00.000Z")
+            #expect(path.first { $0.action == "staffed" }?.note == "NumberOfAgentsAvailable of q-sales is 0")
+            #expect(path.first { $0.action == "split" }?.note?.hasPrefix("drew ") == true)
+            #expect(path.first { $0.action == "voiceid" }?.note == "recorded")
             #expect(
                 path.filter { $0.action == "retry" }.map(\.transition) == [
                     "Conditions: Equals ContinueLooping", "Conditions: Equals ContinueLooping", "Conditions: Equals DoneLooping",
@@ -324,6 +328,10 @@ import Testing
             let contact = try await Self.contact(client, call.id)
             #expect(contact.channel == "CHAT")
             #expect(contact.turns?[1].path.first?.transition == "Conditions: Equals CustomerReturned")
+            #expect(
+                contact.turns?[1].path.last?.note
+                    == #"shows view arn:aws:connect:us-east-1:aws:view/list-picker:1 with ViewData {"Heading":"Pick one"}: waits for the customer"#
+            )
 
             // On a voice call, ShowView takes NoMatchingError; a bad channel is refused.
             let voice = try await FlowTests.Call.start(client)

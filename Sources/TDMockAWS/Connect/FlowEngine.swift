@@ -69,6 +69,8 @@ struct FlowEngine: Sendable {
         var lexNote: String?
         /// An error the action that met it had no transition for (Connect then ends the call).
         var stranded: String?
+        /// What the action being run did, for its step in the path (a draw, a metric, a view shown).
+        var note: String?
 
         var prompt: String { prompts.filter { !$0.isEmpty }.joined(separator: " ") }
         var ended: Bool { ending != nil }
@@ -170,6 +172,8 @@ struct FlowEngine: Sendable {
     /// and where it leaves the call: the next action to run, or nil when the call waits or has ended.
     private func take(_ move: Move, at action: FlowAction, in flow: inout Flow, input: String?, _ run: inout Run) -> String? {
         var step = FlowStep(flow: flow.id, action: action.identifier, type: action.type.rawValue, input: input)
+        step.note = run.note
+        run.note = nil
         defer { run.path.append(step) }
         switch move {
         case .go(let label, let next):
@@ -218,7 +222,7 @@ struct FlowEngine: Sendable {
             step.next = next
             return next
         case .wait:
-            step.note = "waits for the caller"
+            step.note = step.note.map { "\($0): waits for the customer" } ?? "waits for the caller"
             run.state.flow = flow.id
             run.state.waiting = action.identifier
             return nil
@@ -358,6 +362,7 @@ struct FlowEngine: Sendable {
             // Each condition's operand is where its share ends (NumberLessThan 30, then NumberLessThan 70, …):
             // the first the draw passes is taken; past all of them is the remainder, NoMatchingCondition.
             let draw = harness.percent()
+            run.note = "drew \(draw)"
             if let condition = action.conditions.first(where: { $0.comparison.holds(String(draw), $0.operand) }) {
                 return .go(label: condition.label, next: condition.next)
             }
@@ -372,6 +377,8 @@ struct FlowEngine: Sendable {
             guard run.state.isChat else {
                 return error("NoMatchingError", of: action, "a voice call shows no views (ShowView is for chat)")
             }
+            let data = action.parameters["ViewData"].map { String(decoding: JSONCoding.data($0), as: UTF8.self) } ?? "{}"
+            run.note = "shows view \(action.parameters["ViewResource"]?["Id"]?.stringValue ?? "") with ViewData \(data)"
             return .wait
         case .transferParticipantToThirdParty:
             let number = resolve(action.text("ThirdPartyPhoneNumber") ?? "", run)
@@ -379,6 +386,7 @@ struct FlowEngine: Sendable {
                 return error("CallFailed", of: action, "'\(number)' is not an E.164 number to call")
             }
             if action.text("ContinueFlowExecution") == "False" { return .end(.transferredToNumber(number)) }
+            run.note = "called \(number), who hung up: the flow goes on"
             return next
         case .updateContactCallbackNumber:
             let number = resolve(action.text("CallbackNumber") ?? "", run)
@@ -388,9 +396,11 @@ struct FlowEngine: Sendable {
             run.state.callbackNumber = number
             return next
         case .createCallbackContact:
-            guard run.state.callbackNumber ?? run.caller != nil else {
+            guard let number = run.state.callbackNumber ?? run.caller else {
                 return error("NoMatchingError", of: action, "no number to call back: set one with UpdateContactCallbackNumber")
             }
+            let queue = action.text("QueueId").map { resolve($0, run) } ?? run.state.queue ?? "the working queue"
+            run.note = "a callback to \(number) queued in \(queue)"
             return next
         case .messageParticipantIteratively:
             run.prompts.append(contentsOf: messages(of: action, run))
@@ -399,6 +409,7 @@ struct FlowEngine: Sendable {
             return next
         default:
             // An action tdmock records: what it does changes nothing a test can see here.
+            run.note = "recorded"
             return next
         }
     }
@@ -442,7 +453,9 @@ struct FlowEngine: Sendable {
         } else {
             hours = .always
         }
-        let result = hours.isOpen(at: harness.now) ? "True" : "False"
+        let now = harness.now
+        let result = hours.isOpen(at: now) ? "True" : "False"
+        run.note = "\(result == "True" ? "open" : "closed") at \(Timestamp.string(from: now))"
         if let condition = action.conditions.first(where: { $0.operand == result }) {
             return .go(label: condition.label, next: condition.next)
         }
@@ -452,7 +465,9 @@ struct FlowEngine: Sendable {
     /// CheckMetricData: the metric compared with each condition in turn.
     private func checkMetric(_ action: FlowAction, _ run: inout Run) -> Move {
         let metric = action.text("MetricType") ?? ""
-        let value = String(queueMetrics(action, run).metrics.value(of: metric))
+        let (key, metrics) = queueMetrics(action, run)
+        let value = String(metrics.value(of: metric))
+        run.note = "\(metric) of \(key.isEmpty ? "no queue" : key) is \(value)"
         if let condition = action.conditions.first(where: { $0.comparison.holds(value, $0.operand) }) {
             return .go(label: condition.label, next: condition.next)
         }

@@ -467,6 +467,17 @@ private struct FlowReader {
             if given.count > 1 { throw fail(given.joined(separator: "/"), "give one of Text, SSML, PromptId and Media, not \(given.count)") }
             if required, given.isEmpty { throw fail("Text", "missing: one of Text, SSML, PromptId or Media says what the caller hears") }
         }
+        /// A function's ARN written statically is a reference; a sample's placeholder ('%%LOOKUP_ARN%%',
+        /// 'ENTER LAMBDA HERE') is said at start, and a call that gets there takes NoMatchingError.
+        func function(_ field: String, _ arn: String) {
+            guard !Flow.isDynamic(arn) else { return }
+            let name = FunctionName.resolve(arn)
+            guard FunctionName.isValid(name) else {
+                warnings.append("action '\(action.identifier)': \(field) '\(arn)' names no function: a call that gets there takes NoMatchingError")
+                return
+            }
+            references.append(FlowReference(identifier: action.identifier, field: "Parameters.\(field)", kind: .function(name)))
+        }
         func seconds(_ name: String, required: Bool, range: ClosedRange<Int>) throws(FlowFailure) {
             guard let value = parameters[name], !value.isNull else {
                 if required { throw fail(name, "missing") }
@@ -553,16 +564,7 @@ private struct FlowReader {
                 guard type == "STRING_MAP" || type == "JSON" else { throw fail("ResponseValidation.ResponseType", "must be STRING_MAP or JSON") }
             }
             try strings("LambdaInvocationAttributes")
-            if !Flow.isDynamic(arn) {
-                let name = FunctionName.resolve(arn)
-                guard FunctionName.isValid(name) else {
-                    warnings.append(
-                        "action '\(action.identifier)': LambdaFunctionARN '\(arn)' names no function: a call that gets there takes NoMatchingError"
-                    )
-                    return
-                }
-                references.append(FlowReference(identifier: action.identifier, field: "Parameters.LambdaFunctionARN", kind: .function(name)))
-            }
+            function("LambdaFunctionARN", arn)
         case .updateContactTargetQueue:
             let queue = try string("QueueId")
             let agent = try string("AgentId")
@@ -580,16 +582,7 @@ private struct FlowReader {
             }
         case .invokeExternalResource:
             guard let arn = try string("FunctionArn", required: true) else { return }
-            if !Flow.isDynamic(arn) {
-                let name = FunctionName.resolve(arn)
-                guard FunctionName.isValid(name) else {
-                    warnings.append(
-                        "action '\(action.identifier)': FunctionArn '\(arn)' names no function: a call that gets there takes NoMatchingError"
-                    )
-                    return
-                }
-                references.append(FlowReference(identifier: action.identifier, field: "Parameters.FunctionArn", kind: .function(name)))
-            }
+            function("FunctionArn", arn)
         case .loop:
             guard let value = parameters["LoopCount"], !value.isNull else { throw fail("LoopCount", "missing: how many times to loop (0 to 100)") }
             let text = value.stringValue ?? value.numberValue.map { LexV2.numberText($0) }
