@@ -554,36 +554,44 @@ def large_flow(count):
 
 
 def flows(binary, workdir, row, processes):
-    """A caller turn through a 20-action flow (tdmock's own time, the Lambda's taken out), and how long a
-    500-action flow takes to load (serve's start with it, less serve's start with the built-in flow)."""
+    """A caller turn through a 20-action flow, and through 20 actions with a module, a loop and a queue metric
+    (tdmock's own time, the Lambda's taken out), and how long a 500- and a 200-action flow take to load
+    (serve's start with it, less serve's start with the built-in flow)."""
     import http.client
     lambda_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BenchLambda)
     threading.Thread(target=lambda_server.serve_forever, daemon=True).start()
     lambda_url = f"http://127.0.0.1:{lambda_server.server_address[1]}/2015-03-31/functions/fallback/invocations"
+    turns = 2000
+
+    def own_times(name, extra, check):
+        """tdmock's own time on each of `turns` sequential caller turns (after 200 to warm up), serve started
+        with `extra`; `check` looks at the last turn's path."""
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        processes.append(start_tdmock(binary, port, os.path.join(workdir, f"{name}.sqlite"), ["--lambda-url", lambda_url, *extra]))
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        connection.request("POST", "/connect/v1/contacts", body='{"caller":"+15550100"}', headers={"content-type": "application/json"})
+        contact = json.loads(connection.getresponse().read())["contact_id"]
+        for index in range(turns + 200):
+            connection.request("POST", f"/connect/v1/contacts/{contact}/utterances", body=json.dumps({"text": f"question {index}"}),
+                               headers={"content-type": "application/json"})
+            answer = json.loads(connection.getresponse().read())
+            assert answer["branch"] == "speak" and answer["prompt"] == "4.2 million.", answer
+        _, detail = call("GET", f"{base}/connect/v1/contacts/{contact}")
+        path = json.loads(detail)["turns"][-1]["path"]
+        assert check(path), path
+        _, found = call("GET", f"{base}/tdmock/v1/wait?event=lambda_invoked&contact_id={contact}&count={turns + 200}&timeout=60")
+        connection.close()
+        processes.pop().stop()
+        return [event["tdmock_ms"] for event in json.loads(found)[200:]]
+
     flow_file = os.path.join(workdir, "turn-flow.json")
     with open(flow_file, "w") as f:
         json.dump(turn_flow(), f)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    processes.append(start_tdmock(binary, port, os.path.join(workdir, "flow.sqlite"), ["--lambda-url", lambda_url, "--flow", flow_file]))
-    connection = http.client.HTTPConnection("127.0.0.1", port)
-    connection.request("POST", "/connect/v1/contacts", body='{"caller":"+15550100"}', headers={"content-type": "application/json"})
-    contact = json.loads(connection.getresponse().read())["contact_id"]
-    turns = 2000
-    for index in range(turns + 200):
-        connection.request("POST", f"/connect/v1/contacts/{contact}/utterances", body=json.dumps({"text": f"question {index}"}),
-                           headers={"content-type": "application/json"})
-        answer = json.loads(connection.getresponse().read())
-        assert answer["branch"] == "speak" and answer["prompt"] == "4.2 million.", answer
-    _, detail = call("GET", f"{base}/connect/v1/contacts/{contact}")
-    assert len(json.loads(detail)["turns"][-1]["path"]) == 20
-    _, found = call("GET", f"{base}/tdmock/v1/wait?event=lambda_invoked&contact_id={contact}&count={turns + 200}&timeout=60")
-    own = [event["tdmock_ms"] for event in json.loads(found)[200:]]
+    own = own_times("flow", ["--flow", flow_file], lambda path: len(path) == 20)
     command = f"{turns:,} sequential utterances on one connection, 20 actions a turn; tdmock_ms of each lambda_invoked event"
     row("caller turn through a 20-action flow, tdmock's own time: p50", percentile(own, 50), "ms", command=command)
     row("caller turn through a 20-action flow, tdmock's own time: p99", percentile(own, 99), "ms", "<= 2 ms", percentile(own, 99) <= 2)
-    connection.close()
-    processes.pop().stop()
 
     # The same through a module, a loop and a queue metric (docs/contact-flows.md's whole Flow Language).
     flow, module = whole_turn_flow()
@@ -594,28 +602,11 @@ def flows(binary, workdir, row, processes):
     config = os.path.join(workdir, "whole-flow.yaml")
     with open(config, "w") as f:
         f.write(f"connect:\n  modules: {{bench: {module_file}}}\n  queues:\n    q-bench: {{contacts_in_queue: 4}}\n")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    processes.append(start_tdmock(binary, port, os.path.join(workdir, "whole.sqlite"),
-                                  ["--lambda-url", lambda_url, "--flow", flow_file, "--config", config]))
-    connection = http.client.HTTPConnection("127.0.0.1", port)
-    connection.request("POST", "/connect/v1/contacts", body='{"caller":"+15550100"}', headers={"content-type": "application/json"})
-    contact = json.loads(connection.getresponse().read())["contact_id"]
-    for index in range(turns + 200):
-        connection.request("POST", f"/connect/v1/contacts/{contact}/utterances", body=json.dumps({"text": f"question {index}"}),
-                           headers={"content-type": "application/json"})
-        answer = json.loads(connection.getresponse().read())
-        assert answer["branch"] == "speak" and answer["prompt"] == "4.2 million.", answer
-    _, detail = call("GET", f"{base}/connect/v1/contacts/{contact}")
-    path = json.loads(detail)["turns"][-1]["path"]
-    assert len(path) == 20 and any(step["flow"] == "module/bench" for step in path), path
-    _, found = call("GET", f"{base}/tdmock/v1/wait?event=lambda_invoked&contact_id={contact}&count={turns + 200}&timeout=60")
-    own = [event["tdmock_ms"] for event in json.loads(found)[200:]]
+    own = own_times("whole", ["--flow", flow_file, "--config", config],
+                    lambda path: len(path) == 20 and any(step["flow"] == "module/bench" for step in path))
     command = f"{turns:,} sequential utterances, 20 actions a turn with a module, a Loop and a CheckMetricData; tdmock_ms of each lambda_invoked event"
     row("caller turn through 20 actions with a module, a loop and a metric: p50", percentile(own, 50), "ms", command=command)
     row("caller turn through 20 actions with a module, a loop and a metric: p99", percentile(own, 99), "ms", "<= 2 ms", percentile(own, 99) <= 2)
-    connection.close()
-    processes.pop().stop()
     lambda_server.shutdown()
 
     # Loading: serve's start to its "listening" line, with the 500-action flow and without, in turn.
