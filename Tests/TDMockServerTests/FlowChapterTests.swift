@@ -147,7 +147,10 @@ import Testing
            "Parameters": {"FunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:lookup", "TimeLimit": "3"},
            "Transitions": {"NextAction": "callback", "Errors": [{"NextAction": "end", "ErrorType": "NoMatchingError"}]}},
           {"Identifier": "callback", "Type": "CreateCallbackContact", "Parameters": {"QueueId": "q-sales", "InitialCallDelaySeconds": "30"},
-           "Transitions": {"NextAction": "say", "Errors": [{"NextAction": "end", "ErrorType": "NoMatchingError"}]}},
+           "Transitions": {"NextAction": "forward", "Errors": [{"NextAction": "end", "ErrorType": "NoMatchingError"}]}},
+          {"Identifier": "forward", "Type": "TransferParticipantToThirdParty",
+           "Parameters": {"ThirdPartyPhoneNumber": "+1{{phoneNumber}}", "ThirdPartyConnectionTimeLimitSeconds": "30", "ContinueFlowExecution": "False"},
+           "Transitions": {"NextAction": "say", "Errors": [{"NextAction": "say", "ErrorType": "NoMatchingError"}], "Conditions": []}},
           {"Identifier": "say", "Type": "MessageParticipant", "Parameters": {"Text": "We will call you back, $.External.first_name."},
            "Transitions": {"NextAction": "end"}},
           {"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}
@@ -304,7 +307,11 @@ import Testing
                 let call = try await FlowTests.Call.start(client)
                 #expect(call.prompt == "We will call you back, Ada.", "\(call.prompt)")
                 let contact = try await Self.contact(client, call.id)
-                #expect(contact.start?.path.map(\.action) == ["profile", "create", "associate", "lookup", "callback", "say", "end"])
+                let path = try #require(contact.start?.path)
+                #expect(path.map(\.action) == ["profile", "create", "associate", "lookup", "callback", "forward", "say", "end"])
+                #expect(path[4].note == "a callback to +15550100 queued in q-sales")
+                // CallFailed has no transition of its own: NoMatchingError catches it.
+                #expect(path[5].transition == "Errors: NoMatchingError")
                 #expect(contact.endedBy == .disconnect)
             }
         }

@@ -245,8 +245,11 @@ struct FlowEngine: Sendable {
     }
 
     /// Takes the action's transition for an error, or strands the call when it has none.
+    /// An error without its own transition takes `NoMatchingError`'s, which the reference gives every action
+    /// that has errors for "no other Error matches".
     private func error(_ type: String, of action: FlowAction, _ why: String) -> Move {
         if let next = action.errorTarget(type) { return .go(label: FlowTransition.errorLabel(type), next: next) }
+        if let next = action.errorTarget("NoMatchingError") { return .go(label: FlowTransition.errorLabel("NoMatchingError"), next: next) }
         return .stranded("\(type) (\(why)) and no Errors transition for it: Connect ends the call")
     }
 
@@ -530,8 +533,8 @@ struct FlowEngine: Sendable {
             return resolve(ssml, run).replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        if let prompt = parameters["PromptId"]?.stringValue { return "[audio prompt \(resolve(prompt, run))]" }
-        if let uri = parameters["Media"]?["Uri"]?.stringValue { return "[audio \(resolve(uri, run))]" }
+        if let prompt = parameters["PromptId"]?.stringValue, !prompt.isEmpty { return "[audio prompt \(resolve(prompt, run))]" }
+        if let uri = parameters["Media"]?["Uri"]?.stringValue, !uri.isEmpty { return "[audio \(resolve(uri, run))]" }
         return ""
     }
 

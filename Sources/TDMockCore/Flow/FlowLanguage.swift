@@ -353,7 +353,8 @@ private struct FlowReader {
         var leftBy: String?
         if let value = transitions["NextAction"], !value.isNull {
             guard let text = value.stringValue else { throw fail("Transitions.NextAction", "\(value.typeDescription), not an Identifier") }
-            next = text
+            // An empty NextAction, as some exports write for a branch left unconnected, is none.
+            next = text.isEmpty ? nil : text
         }
         var conditions: [FlowCondition] = []
         if let value = transitions["Conditions"], !value.isNull {
@@ -673,9 +674,12 @@ private struct FlowReader {
             if let value = try string("ContinueFlowExecution"), value != "True", value != "False" {
                 throw fail("ContinueFlowExecution", "'\(value)' is not True or False")
             }
-            if let timeout = try string("ThirdPartyConnectionTimeoutSeconds"), !Flow.isDynamic(timeout) {
-                guard let seconds = Int(timeout), (0...600).contains(seconds) else {
-                    throw fail("ThirdPartyConnectionTimeoutSeconds", "'\(timeout)' is not a whole number of seconds from 0 to 600")
+            // The reference's spelling, and the one exports write.
+            for name in ["ThirdPartyConnectionTimeoutSeconds", "ThirdPartyConnectionTimeLimitSeconds"] {
+                if let timeout = try string(name), !Flow.isDynamic(timeout) {
+                    guard let seconds = Int(timeout), (0...600).contains(seconds) else {
+                        throw fail(name, "'\(timeout)' is not a whole number of seconds from 0 to 600")
+                    }
                 }
             }
             if let digits = try string("ThirdPartyDTMFDigits"), !Flow.isDynamic(digits),
