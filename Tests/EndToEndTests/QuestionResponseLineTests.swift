@@ -19,7 +19,7 @@ struct PythonLambda {
         let output = Pipe()
         process.standardOutput = output
         let text = TextBuffer()
-        output.fileHandleForReading.readabilityHandler = { text.append($0.availableData) }
+        TDMockProcess.drain(output.fileHandleForReading, into: text)
         try process.run()
         var line = ""
         try await eventually("the Lambda to listen") {
@@ -293,7 +293,7 @@ enum Caller {
         let output = Pipe()
         host.standardOutput = output
         let printed = TextBuffer()
-        output.fileHandleForReading.readabilityHandler = { printed.append($0.availableData) }
+        TDMockProcess.drain(output.fileHandleForReading, into: printed)
         try host.run()
         defer { kill(host.processIdentifier, SIGKILL) }
         // The flow calls customer_lookup as the call starts: the host must be listening by then.

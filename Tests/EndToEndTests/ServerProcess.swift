@@ -49,25 +49,25 @@ final class TDMockProcess: Sendable {
         process.standardInput = input ?? FileHandle.nullDevice
         self.input = input
         self.process = process
-        stdout.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                output.close()
-            } else {
-                output.append(data)
-            }
-        }
-        stderr.fileHandleForReading.readabilityHandler = { [errors] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                errors.close()
-            } else {
-                errors.append(data)
-            }
-        }
+        Self.drain(stdout.fileHandleForReading, into: output)
+        Self.drain(stderr.fileHandleForReading, into: errors)
         try process.run()
+    }
+
+    /// Reads a pipe to its end on a thread of its own, with blocking reads. `readabilityHandler` would
+    /// put each pipe under libdispatch's event loop, which on Linux crashes now and then with many pipes
+    /// open at once (a known corelibs bug: the test process dies in `_dispatch_event_loop_drain`).
+    static func drain(_ handle: FileHandle, into buffer: TextBuffer) {
+        Thread {
+            while true {
+                let data = handle.availableData
+                if data.isEmpty {
+                    buffer.close()
+                    return
+                }
+                buffer.append(data)
+            }
+        }.start()
     }
 
     /// Types a line into a process started with `interactive: true` (its standard input is a pipe).
