@@ -64,7 +64,7 @@ format-check:
 # without rebuilding, the server's tests again with Send a Message's fast path off, then the crash test
 # and the callback outage test (about 2 minutes together), then the workspace in headless Chromium, then
 # the AWS surfaces through boto3 and the AWS CLI, then serve's memory under 300 invocations answering 5 MB, then the chat line and the question line on the Python
-# example functions.
+# example functions, then a WebSocket function written for AWS over --tls-port.
 test: test-deps format-check
 	$(SWIFT) build --build-tests $(IMPORT_CHECK)
 	TDMOCK_BINARY=$$($(SWIFT) build --show-bin-path)/tdmock $(SWIFT) test --skip-build
@@ -76,6 +76,7 @@ test: test-deps format-check
 	python3 checks/aws/journal_memory_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/examples_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/question_line_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+	python3 checks/aws/tls_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 
 # tdmock's AWS surfaces judged by boto3 and the AWS CLI pointed at it (endpoint_url).
 aws-test: test-deps build
@@ -83,6 +84,7 @@ aws-test: test-deps build
 	python3 checks/aws/journal_memory_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/examples_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/question_line_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+	python3 checks/aws/tls_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 
 # The workspace driven in headless Chromium by Selenium; its screenshots go to docs/screenshots/.
 workspace-test: test-deps build

@@ -223,7 +223,7 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
     parser.add_argument("--messages", type=int, default=int(os.environ.get("BENCH_MESSAGES", "1000000")))
     parser.add_argument("--conversations", type=int, default=int(os.environ.get("BENCH_CONVERSATIONS", "100000")))
-    parser.add_argument("--only", choices=["question-response", "flows", "journal", "workspace", "aws"], help="run one part only (its rows alone are printed and kept)")
+    parser.add_argument("--only", choices=["question-response", "flows", "journal", "tls", "workspace", "aws"], help="run one part only (its rows alone are printed and kept)")
     args = parser.parse_args()
     binary = os.path.abspath(args.tdmock)
     workdir = tempfile.mkdtemp(prefix="tdmock-bench-")
@@ -258,6 +258,9 @@ def main():
             return report(rows, started, binary, args.out, workdir)
         if args.only == "journal":
             journal_cost(binary, workdir, row, start_body, send_body)
+            return report(rows, started, binary, args.out, workdir)
+        if args.only == "tls":
+            tls_cost(binary, workdir, row, start_body, send_body)
             return report(rows, started, binary, args.out, workdir)
         if args.only == "aws":
             aws.measure(binary, workdir, row, processes, start_tdmock, free_port)
@@ -310,6 +313,7 @@ def main():
         row("  / the Flask+SQLite stub", send_rps / peer_send["rps"], "x", ">= 10x", send_rps >= 10 * peer_send["rps"])
         row("  as a share of tdmock's /healthz", 100 * send_rps / health["rps"], "%", ">= 70 %", send_rps >= 0.7 * health["rps"])
         journal_cost(binary, workdir, row, start_body, send_body)
+        tls_cost(binary, workdir, row, start_body, send_body)
         # The saturation run just wrote a GB or two of WAL and database pages; while the kernel writes them
         # back, every fsync (the checkpoints') waits behind them, 100 ms and more on this machine. So they are
         # written out first (sync), then a pause. (A pause alone was not always enough: p99.9 81 ms once.)
@@ -428,6 +432,47 @@ def main():
         for process in processes:
             process.stop()
     report(rows, started, binary, args.out, workdir)
+
+
+def tls_cost(binary, workdir, row, start_body, send_body):
+    """Send a Message over HTTPS as a share of plain HTTP on one server (--tls-port), keep-alive wrk runs taken
+    in turn; and a TLS handshake's cost: new connections, each one GET /healthz, TLS less plain."""
+    import http.client
+    import ssl
+    port, tls_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = start_tdmock(binary, port, os.path.join(workdir, "tls.sqlite"),
+                           ["--tls-port", str(tls_port), "--ca-dir", os.path.join(workdir, "ca")])
+    bearer = token(base)
+    path = f"/digital-connect/conversations/{start_conversation(base, bearer, start_body)}/messages"
+    plain, secure = [], []
+    for _ in range(3):
+        plain.append(wrk(base + path, "post.lua", {"BODY": send_body, "TOKEN": bearer}, duration=5)["rps"])
+        secure.append(wrk(f"https://127.0.0.1:{tls_port}" + path, "post.lua", {"BODY": send_body, "TOKEN": bearer}, duration=5)["rps"])
+    http_rps, https_rps = statistics.median(plain), statistics.median(secure)
+    command = "wrk -t 2 -c 64 -d 5s keep-alive, 3 runs each in turn on one server (http: " + " ".join(f"{v:,.0f}" for v in plain) \
+        + "; https: " + " ".join(f"{v:,.0f}" for v in secure) + " req/s)"
+    row("tdmock Send a Message over HTTPS (median of 3)", https_rps, "req/s", command=command)
+    row("  as a share of plain HTTP on the same run", 100 * https_rps / http_rps, "%")
+
+    context = ssl.create_default_context(cafile=os.path.join(workdir, "ca", "tdmock-ca.pem"))
+    count = 300
+
+    def connections(make):
+        begin = time.perf_counter()
+        for _ in range(count):
+            connection = make()
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+            connection.close()
+        return (time.perf_counter() - begin) / count * 1000
+
+    plain_ms = statistics.median(connections(lambda: http.client.HTTPConnection("127.0.0.1", port)) for _ in range(3))
+    tls_ms = statistics.median(connections(lambda: http.client.HTTPSConnection("127.0.0.1", tls_port, context=context)) for _ in range(3))
+    row("a TLS handshake's cost (a new connection's GET /healthz, HTTPS less HTTP)", tls_ms - plain_ms, "ms",
+        command=f"{count} new connections in turn, each one GET /healthz, median of 3 (HTTP {plain_ms:.2f} ms, HTTPS {tls_ms:.2f} ms a connection; "
+                "Python's ssl client, ECDHE with P-256, TLS 1.3)")
+    process.stop()
 
 
 def journal_cost(binary, workdir, row, start_body, send_body):

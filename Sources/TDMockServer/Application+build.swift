@@ -1,8 +1,11 @@
 public import Foundation
 public import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 public import Logging
 import NIOCore
+public import NIOSSL
+import ServiceLifecycle
 import TDMockAWS
 public import TDMockCore
 import TDMockHTTP
@@ -19,34 +22,67 @@ public func buildApplication(
     ids: IdentifierGenerator? = nil,
     clock: @escaping @Sendable () -> Date = Timestamp.now,
     logger: Logger? = nil,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+    onTLSRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let database = try AppServices.openDatabase(configuration.database)
     let ids = ids ?? configuration.seed.map(IdentifierGenerator.init(seed:)) ?? IdentifierGenerator()
+    var tls: TLSConfiguration?
+    if configuration.tlsPort != nil {
+        let ca = try LocalCA.load(directory: configuration.caDirectory)
+        tls = try ca.serverConfiguration(hosts: [configuration.host])
+    }
     return buildApplication(
         AppServices(configuration: configuration, database: database, ids: ids, clock: clock),
         logger: logger,
-        onServerRunning: onServerRunning
+        tls: tls,
+        onServerRunning: onServerRunning,
+        onTLSRunning: onTLSRunning
     )
 }
 
 /// The same application on services made beforehand: tests keep them, to look into the store, to move the
 /// clock, or to start a second server on the same store.
+/// With `tls`, the same routes are served over HTTPS and WSS on `configuration.tlsPort` as well
+/// (docs/your-functions.md): a second listener, run beside the first.
 public func buildApplication(
     _ services: AppServices,
     logger: Logger? = nil,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    tls: TLSConfiguration? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+    onTLSRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let logger = logger ?? Logger(label: "tdmock")
     let configuration = services.configuration
     let events = EventHub()
     let deliverer = CallbackDeliverer(services: services, events: events, logger: logger)
     let webSockets = WebSocketAPI(services: services, functions: FunctionInvoker(services: services, events: events), events: events)
+    let router = buildRouter(services, events: events, deliverer: deliverer, webSockets: webSockets)
+    var background: [any Service] = [deliverer, webSockets]
+    // HummingbirdTLS wraps serve's own channel (limits, fast path, WebSocket upgrade) in TLS; `tls(_:)`
+    // builds nothing until a connection comes, so it has nothing to throw here.
+    if let tls, let port = configuration.tlsPort,
+        let secure = try? HTTPServerBuilder.tls(httpServer(services, events: events, webSockets: webSockets, logger: logger), tlsConfiguration: tls)
+    {
+        background.append(
+            Application(
+                router: router,
+                server: secure,
+                configuration: .init(address: .hostname(configuration.host, port: port), serverName: ServerIdentity.name),
+                onServerRunning: { channel in
+                    let port = channel.localAddress?.port ?? port
+                    services.listeningTLS.set(port)
+                    await onTLSRunning(port)
+                },
+                logger: logger
+            )
+        )
+    }
     return Application(
-        router: buildRouter(services, events: events, deliverer: deliverer, webSockets: webSockets),
+        router: router,
         server: httpServer(services, events: events, webSockets: webSockets, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: ServerIdentity.name),
-        services: [deliverer, webSockets],
+        services: background,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             services.listening.set(port)
@@ -71,10 +107,12 @@ func httpServer(_ services: AppServices, events: EventHub, webSockets: WebSocket
 
 /// The routes of `tdmock serve`, the workspace's page at `/` among them. Middleware added here does not
 /// see the Send a Message requests that `SendMessageFastPath` answers (see `httpServer`).
-func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer, webSockets: WebSocketAPI) -> Router<BasicRequestContext> {
-    let router = Router()
+func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackDeliverer, webSockets: WebSocketAPI) -> Router<ServeRequestContext> {
+    let router = Router(context: ServeRequestContext.self)
     let routes = RouteTable()
-    let surfaces = SurfaceTable(surfaces(agentToken: services.configuration.agentToken))
+    let surfaces = SurfaceTable(
+        surfaces(agentToken: services.configuration.agentToken, stage: services.configuration.apiGateway.webSocket.stage)
+    )
     router.add(middleware: JournalMiddleware(journal: services.journal, surfaces: surfaces, clock: services.clock))
     router.add(middleware: SurfaceMiddleware(surfaces: surfaces, routes: routes))
     router.get("/healthz") { _, _ in JSONResponse.make(status: .ok, body: ["status": "ok"]) }
@@ -98,7 +136,7 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
 
 /// Every surface `serve` answers, as each declares itself: the router applies their admission, body rule
 /// and error shape (`SurfaceMiddleware`), and the request journal keeps the requests of those that say so.
-func surfaces(agentToken: String?) -> [Surface] {
+func surfaces(agentToken: String?, stage: String = "prod") -> [Surface] {
     [
         OAuthController.surface,
         DigitalConnectController.surface,
@@ -109,7 +147,7 @@ func surfaces(agentToken: String?) -> [Surface] {
         LambdaController.surface,
         LexController.surface,
         RESTAPIController.surface,
-        ManagementController.surface,
+        ManagementController.surface(stage: stage),
         UnknownAWSOperation.surface,
     ]
 }

@@ -23,6 +23,8 @@ public struct AppServices: Sendable {
     package let coverage: FlowCoverage
     /// The port the server listens on, once it does (the real one when port 0 was asked).
     public let listening = ListeningPort()
+    /// The HTTPS and WSS port, once it listens (`--tls-port`).
+    public let listeningTLS = ListeningPort()
     /// The configured touchpoints by id.
     package let touchpoints: [String: Touchpoint]
     /// The clock, queues and draws a test sets for the contact flows.
@@ -69,6 +71,19 @@ public final class ListeningPort: Sendable {
 }
 
 extension AppServices {
+    /// The `HOST:PORT` API Gateway's events name as `domainName`, so that `https://{domainName}/{stage}`
+    /// reaches the Management API: the host the client asked for (its `Host` header), at the TLS port when
+    /// serve has one (a function builds an `https://` endpoint), else at the port it connected to.
+    package func domainName(host header: String?) -> String {
+        let port = listening.value
+        var host = header.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:\(port)"
+        let tls = listeningTLS.value
+        guard tls != 0 else { return host }
+        // Strip a port: after the last colon, unless the colon is inside an IPv6 literal's brackets.
+        if let colon = host.lastIndex(of: ":"), !host[colon...].contains("]") { host = String(host[..<colon]) }
+        return "\(host):\(tls)"
+    }
+
     /// Where Talkdesk's callbacks go: `--callback-url`, else this server's own REST API's `/callback`
     /// (nil until the server listens), so that the chat line runs with no flags.
     package var callbackBase: String? {

@@ -57,7 +57,15 @@ struct Serve: AsyncParsableCommand {
                     "Lex Web UI (lex-web-ui-loader-config.json): \"connect\": {\"talkDeskWebsocketEndpoint\": \"ws://\(host):\(port)/apigw/ws/\(stage)\"}, "
                         + "\"ui\": {\"enableLiveChat\": true}\(chatBot)"
                 )
+            } onTLSRunning: { port in
+                let ca = URL(fileURLWithPath: configuration.caDirectory).appendingPathComponent(LocalCA.certificateFile).path
+                Output.line(
+                    "tdmock listening on https://\(host):\(port) and wss://\(host):\(port)/apigw/ws/\(configuration.apiGateway.webSocket.stage)"
+                )
+                Output.line("local CA: \(ca) (AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS or SSL_CERT_FILE for your functions)")
             }
+        } catch let failure as LocalCA.Failure {
+            throw CLIError("cannot serve TLS: \(failure)")
         } catch {
             throw CLIError("cannot open the inbox: \(error)")
         }

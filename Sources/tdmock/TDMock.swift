@@ -26,7 +26,7 @@ struct TDMock: AsyncParsableCommand {
         subcommands: [
             Serve.self, Inbox.self, Show.self, Assign.self, Reply.self, Close.self, Console.self, Callbacks.self,
             Redeliver.self, Reset.self, Wait.self, FaultCommand.self, AgentCommand.self, Bridge.self, Customer.self,
-            Questions.self, Answer.self, Call.self, Contacts.self, ClockCommand.self, QueueCommand.self, Requests.self, Invocations.self,
+            Questions.self, Answer.self, Call.self, Contacts.self, ClockCommand.self, QueueCommand.self, CA.self, Requests.self, Invocations.self,
         ]
     )
 }

@@ -25,6 +25,8 @@ import Testing
         let received = try await receiver.waitFor(3)
         #expect(received.map(\.path) == ["/prod/conversation_started", "/prod/message_created", "/prod/conversation_ended"])
         #expect(received.allSatisfy { $0.apiKey == "k-123" && $0.attempt == 1 && $0.body["conversation_id"] == id })
+        // A webhook sender names itself, as Talkdesk's callbacks do.
+        #expect(received.allSatisfy { $0.userAgent?.hasPrefix("tdmock-webhooks/") == true })
         #expect(received.map(\.eventType) == ["conversation_started", "message_created", "conversation_ended"])
         #expect(received.allSatisfy { $0.body["timestamp"]?.count == 24 && $0.payload["author_name"] == "Dana" })
         #expect(received[1].payload["content"] == "How can I help?")

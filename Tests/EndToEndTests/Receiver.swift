@@ -9,6 +9,7 @@ import Testing
 struct ReceivedCallback: Sendable {
     var path: String
     var apiKey: String?
+    var userAgent: String?
     var deliveryID: String
     var attempt: Int
     var body: [String: String]
@@ -42,6 +43,7 @@ final class Receiver: Sendable {
             let callback = ReceivedCallback(
                 path: request.uri.path,
                 apiKey: request.headers[HTTPField.Name("x-api-key")!],
+                userAgent: request.headers[.userAgent],
                 deliveryID: request.headers[HTTPField.Name("x-tdmock-delivery-id")!] ?? "",
                 attempt: Int(request.headers[HTTPField.Name("x-tdmock-attempt")!] ?? "") ?? 0,
                 body: json.compactMapValues { $0 as? String },

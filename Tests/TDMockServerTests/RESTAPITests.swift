@@ -2,6 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOEmbedded
 import TDMockCore
 import TDMockServer
 import Testing
@@ -138,5 +141,28 @@ import Testing
                 #expect((event["body"] as? String)?.contains(#""event_type":"conversation_started""#) == true)
             }
         }
+    }
+
+    @Test func anEventCarriesTheCallersAddress() throws {
+        let channel = EmbeddedChannel()
+        channel.remoteAddress = try SocketAddress(ipAddress: "10.1.2.3", port: 50_000)
+        let context = ServeRequestContext(source: .init(channel: channel, logger: Logger(label: "test")))
+        #expect(ServeRequestContext.sourceIP(context) == "10.1.2.3")
+        #expect(
+            ServeRequestContext.sourceIP(BasicRequestContext(source: .init(channel: EmbeddedChannel(), logger: Logger(label: "test")))) == "127.0.0.1"
+        )
+    }
+
+    /// A function builds `https://{domainName}/{stage}`: the host the client asked for, at the TLS port when
+    /// there is one.
+    @Test func theDomainNameIsTheHostAtTheTLSPortWhenThereIsOne() throws {
+        let services = try TestApp().services
+        services.listening.set(8080)
+        #expect(services.domainName(host: "localhost:8080") == "localhost:8080")
+        #expect(services.domainName(host: nil) == "127.0.0.1:8080")
+        services.listeningTLS.set(8443)
+        #expect(services.domainName(host: "localhost:8080") == "localhost:8443")
+        #expect(services.domainName(host: "[::1]:8080") == "[::1]:8443")
+        #expect(services.domainName(host: "127.0.0.1") == "127.0.0.1:8443")
     }
 }

@@ -7,7 +7,8 @@ package import TDMockHTTP
 package import TDMockServices
 
 /// API Gateway's Management API for the WebSocket API (docs/aws.md), at the WebSocket API's base, for
-/// boto3's `apigatewaymanagementapi` with `endpoint_url="http://HOST:PORT/apigw/ws/{stage}"`:
+/// boto3's `apigatewaymanagementapi` with `endpoint_url="http://HOST:PORT/apigw/ws/{stage}"`, and at
+/// `/{stage}` (`https://{domainName}/{stage}`, as functions build it from their event):
 /// `POST /@connections/{id}` sends a frame, `GET` describes the connection, `DELETE` closes it. A
 /// connection that is not open is 410 `GoneException`.
 package struct ManagementController {
@@ -20,14 +21,17 @@ package struct ManagementController {
     }
 
     package func addRoutes(to router: Router<some RequestContext>) {
-        let path = WebSocketAPI.prefix + "/:stage/@connections/:id"
-        router.post(RouterPath(path)) { request, context in
-            try await post(request, try connection(context))
-        }
-        router.get(RouterPath(path)) { _, context in try describe(try connection(context)) }
-        router.delete(RouterPath(path)) { _, context in
-            try connection(context).close(code: 1000, reason: "")
-            return Response(status: .noContent)
+        // Under the WebSocket API's URL, and at `/{stage}/@connections`, where a function that builds its
+        // endpoint as `https://{domainName}/{stage}` from the event posts.
+        for path in [WebSocketAPI.prefix + "/:stage/@connections/:id", "/:stage/@connections/:id"] {
+            router.post(RouterPath(path)) { request, context in
+                try await post(request, try connection(context))
+            }
+            router.get(RouterPath(path)) { _, context in try describe(try connection(context)) }
+            router.delete(RouterPath(path)) { _, context in
+                try connection(context).close(code: 1000, reason: "")
+                return Response(status: .noContent)
+            }
         }
         // A plain GET of the WebSocket API's URL: it takes WebSocket handshakes only.
         router.get(RouterPath(WebSocketAPI.prefix + "/:stage")) { _, _ -> Response in
@@ -74,6 +78,12 @@ package struct ManagementController {
 extension ManagementController {
     /// The WebSocket API's URL and its Management API (`@connections`): journalled, API Gateway's errors
     /// (a path it does not know is 403 `ForbiddenException`, as API Gateway answers one).
+    package static func surface(stage: String) -> Surface {
+        var surface = Self.surface
+        surface.prefixes.append("/\(stage)/@connections")
+        return surface
+    }
+
     package static let surface = Surface(
         prefixes: [WebSocketAPI.prefix],
         journalled: true,

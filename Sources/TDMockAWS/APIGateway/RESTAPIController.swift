@@ -24,7 +24,9 @@ package struct RESTAPIController {
 
     package func addRoutes(to router: Router<some RequestContext>) {
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head, .options] {
-            router.on(RouterPath(Self.prefix + "/**"), method: method) { request, _ in try await handle(request) }
+            router.on(RouterPath(Self.prefix + "/**"), method: method) { request, context in
+                try await handle(request, sourceIP: ServeRequestContext.sourceIP(context))
+            }
         }
     }
 
@@ -32,7 +34,7 @@ package struct RESTAPIController {
     /// API Gateway's limit on a REST API request's payload.
     static let maximumPayloadBytes = 10 * 1024 * 1024
 
-    private func handle(_ request: Request) async throws -> Response {
+    private func handle(_ request: Request, sourceIP: String) async throws -> Response {
         let received = services.clock()
         let full = request.uri.path
         let rest = full.dropFirst(Self.prefix.count).split(separator: "/", omittingEmptySubsequences: false).dropFirst()
@@ -68,7 +70,8 @@ package struct RESTAPIController {
             body: body,
             apiKey: key,
             requestID: requestID,
-            time: received
+            time: received,
+            sourceIP: sourceIP
         )
         let result = await functions.invoke(
             route.function,
@@ -167,7 +170,8 @@ package struct RESTAPIController {
         body: Data,
         apiKey: String?,
         requestID: String,
-        time: Date
+        time: Date,
+        sourceIP: String = "127.0.0.1"
     ) -> JSONValue {
         let host = request.head.authority ?? "127.0.0.1"
         let headers = valueMaps(
@@ -180,7 +184,6 @@ package struct RESTAPIController {
         )
         let text = String(data: body, encoding: .utf8)
         let base64 = !body.isEmpty && text == nil
-        let sourceIP = "127.0.0.1"
         let userAgent = request.headers[.userAgent].map(JSONValue.string) ?? .null
         return [
             "resource": .string(route.path),

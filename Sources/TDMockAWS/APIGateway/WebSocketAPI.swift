@@ -44,6 +44,8 @@ package final class WebSocketAPI: Service, Sendable {
         let connectedAt: Date
         let identity: Identity
         let stage: String
+        /// `requestContext.domainName`: what a function builds the Management API's endpoint from.
+        let domainName: String
     }
 
     struct Identity: Sendable {
@@ -82,7 +84,8 @@ package final class WebSocketAPI: Service, Sendable {
             id: nextConnectionID(),
             connectedAt: now,
             identity: Identity(sourceIP: sourceIP, userAgent: head.headers.first(name: "user-agent") ?? ""),
-            stage: stage
+            stage: stage,
+            domainName: services.domainName(host: head.headers.first(name: "host"))
         )
         guard let function = api.routes["$connect"] else { return .accept(accepted) }
         let event = connectEvent(head, accepted, query: components?.queryItems ?? [], time: now)
@@ -142,7 +145,7 @@ package final class WebSocketAPI: Service, Sendable {
             "requestTimeEpoch": .number((time.timeIntervalSince1970 * 1000).rounded()),
             "identity": ["sourceIp": .string(accepted.identity.sourceIP), "userAgent": .string(accepted.identity.userAgent)],
             "requestId": .string(requestID),
-            "domainName": "127.0.0.1",
+            "domainName": .string(accepted.domainName),
             "connectionId": .string(accepted.id),
             "apiId": .string(APIGatewayTime.apiID),
         ]

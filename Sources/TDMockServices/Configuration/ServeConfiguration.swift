@@ -117,6 +117,10 @@ public struct ServeConfiguration: Sendable, Hashable {
 
     public var host: String
     public var port: Int
+    /// The port of the HTTPS and WSS listener (`--tls-port`), when there is one.
+    public var tlsPort: Int?
+    /// Where the local CA's certificate and key are kept (`--ca-dir`).
+    public var caDirectory = ServeConfiguration.defaultCADirectory(.inMemory)
     public var database: DatabaseLocation
     public var clients: [OAuthClient]
     public var touchpoints: [Touchpoint]
@@ -182,6 +186,14 @@ extension ServeConfiguration {
     /// the file's clients and touchpoints are kept, `--client-id`/`--client-secret` add or override one
     /// client, and `--touchpoint` (else `TDMOCK_TOUCHPOINT`) adds touchpoints. The default client and
     /// touchpoint exist only when no source names any.
+    /// Beside the inbox's file; with the inbox in memory, `~/.tdmock`.
+    public static func defaultCADirectory(_ database: DatabaseLocation) -> String {
+        switch database {
+        case .file(let path): URL(fileURLWithPath: path).deletingLastPathComponent().path
+        case .inMemory: FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".tdmock").path
+        }
+    }
+
     public static func resolve(
         flags: CommandLineFlags,
         environment: [String: String]
@@ -197,6 +209,8 @@ extension ServeConfiguration {
         let inMemory = try sources.value(table.inMemory)
         let path = try sources.value(table.db)
         configuration.database = inMemory ? .inMemory : .file(path)
+        configuration.tlsPort = try sources.optionalValue(table.tlsPort)
+        configuration.caDirectory = try sources.optionalValue(table.caDir) ?? Self.defaultCADirectory(configuration.database)
         configuration.tokenTTL = try sources.value(table.tokenTTL)
         configuration.seed = try sources.optionalValue(table.seed)
         configuration.faults = file.faults

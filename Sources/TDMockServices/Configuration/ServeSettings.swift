@@ -28,6 +28,20 @@ public struct ServeSettings: SettingsTable, Sendable {
         .integer(0...65535),
         "The port to listen on, 0 for a free one"
     )
+    public let tlsPort = Setting<Int>(
+        flag: "tls-port",
+        environment: "TDMOCK_TLS_PORT",
+        key: "tls.port",
+        .integer(0...65535),
+        "Also serve everything over HTTPS and WSS on this port (0 for a free one), with a certificate of tdmock's local CA"
+    )
+    public let caDir = Setting<String>(
+        flag: "ca-dir",
+        environment: "TDMOCK_CA_DIR",
+        key: "tls.ca_dir",
+        .text,
+        "Where tdmock keeps its local CA (default: beside the inbox's file; ~/.tdmock with --in-memory)"
+    )
     public let db = Setting<String>(
         flag: "db",
         environment: "TDMOCK_DB",

@@ -130,6 +130,8 @@ public final class CallbackDeliverer: Service, Sendable {
         var request = HTTPClientRequest(url: Self.url(base: base, path: configuration.path(for: delivery.eventType)))
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
+        // A webhook sender names itself; a REST API event's identity.userAgent shows it.
+        request.headers.add(name: "user-agent", value: Self.userAgent)
         if let key = services.callbackAPIKey { request.headers.add(name: "x-api-key", value: key) }
         request.headers.add(name: "x-tdmock-delivery-id", value: delivery.deliveryID)
         request.headers.add(name: "x-tdmock-attempt", value: String(number))
@@ -228,4 +230,9 @@ public final class CallbackDeliverer: Service, Sendable {
         if error is NIOConnectionError || error is IOError { return "connection failed: \(error)" }
         return String(describing: error)
     }
+}
+
+extension CallbackDeliverer {
+    /// The `User-Agent` of Talkdesk's callbacks as tdmock sends them.
+    package static let userAgent = "tdmock-webhooks/1.0 (Talkdesk Digital Connect callbacks)"
 }
