@@ -12,6 +12,7 @@ a restart; a REST API event carries the caller's address, and a callback its Use
 import argparse
 import json
 import os
+import shutil
 import ssl
 import subprocess
 import sys
@@ -38,16 +39,21 @@ def expect(condition, message):
 
 
 def serve(tdmock, ca_dir, config, env, db=None):
+    """serve with a TLS port, once it has said where both listeners are (in either order); its https URL."""
     store = ["--db", db] if db else ["--in-memory"]
-    process, _ = started([tdmock, "serve", "--port", "0", "--tls-port", "0", "--ca-dir", ca_dir, "--config", config, *store],
-                         r"(tdmock listening on http\S+)", env=env)
-    tls = None
-    deadline = time.time() + 30
-    while time.time() < deadline and tls is None:
+    process = subprocess.Popen([tdmock, "serve", "--port", "0", "--tls-port", "0", "--ca-dir", ca_dir, "--config", config, *store],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    plain = tls = None
+    seen = []
+    while plain is None or tls is None:
         line = process.stdout.readline()
+        if not line:
+            raise RuntimeError("serve exited: " + "".join(seen))
+        seen.append(line)
         if line.startswith("tdmock listening on https://"):
             tls = line.split()[3]
-    expect(tls, "serve printed no https listener")
+        elif line.startswith("tdmock listening on http://"):
+            plain = line.split()[3]
     return process, tls
 
 
@@ -130,6 +136,22 @@ def main():
         management.post_to_connection(ConnectionId=connection["connectionId"], Data=b"from boto3")
         expect(receive(ada) == "from boto3", "apigatewaymanagementapi over TLS delivered nothing")
         print("ok   boto3 with AWS_CA_BUNDLE: lambda, lexv2-runtime, apigatewaymanagementapi")
+
+        # Node trusts the CA through NODE_EXTRA_CA_CERTS alone (its fetch and its https module).
+        node = shutil.which("node")
+        if node:
+            script = ("const https = require('https');"
+                      "https.get(process.argv[1] + '/healthz', r => { let b = ''; r.on('data', d => b += d);"
+                      " r.on('end', () => fetch(process.argv[1] + '/healthz').then(f => f.text()).then(t => console.log(b + ' ' + t))); })"
+                      ".on('error', e => { console.error(e.message); process.exit(1); });")
+            answer = subprocess.run([node, "-e", script, tls], capture_output=True, text=True, timeout=60,
+                                    env={**env, "NODE_EXTRA_CA_CERTS": ca})
+            expect(answer.returncode == 0 and answer.stdout.count('"status":"ok"') == 2, f"node: {answer.stdout} {answer.stderr}")
+            refused = subprocess.run([node, "-e", script, tls], capture_output=True, text=True, timeout=60, env=env)
+            expect(refused.returncode != 0, "node without NODE_EXTRA_CA_CERTS was served")
+            print("ok   Node with NODE_EXTRA_CA_CERTS (https and fetch); without it, refused")
+        else:
+            print("skip Node: no node on this machine")
 
         # No silent downgrade: a client that does not trust the CA is refused.
         try:
