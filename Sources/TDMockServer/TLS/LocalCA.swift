@@ -73,7 +73,7 @@ public struct LocalCA: Sendable {
             try write(try certificate.serializeAsPEM().pemString + "\n", to: certificateURL, permissions: 0o644)
             return LocalCA(certificate: certificate, key: key, certificatePath: certificateURL.path)
         } catch {
-            throw Failure(description: "cannot make the CA in \(directory): \(error)")
+            throw Failure(description: "cannot make the CA in \(directory): \(Self.describe(error)) (--ca-dir chooses another folder)")
         }
     }
 
@@ -113,13 +113,29 @@ public struct LocalCA: Sendable {
     }
 
     /// The TLS configuration of a listener answering for `hosts`.
-    public func serverConfiguration(hosts: [String]) throws -> TLSConfiguration {
-        let (certificate, key) = try serverCertificate(hosts: hosts)
-        let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificate.utf8))
-        return TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain.map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
-        )
+    public func serverConfiguration(hosts: [String]) throws(Failure) -> TLSConfiguration {
+        do {
+            let (certificate, key) = try serverCertificate(hosts: hosts)
+            let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificate.utf8))
+            return TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
+            )
+        } catch {
+            throw Failure(
+                description:
+                    "cannot sign a server certificate with the CA in \(URL(fileURLWithPath: certificatePath).deletingLastPathComponent().path): \(error)"
+            )
+        }
+    }
+
+    /// A file error in one line: the system's words for its POSIX cause when it has one.
+    static func describe(_ error: any Error) -> String {
+        let error = error as NSError
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return error.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32(error.code))) : "\(error.localizedDescription)"
     }
 
     /// RFC 5280's method 1: the SHA-1 of the public key's bits.
