@@ -33,6 +33,7 @@ test-deps: deps
 	@[ -e /usr/bin/chromium ] && [ -e /usr/bin/chromedriver ] || { echo "installing chromium chromium-driver with apt-get"; \
 		$(APT_INSTALL) chromium chromium-driver; }
 	@python3 -c "import selenium" 2>/dev/null || { echo "installing selenium with pip"; python3 -m pip install -q selenium; }
+	@python3 -c "import pytest" 2>/dev/null || { echo "installing pytest with pip"; python3 -m pip install -q pytest; }
 	@python3 -c "import boto3, websocket, moto.server, flask" 2>/dev/null && command -v aws >/dev/null || { \
 		echo "installing boto3 awscli websocket-client moto[server] with pip"; \
 		python3 -m pip install -q boto3 awscli websocket-client 'moto[server]'; }
@@ -64,7 +65,8 @@ format-check:
 # without rebuilding, the server's tests again with Send a Message's fast path off, then the crash test
 # and the callback outage test (about 2 minutes together), then the workspace in headless Chromium, then
 # the AWS surfaces through boto3 and the AWS CLI, then serve's memory under 300 invocations answering 5 MB, then the chat line and the question line on the Python
-# example functions, then a WebSocket function written for AWS over --tls-port.
+# example functions, then a WebSocket function written for AWS over --tls-port, then the pytest plugin
+# (installed from ./python as a user installs it) and its own tests.
 test: test-deps format-check
 	$(SWIFT) build --build-tests $(IMPORT_CHECK)
 	TDMOCK_BINARY=$$($(SWIFT) build --show-bin-path)/tdmock $(SWIFT) test --skip-build
@@ -77,6 +79,8 @@ test: test-deps format-check
 	python3 checks/aws/examples_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/question_line_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/tls_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+	python3 -m pip install -q ./python
+	TDMOCK_BIN=$$($(SWIFT) build --show-bin-path)/tdmock python3 -m pytest -q -p no:cacheprovider python/tests
 
 # tdmock's AWS surfaces judged by boto3 and the AWS CLI pointed at it (endpoint_url).
 aws-test: test-deps build

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import TDMockServer
 import TDMockServices
-import TDMockSettings
 
 struct CA: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,13 +24,7 @@ struct CA: AsyncParsableCommand {
     var options: [String] = []
 
     func run() async throws {
-        let configuration: ServeConfiguration
-        do {
-            let flags = try CommandLineFlags(options, for: ServeSettings.table)
-            configuration = try ServeConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw CLIError("invalid configuration: \(error)")
-        }
+        let configuration = try Serve.configuration(options)
         let ca: LocalCA
         do {
             ca = try LocalCA.load(directory: configuration.caDirectory)

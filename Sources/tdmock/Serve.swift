@@ -30,14 +30,18 @@ struct Serve: AsyncParsableCommand {
     /// flag is an option here, with its help (listed in the discussion, below the examples).
     @Argument(parsing: .allUnrecognized, help: .hidden) var options: [String] = []
 
-    func run() async throws {
-        let configuration: ServeConfiguration
+    /// serve's settings from these arguments and the environment (and the config file they name).
+    static func configuration(_ options: [String]) throws -> ServeConfiguration {
         do {
             let flags = try CommandLineFlags(options, for: ServeSettings.table)
-            configuration = try ServeConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
+            return try ServeConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
         } catch {
             throw CLIError("invalid configuration: \(error)")
         }
+    }
+
+    func run() async throws {
+        let configuration = try Self.configuration(options)
         for line in Self.banner(configuration) { Output.line(line) }
         var logger = Logger(label: "tdmock")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .warning
