@@ -28,14 +28,9 @@ import websocket
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from aws_test import CREDENTIALS, free_port, started  # noqa: E402
+from aws_test import CREDENTIALS, expect, free_port, started, stop_all  # noqa: E402
 
 CREDENTIAL_ENV = {"AWS_ACCESS_KEY_ID": "AKIDTDMOCK", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
 
 
 def serve(tdmock, ca_dir, config, env, db=None):
@@ -175,13 +170,7 @@ def main():
         expect(json.loads(health) == {"status": "ok"}, "the restarted server's certificate is not trusted")
         print("ok   the CA survives a restart")
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
     print("tls test passed: functions written for AWS, unmodified, over HTTPS and WSS")
 
 
