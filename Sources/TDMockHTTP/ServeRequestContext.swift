@@ -5,11 +5,13 @@ public import NIOCore
 /// (API Gateway's events carry it as `identity.sourceIp`).
 public struct ServeRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let remoteAddress: SocketAddress?
+    /// The connection, asked for its peer only by the routes that want it (not on every request).
+    private let channel: any Channel
+    public var remoteAddress: SocketAddress? { channel.remoteAddress }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 
     /// The caller's IP address: the request's peer, else loopback (a test's request has none).

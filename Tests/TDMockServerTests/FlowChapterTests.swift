@@ -243,6 +243,8 @@ import Testing
             let encoded = try #require(Self.queueARN.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
             let queue = try await Self.send(client, .put, "/tdmock/v1/queues/\(encoded)", #"{"agents_available": 2}"#)
             #expect(queue.status == .ok && String(buffer: queue.body).contains(#""queue":"q-sales""#), "\(String(buffer: queue.body))")
+            let shown = try json(queue)
+            #expect(shown["agents_available"] as? Int == 2 && shown["agents_online"] as? Int == 3 && shown["contacts_in_queue"] as? Int == 4)
             call = try await FlowTests.Call.start(client)
             #expect(call.prompt.hasPrefix("open; 2 available, 4 waiting"), "\(call.prompt)")
             let open = try await Self.contact(client, call.id)

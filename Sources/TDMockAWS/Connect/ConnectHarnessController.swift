@@ -61,23 +61,14 @@ package struct ConnectHarnessController {
             metrics = entry.value
         }
 
+        /// The metrics' own keys, and the queue's id or name beside them.
         func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Key.self)
-            try container.encode(queue, forKey: Key("queue"))
-            try container.encode(metrics.agentsOnline, forKey: Key("agents_online"))
-            try container.encode(metrics.agentsAvailable, forKey: Key("agents_available"))
-            try container.encode(metrics.contactsInQueue, forKey: Key("contacts_in_queue"))
-            try container.encode(metrics.oldestContactAge, forKey: Key("oldest_contact_age"))
-            try container.encodeIfPresent(metrics.hours, forKey: Key("hours"))
+            try metrics.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(queue, forKey: .queue)
         }
 
-        struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(_ name: String) { stringValue = name }
-            init?(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
+        enum CodingKeys: String, CodingKey { case queue }
     }
 
     private func setQueue(_ request: Request, key: String) async throws -> Response {

@@ -140,9 +140,6 @@ public enum FlowActionType: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// Every error type some action has.
-    public static let allErrorTypes: Set<String> = Set(allCases.flatMap(\.errorTypes))
-
     public static let continueLooping = "ContinueLooping"
     public static let doneLooping = "DoneLooping"
 
