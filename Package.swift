@@ -221,6 +221,7 @@ let package = Package(
                 "TDMockConsole",
                 "TDMockBridge",
                 "TDMockSettings",
+                "TDMockHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

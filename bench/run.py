@@ -23,6 +23,7 @@ import time
 import urllib.request
 
 import aws
+import image
 import workspace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -223,7 +224,8 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
     parser.add_argument("--messages", type=int, default=int(os.environ.get("BENCH_MESSAGES", "1000000")))
     parser.add_argument("--conversations", type=int, default=int(os.environ.get("BENCH_CONVERSATIONS", "100000")))
-    parser.add_argument("--only", choices=["question-response", "flows", "journal", "tls", "workspace", "aws"], help="run one part only (its rows alone are printed and kept)")
+    parser.add_argument("--image", help="the container image to measure (make bench builds it: make image)")
+    parser.add_argument("--only", choices=["question-response", "flows", "journal", "tls", "workspace", "aws", "image"], help="run one part only (its rows alone are printed and kept)")
     args = parser.parse_args()
     binary = os.path.abspath(args.tdmock)
     workdir = tempfile.mkdtemp(prefix="tdmock-bench-")
@@ -261,6 +263,9 @@ def main():
             return report(rows, started, binary, args.out, workdir)
         if args.only == "tls":
             tls_cost(binary, workdir, row, start_body, send_body)
+            return report(rows, started, binary, args.out, workdir)
+        if args.only == "image":
+            image.measure(args.image, row, call, free_port)
             return report(rows, started, binary, args.out, workdir)
         if args.only == "aws":
             aws.measure(binary, workdir, row, processes, start_tdmock, free_port)
@@ -428,6 +433,9 @@ def main():
         flows(binary, workdir, row, processes)
         # 8. The AWS side: API Gateway's WebSocket and Management APIs, Lex.
         aws.measure(binary, workdir, row, processes, start_tdmock, free_port)
+        # 9. The container image (make bench builds it), when one is named.
+        if args.image:
+            image.measure(args.image, row, call, free_port)
     finally:
         for process in processes:
             process.stop()

@@ -140,6 +140,11 @@ public struct AgentClient: AgentAPI {
         value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? value
     }
 
+    /// `GET /healthz` within `timeout`: returns when the server answers 200, throws otherwise.
+    public func health(timeout: TimeAmount = .seconds(5)) async throws {
+        _ = try await raw(.GET, "/healthz", prefix: "", timeout: timeout)
+    }
+
     public func info() async throws -> AgentWire.ServerInfo {
         try await send(.GET, "/info", as: AgentWire.ServerInfo.self)
     }

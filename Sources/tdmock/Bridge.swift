@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import TDMockBridge
 import TDMockConsole
+import TDMockHTTP
 import TDMockSettings
 
 struct Bridge: AsyncParsableCommand {
@@ -46,7 +47,12 @@ struct Bridge: AsyncParsableCommand {
                 Output.line(line)
             }
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            if let failure = ListenFailure(error, address: "\(host) port \(configuration.port)") { throw CLIError("\(failure)") }
+            throw error
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import TDMockCore
+import TDMockHTTP
 import TDMockServer
 import TDMockServices
 import TDMockSettings
@@ -73,7 +74,13 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CLIError("cannot open the inbox: \(error)")
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            let ports = configuration.tlsPort.map { "\(configuration.port) or \($0)" } ?? "\(configuration.port)"
+            if let failure = ListenFailure(error, address: "\(host) port \(ports)") { throw CLIError("\(failure)") }
+            throw error
+        }
     }
 
     /// What `serve` says before it listens: where the inbox is, the clients and the touchpoints.
@@ -113,6 +120,10 @@ struct Serve: AsyncParsableCommand {
         }
         for (name, url) in configuration.functions.sorted(by: { $0.key < $1.key }) { lines.append("function: \(name) -> \(url)") }
         if configuration.agentToken != nil { lines.append("agent API: asks for the agent token (Authorization: Bearer)") }
+        if case .file(let path, let made) = configuration.agentTokenSource, let token = configuration.agentToken {
+            // A token made here is printed once, so that the person who started a container can sign in.
+            lines.append(made ? "agent token: \(token) (made now, kept in \(path))" : "agent token: the one in \(path)")
+        }
         if let seed = configuration.seed { lines.append("seed: \(seed) (ids and tokens are deterministic, not secret)") }
         for fault in configuration.faults { lines.append("fault: \(Fault.describe(fault))") }
         for warning in configuration.warnings { lines.append("warning: \(warning)") }

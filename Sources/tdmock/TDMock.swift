@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TDMockCore
 
 @main
 struct TDMock: AsyncParsableCommand {
@@ -23,10 +24,12 @@ struct TDMock: AsyncParsableCommand {
               $ tdmock invocations --verbose
               $ tdmock call --caller +15550100
             """,
+        version: TDMockVersion.current,
         subcommands: [
             Serve.self, Inbox.self, Show.self, Assign.self, Reply.self, Close.self, Console.self, Callbacks.self,
             Redeliver.self, Reset.self, Wait.self, FaultCommand.self, AgentCommand.self, Bridge.self, Customer.self,
-            Questions.self, Answer.self, Call.self, Contacts.self, ClockCommand.self, QueueCommand.self, CA.self, Requests.self, Invocations.self,
+            Questions.self, Answer.self, Call.self, Contacts.self, ClockCommand.self, QueueCommand.self, CA.self, Health.self, Requests.self,
+            Invocations.self,
         ]
     )
 }

@@ -59,3 +59,24 @@ import Testing
         }
     }
 }
+
+extension DocsTests {
+    /// The README and docs/ name the version being built wherever they name the image or the file
+    /// (`tdmock:0.9.0`, `tdmock-0.9.0-linux-x86_64`): a version bump that forgets a page fails here.
+    @Test func theDocsNameTheCurrentVersion() throws {
+        let root = Self.configuration.deletingLastPathComponent().deletingLastPathComponent()
+        let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
+        let pattern = try Regex(#"tdmock(?::|-)(\d+\.\d+\.\d+)"#)
+        var named = 0
+        for page in ["README.md"] + docs {
+            let text = try String(contentsOf: root.appendingPathComponent(page), encoding: .utf8)
+            for match in text.matches(of: pattern) {
+                named += 1
+                let version = String(text[match.output[1].range!])
+                #expect(version == TDMockVersion.current, "\(page) names tdmock \(version), not \(TDMockVersion.current)")
+            }
+        }
+        #expect(named > 0)
+    }
+}

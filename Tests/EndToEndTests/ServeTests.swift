@@ -104,6 +104,31 @@ import Testing
         try await eventually("the refusal") { text.standardError.contains("command line: --port: expected a whole number, found 'http'") }
     }
 
+    @Test func aPortInUseEndsServeWithTheWayOutAndHealthSaysWhoAnswers() async throws {
+        let first = try await Server.start(["--in-memory"])
+        let port = String(first.url.split(separator: ":").last!)
+        // Serve's other services end with the listener: before, the callback deliverer kept the process up.
+        let second = try TDMockProcess(["serve", "--in-memory", "--port", port])
+        #expect(try await second.waitForExit() == 1)
+        try await eventually("the refusal") {
+            second.standardError.contains(
+                "cannot listen on 127.0.0.1 port \(port): the port is in use (is another tdmock running? --port 0 picks a free one)"
+            )
+        }
+
+        let healthy = try TDMockProcess(["health", "--server", first.url])
+        #expect(try await healthy.waitForExit() == 0)
+        try await eventually("ok") { healthy.standardOutput.contains("ok: \(first.url)") }
+        let quiet = try TDMockProcess(["health", "--quiet"], environment: ["TDMOCK_PORT": port])
+        #expect(try await quiet.waitForExit() == 0)
+        #expect(quiet.standardOutput.isEmpty)
+        first.process.signal(SIGTERM)
+        #expect(try await first.process.waitForExit() == 0)
+        let down = try TDMockProcess(["health", "--server", first.url])
+        #expect(try await down.waitForExit() == 1)
+        try await eventually("unhealthy") { down.standardError.contains("unhealthy: cannot reach tdmock at \(first.url)") }
+    }
+
     @Test func refusesAnInvalidConfigFileAtStartNamingFileLineAndKey() async throws {
         let directory = try Repository.temporaryDirectory()
         let file = directory.appendingPathComponent("bad.yaml")

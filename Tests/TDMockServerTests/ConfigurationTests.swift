@@ -95,6 +95,42 @@ import Testing
         #expect(fine.agentToken == "0123456789abcdef")
     }
 
+    @Test func anAgentTokenFileIsMadeOnceThenReadAndAGivenTokenWins() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tdmock-token-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("agent-token").path
+        let environment = ["TDMOCK_HOST": "0.0.0.0", "TDMOCK_AGENT_TOKEN_FILE": path]
+
+        let first = try ServeConfiguration.resolve(flags: CommandLineFlags(), environment: environment)
+        let made = try #require(first.agentToken)
+        #expect(made.count == 64 && made.allSatisfy(\.isHexDigit))
+        #expect(first.agentTokenSource == .file(path, made: true))
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+
+        let second = try ServeConfiguration.resolve(flags: CommandLineFlags(), environment: environment)
+        #expect(second.agentToken == made)
+        #expect(second.agentTokenSource == .file(path, made: false))
+
+        var given = environment
+        given["TDMOCK_AGENT_TOKEN"] = "given-0123456789abcdef"
+        let third = try ServeConfiguration.resolve(flags: CommandLineFlags(), environment: given)
+        #expect(third.agentToken == "given-0123456789abcdef")
+        #expect(third.agentTokenSource == .given)
+
+        try "short\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let short = #expect(throws: ConfigurationError.self) { try ServeConfiguration.resolve(flags: CommandLineFlags(), environment: environment) }
+        #expect(short?.key == "TDMOCK_AGENT_TOKEN_FILE")
+        #expect(short?.message.contains("holds 5 characters; an agent token needs at least 16") == true)
+
+        let nowhere = #expect(throws: ConfigurationError.self) {
+            try ServeConfiguration.resolve(flags: CommandLineFlags(["agent-token-file": "/nonexistent/folder/token"]), environment: [:])
+        }
+        #expect(nowhere?.key == "--agent-token-file")
+        #expect(nowhere?.message.contains("cannot write a new agent token to /nonexistent/folder/token") == true)
+    }
+
     @Test func readsTheExampleConfigFile() throws {
         let configuration = try ServeConfiguration.resolve(flags: CommandLineFlags(["config": Fixtures.path("tdmock.yaml")]), environment: [:])
         #expect(configuration.clients.map(\.id) == ["lex-integration", "reporting"])

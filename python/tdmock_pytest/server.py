@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -63,6 +64,54 @@ class TDMockServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class TDMockContainer:
+    """The container image running `serve --in-memory` on a free port of this machine's loopback, stopped at
+    the end: the same server as TDMockServer, for a machine without the binary.
+
+    It runs with the host's network, so what tdmock calls at 127.0.0.1 (your functions, your callback API)
+    is this machine's, as with the binary: Linux's podman or docker (what CI runners have). The working
+    folder is mounted read-only at the same path, so `tdmock_args` naming files in it (a config, a flow) work.
+    """
+
+    def __init__(self, image, arguments=(), tool=None, workdir=None, timeout=60):
+        self.tool = tool or os.environ.get("CONTAINER_TOOL") or shutil.which("podman") or shutil.which("docker")
+        if not self.tool:
+            raise TDMockError("no podman or docker to run the image " + image + " (set CONTAINER_TOOL, or use --tdmock-bin)")
+        workdir = os.path.abspath(workdir or os.getcwd())
+        self.name = "tdmock-pytest-" + os.urandom(4).hex()
+        self.url = None
+        self.output = []
+        # As this user, so that the server reads the folder as the tests do (rootless podman maps the user
+        # with keep-id; elsewhere the uid is given), with nothing kept: HOME in /tmp, no agent token file.
+        rootless_podman = os.path.basename(self.tool) == "podman" and os.getuid() != 0
+        user = ["--userns=keep-id"] if rootless_podman else ["--user", f"{os.getuid()}:{os.getgid()}"]
+        started = subprocess.run(
+            [self.tool, "run", "-d", "--name", self.name, "--network", "host", *user,
+             "-e", "HOME=/tmp", "-e", "TDMOCK_HOST=127.0.0.1", "-e", "TDMOCK_PORT=0", "-e", "TDMOCK_IN_MEMORY=true",
+             "-e", "TDMOCK_AGENT_TOKEN_FILE=", "-v", f"{workdir}:{workdir}:ro", "-w", workdir, image, "serve", *arguments],
+            capture_output=True, text=True)
+        if started.returncode != 0:
+            raise TDMockError(f"{os.path.basename(self.tool)} could not run {image}: {started.stderr.strip()}")
+        deadline = time.monotonic() + timeout
+        while self.url is None:
+            logs = subprocess.run([self.tool, "logs", self.name], capture_output=True, text=True)
+            self.output = (logs.stdout + logs.stderr).splitlines(keepends=True)
+            for line in self.output:
+                if line.startswith("tdmock listening on http://"):
+                    self.url = line.split()[3]
+            if self.url is None:
+                running = subprocess.run([self.tool, "inspect", "--format", "{{.State.Running}}", self.name],
+                                         capture_output=True, text=True).stdout.strip()
+                if running != "true" or time.monotonic() > deadline:
+                    self.stop()
+                    raise TDMockError(f"tdmock serve did not start in {image}:\n" + "".join(self.output))
+                time.sleep(0.1)
+
+    def stop(self):
+        subprocess.run([self.tool, "stop", "-t", "10", self.name], capture_output=True)
+        subprocess.run([self.tool, "rm", "-f", self.name], capture_output=True)
 
 
 class TDMock:

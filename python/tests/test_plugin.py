@@ -2,6 +2,8 @@
 file that asks for the `tdmock` fixture."""
 import os
 
+import pytest
+
 pytest_plugins = ["pytester"]
 
 BINARY = os.environ.get("TDMOCK_BIN")
@@ -56,3 +58,25 @@ def test_a_missing_binary_is_a_clear_error(pytester):
     result = pytester.runpytest("--tdmock-bin=/nonexistent/tdmock")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*no tdmock binary: pass --tdmock-bin, set TDMOCK_BIN, or put tdmock on PATH*"])
+
+
+IMAGE = os.environ.get("TDMOCK_TEST_IMAGE")
+
+
+@pytest.mark.skipif(not IMAGE, reason="TDMOCK_TEST_IMAGE names no image (make test's image check sets it)")
+def test_the_image_serves_the_same(pytester):
+    # A config file in the test's folder, named by tdmock_args as with the binary: the container sees it.
+    pytester.makefile(".yaml", tdmock="touchpoints:\n  - id: tp-image\n    name: From the image\n")
+    pytester.makeini("[pytest]\ntdmock_args = --config tdmock.yaml\n")
+    pytester.makepyfile(
+        """
+        def test_a_conversation_and_a_reply(tdmock):
+            assert any("touchpoint: tp-image" in line for line in tdmock.server.output)
+            assert tdmock.conversations() == []
+            lex = tdmock.boto3_client("lexv2-runtime")
+            answer = lex.recognize_text(botId="TDMOCKCHAT", botAliasId="TSTALIASID", localeId="en_US", sessionId="session-1", text="hello")
+            assert answer["sessionState"]["intent"]["name"]
+        """
+    )
+    result = pytester.runpytest(f"--tdmock-image={IMAGE}")
+    result.assert_outcomes(passed=1)

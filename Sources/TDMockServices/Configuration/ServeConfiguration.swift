@@ -133,6 +133,8 @@ public struct ServeConfiguration: Sendable, Hashable {
     public var faults: [Fault] = []
     /// The bearer token the agent API asks for; required to listen on anything but loopback.
     public var agentToken: String?
+    /// Whether the agent token was given or read from (or made in) `--agent-token-file`.
+    public var agentTokenSource = AgentTokenSource.given
     /// Header size, connections, timeouts.
     public var limits = ServerLimits()
     /// Whether Send a Message is answered by `SendMessageFastPath` in front of the router when it can be
@@ -321,6 +323,7 @@ extension ServeConfiguration {
             others: file.flows,
             modules: file.modules
         )
+        try configuration.readAgentTokenFile(sources)
         try configuration.checkTogether(sources)
         return configuration
     }

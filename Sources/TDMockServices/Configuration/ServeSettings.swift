@@ -148,6 +148,13 @@ public struct ServeSettings: SettingsTable, Sendable {
         ),
         "A bearer token the agent API then asks for (required to listen on anything but loopback)"
     )
+    public let agentTokenFile = Setting<String>(
+        flag: "agent-token-file",
+        environment: "TDMOCK_AGENT_TOKEN_FILE",
+        key: "agent_token_file",
+        .text,
+        "A file holding the agent token, made with a random one when missing (the container image's default: /data/agent-token)"
+    )
     /// Shorter agent tokens are refused: 16 characters of hex are 64 bits, and a person picks them.
     public static let minimumAgentTokenLength = 16
     public let fastPath = Setting<Bool>(

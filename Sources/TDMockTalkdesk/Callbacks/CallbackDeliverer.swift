@@ -54,18 +54,28 @@ public final class CallbackDeliverer: Service, Sendable {
     /// Something new is in the outbox.
     public func notify() { wake.signal() }
 
+    /// Delivers until a graceful shutdown or a cancellation: the group of services is cancelled when one of
+    /// them fails (serve's port taken, say), and a loop waiting for its next delivery must end then too.
     public func run() async throws {
         await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                while !stopping.load(ordering: .acquiring) {
-                    let next = await startDueDeliveries(in: &group)
-                    await wake.wait(timeout: next)
+            await withTaskCancellationHandler {
+                await withDiscardingTaskGroup { group in
+                    while !stopping.load(ordering: .acquiring) {
+                        let next = await startDueDeliveries(in: &group)
+                        await wake.wait(timeout: next)
+                    }
                 }
+            } onCancel: {
+                self.stop()
             }
         } onGracefulShutdown: {
-            self.stopping.store(true, ordering: .releasing)
-            self.wake.signal()
+            self.stop()
         }
+    }
+
+    private func stop() {
+        stopping.store(true, ordering: .releasing)
+        wake.signal()
     }
 
     /// Which conversations have an attempt under way, and which finished one since the outbox was last read.
