@@ -72,7 +72,8 @@ format-check:
 # without rebuilding, the server's tests again with Send a Message's fast path off, then the crash test
 # and the callback outage test (about 2 minutes together), then the workspace in headless Chromium, then
 # the AWS surfaces through boto3 and the AWS CLI, then serve's memory under 300 invocations answering 5 MB, then the chat line and the question line on the Python
-# example functions, then a WebSocket function written for AWS over --tls-port, then the pytest plugin
+# example functions, then a WebSocket function written for AWS over --tls-port, then Connect's flow API
+# through boto3 and the AWS CLI, then the pytest plugin
 # (installed from ./python as a user installs it) and its own tests; then the release build (about 7
 # minutes the first time), the container image built and run with podman (and the plugin on it), and
 # make dist's file run in an empty root.
@@ -88,6 +89,7 @@ test: test-deps format-check
 	python3 checks/aws/examples_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/question_line_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/tls_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+	python3 checks/aws/connect_api_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 -m pip install -q ./python
 	TDMOCK_BIN=$$($(SWIFT) build --show-bin-path)/tdmock python3 -m pytest -q -p no:cacheprovider python/tests
 	$(MAKE) --no-print-directory image

@@ -32,8 +32,9 @@ public func buildApplication(
         let ca = try LocalCA.load(directory: configuration.caDirectory)
         tls = try ca.serverConfiguration(hosts: [configuration.host])
     }
+    let stored = try await database.connectResources()
     return buildApplication(
-        AppServices(configuration: configuration, database: database, ids: ids, clock: clock),
+        AppServices(configuration: configuration, database: database, ids: ids, clock: clock, storedFlows: stored),
         logger: logger,
         tls: tls,
         onServerRunning: onServerRunning,
@@ -127,6 +128,7 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
     LexController(services: services, runtime: lex).addRoutes(to: router)
     ConnectController(services: services, events: events, lex: lex).addRoutes(to: router)
     ConnectHarnessController(services: services).addRoutes(to: router)
+    ConnectFlowAPIController(services: services).addRoutes(to: router)
     RESTAPIController(services: services, functions: functions).addRoutes(to: router)
     ManagementController(services: services, webSockets: webSockets).addRoutes(to: router)
     WorkspaceController(services: services).addRoutes(to: router)
@@ -146,6 +148,7 @@ func surfaces(agentToken: String?, stage: String = "prod") -> [Surface] {
         ConnectController.surface(token: agentToken),
         LambdaController.surface,
         LexController.surface,
+        ConnectFlowAPIController.surface,
         RESTAPIController.surface,
         ManagementController.surface(stage: stage),
         UnknownAWSOperation.surface,

@@ -29,12 +29,15 @@ public struct AppServices: Sendable {
     package let touchpoints: [String: Touchpoint]
     /// The clock, queues and draws a test sets for the contact flows.
     public let connect: ConnectHarness
+    /// The flows and modules calls run: the configuration's and those of Connect's flow API.
+    public let flows: FlowRegistry
 
     public init(
         configuration: ServeConfiguration,
         database: AppDatabase,
         ids: IdentifierGenerator = IdentifierGenerator(),
-        clock: @escaping @Sendable () -> Date = Timestamp.now
+        clock: @escaping @Sendable () -> Date = Timestamp.now,
+        storedFlows: [ConnectResource] = []
     ) {
         self.configuration = configuration
         self.database = database
@@ -47,6 +50,12 @@ public struct AppServices: Sendable {
         self.tokens = TokenService(database: database, ids: ids, ttl: configuration.tokenTTL, clients: configuration.clients)
         self.touchpoints = Dictionary(configuration.touchpoints.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.connect = ConnectHarness(queues: configuration.connect.queues, seed: configuration.seed, clock: clock)
+        let connect = configuration.connect
+        self.flows = FlowRegistry(
+            configured: connect.flows.flows["main"] == nil ? FlowSet.builtIn(connect.flow) : connect.flows,
+            stored: storedFlows,
+            startedAt: clock()
+        )
     }
 
     /// Opens the database the configuration names.

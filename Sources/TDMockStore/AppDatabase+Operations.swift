@@ -249,6 +249,21 @@ extension AppDatabase {
         }
     }
 
+    /// Keeps a flow or module of Connect's flow API, new or changed.
+    public func save(_ resource: ConnectResource) async throws {
+        try await write { db in try ConnectResources.save(db, resource) }
+    }
+
+    /// Removes a flow or module of Connect's flow API; false when there was none.
+    public func deleteResource(kind: ConnectResource.Kind, id: String) async throws -> Bool {
+        try await write { db in try ConnectResources.delete(db, kind: kind, id: id) }
+    }
+
+    /// Every flow and module of Connect's flow API, oldest first.
+    public func connectResources() async throws -> [ConnectResource] {
+        try await reader.read { db in try ConnectResources.all(db) }
+    }
+
     /// The caller hangs up (refused when unknown or already ended).
     public func hangUp(contactID: String, now: Date) async throws {
         try await write { db in try Contacts.end(db, contactID: contactID, by: .hangup, now: now) }

@@ -244,6 +244,23 @@ public struct AppDatabase: Sendable {
             }
             try db.alter(table: "contact_turn") { t in t.add(column: "path", .text) }
         }
+        migrator.registerMigration("v7-connect-resources") { db in
+            // The flows and modules made through Connect's flow API (docs/connect-api.md).
+            try db.create(table: "connect_resource") { t in
+                t.column("kind", .text).notNull()
+                t.column("id", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("type", .text)
+                t.column("description", .text)
+                t.column("state", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("content", .text).notNull()
+                t.column("tags", .text).notNull()
+                t.column("created_at", .integer).notNull()
+                t.column("modified_at", .integer).notNull()
+                t.primaryKey(["kind", "id"])
+            }
+        }
         return migrator
     }
 }

@@ -115,6 +115,9 @@ struct Serve: AsyncParsableCommand {
             let count = flows.flows["main"]?.actions.count ?? 0
             lines.append("connect: /connect/v1/contacts, flow \(flows.files["main"] ?? "") (\(count) actions)")
         }
+        lines.append(
+            "connect flow API: instance \(configuration.connect.instanceID), /contact-flows/{instance} and /contact-flow-modules/{instance} (boto3's connect client)"
+        )
         for (id, file) in flows.files.sorted(by: { $0.key < $1.key }) where id != "main" {
             lines.append("connect flow \(id): \(file) (\(flows.flows[id]?.actions.count ?? 0) actions)")
         }

@@ -141,7 +141,7 @@ import Testing
         try await TestApp().test { client in
             let signature = "AWS4-HMAC-SHA256 Credential=AKIDTDMOCK/20261205/us-east-1/connect/aws4_request, SignedHeaders=host, Signature=ab"
             for (method, uri, status) in [
-                (HTTPRequest.Method.get, "/contact-flows-summary/instance-1", HTTPResponse.Status.notFound),
+                (HTTPRequest.Method.get, "/users-summary/instance-1", HTTPResponse.Status.notFound),
                 (.get, "/2015-03-31/functions/", .notFound),
                 (.post, "/", .methodNotAllowed),
             ] {
@@ -151,10 +151,10 @@ import Testing
                 #expect((try json(response)["message"] as? String)?.contains("\(method.rawValue) \(uri)") == true)
             }
             // Unsigned, a path no surface owns is the router's plain 404.
-            let plain = try await client.execute(uri: "/contact-flows-summary/instance-1", method: .get)
+            let plain = try await client.execute(uri: "/users-summary/instance-1", method: .get)
             #expect(plain.status == .notFound && plain.headers[HTTPField.Name("x-amzn-ErrorType")!] == nil)
             let entries = try await journal(client)
-            #expect(entries.map(\.path).contains("/contact-flows-summary/instance-1"))
+            #expect(entries.map(\.path).contains("/users-summary/instance-1"))
         }
     }
 

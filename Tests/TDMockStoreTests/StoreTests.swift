@@ -53,6 +53,43 @@ import Testing
         #expect(Timestamp.milliseconds(messages[0].createdAt) == Timestamp.milliseconds(now))
     }
 
+    @Test func flowsOfTheFlowAPIAreKeptChangedAndDeletedAndSurviveAReset() async throws {
+        let database = try AppDatabase.inMemory()
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        var flow = ConnectResource(
+            kind: .flow,
+            id: "f-1",
+            name: "Support",
+            type: "CONTACT_FLOW",
+            description: nil,
+            content: "{}",
+            tags: ["team": "cx"],
+            createdAt: at,
+            modifiedAt: at
+        )
+        let module = ConnectResource(
+            kind: .module,
+            id: "f-1",
+            name: "Greeter",
+            type: nil,
+            description: "d",
+            content: "{}",
+            createdAt: at,
+            modifiedAt: at
+        )
+        try await database.save(flow)
+        try await database.save(module)
+        flow.content = "{\"Version\": \"2019-10-30\"}"
+        flow.state = "ARCHIVED"
+        flow.modifiedAt = at.addingTimeInterval(60)
+        try await database.save(flow)
+        try await database.reset()
+        #expect(try await database.connectResources() == [flow, module])
+        #expect(try await database.deleteResource(kind: .flow, id: "f-1"))
+        #expect(try await database.deleteResource(kind: .flow, id: "f-1") == false)
+        #expect(try await database.connectResources() == [module])
+    }
+
     @Test func aFailedOperationLeavesNoIdempotencyRecord() async throws {
         let database = try AppDatabase.inMemory()
         let key = IdempotencyKey(clientID: "c", key: "k", fingerprint: "POST /x\n{}")

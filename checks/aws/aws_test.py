@@ -319,7 +319,7 @@ def check_unknown_operations(server):
     """An operation tdmock does not play is named by the SDK's error, not a bare 404."""
     error = raises("UnknownOperationException", lambda: client("lambda", server).list_functions())
     expect("GET /2015-03-31/functions" in error.response["Error"]["Message"], f"the message names the path: {error.response}")
-    raises("UnknownOperationException", lambda: client("connect", server).list_contact_flows(InstanceId="instance-1"))
+    raises("UnknownOperationException", lambda: client("connect", server).list_users(InstanceId="instance-1"))
     raises("UnknownOperationException", lambda: client("dynamodb", server).list_tables())
     run = subprocess.run(["aws", "lambda", "list-functions", "--endpoint-url", server], capture_output=True, text=True,
                          env=dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1"))

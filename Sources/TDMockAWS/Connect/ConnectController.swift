@@ -28,8 +28,7 @@ package struct ConnectController {
         let connect = services.configuration.connect
         flows = connect.flows.flows["main"] == nil ? FlowSet.builtIn(connect.flow) : connect.flows
         engine = FlowEngine(
-            flows: flows.flows,
-            modules: flows.modules,
+            registry: services.flows,
             lex: lex,
             functions: lex.functions,
             builtIn: flows.builtIn ? connect.flow : nil,
@@ -72,8 +71,20 @@ package struct ConnectController {
             }
             channel = text
         }
+        // The flow the call enters: `main` (the configuration's), or any flow by id (a connect.flows one, or
+        // one made through Connect's flow API).
+        var flowID = "main"
+        if let value = body["flow_id"], !value.isNull {
+            guard let text = value.stringValue, !Blank.isBlank(text) else {
+                throw invalid("flow_id must be a flow's id, not \(value.typeDescription)")
+            }
+            guard services.flows.flow(text) != nil else {
+                throw AgentAPIError(.notFound, "not_found", "no flow '\(text)': the configuration's ids and those of CreateContactFlow are known")
+            }
+            flowID = text
+        }
         let id = Self.contactID(services.ids.identifier())
-        let run = await engine.start(contactID: id, caller: caller, attributes: attributes, channel: channel)
+        let run = await engine.start(contactID: id, caller: caller, attributes: attributes, channel: channel, flowID: flowID)
         let now = services.clock()
         let outcome = outcome(of: run)
         let contact = Contact(

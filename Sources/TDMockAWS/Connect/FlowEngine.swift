@@ -6,10 +6,9 @@ import TDMockServices
 /// waits for the caller, and from there, with what the caller said or typed, to the next one or to the
 /// call's end. Every action run and every transition taken is in the run's `path`.
 struct FlowEngine: Sendable {
-    /// `main` (`connect.flow`) and the flows of `connect.flows`.
-    let flows: [String: Flow]
-    /// The modules of `connect.modules`, by id.
-    var modules: [String: Flow] = [:]
+    /// `main` (`connect.flow`), the flows of `connect.flows` and those of Connect's flow API, looked up as a
+    /// call goes (a flow changed through the API is what the next step runs).
+    let registry: FlowRegistry
     let lex: LexRuntime
     let functions: FunctionInvoker
     /// The built-in flow plays §8.2's bot (`connect.bot`) and starts its session with the contact's attributes.
@@ -24,8 +23,8 @@ struct FlowEngine: Sendable {
 
     /// A flow or module by the id a call's state keeps (`main`, a `connect.flows` id, `module/ID`).
     func flow(_ key: String) -> Flow? {
-        if key.hasPrefix("module/") { return modules[String(key.dropFirst("module/".count))] }
-        return flows[key]
+        if key.hasPrefix("module/") { return registry.module(String(key.dropFirst("module/".count))) }
+        return registry.flow(key)
     }
 
     /// What a caller does at a waiting action.
@@ -81,14 +80,14 @@ struct FlowEngine: Sendable {
 
     // MARK: Running
 
-    func start(contactID: String, caller: String?, attributes: [String: String], channel: String? = nil) async -> Run {
+    func start(contactID: String, caller: String?, attributes: [String: String], channel: String? = nil, flowID: String = "main") async -> Run {
         var run = Run(
             contactID: contactID,
             caller: caller,
             state: FlowContactState(attributes: attributes, channel: channel == FlowContactState.voice ? nil : channel),
             lexAttributes: builtIn == nil ? [:] : attributes
         )
-        guard let flow = flows["main"] else { return run }
+        guard let flow = registry.flow(flowID) else { return run }
         await self.run(&run, from: flow.startAction, in: flow)
         return run
     }
@@ -318,7 +317,7 @@ struct FlowEngine: Sendable {
             guard !id.isEmpty else { return error("NoMatchingError", of: action, "no flow id: ContactFlowId resolves to nothing") }
             // A flow the configuration does not hold is one of the user's instance, not under test: the
             // call leaves the flows here, transferred to it.
-            guard let target = flows[id] else { return .end(.transferredToFlow(id)) }
+            guard let target = registry.flow(id) else { return .end(.transferredToFlow(id)) }
             return .transfer(target)
         case .endFlowExecution, .disconnectParticipant:
             return .end(.disconnected)
@@ -326,7 +325,7 @@ struct FlowEngine: Sendable {
             return loop(action, in: flow, &run)
         case .invokeFlowModule:
             let id = Flow.resourceID(resolve(action.text("FlowModuleId") ?? "", run), kind: "flow-module")
-            guard let module = modules[id] else {
+            guard let module = registry.module(id) else {
                 return error("NoMatchingError", of: action, "no module '\(id)' in connect.modules")
             }
             guard (run.state.frames?.count ?? 0) < Self.moduleDepth else {

@@ -151,21 +151,28 @@ extension ServeConfiguration {
                 }
                 continue
             }
-            let problem: String? =
-                switch reference.kind {
-                case .function(let name):
-                    functions[name] == nil ? "no function named '\(name)': add it under functions (or with --function \(name)=URL)" : nil
-                case .botAlias(let bot, let alias):
-                    if let found = lex.bots.first(where: { $0.id == bot }) {
-                        found.aliases.contains { $0.id == alias }
-                            ? nil : "bot '\(bot)' has no alias '\(alias)': add it to the bot's aliases in lex.bots"
-                    } else {
-                        "no bot with id '\(bot)' in lex.bots: add it there (an import of its export, or its intents)"
-                    }
-                case .flow, .module, .hours: nil
-                }
-            if let problem { throw ConfigurationError(source: source.source, line: source.line, key: source.key, message: "\(place): \(problem)") }
+            if let problem = problem(with: reference) {
+                throw ConfigurationError(source: source.source, line: source.line, key: source.key, message: "\(place): \(problem)")
+            }
         }
         connect.flows = set
+    }
+}
+
+extension ServeConfiguration {
+    /// What is wrong with a function or a bot alias a flow names, which this configuration must hold; nil
+    /// when it holds it, or for a flow, a module or hours (said at start, taken as NoMatchingError at run).
+    public func problem(with reference: FlowReference) -> String? {
+        switch reference.kind {
+        case .function(let name):
+            functions[name] == nil ? "no function named '\(name)': add it under functions (or with --function \(name)=URL)" : nil
+        case .botAlias(let bot, let alias):
+            if let found = lex.bots.first(where: { $0.id == bot }) {
+                found.aliases.contains { $0.id == alias } ? nil : "bot '\(bot)' has no alias '\(alias)': add it to the bot's aliases in lex.bots"
+            } else {
+                "no bot with id '\(bot)' in lex.bots: add it there (an import of its export, or its intents)"
+            }
+        case .flow, .module, .hours: nil
+        }
     }
 }

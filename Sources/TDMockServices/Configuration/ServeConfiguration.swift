@@ -89,6 +89,8 @@ public struct CallbackConfiguration: Sendable, Hashable {
 public struct ConnectConfiguration: Sendable, Hashable {
     /// Seconds the Lambda may take before the turn is an error (`--lambda-timeout`).
     public var lambdaTimeout: Double = ServeSettings.table.lambdaTimeout.byDefault
+    /// The instance the flow API's ARNs name (`connect.instance_id`).
+    public var instanceID: String = ServeSettings.table.connectInstanceID.byDefault
     /// The built-in flow's words, attributes, branches and bot (§8.2).
     public var flow = ContactFlow()
     /// The flows Connect runs: `connect.flow` or the built-in one, `connect.flows`, and the modules of
@@ -232,6 +234,7 @@ extension ServeConfiguration {
         configuration.logLevel = try sources.value(table.logLevel)
 
         configuration.connect.lambdaTimeout = try sources.value(table.lambdaTimeout)
+        configuration.connect.instanceID = try sources.value(table.connectInstanceID)
         var flow = ContactFlow()
         flow.greeting = try sources.value(table.greeting)
         flow.errorPrompt = try sources.value(table.errorPrompt)

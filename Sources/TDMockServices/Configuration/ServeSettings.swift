@@ -187,6 +187,14 @@ public struct ServeSettings: SettingsTable, Sendable {
         .text,
         "A contact flow in Connect's Flow Language (a flow's exported Content) to run instead of the built-in one"
     )
+    public let connectInstanceID = Setting<String>(
+        flag: "connect-instance-id",
+        environment: "TDMOCK_CONNECT_INSTANCE_ID",
+        key: "connect.instance_id",
+        default: "00000000-0000-4000-8000-00000000c0de",
+        .text,
+        "The Connect instance the flow API's ARNs name (any instance id is taken in a path)"
+    )
     public let lambdaTimeout = Setting<Double>(
         flag: "lambda-timeout",
         environment: "TDMOCK_LAMBDA_TIMEOUT",
