@@ -10,32 +10,21 @@ SIGTERM ending serve cleanly. Standard library only.
 
 import argparse
 import http.server
-import json
 import os
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
+
+from common import call, expect, free_port
 
 PT_INTERP = 3
 
 
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def program_header_types(path):
@@ -75,20 +64,6 @@ def descendant(pid, program):
         queue.extend(children.get(current, []))
     raise AssertionError(f"no {program} below process {pid}")
 
-
-def call(method, url, body=None, headers=None, form=None):
-    headers = dict(headers or {})
-    data = None
-    if body is not None:
-        data, headers["content-type"] = json.dumps(body).encode(), "application/json"
-    elif form is not None:
-        data, headers["content-type"] = form.encode(), "application/x-www-form-urlencoded"
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
 
 
 def receiver():
@@ -157,10 +132,10 @@ def main():
                     raise AssertionError("serve exited: " + serve.stdout.read())
                 expect(time.monotonic() < deadline, "serve did not answer within 30 s")
                 time.sleep(0.05)
-        status, token = call("POST", url + "/oauth/token", form="grant_type=client_credentials&scope=digital-connect:write",
+        status, token, _ = call("POST", url + "/oauth/token", form="grant_type=client_credentials&scope=digital-connect:write",
                              headers={"authorization": "Basic dGRtb2NrLWNsaWVudDp0ZG1vY2stc2VjcmV0"})
         expect(status == 200, f"token: {status} {token}")
-        status, conversation = call(
+        status, conversation, _ = call(
             "POST", url + "/digital-connect/conversations",
             body={"touchpoint_id": "tp-tdmock", "subject": "dist", "contact_person": {"name": "Ana", "email": "ana@example.com"}},
             headers={"authorization": "Bearer " + token["access_token"], "x-idempotency-key": uuid.uuid4().hex},

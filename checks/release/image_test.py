@@ -12,27 +12,17 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
+
+from common import call, expect, free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Tool:
@@ -53,22 +43,6 @@ class Tool:
     def inspect(self, name, template):
         return self("inspect", "--format", template, name).stdout.strip()
 
-
-def call(method, url, body=None, headers=None, form=None):
-    data = None
-    headers = dict(headers or {})
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["content-type"] = "application/json"
-    elif form is not None:
-        data = form.encode()
-        headers["content-type"] = "application/x-www-form-urlencoded"
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null"), response.headers
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null"), error.headers
 
 
 def wait_healthy(url, seconds=30):
