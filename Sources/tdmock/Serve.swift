@@ -47,19 +47,22 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "tdmock")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .warning
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        // Listening on every address, the addresses to open in a browser are this machine's own: browsers
+        // refuse 0.0.0.0 (Private Network Access), so the workspace and the Lex Web UI are given localhost.
+        let browsable = ["0.0.0.0", "::"].contains(configuration.host) ? "localhost" : host
         let app: any ApplicationProtocol
         do {
             app = try await buildApplication(configuration, logger: logger) { port in
                 Output.line("tdmock listening on http://\(host):\(port)")
                 Output.line(
-                    "workspace: http://\(host):\(port)/ in a browser" + (configuration.agentToken == nil ? "" : " (it asks for the agent token)")
+                    "workspace: http://\(browsable):\(port)/ in a browser" + (configuration.agentToken == nil ? "" : " (it asks for the agent token)")
                 )
                 let stage = configuration.apiGateway.webSocket.stage
                 // The chat bot is named only while it is configured (a file's lex.bots replaces the defaults).
                 let chatBot =
                     configuration.lex.bots.contains { $0.id == "TDMOCKCHAT" } ? "; the bot: TDMOCKCHAT, alias TSTALIASID, locale en_US" : ""
                 Output.line(
-                    "Lex Web UI (lex-web-ui-loader-config.json): \"connect\": {\"talkDeskWebsocketEndpoint\": \"ws://\(host):\(port)/apigw/ws/\(stage)\"}, "
+                    "Lex Web UI (lex-web-ui-loader-config.json): \"connect\": {\"talkDeskWebsocketEndpoint\": \"ws://\(browsable):\(port)/apigw/ws/\(stage)\"}, "
                         + "\"ui\": {\"enableLiveChat\": true}\(chatBot)"
                 )
             } onTLSRunning: { port in

@@ -98,6 +98,7 @@ def main():
         agent_token = made.group(1)
         expect("touchpoint: tp-smoke (Smoke test)" in logs, f"the mounted config file was not read:\n{logs}")
         expect("tdmock listening on http://0.0.0.0:8080" in logs, f"not listening on 0.0.0.0:8080:\n{logs}")
+        expect("workspace: http://localhost:8080/ in a browser (it asks for the agent token)" in logs, f"the workspace's address:\n{logs}")
         print(f"ok   started with a volume and a config file, healthy in {took:.2f} s, agent token made and printed")
 
         pid = tool.inspect(name, "{{.State.Pid}}")
