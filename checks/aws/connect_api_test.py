@@ -121,7 +121,13 @@ def main():
         expect("Hello from the module." in contact["prompt"] and "And now the flow." in contact["prompt"], f"module invoked: {contact}")
         expect([m["Name"] for m in connect.list_contact_flow_modules(InstanceId=INSTANCE)["ContactFlowModulesSummaryList"]] == ["Greeter"],
                "modules listed")
-        print("ok   a module: create, describe, refused content, invoked by a created flow")
+        with urllib.request.urlopen(base + "/connect/v1/coverage", timeout=20) as response:
+            coverage = {flow["flow"]: flow for flow in json.loads(response.read())["flows"]}
+        created_flow = coverage[with_module["ContactFlowId"]]
+        expect(created_flow["file"] == "CreateContactFlow: Greeting line", f"coverage names the API's flow: {created_flow['file']}")
+        expect(all(action["runs"] == 1 for action in created_flow["actions"] if action["identifier"] in ("Module", "Say")), f"{created_flow}")
+        expect(coverage["module/" + module["Id"]]["file"] == "CreateContactFlowModule: Greeter", "coverage lists the API's module")
+        print("ok   a module: create, describe, refused content, invoked by a created flow; the coverage counts both")
 
         connect.update_contact_flow_metadata(InstanceId=INSTANCE, ContactFlowId=flow_id, Name="Support (old)", ContactFlowState="ARCHIVED")
         summary = next(s for s in connect.list_contact_flows(InstanceId=INSTANCE)["ContactFlowSummaryList"] if s["Id"] == flow_id)

@@ -20,18 +20,16 @@ package struct ConnectController {
     /// Runs each call through the flow: the user's (`connect.flow`) or the built-in question flow; its bot
     /// blocks answer through Lex's runtime, as RecognizeText's bots do.
     let engine: FlowEngine
-    let flows: FlowSet
 
     package init(services: AppServices, events: EventHub, lex: LexRuntime) {
         self.services = services
         self.events = events
         let connect = services.configuration.connect
-        flows = connect.flows.flows["main"] == nil ? FlowSet.builtIn(connect.flow) : connect.flows
         engine = FlowEngine(
             registry: services.flows,
             lex: lex,
             functions: lex.functions,
-            builtIn: flows.builtIn ? connect.flow : nil,
+            builtIn: connect.flows.builtIn ? connect.flow : nil,
             hours: connect.hours,
             harness: services.connect
         )
@@ -44,7 +42,7 @@ package struct ConnectController {
         group.get("contacts/:id") { _, context in try await show(try context.parameters.require("id")) }
         group.post("contacts/:id/utterances") { request, context in try await utterance(request, id: try context.parameters.require("id")) }
         group.delete("contacts/:id") { _, context in try await hangUp(try context.parameters.require("id")) }
-        group.get("coverage") { _, _ in JSONResponse.make(status: .ok, body: services.coverage.report(flows)) }
+        group.get("coverage") { _, _ in JSONResponse.make(status: .ok, body: services.coverage.report(services.flows.flowSet())) }
     }
 
     private func start(_ request: Request) async throws -> Response {

@@ -87,6 +87,23 @@ public final class FlowRegistry: Sendable {
             .sorted { ($0.resource.createdAt, $0.resource.id) < ($1.resource.createdAt, $1.resource.id) }
     }
 
+    /// Every flow and module as a set, for the coverage report: each with its file, or `CreateContactFlow:
+    /// NAME` for one of the API's.
+    public func flowSet() -> FlowSet {
+        state.withLock { state in
+            var set = FlowSet()
+            for (id, entry) in state.flows {
+                set.flows[id] = entry.flow
+                set.files[id] = entry.file ?? "CreateContactFlow: \(entry.resource.name)"
+            }
+            for (id, entry) in state.modules {
+                set.modules[id] = entry.flow
+                set.moduleFiles[id] = entry.file ?? "CreateContactFlowModule: \(entry.resource.name)"
+            }
+            return set
+        }
+    }
+
     /// Puts a flow or module made or changed through the API (the store has kept it already).
     public func put(_ resource: ConnectResource, flow: Flow) {
         state.withLock { state in
