@@ -68,7 +68,7 @@ public final class FlowRegistry: Sendable {
         state = Mutex(initial)
     }
 
-    /// The flow Language content read as the engine runs it, under the id a call's path names it by.
+    /// The Flow Language content read as the engine runs it, under the id a call's path names it by.
     public static func read(_ resource: ConnectResource) -> Result<FlowLoad, FlowFailure> {
         let module = resource.kind == .module
         return Flow.read(Data(resource.content.utf8), id: module ? FlowSet.moduleKey(resource.id) : resource.id, module: module)
