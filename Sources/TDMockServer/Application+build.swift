@@ -33,8 +33,10 @@ public func buildApplication(
         tls = try ca.serverConfiguration(hosts: [configuration.host])
     }
     let stored = try await database.connectResources()
+    let services = AppServices(configuration: configuration, database: database, ids: ids, clock: clock, storedFlows: stored)
+    for refusal in services.flows.refusedAtStart { (logger ?? Logger(label: "tdmock")).warning("\(refusal)") }
     return buildApplication(
-        AppServices(configuration: configuration, database: database, ids: ids, clock: clock, storedFlows: stored),
+        services,
         logger: logger,
         tls: tls,
         onServerRunning: onServerRunning,

@@ -119,6 +119,26 @@ final class FakeLambda: Sendable {
         )
     }
 
+    @Test func aStoredFlowThatNoLongerLoadsIsLeftOutAndSaid() throws {
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let broken = ConnectResource(
+            kind: .flow,
+            id: "f-1",
+            name: "Old support",
+            type: "CONTACT_FLOW",
+            description: nil,
+            content: #"{"Version": "2019-10-30"}"#,
+            createdAt: at,
+            modifiedAt: at
+        )
+        let registry = FlowRegistry(configured: FlowSet(), stored: [broken], startedAt: at)
+        #expect(registry.flow("f-1") == nil)
+        #expect(registry.entry(.flow, "f-1")?.resource.name == "Old support")
+        #expect(registry.refusedAtStart.count == 1)
+        #expect(registry.refusedAtStart.first?.hasPrefix("the flow 'Old support' (f-1) kept in the store no longer loads") == true)
+        #expect(registry.refusedAtStart.first?.hasSuffix("update its content, or delete it") == true)
+    }
+
     @Test func speakListensAgainAndDisconnectHangsUp() async throws {
         let lambda = FakeLambda()
         try await lambda.run { url in

@@ -10,7 +10,9 @@ public final class FlowRegistry: Sendable {
     /// A flow or module as the API describes it, with the flow it was read into.
     public struct Entry: Sendable {
         public var resource: ConnectResource
-        public var flow: Flow
+        /// None for a stored flow that no longer loads: listed, described, updated and deleted through the
+        /// API, but no call reaches it.
+        public var flow: Flow?
         /// The file it came from, for a configuration's flow (which the API describes but does not change).
         public var file: String?
     }
@@ -21,6 +23,9 @@ public final class FlowRegistry: Sendable {
     }
 
     private let state: Mutex<State>
+    /// The store's flows and modules that no longer load (a later tdmock's checks refuse them), each said
+    /// with what is wrong and the way out; they are left out until their content is updated.
+    public let refusedAtStart: [String]
 
     /// The configuration's flows and modules (with their files' content), then the store's.
     public init(configured: FlowSet, stored: [ConnectResource], startedAt: Date) {
@@ -57,15 +62,25 @@ public final class FlowRegistry: Sendable {
             )
             initial.modules[id] = Entry(resource: resource, flow: module, file: file)
         }
+        var refused: [String] = []
         for resource in stored {
-            // A stored flow the engine no longer reads (refused by a later tdmock's checks) is left out, not fatal.
-            guard case .success(let load) = Self.read(resource) else { continue }
+            var flow: Flow?
+            switch Self.read(resource) {
+            case .success(let load): flow = load.flow
+            case .failure(let failure):
+                let what = resource.kind == .flow ? "flow" : "module"
+                refused.append(
+                    "the \(what) '\(resource.name)' (\(resource.id)) kept in the store no longer loads, and calls cannot reach it: "
+                        + "\(failure); update its content, or delete it"
+                )
+            }
             switch resource.kind {
-            case .flow: initial.flows[resource.id] = Entry(resource: resource, flow: load.flow, file: nil)
-            case .module: initial.modules[resource.id] = Entry(resource: resource, flow: load.flow, file: nil)
+            case .flow: initial.flows[resource.id] = Entry(resource: resource, flow: flow, file: nil)
+            case .module: initial.modules[resource.id] = Entry(resource: resource, flow: flow, file: nil)
             }
         }
         state = Mutex(initial)
+        refusedAtStart = refused
     }
 
     /// The Flow Language content read as the engine runs it, under the id a call's path names it by.
@@ -74,8 +89,8 @@ public final class FlowRegistry: Sendable {
         return Flow.read(Data(resource.content.utf8), id: module ? FlowSet.moduleKey(resource.id) : resource.id, module: module)
     }
 
-    public func flow(_ id: String) -> Flow? { state.withLock { $0.flows[id]?.flow } }
-    public func module(_ id: String) -> Flow? { state.withLock { $0.modules[id]?.flow } }
+    public func flow(_ id: String) -> Flow? { state.withLock { $0.flows[id]?.flow ?? nil } }
+    public func module(_ id: String) -> Flow? { state.withLock { $0.modules[id]?.flow ?? nil } }
 
     public func entry(_ kind: ConnectResource.Kind, _ id: String) -> Entry? {
         state.withLock { kind == .flow ? $0.flows[id] : $0.modules[id] }
@@ -92,11 +107,11 @@ public final class FlowRegistry: Sendable {
     public func flowSet() -> FlowSet {
         state.withLock { state in
             var set = FlowSet()
-            for (id, entry) in state.flows {
+            for (id, entry) in state.flows where entry.flow != nil {
                 set.flows[id] = entry.flow
                 set.files[id] = entry.file ?? "CreateContactFlow: \(entry.resource.name)"
             }
-            for (id, entry) in state.modules {
+            for (id, entry) in state.modules where entry.flow != nil {
                 set.modules[id] = entry.flow
                 set.moduleFiles[id] = entry.file ?? "CreateContactFlowModule: \(entry.resource.name)"
             }
@@ -105,7 +120,7 @@ public final class FlowRegistry: Sendable {
     }
 
     /// Puts a flow or module made or changed through the API (the store has kept it already).
-    public func put(_ resource: ConnectResource, flow: Flow) {
+    public func put(_ resource: ConnectResource, flow: Flow?) {
         state.withLock { state in
             let entry = Entry(resource: resource, flow: flow, file: nil)
             switch resource.kind {
