@@ -57,9 +57,7 @@ package struct ConnectFlowAPIController {
         let tags = try tagMap(body["Tags"])
         let id = Self.uuid(services.ids.identifier())
         let flow = try check(kind, content, id: id)
-        if services.flows.entries(kind).contains(where: { $0.resource.name == name }) {
-            throw ConnectAPIError.duplicate("\(kind == .flow ? "A flow" : "A flow module") named '\(name)' already exists in this instance")
-        }
+        try refuseTaken(kind, name)
         let now = services.clock()
         let resource = ConnectResource(
             kind: kind,
@@ -172,9 +170,7 @@ package struct ConnectFlowAPIController {
         var resource = try changeable(kind, try parameter(context, "id"))
         let body = try await request.jsonObject(of: Self.surface)
         if let name = try text(body, "Name", required: false, limit: kind == .module ? 127 : nil), name != resource.name {
-            if services.flows.entries(kind).contains(where: { $0.resource.name == name }) {
-                throw ConnectAPIError.duplicate("\(kind == .flow ? "A flow" : "A flow module") named '\(name)' already exists in this instance")
-            }
+            try refuseTaken(kind, name)
             resource.name = name
         }
         if let description = try text(body, "Description", required: false, limit: kind == .module ? 500 : nil) {
@@ -210,6 +206,13 @@ package struct ConnectFlowAPIController {
             }
             if !problems.isEmpty { throw ConnectAPIError.invalidContent(kind, problems) }
             return load.flow
+        }
+    }
+
+    /// Names are unique per kind in tdmock's one instance.
+    private func refuseTaken(_ kind: ConnectResource.Kind, _ name: String) throws {
+        if services.flows.entries(kind).contains(where: { $0.resource.name == name }) {
+            throw ConnectAPIError.duplicate("\(kind == .flow ? "A flow" : "A flow module") named '\(name)' already exists in this instance")
         }
     }
 
