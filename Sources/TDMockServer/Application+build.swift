@@ -131,6 +131,7 @@ func buildRouter(_ services: AppServices, events: EventHub, deliverer: CallbackD
     ConnectController(services: services, events: events, lex: lex).addRoutes(to: router)
     ConnectHarnessController(services: services).addRoutes(to: router)
     ConnectFlowAPIController(services: services).addRoutes(to: router)
+    ConnectTestCaseController(services: services, lex: lex).addRoutes(to: router)
     RESTAPIController(services: services, functions: functions).addRoutes(to: router)
     ManagementController(services: services, webSockets: webSockets).addRoutes(to: router)
     WorkspaceController(services: services).addRoutes(to: router)
@@ -151,6 +152,7 @@ func surfaces(agentToken: String?, stage: String = "prod") -> [Surface] {
         LambdaController.surface,
         LexController.surface,
         ConnectFlowAPIController.surface,
+        ConnectTestCaseController.surface,
         RESTAPIController.surface,
         ManagementController.surface(stage: stage),
         UnknownAWSOperation.surface,

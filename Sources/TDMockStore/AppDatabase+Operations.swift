@@ -164,14 +164,15 @@ extension AppDatabase {
         }
     }
 
-    /// Empties conversations, messages, deliveries, idempotency records, questions, contacts and
-    /// attachments (`tdmock reset`).
+    /// Empties conversations, messages, deliveries, idempotency records, questions, contacts, attachments
+    /// and test case executions (`tdmock reset`); flows and test cases stay, being what was deployed.
     public func reset() async throws {
         try await write { db in
             try Outbox.reset(db)
             try Questions.reset(db)
             try Contacts.reset(db)
             try Attachments.reset(db)
+            try TestCases.resetExecutions(db)
         }
     }
 
@@ -262,6 +263,39 @@ extension AppDatabase {
     /// Every flow and module of Connect's flow API, oldest first.
     public func connectResources() async throws -> [ConnectResource] {
         try await reader.read { db in try ConnectResources.all(db) }
+    }
+
+    /// Keeps a test case of Connect's test-case API (made or changed); false when another has its name.
+    public func save(_ testCase: TestCase) async throws -> Bool {
+        try await write { db in try TestCases.save(db, testCase) }
+    }
+
+    /// Removes a test case and its executions; false when there was none.
+    public func deleteTestCase(_ id: String) async throws -> Bool {
+        try await write { db in try TestCases.delete(db, id: id) }
+    }
+
+    /// Every test case, oldest first.
+    public func testCases() async throws -> [TestCase] {
+        try await reader.read { db in try TestCases.all(db) }
+    }
+
+    public func testCase(_ id: String) async throws -> TestCase? {
+        try await reader.read { db in try TestCases.one(db, id: id) }
+    }
+
+    /// Keeps an execution as it starts, and again as it ends.
+    public func save(_ execution: TestExecution) async throws {
+        try await write { db in try TestCases.save(db, execution) }
+    }
+
+    /// Executions, newest first, of one test case or of all.
+    public func testExecutions(testCaseID: String? = nil) async throws -> [TestExecution] {
+        try await reader.read { db in try TestCases.executions(db, testCaseID: testCaseID) }
+    }
+
+    public func testExecution(_ id: String) async throws -> TestExecution? {
+        try await reader.read { db in try TestCases.execution(db, id: id) }
     }
 
     /// The caller hangs up (refused when unknown or already ended).

@@ -261,6 +261,32 @@ public struct AppDatabase: Sendable {
                 t.primaryKey(["kind", "id"])
             }
         }
+        migrator.registerMigration("v8-connect-test-cases") { db in
+            // Connect's test cases and their executions (docs/connect-tests.md).
+            try db.create(table: "connect_test_case") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull().unique()
+                t.column("description", .text)
+                t.column("content", .text).notNull()
+                t.column("entry_point", .text).notNull()
+                t.column("initialization_data", .text)
+                t.column("status", .text).notNull()
+                t.column("tags", .text).notNull()
+                t.column("created_at", .integer).notNull()
+                t.column("modified_at", .integer).notNull()
+            }
+            try db.create(table: "connect_test_execution") { t in
+                t.primaryKey("id", .text)
+                t.column("test_case_id", .text).notNull().indexed()
+                t.column("status", .text).notNull()
+                t.column("started_at", .integer).notNull()
+                t.column("ended_at", .integer)
+                t.column("total", .integer).notNull()
+                t.column("records", .text).notNull()
+                t.column("ending", .text)
+                t.column("tags", .text).notNull()
+            }
+        }
         return migrator
     }
 }

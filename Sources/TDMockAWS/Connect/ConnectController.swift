@@ -24,8 +24,13 @@ package struct ConnectController {
     package init(services: AppServices, events: EventHub, lex: LexRuntime) {
         self.services = services
         self.events = events
+        engine = Self.engine(services: services, lex: lex)
+    }
+
+    /// The flow engine on the configuration's flows, bots, functions, hours and harness.
+    static func engine(services: AppServices, lex: LexRuntime) -> FlowEngine {
         let connect = services.configuration.connect
-        engine = FlowEngine(
+        return FlowEngine(
             registry: services.flows,
             lex: lex,
             functions: lex.functions,

@@ -17,6 +17,8 @@ struct FlowEngine: Sendable {
     var hours: [String: HoursOfOperation] = [:]
     /// The clock, the queues and the draws a test sets.
     var harness = ConnectHarness(queues: [:], seed: nil, clock: Date.init)
+    /// A test case's execution watching the call and steering it (docs/connect-tests.md); none for a call.
+    var probe: (any FlowProbe)?
 
     /// How deep modules may invoke modules (Connect's stack limit).
     static let moduleDepth = 5
@@ -116,6 +118,7 @@ struct FlowEngine: Sendable {
             return run
         }
         let move: Move
+        let heard = run.prompts.count
         switch action.type {
         case .connectParticipantWithLexBot: move = await converse(action, input, &run)
         case .wait: move = waited(action, input)
@@ -125,13 +128,16 @@ struct FlowEngine: Sendable {
             move = .wait
         default: move = listen(action, input, &run)
         }
+        tell(heard, run)
         let said: String
         switch input {
         case .speech(let text): said = text
         case .silence: said = "(silence)"
         }
         var current = flow
-        if let next = take(move, at: action, in: &current, input: said, &run) { await self.run(&run, from: next, in: current) }
+        if let next = take(move, at: action, in: &current, input: said, &run), probe?.stopped != true {
+            await self.run(&run, from: next, in: current)
+        }
         return run
     }
 
@@ -162,9 +168,19 @@ struct FlowEngine: Sendable {
                 run.ending = .disconnected
                 return
             }
+            probe?.started(action, run)
+            let heard = run.prompts.count
             let move = await perform(action, in: flow, &run)
+            tell(heard, run)
             current = take(move, at: action, in: &flow, input: nil, &run)
+            if probe?.stopped == true { return }
         }
+    }
+
+    /// Tells the probe the messages the caller heard since `count`.
+    private func tell(_ count: Int, _ run: Run) {
+        guard let probe else { return }
+        for message in run.prompts[count...] where !message.isEmpty { probe.heard(message, run) }
     }
 
     /// Records the step an action made (with the caller's input, when it is the action the call waited at)
@@ -263,6 +279,7 @@ struct FlowEngine: Sendable {
                 for (key, value) in given { run.lexAttributes[key] = resolve(value.stringValue ?? "", run) }
             }
             run.prompts.append(prompt(of: action.parameters, run))
+            if let mocked = mockedBot(action, &run) { return mocked }
             let initial = (action.parameters["LexInitializationData"] ?? action.parameters["LexInitilizationData"])?["InitialMessage"]?.stringValue
             if let initial, !initial.isEmpty { return await converse(action, .speech(resolve(initial, run)), &run) }
             return .wait
@@ -302,11 +319,11 @@ struct FlowEngine: Sendable {
             guard let queue = run.state.queue else {
                 return error("NoMatchingError", of: action, "no working queue: set one with UpdateContactTargetQueue first")
             }
-            return .end(.transferred(queue: queue))
+            return transfer(action, to: queue, &run)
         case .dequeueContactAndTransferToQueue:
             let queue = resolve(action.text("QueueId") ?? "", run)
             guard !queue.isEmpty else { return error("NoMatchingError", of: action, "QueueId resolves to nothing") }
-            return .end(.transferred(queue: queue))
+            return transfer(action, to: queue, &run)
         case .transferContactToAgent:
             guard let agent = run.state.agent else {
                 return error("NoMatchingError", of: action, "no agent: name one with UpdateContactTargetQueue's AgentId first")
@@ -443,8 +460,30 @@ struct FlowEngine: Sendable {
     /// CheckHoursOfOperation: True or False, by the hours named, else the working queue's, else open all week.
     private func checkHours(_ action: FlowAction, _ run: inout Run) -> Move {
         let hours: HoursOfOperation
-        if let reference = action.text("HoursOfOperationId").map({ resolve($0, run) }) {
-            let id = Flow.resourceID(reference, kind: "operating-hours")
+        var named = action.text("HoursOfOperationId").map({ resolve($0, run) })
+        if let reference = named ?? run.state.queue.flatMap({ harness.queue($0)?.metrics.hours }) {
+            switch probe?.override(
+                action.type.rawValue,
+                .hours(TestScript.resourceID(Flow.resourceID(reference, kind: "operating-hours"))),
+                when: { _ in true }
+            ) {
+            case .result(let value, _)?:
+                let result = value == "InHours" ? "True" : "False"
+                run.note = "\(value ?? "") (the test's mock response)"
+                if let condition = action.conditions.first(where: { $0.operand == result }) {
+                    return .go(label: condition.label, next: condition.next)
+                }
+                return unmatched(action) ?? error("NoMatchingCondition", of: action, "no condition for \(result)")
+            case .error(let type)?:
+                run.note = "\(type) (the test's mock response)"
+                return error(type, of: action, "the test's mock response")
+            case .substitute(let target)?:
+                named = target
+            case nil: break
+            }
+        }
+        if let reference = named {
+            let id = Flow.resourceID(TestScript.resourceID(reference), kind: "operating-hours")
             guard let found = self.hours[id] ?? self.hours[reference] else {
                 return error("NoMatchingError", of: action, "no hours '\(id)' in connect.hours")
             }
@@ -584,7 +623,12 @@ struct FlowEngine: Sendable {
     /// ConnectParticipantWithLexBot with what the caller said: one turn of the bot.
     private func converse(_ action: FlowAction, _ input: Input, _ run: inout Run) async -> Move {
         guard case .speech(let text) = input else { return error("InputTimeLimitExceeded", of: action, "the caller said nothing") }
-        let arn = resolve(action.parameters["LexV2Bot"]?["AliasArn"]?.stringValue ?? "", run)
+        var arn = resolve(action.parameters["LexV2Bot"]?["AliasArn"]?.stringValue ?? "", run)
+        if let named = Flow.botAlias(fromARN: arn),
+            case .substitute(let target)? = probe?.override(action.type.rawValue, .bot(bot: named.bot, alias: named.alias), when: { _ in true })
+        {
+            arn = target
+        }
         guard let (botID, aliasID) = Flow.botAlias(fromARN: arn) else {
             run.failure = "action '\(action.identifier)': LexV2Bot.AliasArn '\(arn)' is not a bot alias ARN"
             return error("NoMatchingError", of: action, "no bot")
@@ -628,6 +672,7 @@ struct FlowEngine: Sendable {
             if answer.intentState == "Failed" {
                 return error("NoMatchingError", of: action, "the bot closed \(answer.intentName ?? "the intent") as Failed")
             }
+            probe?.completed(action, run)
             if let condition = action.conditions.first(where: { $0.comparison.holds(answer.intentName ?? "", $0.operand) }) {
                 return .go(label: condition.label, next: condition.next)
             }
@@ -640,12 +685,72 @@ struct FlowEngine: Sendable {
         }
     }
 
+    /// A bot block a test case answers with a mock response (docs/connect-tests.md): the intent its
+    /// `LoadedData` names (`IntentName`, with `SessionAttributes` and `Slots`), or the error it names; nil
+    /// when no mock response waits for this bot.
+    private func mockedBot(_ action: FlowAction, _ run: inout Run) -> Move? {
+        guard let probe, let named = Flow.botAlias(fromARN: resolve(action.parameters["LexV2Bot"]?["AliasArn"]?.stringValue ?? "", run)) else {
+            return nil
+        }
+        let mocked = probe.override(action.type.rawValue, .bot(bot: named.bot, alias: named.alias)) { strategy in
+            if case .substitute = strategy { return false }
+            return true
+        }
+        switch mocked {
+        case .result(let value, let data)?:
+            let intent = data?["IntentName"]?.stringValue ?? value ?? ""
+            for (key, item) in data?["SessionAttributes"]?.objectValue ?? [:] { run.lexAttributes[key] = Self.text(of: item) }
+            let slots = (data?["Slots"]?.objectValue ?? [:]).mapValues(Self.text(of:))
+            run.state.intentName = intent
+            run.state.lexSlots = slots.isEmpty ? nil : slots
+            run.note = "the test's mock response: intent \(intent.isEmpty ? "(none)" : intent)"
+            probe.completed(action, run)
+            if let condition = action.conditions.first(where: { $0.comparison.holds(intent, $0.operand) }) {
+                return .go(label: condition.label, next: condition.next)
+            }
+            return unmatched(action) ?? error("NoMatchingCondition", of: action, "no condition names intent \(intent)")
+        case .error(let type)?:
+            run.note = "\(type) (the test's mock response)"
+            return error(type == "TimeLimitExceeded" ? "InputTimeLimitExceeded" : type, of: action, "the test's mock response")
+        default:
+            return nil
+        }
+    }
+
+    /// A transfer to a queue, or what a test case put in its place (another queue, or an error).
+    private func transfer(_ action: FlowAction, to queue: String, _ run: inout Run) -> Move {
+        let resource = TestScript.Override.Resource.queue(TestScript.resourceID(Flow.resourceID(queue, kind: "queue")))
+        switch probe?.override(action.type.rawValue, resource, when: { _ in true }) {
+        case .substitute(let target)?:
+            run.note = "to \(target) in place of \(queue) (the test's substitute)"
+            run.state.queue = target
+            return .end(.transferred(queue: target))
+        case .error(let type)?:
+            run.note = "\(type) (the test's mock response)"
+            return error(type, of: action, "the test's mock response")
+        default:
+            return .end(.transferred(queue: queue))
+        }
+    }
+
     // MARK: InvokeLambdaFunction
 
     /// Calls the function; nil when its answer is in `$.External` and the flow goes on.
     private func invoke(_ action: FlowAction, _ run: inout Run) async -> Move? {
         let reference = resolve(action.text("LambdaFunctionARN") ?? action.text("FunctionArn") ?? "", run)
-        let name = FunctionName.resolve(reference)
+        var name = FunctionName.resolve(reference)
+        switch probe?.override(action.type.rawValue, .function(name), when: { _ in true }) {
+        case .substitute(let target)?:
+            run.note = "called \(FunctionName.resolve(target)) in place of \(name) (the test's substitute)"
+            name = FunctionName.resolve(target)
+        case .error(let type)?:
+            run.note = "\(type) (the test's mock response)"
+            return error(type, of: action, "the test's mock response")
+        case .result(_, let data)?:
+            run.note = "answered by the test's mock response"
+            return answered(action, name: name, data ?? .object([:]), &run)
+        case nil: break
+        }
         var parameters: [String: JSONValue] = [:]
         for (key, value) in action.parameters["LambdaInvocationAttributes"]?.objectValue ?? [:] {
             parameters[key] = .string(resolve(value.stringValue ?? "", run))
@@ -674,9 +779,15 @@ struct FlowEngine: Sendable {
             run.failure = "action '\(action.identifier)' (InvokeLambdaFunction \(name)): \(problem)"
             return error("NoMatchingError", of: action, "the function failed")
         }
-        let answer = result.answer ?? .null
+        return answered(action, name: name, result.answer ?? .null, &run)
+    }
+
+    /// A function's answer into `$.External` (the flow goes on: nil), or the error an answer of the wrong
+    /// shape takes.
+    private func answered(_ action: FlowAction, name: String, _ answer: JSONValue, _ run: inout Run) -> Move? {
         if action.parameters["ResponseValidation"]?["ResponseType"]?.stringValue == "JSON" {
             run.state.external = answer
+            probe?.completed(action, run)
             return nil
         }
         guard let object = answer.objectValue else {
@@ -697,6 +808,7 @@ struct FlowEngine: Sendable {
             }
         }
         run.state.external = .object(flat)
+        probe?.completed(action, run)
         return nil
     }
 
