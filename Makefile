@@ -41,6 +41,7 @@ test-deps: deps
 		echo "installing podman runc bubblewrap ca-certificates with apt-get"; $(APT_INSTALL) podman runc bubblewrap ca-certificates; }
 	@python3 -c "import selenium" 2>/dev/null || { echo "installing selenium with pip"; python3 -m pip install -q selenium; }
 	@python3 -c "import pytest" 2>/dev/null || { echo "installing pytest with pip"; python3 -m pip install -q pytest; }
+	@python3 -c "import junitparser" 2>/dev/null || { echo "installing junitparser with pip"; python3 -m pip install -q junitparser; }
 	@python3 -c "import boto3, websocket, moto.server, flask" 2>/dev/null && command -v aws >/dev/null || { \
 		echo "installing boto3 awscli websocket-client moto[server] with pip"; \
 		python3 -m pip install -q boto3 awscli websocket-client 'moto[server]'; }
@@ -90,6 +91,7 @@ test: test-deps format-check
 	python3 checks/aws/question_line_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/tls_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 checks/aws/connect_api_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
+	python3 checks/aws/connect_tests_test.py --tdmock $$($(SWIFT) build --show-bin-path)/tdmock
 	python3 -m pip install -q ./python
 	TDMOCK_BIN=$$($(SWIFT) build --show-bin-path)/tdmock python3 -m pytest -q -p no:cacheprovider python/tests
 	$(MAKE) --no-print-directory image

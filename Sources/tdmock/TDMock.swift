@@ -29,7 +29,7 @@ struct TDMock: AsyncParsableCommand {
             Serve.self, Inbox.self, Show.self, Assign.self, Reply.self, Close.self, Console.self, Callbacks.self,
             Redeliver.self, Reset.self, Wait.self, FaultCommand.self, AgentCommand.self, Bridge.self, Customer.self,
             Questions.self, Answer.self, Call.self, Contacts.self, ClockCommand.self, QueueCommand.self, CA.self, Health.self, Requests.self,
-            Invocations.self,
+            Invocations.self, Test.self,
         ]
     )
 }

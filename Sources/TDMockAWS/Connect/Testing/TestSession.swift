@@ -42,6 +42,8 @@ final class TestSession: FlowProbe {
         var endedBy: TestEnding?
         /// The flow's path before the stretch running now.
         var path: [FlowStep] = []
+        /// Every message the customer heard, for the failure of an observation never met.
+        var heard: [String] = []
     }
 
     private let state = Mutex(State())
@@ -106,7 +108,9 @@ final class TestSession: FlowProbe {
                         "not met before the test ended (\(state.endedBy?.description ?? "")): waited for \(Self.describe(observation.event))"
                 } else {
                     record.status = .failed
-                    record.failure = "never met: waited for \(Self.describe(observation.event)); the test ended (\(state.endedBy?.description ?? ""))"
+                    let heard = state.heard.isEmpty ? "nothing" : state.heard.suffix(5).map { "\"\($0)\"" }.joined(separator: ", ")
+                    record.failure =
+                        "never met: waited for \(Self.describe(observation.event)); the test ended (\(state.endedBy?.description ?? "")); the customer heard \(heard)"
                     record.path = Self.pathText(state.path)
                 }
                 state.records[id] = record
@@ -147,7 +151,10 @@ final class TestSession: FlowProbe {
 
     func started(_ action: FlowAction, _ run: FlowEngine.Run) { observe(.started(action), run) }
     func completed(_ action: FlowAction, _ run: FlowEngine.Run) { observe(.completed(action), run) }
-    func heard(_ message: String, _ run: FlowEngine.Run) { observe(.message(message), run) }
+    func heard(_ message: String, _ run: FlowEngine.Run) {
+        state.withLock { $0.heard.append(message) }
+        observe(.message(message), run)
+    }
 
     func override(
         _ actionType: String,
