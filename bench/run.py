@@ -23,6 +23,7 @@ import time
 import urllib.request
 
 import aws
+import connect_tests
 import image
 import workspace
 
@@ -225,7 +226,7 @@ def main():
     parser.add_argument("--messages", type=int, default=int(os.environ.get("BENCH_MESSAGES", "1000000")))
     parser.add_argument("--conversations", type=int, default=int(os.environ.get("BENCH_CONVERSATIONS", "100000")))
     parser.add_argument("--image", help="the container image to measure (make bench builds it: make image)")
-    parser.add_argument("--only", choices=["question-response", "flows", "journal", "tls", "workspace", "aws", "image"], help="run one part only (its rows alone are printed and kept)")
+    parser.add_argument("--only", choices=["question-response", "flows", "journal", "tls", "workspace", "aws", "image", "connect-tests"], help="run one part only (its rows alone are printed and kept)")
     args = parser.parse_args()
     binary = os.path.abspath(args.tdmock)
     workdir = tempfile.mkdtemp(prefix="tdmock-bench-")
@@ -269,6 +270,9 @@ def main():
             return report(rows, started, binary, args.out, workdir)
         if args.only == "aws":
             aws.measure(binary, workdir, row, processes, start_tdmock, free_port)
+            return report(rows, started, binary, args.out, workdir)
+        if args.only == "connect-tests":
+            connect_tests.measure(binary, workdir, row, processes, start_tdmock, free_port, call)
             return report(rows, started, binary, args.out, workdir)
         # 1-3. The loopback floor (nginx), the peer users would write instead (Flask + SQLite) and tdmock
         # (release build, durable store in a file), all started at once and measured in turn, ROUNDS times;
@@ -433,7 +437,9 @@ def main():
         flows(binary, workdir, row, processes)
         # 8. The AWS side: API Gateway's WebSocket and Management APIs, Lex.
         aws.measure(binary, workdir, row, processes, start_tdmock, free_port)
-        # 9. The container image (make bench builds it), when one is named.
+        # 9. Connect's test cases: one case's execution, and 100 files through tdmock test.
+        connect_tests.measure(binary, workdir, row, processes, start_tdmock, free_port, call)
+        # 10. The container image (make bench builds it), when one is named.
         if args.image:
             image.measure(args.image, row, call, free_port)
     finally:
