@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceLifecycle
 import TDMockCore
 import TDMockServer
 
@@ -36,22 +37,27 @@ struct Test: AsyncParsableCommand {
 
     func run() async throws {
         let files = try TestFiles.collect(paths)
-        var stopServer: (@Sendable () -> Void)?
-        let base: String
-        if let server {
-            base = server.hasSuffix("/") ? String(server.dropLast()) : server
-        } else {
+        guard let server else {
             var options = ["--in-memory", "--host", "127.0.0.1", "--port", "0", "--log-level", "error"]
             if let config { options += ["--config", config] }
             if let flow { options += ["--flow", flow] }
-            let (url, stop) = try await Self.startServer(options)
-            base = url
-            stopServer = stop
+            let own = try await OwnServer.start(options)
+            do {
+                try await run(files, on: own.url, pushingFlow: false)
+            } catch {
+                await own.stop()
+                throw error
+            }
+            await own.stop()
+            return
         }
-        defer { stopServer?() }
+        try await run(files, on: server.hasSuffix("/") ? String(server.dropLast()) : server, pushingFlow: true)
+    }
+
+    private func run(_ files: [String], on base: String, pushingFlow: Bool) async throws {
         let client = ConnectTestClient(base: base)
         var flowID: String?
-        if let flow, server != nil {
+        if let flow, pushingFlow {
             flowID = try await client.createFlow(path: flow)
         }
         var results: [TestResult] = []
@@ -79,16 +85,24 @@ struct Test: AsyncParsableCommand {
         if results.contains(where: { $0.status != "PASSED" }) { throw ExitCode(1) }
     }
 
-    /// serve in this process, in memory, on a free port; the URL and the way to end it.
-    static func startServer(_ options: [String]) async throws -> (String, @Sendable () -> Void) {
+}
+
+/// `serve` in this process, in memory, on a free port, run by a service group so that it ends gracefully.
+struct OwnServer {
+    let url: String
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    static func start(_ options: [String]) async throws -> OwnServer {
         let configuration = try Serve.configuration(options)
-        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "tdmock")
         logger.logLevel = .error
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = try await buildApplication(configuration, logger: logger, onServerRunning: { port in continuation.yield(port) })
-        let task = Task { [app] in
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task {
             defer { continuation.finish() }
-            try await app.runService()
+            try await group.run()
         }
         var port: Int?
         for await bound in stream {
@@ -96,11 +110,15 @@ struct Test: AsyncParsableCommand {
             break
         }
         guard let port else {
-            let failure = await task.result
-            if case .failure(let error) = failure { throw CLIError("cannot start tdmock's own server: \(error)") }
+            if case .failure(let error) = await task.result { throw CLIError("cannot start tdmock's own server: \(error)") }
             throw CLIError("cannot start tdmock's own server")
         }
-        return ("http://127.0.0.1:\(port)", { task.cancel() })
+        return OwnServer(url: "http://127.0.0.1:\(port)", group: group, task: task)
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = await task.result
     }
 }
 

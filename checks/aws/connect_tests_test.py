@@ -186,9 +186,9 @@ def check_cli(binary, server):
     done = subprocess.run([binary, "test", os.path.join(EXAMPLES, "tests"), "--config", config, "--junit", junit],
                           capture_output=True, text=True, timeout=120)
     expect(done.returncode == 0, f"the examples pass: {done.stdout} {done.stderr}")
-    expect("5 passed, 0 failed" in done.stdout, f"the summary line: {done.stdout}")
+    expect("6 passed, 0 failed" in done.stdout, f"the summary line: {done.stdout}")
     xml = JUnitXml.fromfile(junit)
-    expect(xml.tests == 5 and xml.failures == 0 and xml.errors == 0, f"JUnit: {xml.tests} {xml.failures} {xml.errors}")
+    expect(xml.tests == 6 and xml.failures == 0 and xml.errors == 0, f"JUnit: {xml.tests} {xml.failures} {xml.errors}")
 
     failing = os.path.join(work, "failing.json")
     with open(failing, "w") as file:

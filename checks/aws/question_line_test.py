@@ -26,6 +26,7 @@ LOG, LOOKUP, REMEMBER, ASK = "4c1e9f1a-6f8e-4d4b-9d5e-0b1f1d2a7c01", "9a0d3c55-2
 CHECK, SPEAK, GOODBYE, LISTEN = "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d05", "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e06", "d4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f07", "8e9f0a1b-2c3d-4e5f-a6b7-c8d9e0f1a208"
 HANDOFF, QUEUE, TRANSFER, SORRY = "f5a6b7c8-d9e0-4f1a-8b2c-3d4e5f6a7b09", "a6b7c8d9-e0f1-4a2b-9c3d-4e5f6a7b8c10", "0b1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d11", "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e12"
 STILL_THERE, HANG_UP = "5a6b7c8d-9e0f-4a1b-b2c3-d4e5f6a7b814", "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a613"
+HOURS, CLOSED = "6d7e8f90-1a2b-4c3d-9e4f-5a6b7c8d9e15", "7e8f901a-2b3c-4d4e-8f5a-6b7c8d9e0f16"
 
 
 def call(server, method, path, body=None):
@@ -105,11 +106,11 @@ def main():
         # Coverage since start, exact: each action's runs, each transition's takes.
         coverage = call(server, "GET", "/connect/v1/coverage")
         runs = {a["identifier"]: a["runs"] for a in coverage["flows"][0]["actions"]}
-        expect(runs == {LOG: 2, LOOKUP: 2, REMEMBER: 2, ASK: 2, CHECK: 3, SPEAK: 1, GOODBYE: 1, LISTEN: 2, HANDOFF: 1, QUEUE: 1,
+        expect(runs == {LOG: 2, HOURS: 2, CLOSED: 0, LOOKUP: 2, REMEMBER: 2, ASK: 2, CHECK: 3, SPEAK: 1, GOODBYE: 1, LISTEN: 2, HANDOFF: 1, QUEUE: 1,
                         TRANSFER: 1, SORRY: 0, STILL_THERE: 1, HANG_UP: 1}, runs)
         taken = {(a["identifier"], t["transition"]): t["taken"] for a in coverage["flows"][0]["actions"] for t in a["transitions"]}
         expect({key for key, count in taken.items() if count} == {
-            (LOG, "NextAction"), (LOOKUP, "NextAction"), (REMEMBER, "NextAction"),
+            (LOG, "NextAction"), (HOURS, "Conditions: Equals True"), (LOOKUP, "NextAction"), (REMEMBER, "NextAction"),
             (ASK, "Conditions: Equals FallbackIntent"), (ASK, "Errors: InputTimeLimitExceeded"),
             (CHECK, "Conditions: Equals speak"), (CHECK, "Conditions: Equals disconnect"), (CHECK, "Conditions: Equals failed"),
             (SPEAK, "NextAction"), (GOODBYE, "NextAction"), (LISTEN, "Conditions: Equals FallbackIntent"),
@@ -117,11 +118,11 @@ def main():
         }, sorted(key for key, count in taken.items() if count))
         expect(taken[(CHECK, "Conditions: Equals speak")] == 1 and taken[(LISTEN, "Conditions: Equals FallbackIntent")] == 2, taken)
         totals = coverage["totals"]
-        expect(totals == {"actions": 14, "actions_run": 13, "transitions": 31, "transitions_taken": 14}, totals)
+        expect(totals == {"actions": 16, "actions_run": 14, "transitions": 36, "transitions_taken": 15}, totals)
 
         # The command line shows the same.
         text = subprocess.run([arguments.tdmock, "contacts", "--coverage", "--server", server], capture_output=True, text=True, check=True).stdout
-        expect("13 of 14 actions run, 14 of 31 transitions taken." in text and f"{SORRY} (MessageParticipant): never run" in text, text)
+        expect("14 of 16 actions run, 15 of 36 transitions taken." in text and f"{SORRY} (MessageParticipant): never run" in text, text)
         print("question line test passed: the user's flow, bot export and Python functions, with coverage")
     finally:
         stop_all(processes)

@@ -13,6 +13,7 @@ sign-in a tdmock with an agent token asks for. Screenshots go to docs/screenshot
 """
 import argparse
 import http.client
+import json
 import http.server
 import os
 import subprocess
@@ -404,6 +405,36 @@ def steps(server, receiver, page, question_api):
     page.screenshot("functions.png")
     page.find("#function-filter").send_keys("escalate\n")
     page.wait_text("#view", "No invocations yet")
+
+    print("the Tests view: a passing and a failing test case, run from the page by keyboard")
+    instance = "11111111-2222-3333-4444-555555555555"
+    started_bot = {"Identifier": "bot", "Event": {"Type": "FlowActionStarted", "Actor": "System", "Properties": {
+        "ActionType": "ConnectParticipantWithLexBot"}}, "Actions": [
+        {"Identifier": "end", "Type": "TestControl", "Parameters": {"ActionType": "TestControl", "Command": {"Type": "EndTest"}}}]}
+    moon = {"Identifier": "moon", "Event": {"Type": "MessageReceived", "Actor": "System", "Properties": {
+        "Text": "Welcome to the moon base", "MatchingCriteria": {"Type": "Similarity"}}}}
+    cases = {}
+    for name, observations in (("reaches the bot", [started_bot]), ("hears the moon base", [moon])):
+        status, made = call("PUT", f"{server.url}/test-cases/{instance}", {
+            "Name": name, "Content": json.dumps({"Version": "2019-10-30", "Observations": observations})})
+        assert status == 200, (status, made)
+        cases[name] = made["TestCaseId"]
+    page.open("#/tests")
+    page.wait_text("#test-cases", "reaches the bot")
+    page.wait_text(f'tr[data-id="{cases["reaches the bot"]}"]', "never")
+    run_button = page.find(f'tr[data-id="{cases["reaches the bot"]}"] button')
+    assert run_button.get_attribute("aria-label") == "Run reaches the bot", run_button.get_attribute("aria-label")
+    run_button.send_keys(Keys.ENTER)
+    page.wait_text(f'tr[data-id="{cases["reaches the bot"]}"]', "PASSED")
+    link = page.find(f'tr[data-id="{cases["hears the moon base"]}"] a')
+    link.send_keys(Keys.ENTER)
+    page.wait_text("#view h1", "hears the moon base")
+    page.wait_text("#view", "Not run yet.")
+    page.find("#run-test").send_keys(Keys.ENTER)
+    page.wait_text("#records", "FAILED")
+    page.wait_text('#records [data-observation="moon"]', "never met: waited for MessageReceived similar to")
+    page.wait_text("#executions", "FAILED")
+    page.screenshot("tests.png")
 
     print("a fault added and cleared")
     page.open("#/faults")

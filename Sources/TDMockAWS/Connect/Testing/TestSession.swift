@@ -387,7 +387,7 @@ enum TestEnding: Sendable, Equatable, CustomStringConvertible {
         case .endTest(let observation, let action): "EndTest action '\(action)' of observation '\(observation)'"
         case .contactEnded(let how): "the contact ended: \(how)"
         case .customerLeft: "the customer hung up"
-        case .nothingToDo: "the flow waited for the customer, and no observation had anything left to send"
+        case .nothingToDo: "the flow waited for the customer, and the test had no input left to give"
         case .failed(let why): "failed: \(why)"
         case .stopped: "stopped by StopTestCaseExecution"
         }

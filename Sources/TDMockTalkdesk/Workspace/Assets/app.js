@@ -1,5 +1,6 @@
 // The tdmock workspace: one small script, no framework. Every view is drawn from the agent API
-// (/tdmock/v1), the contact API (/connect/v1) and the event stream (/tdmock/v1/events).
+// (/tdmock/v1), the contact API (/connect/v1), the event stream (/tdmock/v1/events) and, for the Tests
+// view, Connect's test-case API at AWS's paths (docs/connect-tests.md).
 // Every string from a customer, a caller or an integration reaches the page through text nodes
 // (h() below), never as HTML.
 "use strict";
@@ -99,7 +100,8 @@ async function call(method, path, body) {
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (response.status === 401) throw new SignInNeeded((data && data.message) || "sign in");
-  if (!response.ok) throw new Error((data && data.message) || `${method} ${path} answered ${response.status}`);
+  // tdmock's own APIs say `message`; AWS's (the test-case API) say `Message`.
+  if (!response.ok) throw new Error((data && (data.message || data.Message)) || `${method} ${path} answered ${response.status}`);
   return { data, response };
 }
 
@@ -124,7 +126,7 @@ async function act(work) {
 let current = null;
 
 function route() {
-  const [, name, id] = (location.hash.slice(1) || "/").split("/").map(decodeURIComponent);
+  const [, name, id, sub] = (location.hash.slice(1) || "/").split("/").map(decodeURIComponent);
   for (const link of document.querySelectorAll("[data-nav]")) {
     const section = name === "conversations" || name === "questions" || !name ? "inbox" : name;
     link.classList.toggle("current", link.dataset.nav === section);
@@ -137,6 +139,7 @@ function route() {
     case "faults": return new FaultsView();
     case "requests": return new RequestsView();
     case "functions": return new FunctionsView();
+    case "tests": return id ? new TestCaseView(id, sub) : new TestsView();
     default: return new InboxView();
   }
 }
@@ -754,6 +757,131 @@ class FunctionsView {
 
   onEvent(event) { if (event.event === "function_invoked") return this.refresh(); }
   reconnected() { return this.refresh(); }
+}
+
+// ---- Tests: Connect's test cases and their executions ------------------------------------------
+
+// Any instance id is taken in the test-case API's paths: tdmock is one instance.
+const TESTS = "/test-cases";
+const INSTANCE = "tdmock";
+const seconds = (value) => value === undefined || value === null ? "" : time(new Date(value * 1000).toISOString());
+const entryText = (entry) => {
+  const parameters = (entry && (entry.VoiceCallEntryPointParameters || entry.ChatEntryPointParameters)) || {};
+  return `${entry && entry.Type === "CHAT" ? "chat" : "voice call"} into ${parameters.FlowId || "main"}`;
+};
+
+/** Starts an execution and waits (polling its summary) until it has ended; answers the execution's id. */
+async function runTestCase(id) {
+  const started = (await call("PUT", `${TESTS}/${INSTANCE}/${encodeURIComponent(id)}/start-execution`)).data;
+  const execution = started.TestCaseExecutionId;
+  for (let tries = 0; tries < 600; tries++) {
+    const summary = await get(`${TESTS}/${INSTANCE}/${encodeURIComponent(id)}/${encodeURIComponent(execution)}/summary`);
+    if (!["INITIATED", "IN_PROGRESS"].includes(summary.Status)) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return execution;
+}
+
+class TestsView {
+  constructor() { this.refresh = coalesced(() => this.fetch()); }
+
+  async load() {
+    this.table = h("div", { id: "test-cases" });
+    replace(view(), h("h1", {}, "Tests"),
+      h("p", { class: "sub" }, "Connect test cases made with CreateTestCase, each with its last run. tdmock test deletes the cases it made after their run."),
+      this.table);
+    await this.refresh();
+    ready("tests");
+  }
+
+  async fetch() {
+    const [cases, executions] = await Promise.all([get(`/test-cases-summary/${INSTANCE}?maxResults=1000`),
+      get(`/test-case-executions/${INSTANCE}?maxResults=100`)]);
+    if (current !== this) return;
+    const list = cases.TestCaseSummaryList;
+    if (list.length === 0) return replace(this.table, h("p", { class: "empty" }, "No test cases yet: make one with CreateTestCase (docs/connect-tests.md)."));
+    const last = {};
+    for (const execution of executions.TestCaseExecutions) last[execution.TestCaseId] ??= execution;
+    replace(this.table, h("table", {},
+      h("thead", {}, h("tr", {}, ["Name", "Status", "Last run", "Result", ""].map((t) => h("th", {}, t)))),
+      h("tbody", {}, list.map((testCase) => {
+        const run = last[testCase.Id];
+        return h("tr", { "data-id": testCase.Id },
+          h("td", { class: "text" }, h("a", { href: `#/tests/${encodeURIComponent(testCase.Id)}` }, testCase.Name)),
+          h("td", {}, testCase.Status),
+          h("td", {}, run ? seconds(run.StartTime) : "never"),
+          h("td", {}, run ? badge(run.TestCaseExecutionStatus) : ""),
+          h("td", {}, h("button", { type: "button", "aria-label": `Run ${testCase.Name}`, onclick: (event) => act(async () => {
+            event.target.disabled = true;
+            await runTestCase(testCase.Id);
+            await this.refresh();
+          }) }, "Run")));
+      }))));
+  }
+
+  onEvent() {}
+  reconnected() { return this.refresh(); }
+}
+
+class TestCaseView extends ItemView {
+  constructor(id, execution) {
+    super(id, "test");
+    this.execution = execution;
+  }
+
+  async fetch() {
+    const base = `${TESTS}/${INSTANCE}/${encodeURIComponent(this.id)}`;
+    let testCase;
+    try {
+      testCase = (await get(base)).TestCase;
+    } catch (error) {
+      if (error instanceof SignInNeeded) throw error;
+      replace(view(), h("p", { class: "empty" }, error.message), h("a", { href: "#/tests" }, "Back to the tests"));
+      return;
+    }
+    const executions = (await get(`/test-case-executions/${INSTANCE}?testCaseId=${encodeURIComponent(this.id)}&maxResults=100`)).TestCaseExecutions;
+    const shown = executions.find((e) => e.TestCaseExecutionId === this.execution) || executions[0];
+    const records = shown ? (await get(`${base}/${encodeURIComponent(shown.TestCaseExecutionId)}/records?maxResults=100`)).ExecutionRecords : [];
+    if (current !== this) return;
+    const run = h("button", { type: "button", id: "run-test", onclick: (event) => act(async () => {
+      event.target.disabled = true;
+      const execution = await runTestCase(this.id);
+      location.hash = `#/tests/${encodeURIComponent(this.id)}/${encodeURIComponent(execution)}`;
+    }) }, "Run");
+    replace(view(),
+      h("div", { class: "head" }, h("div", {}, h("h1", { class: "text" }, testCase.Name), h("a", { href: "#/tests" }, "← Tests")), run),
+      facts([["Entry point", entryText(testCase.EntryPoint)], ["Status", testCase.Status], ["Description", testCase.Description],
+        ["Last modified", seconds(testCase.LastModifiedTime)], ["Id", testCase.Id]], "test-facts"),
+      h("h2", {}, "Runs"),
+      executions.length === 0 ? h("p", { class: "empty" }, "Not run yet.") : h("table", { id: "executions" },
+        h("thead", {}, h("tr", {}, ["Started", "Result", "Run"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, executions.map((e) => h("tr", { "data-id": e.TestCaseExecutionId, class: e === shown ? "current" : null },
+          h("td", {}, seconds(e.StartTime)),
+          h("td", {}, badge(e.TestCaseExecutionStatus)),
+          h("td", { class: "id" }, h("a", { href: `#/tests/${encodeURIComponent(this.id)}/${encodeURIComponent(e.TestCaseExecutionId)}`,
+            "aria-current": e === shown ? "true" : null }, e.TestCaseExecutionId)))))),
+      shown ? [h("h2", {}, `Observations of the run of ${seconds(shown.StartTime)}`), this.records(records)] : null);
+  }
+
+  /** One block per observation that watched: what it expected, what it saw, its actions, and for a failure why and the flow's path. */
+  records(records) {
+    return h("ol", { id: "records", class: "records" }, records.map((item) => {
+      let record = {};
+      try { record = JSON.parse(item.Record); } catch { record = {}; }
+      return h("li", { "data-observation": item.ObservationId },
+        h("div", {}, badge(item.Status), " ", h("strong", { class: "text" }, item.ObservationId), " ",
+          h("span", { class: "sub" }, `${record.EventType || ""} `, h("span", { class: "text" }, record.Expected || ""))),
+        record.Observed ? h("div", { class: "sub" }, "Saw: ", h("span", { class: "text" }, record.Observed)) : null,
+        record.Failure ? h("div", { class: "failure text" }, record.Failure) : null,
+        (record.Actions || []).length ? h("ul", { class: "actions" }, record.Actions.map((action) => h("li", {},
+          badge(action.Status === "FAILED" ? "failed" : "delivered"), " ", h("span", { class: "text" }, action.Identifier), " ",
+          h("span", { class: "sub" }, action.Type), action.Detail ? [" · ", h("span", { class: "text" }, action.Detail)] : null))) : null,
+        (record.Path || []).length ? h("details", {}, h("summary", {}, "the flow's path"),
+          h("ol", { class: "flow-path" }, record.Path.map((step) => h("li", { class: "text" }, step)))) : null);
+    }));
+  }
+
+  onEvent() {}
 }
 
 // ---- Sign-in -----------------------------------------------------------------------------------
