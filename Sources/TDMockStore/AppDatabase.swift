@@ -287,6 +287,13 @@ public struct AppDatabase: Sendable {
                 t.column("tags", .text).notNull()
             }
         }
+        migrator.registerMigration("v9-test-execution-contact") { db in
+            // The contact an execution's call or chat was, and the entry point it entered by (its records say both).
+            try db.alter(table: "connect_test_execution") { t in
+                t.add(column: "contact_id", .text)
+                t.add(column: "entry_point", .text)
+            }
+        }
         return migrator
     }
 }

@@ -46,15 +46,15 @@ enum TestCases {
     static func save(_ db: Database, _ execution: TestExecution) throws {
         try db.execute(
             sql: """
-                INSERT INTO connect_test_execution (id, test_case_id, status, started_at, ended_at, total, records, ending, tags)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO connect_test_execution (id, test_case_id, status, started_at, ended_at, total, records, ending, tags, contact_id, entry_point)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, ended_at = excluded.ended_at, records = excluded.records,
                     ending = excluded.ending
                 """,
             arguments: [
                 execution.id, execution.testCaseID, execution.status.rawValue, Timestamp.milliseconds(execution.startedAt),
                 execution.endedAt.map(Timestamp.milliseconds), execution.totalObservations, try json(execution.records), execution.ending,
-                try json(execution.tags),
+                try json(execution.tags), execution.contactID, try execution.entryPoint.map { try json($0) },
             ]
         )
     }
@@ -120,7 +120,9 @@ enum TestCases {
             totalObservations: row["total"],
             records: decoded([TestObservationRecord].self, row["records"]) ?? [],
             ending: row["ending"],
-            tags: decoded([String: String].self, row["tags"]) ?? [:]
+            tags: decoded([String: String].self, row["tags"]) ?? [:],
+            contactID: row["contact_id"],
+            entryPoint: decoded(TestEntryPoint.self, row["entry_point"])
         )
     }
 }

@@ -79,7 +79,9 @@ struct Test: AsyncParsableCommand {
         } else {
             let passed = results.filter { $0.status == "PASSED" }.count
             let errors = results.filter { $0.error != nil }.count
-            Output.line("\(passed) passed, \(results.count - passed - errors) failed, \(errors) could not run (\(results.count) test cases)")
+            Output.line(
+                "\(passed) passed, \(results.count - passed - errors) failed, \(errors) could not run (\(results.count) test case\(results.count == 1 ? "" : "s"))"
+            )
         }
         if results.contains(where: { $0.error != nil }) { throw ExitCode(2) }
         if results.contains(where: { $0.status != "PASSED" }) { throw ExitCode(1) }
@@ -149,18 +151,23 @@ struct TestResult: Sendable {
     var status: String
     var milliseconds: Double
     var records: [JSONValue] = []
-    var ending: String?
     /// Why the case could not run (refused content, an unreadable file).
     var error: String?
 
-    var failures: [JSONValue] { records.filter { $0["Status"]?.stringValue == "FAILED" } }
+    /// The observations' records (an execution's records also say how it started and ended).
+    var observations: [JSONValue] { records.filter { $0["Type"]?.stringValue == "OBSERVATION" } }
+    var failures: [JSONValue] { observations.filter { $0["Status"]?.stringValue == "FAILED" } }
+    /// How the test ended, from its COMPLETION record.
+    var ending: String? { records.first { $0["Type"]?.stringValue == "COMPLETION" }?["CompletionReason"]?["Message"]?.stringValue }
 
     var lines: [String] {
         if let error { return ["ERROR \(name) (\(file)): \(error)"] }
-        var lines = ["\(status == "PASSED" ? "PASS" : "FAIL") \(name) (\(records.count) observations, \(String(format: "%.1f", milliseconds)) ms)"]
+        var lines = [
+            "\(status == "PASSED" ? "PASS" : "FAIL") \(name) (\(observations.count) observations, \(String(format: "%.1f", milliseconds)) ms)"
+        ]
         for record in failures {
-            lines.append("  observation '\(record["ObservationId"]?.stringValue ?? "")': \(record["Failure"]?.stringValue ?? "failed")")
-            lines.append("    expected: \(record["EventType"]?.stringValue ?? "") \(record["Expected"]?.stringValue ?? "")")
+            lines.append("  observation '\(record["Identifier"]?.stringValue ?? "")': \(record["Failure"]?.stringValue ?? "failed")")
+            lines.append("    expected: \(record["Expected"]?.stringValue ?? "")")
             if let observed = record["Observed"]?.stringValue { lines.append("    last seen: \(observed)") }
             for action in record["Actions"]?.arrayValue ?? [] where action["Status"]?.stringValue == "FAILED" {
                 lines.append("    action '\(action["Identifier"]?.stringValue ?? "")': \(action["Detail"]?.stringValue ?? "")")
@@ -279,8 +286,10 @@ struct ConnectTestClient: Sendable {
             request["Content"] = content.stringValue.map(JSONValue.string) ?? .string(JSONCoding.text(content))
             if let name = document["Name"]?.stringValue { result.name = name }
         } else {
+            // A console export keeps the entry point and the contact's first attributes in Metadata.
             request = ["Content": .string(String(decoding: data, as: UTF8.self))]
-            if let exported = document["Metadata"]?["entryPoint"] { request["EntryPoint"] = exported }
+            if let exported = document["Metadata"]?["entryPoint"], !exported.isNull { request["EntryPoint"] = exported }
+            if let data = document["Metadata"]?["initializationData"]?.stringValue { request["InitializationData"] = .string(data) }
         }
         if request["EntryPoint"] == nil, let defaultFlow {
             request["EntryPoint"] = ["Type": "VOICE_CALL", "VoiceCallEntryPointParameters": ["FlowId": .string(defaultFlow)]]

@@ -81,7 +81,15 @@ def check_api(server, cli_env):
     expect(summary["Status"] == "PASSED", f"the speak case passes: {summary} {records}")
     expect(summary["ObservationSummary"] == {"TotalObservations": 4, "ObservationsPassed": 4, "ObservationsFailed": 0}, f"{summary}")
     expect(summary["EndTime"] >= summary["StartTime"], "start and end")
+    expect(list(records)[:2] == ["INITIATION", "EXECUTION_START"] and list(records)[-1] == "COMPLETION", f"the records' order: {list(records)}")
+    initiation = json.loads(records["INITIATION"]["Record"])
+    expect(initiation["EntryPoint"] == {"Type": "VOICE_CALL", "Parameters": {"FlowId": "main", "SourcePhoneNumber": "+15550100123"}}, f"{initiation}")
+    expect(len(json.loads(records["EXECUTION_START"]["Record"])["ContactId"]) == 36, "the contact's id")
     greeting = json.loads(records["Greeting"]["Record"])
+    expect(greeting["Type"] == "OBSERVATION" and greeting["Identifier"] == "Greeting", f"{greeting}")
+    expect(greeting["ExpectedUsage"] == {"Type": "Exactly", "Times": 1} and greeting["ActualUsage"] == {"Times": 1}, f"usage: {greeting}")
+    expect(greeting["Event"]["Properties"]["Text"] == "Hello Ada. What is your question?", f"the event as written: {greeting}")
+    expect(greeting["Actions"][0]["ExpectedParameters"]["Operand"] == "gold", f"the action as written: {greeting}")
     expect(greeting["Observed"] == 'the customer heard "Hello Ada. What is your question?"', f"the record says what was heard: {greeting}")
     expect(greeting["Actions"][0]["Actual"] == "gold", "the assertion's value is in the record")
     listed = connect.list_test_case_executions(InstanceId=INSTANCE, TestCaseId=test_id)["TestCaseExecutions"]
@@ -99,7 +107,9 @@ def check_api(server, cli_env):
     expect(any("InvokeLambdaFunction" in step for step in record["Path"]), f"the flow's path: {record}")
     only_failed = connect.list_test_case_execution_records(InstanceId=INSTANCE, TestCaseId=failing["TestCaseId"],
                                                             TestCaseExecutionId=_, Status="FAILED")["ExecutionRecords"]
-    expect([item["ObservationId"] for item in only_failed] == ["greeting"], "records by status")
+    expect([item["ObservationId"] for item in only_failed] == ["greeting", "COMPLETION"], f"records by status: {only_failed}")
+    completion = json.loads(only_failed[-1]["Record"])
+    expect(completion["CompletionReason"]["Type"] == "FAILURE" and completion["ExecutionSummary"]["FailedObservations"] == 1, f"{completion}")
 
     # Overrides of one function are consumed first in first out: the first call's answer is the first one set.
     fifo = connect.create_test_case(InstanceId=INSTANCE, Name="fifo", Content=greeting_case(
@@ -107,6 +117,16 @@ def check_api(server, cli_env):
         [override_lookup("one", {"first_name": "First"}), override_lookup("two", {"first_name": "Second"})]))
     _, summary, records = run(connect, fifo["TestCaseId"])
     expect(summary["Status"] == "PASSED", f"first in, first out: {records}")
+
+    # Usage: an observation that must never match fails when it does.
+    never = json.loads(greeting_case("Hello Ada. What is your question?", [override_lookup("lookup", {"first_name": "Ada"})]))
+    never["Observations"][1]["Usage"] = {"Type": "Exactly", "Times": 0}
+    never["Observations"][1]["Actions"] = []
+    never_case = connect.create_test_case(InstanceId=INSTANCE, Name="never", Content=json.dumps(never))
+    _, summary, records = run(connect, never_case["TestCaseId"])
+    expect(summary["Status"] == "FAILED" and "matched 1 times, where its Usage allows 0" in json.loads(records["greeting"]["Record"])["Failure"],
+           f"Exactly 0: {records}")
+    connect.delete_test_case(InstanceId=INSTANCE, TestCaseId=never_case["TestCaseId"])
 
     # A chat entry point: the customer's text goes to the bot block as a chat message.
     chat = connect.create_test_case(InstanceId=INSTANCE, Name="chat", Content=greeting_case(

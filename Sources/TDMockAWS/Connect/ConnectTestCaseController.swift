@@ -91,12 +91,7 @@ package struct ConnectTestCaseController: Sendable {
     private func list(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
         let all = try await services.database.testCases()
-        let (page, next) = try Self.page(
-            all,
-            maxResults: query["maxResults"].map(String.init),
-            nextToken: query["nextToken"].map(String.init),
-            limit: 1000
-        )
+        let (page, next) = try Self.page(all, of: request, limit: 1000)
         let summaries: [JSONValue] = page.map { testCase in
             [
                 "Id": .string(testCase.id), "Arn": .string(arn(testCase.id)), "Name": .string(testCase.name), "Status": .string(testCase.status),
@@ -152,12 +147,14 @@ package struct ConnectTestCaseController: Sendable {
             status: .initiated,
             startedAt: services.clock(),
             totalObservations: script.observations.count,
-            tags: testCase.tags
+            tags: testCase.tags,
+            contactID: ConnectController.contactID(services.ids.identifier()),
+            entryPoint: testCase.entryPoint
         )
         try await services.database.save(execution)
         let session = TestSession(script: script, engine: runner.engine)
         running.put(execution.id, session)
-        let contactID = ConnectController.contactID(services.ids.identifier())
+        let contactID = execution.contactID ?? ""
         let (services, runner, running) = (self.services, self.runner, self.running)
         Task { [execution] in
             var execution = execution
@@ -198,29 +195,61 @@ package struct ConnectTestCaseController: Sendable {
         return ConnectFlowAPIController.json(answer)
     }
 
+    /// The execution's records: its start (INITIATION, EXECUTION_START), one per observation that watched
+    /// (OBSERVATION), and, once it has ended, its end (COMPLETION) with the summary.
     private func records(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let execution = try await findExecution(context)
         let query = request.uri.queryParameters
-        var records = execution.records
+        var records = Self.records(of: execution)
         if let status = query["status"].map(String.init) {
             guard TestExecution.Status(rawValue: status) != nil else { throw Self.badStatus(status) }
-            records = records.filter { $0.status.rawValue == status }
+            records = records.filter { $0["Status"]?.stringValue == status }
         }
-        let (page, next) = try Self.page(
-            records,
-            maxResults: query["maxResults"].map(String.init),
-            nextToken: query["nextToken"].map(String.init),
-            limit: 100
-        )
-        let list: [JSONValue] = page.map { record in
-            [
-                "ObservationId": .string(record.observationID), "Status": .string(record.status.rawValue),
-                "Timestamp": .number(record.at.timeIntervalSince1970), "Record": .string(record.recordText),
-            ]
-        }
-        var answer: [String: JSONValue] = ["ExecutionRecords": .array(list)]
+        let (page, next) = try Self.page(records, of: request, limit: 100)
+        var answer: [String: JSONValue] = ["ExecutionRecords": .array(page.map(JSONValue.object))]
         if let next { answer["NextToken"] = .string(next) }
         return ConnectFlowAPIController.json(answer)
+    }
+
+    static func records(of execution: TestExecution) -> [[String: JSONValue]] {
+        func record(_ id: String, _ status: String, _ at: Date, _ body: JSONValue) -> [String: JSONValue] {
+            [
+                "ObservationId": .string(id), "Status": .string(status), "Timestamp": .number(at.timeIntervalSince1970),
+                "Record": .string(TestObservationRecord.text(body)),
+            ]
+        }
+        let entry = execution.entryPoint ?? TestEntryPoint(type: "VOICE_CALL", flowID: nil)
+        var parameters: [String: JSONValue] = ["FlowId": .string(entry.flowID ?? "main")]
+        if let number = entry.sourcePhoneNumber { parameters["SourcePhoneNumber"] = .string(number) }
+        if let number = entry.destinationPhoneNumber { parameters["DestinationPhoneNumber"] = .string(number) }
+        let initiation: JSONValue = [
+            "Type": "INITIATION", "Identifier": "INITIATION", "EntryPoint": ["Type": .string(entry.type), "Parameters": .object(parameters)],
+        ]
+        let start: JSONValue = ["Type": "EXECUTION_START", "Identifier": "EXECUTION_START", "ContactId": .string(execution.contactID ?? "")]
+        var list = [record("INITIATION", "PASSED", execution.startedAt, initiation), record("EXECUTION_START", "PASSED", execution.startedAt, start)]
+        list += execution.records.map { item in
+            [
+                "ObservationId": .string(item.observationID), "Status": .string(item.status.rawValue),
+                "Timestamp": .number(item.at.timeIntervalSince1970), "Record": .string(item.recordText),
+            ]
+        }
+        if let end = execution.endedAt, ![.initiated, .inProgress].contains(execution.status) {
+            let failures = execution.records.filter { $0.status == .failed }.map { "\($0.observationID): \($0.failure ?? "failed")" }
+            let reason = execution.status == .passed ? "SUCCESS" : execution.status == .stopped ? "STOPPED" : "FAILURE"
+            let milliseconds = (end.timeIntervalSince(execution.startedAt) * 1000).rounded()
+            let completion: JSONValue = [
+                "Type": "COMPLETION", "Identifier": "COMPLETION",
+                "CompletionReason": [
+                    "Type": .string(reason), "Message": .string(execution.ending ?? ""), "FailureReasons": .array(failures.map(JSONValue.string)),
+                ],
+                "ExecutionSummary": [
+                    "TotalObservations": .number(Double(execution.totalObservations)), "PassedObservations": .number(Double(execution.passed)),
+                    "FailedObservations": .number(Double(execution.failed)), "ExecutionDurationMs": .number(milliseconds),
+                ],
+            ]
+            list.append(record("COMPLETION", execution.status.rawValue, end, completion))
+        }
+        return list
     }
 
     private func executions(_ request: Request) async throws -> Response {
@@ -242,12 +271,7 @@ package struct ConnectTestCaseController: Sendable {
             guard let milliseconds = Double(text) else { throw ConnectAPIError.invalidParameter("\(key): '\(text)' is not milliseconds since 1970") }
             list = list.filter { keep($0, Date(timeIntervalSince1970: milliseconds / 1000)) }
         }
-        let (page, next) = try Self.page(
-            list,
-            maxResults: query["maxResults"].map(String.init),
-            nextToken: query["nextToken"].map(String.init),
-            limit: 100
-        )
+        let (page, next) = try Self.page(list, of: request, limit: 100)
         let items: [JSONValue] = page.map { execution in
             var item: [String: JSONValue] = [
                 "StartTime": .number(execution.startedAt.timeIntervalSince1970), "TestCaseExecutionId": .string(execution.id),
@@ -364,6 +388,12 @@ package struct ConnectTestCaseController: Sendable {
             guard let text = item.stringValue else { throw ConnectAPIError.invalidParameter("Tags values must be strings") }
             return text
         }
+    }
+
+    /// A page of a GET list: its `maxResults` and `nextToken` from the query.
+    static func page<T>(_ items: [T], of request: Request, limit: Int) throws -> (ArraySlice<T>, String?) {
+        let query = request.uri.queryParameters
+        return try page(items, maxResults: query["maxResults"].map(String.init), nextToken: query["nextToken"].map(String.init), limit: limit)
     }
 
     static func page<T>(_ items: [T], maxResults: String?, nextToken: String?, limit: Int) throws -> (ArraySlice<T>, String?) {

@@ -122,7 +122,9 @@ public enum TestInitialization {
     }
 }
 
-/// One observation's record of an execution: what was expected, what happened, the actions it ran.
+/// One observation's record of an execution, as `ListTestCaseExecutionRecords`' `Record` states it
+/// (docs/connect-tests.md): the observation and its event as written, the usage expected and met, each
+/// action with the parameters written; and tdmock's own account: what it saw, why it failed, the path.
 public struct TestObservationRecord: Codable, Sendable, Hashable {
     public enum Status: String, Codable, Sendable, Hashable {
         case passed = "PASSED"
@@ -135,14 +137,18 @@ public struct TestObservationRecord: Codable, Sendable, Hashable {
         public var id: String
         public var type: String
         public var status: String
+        public var expectedParameters: JSONValue
+        public var actualParameters: JSONValue
         public var detail: String?
         public var expected: String?
         public var actual: String?
 
-        public init(id: String, type: String, status: String, detail: String? = nil) {
-            self.id = id
-            self.type = type
+        public init(_ action: TestScript.Action, status: String, detail: String? = nil) {
+            id = action.id
+            type = action.type
             self.status = status
+            expectedParameters = action.parameters
+            actualParameters = action.parameters
             self.detail = detail
         }
 
@@ -150,18 +156,24 @@ public struct TestObservationRecord: Codable, Sendable, Hashable {
             case id = "Identifier"
             case type = "Type"
             case status = "Status"
+            case expectedParameters = "ExpectedParameters"
+            case actualParameters = "ActualParameters"
             case detail = "Detail"
             case expected = "Expected"
             case actual = "Actual"
         }
     }
 
+    public var type = "OBSERVATION"
     public var observationID: String
     public var status: Status
-    public var eventType: String
-    public var expected: String
-    public var observed: String?
+    public var event: JSONValue
+    public var expectedUsage: JSONValue
     public var matches: Int
+    /// What the observation expected, said in a line.
+    public var expected: String
+    /// The last event it matched.
+    public var observed: String?
     public var actions: [ActionRecord]
     public var failure: String?
     /// The flow's path up to a failure.
@@ -171,11 +183,13 @@ public struct TestObservationRecord: Codable, Sendable, Hashable {
     public init(observation: TestScript.Observation, at: Date) {
         observationID = observation.id
         status = .inProgress
-        eventType = observation.event.type
+        event = observation.written
+        expectedUsage = observation.usage.wire
         switch observation.event {
-        case .messageReceived(let match): expected = match.expected
+        case .messageReceived(let match): expected = "\(observation.event.type) \(match.expected)"
         case .actionStarted(let match), .actionCompleted(let match):
-            expected = ([match.type] + match.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " ")
+            expected = ([observation.event.type, match.type] + match.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+                .joined(separator: " ")
         default: expected = observation.event.type
         }
         matches = 0
@@ -184,24 +198,60 @@ public struct TestObservationRecord: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case observationID = "ObservationId"
+        case type = "Type"
+        case observationID = "Identifier"
         case status = "Status"
-        case eventType = "EventType"
+        case event = "Event"
+        case expectedUsage = "ExpectedUsage"
+        case matches = "ActualUsage"
         case expected = "Expected"
         case observed = "Observed"
-        case matches = "Matches"
         case actions = "Actions"
         case failure = "Failure"
         case path = "Path"
         case at = "Timestamp"
     }
 
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        observationID = try container.decode(String.self, forKey: .observationID)
+        status = try container.decode(Status.self, forKey: .status)
+        event = try container.decode(JSONValue.self, forKey: .event)
+        expectedUsage = try container.decode(JSONValue.self, forKey: .expectedUsage)
+        matches = try container.decode(JSONValue.self, forKey: .matches)["Times"]?.numberValue.map { Int($0) } ?? 0
+        expected = try container.decode(String.self, forKey: .expected)
+        observed = try container.decodeIfPresent(String.self, forKey: .observed)
+        actions = try container.decode([ActionRecord].self, forKey: .actions)
+        failure = try container.decodeIfPresent(String.self, forKey: .failure)
+        path = try container.decodeIfPresent([String].self, forKey: .path)
+        at = try container.decode(Date.self, forKey: .at)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        try container.encode(observationID, forKey: .observationID)
+        try container.encode(status, forKey: .status)
+        try container.encode(event, forKey: .event)
+        try container.encode(expectedUsage, forKey: .expectedUsage)
+        try container.encode(JSONValue.object(["Times": .number(Double(matches))]), forKey: .matches)
+        try container.encode(expected, forKey: .expected)
+        try container.encodeIfPresent(observed, forKey: .observed)
+        try container.encode(actions, forKey: .actions)
+        try container.encodeIfPresent(failure, forKey: .failure)
+        try container.encodeIfPresent(path, forKey: .path)
+        try container.encode(at, forKey: .at)
+    }
+
     /// The `Record` string of Connect's `ExecutionRecord`: this record as JSON.
-    public var recordText: String {
+    public var recordText: String { TestObservationRecord.text(self) }
+
+    /// JSON with sorted keys and dates in milliseconds since 1970, as records are kept and answered.
+    public static func text(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .millisecondsSince1970
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
 
@@ -225,6 +275,9 @@ public struct TestExecution: Sendable, Hashable {
     /// How the test ended, said in a line.
     public var ending: String?
     public var tags: [String: String]
+    /// The contact the test's call or chat was.
+    public var contactID: String?
+    public var entryPoint: TestEntryPoint?
 
     public init(
         id: String,
@@ -235,7 +288,9 @@ public struct TestExecution: Sendable, Hashable {
         totalObservations: Int,
         records: [TestObservationRecord] = [],
         ending: String? = nil,
-        tags: [String: String] = [:]
+        tags: [String: String] = [:],
+        contactID: String? = nil,
+        entryPoint: TestEntryPoint? = nil
     ) {
         self.id = id
         self.testCaseID = testCaseID
@@ -246,6 +301,8 @@ public struct TestExecution: Sendable, Hashable {
         self.records = records
         self.ending = ending
         self.tags = tags
+        self.contactID = contactID
+        self.entryPoint = entryPoint
     }
 
     public var passed: Int { records.filter { $0.status == .passed }.count }

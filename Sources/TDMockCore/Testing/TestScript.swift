@@ -16,6 +16,8 @@ public struct TestScript: Sendable, Hashable {
     public struct Observation: Sendable, Hashable {
         public var id: String
         public var event: Event
+        /// The event as written (`Type`, `Properties`, …), which its record repeats.
+        public var written: JSONValue
         /// In the order they run: each chain of `NextAction` from an action none leads to, in the order written.
         public var actions: [Action]
         public var usage: Usage
@@ -67,6 +69,8 @@ public struct TestScript: Sendable, Hashable {
     public struct Action: Sendable, Hashable {
         public var id: String
         public var kind: Kind
+        /// `Parameters` as written, which its record repeats.
+        public var parameters: JSONValue
 
         public enum Kind: Sendable, Hashable {
             case dtmf(String)
@@ -136,6 +140,16 @@ public struct TestScript: Sendable, Hashable {
             switch self {
             case .exactly(let times), .atLeast(let times): times
             case .atMost, .always: 0
+            }
+        }
+
+        /// The usage as a record states it: `Type` and `Times`.
+        public var wire: JSONValue {
+            switch self {
+            case .exactly(let times): ["Type": "Exactly", "Times": .number(Double(times))]
+            case .atLeast(let times): ["Type": "AtLeast", "Times": .number(Double(times))]
+            case .atMost(let times): ["Type": "AtMost", "Times": .number(Double(times))]
+            case .always: ["Type": "Always"]
             }
         }
 
@@ -280,7 +294,7 @@ private struct TestScriptReader {
             }
         }
         let actions = self.actions(object["Actions"], place: place, event: event)
-        return TestScript.Observation(id: id, event: event, actions: actions, usage: usage ?? .exactly(1), next: next)
+        return TestScript.Observation(id: id, event: event, written: eventValue, actions: actions, usage: usage ?? .exactly(1), next: next)
     }
 
     mutating func usage(_ value: JSONValue?, place: String) -> TestScript.Usage? {
@@ -444,7 +458,7 @@ private struct TestScriptReader {
             }
             if read.contains(where: { $0.action.id == id }) { problem("\(actionPlace): Identifier is used by another action of the observation") }
             let next = object["Transitions"]?["NextAction"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-            read.append((TestScript.Action(id: id, kind: kind), next))
+            read.append((TestScript.Action(id: id, kind: kind, parameters: object["Parameters"] ?? .object([:])), next))
         }
         // Each chain of NextAction from an action none leads to, in the order written.
         let byID = Dictionary(read.map { ($0.action.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -502,16 +516,18 @@ private struct TestScriptReader {
                 return nil
             }
             return .dtmf(digits)
-        case "Utterance", "TextUtterance", "Text":
-            let text = properties["Text"]?.stringValue ?? properties["SSML"]?.stringValue.map(TestScriptReader.strippingMarkup) ?? ""
+        case "Utterance", "TextUtterance", "Text", "SendMessage":
+            let text =
+                properties["Text"]?.stringValue ?? properties["Content"]?.stringValue
+                ?? properties["SSML"]?.stringValue.map(TestScriptReader.strippingMarkup) ?? ""
             guard !text.isEmpty else {
-                problem("\(place), Parameters.Instruction.Properties: Text (or SSML) is required, what the customer says")
+                problem("\(place), Parameters.Instruction.Properties: Text (or SSML, or a message's Content) is required, what the customer says")
                 return nil
             }
             return .utterance(text)
         case "Disconnect": return .disconnect
         case let other:
-            problem("\(place), Parameters.Instruction.Type: '\(other)' is not DtmfInput, Utterance or Disconnect")
+            problem("\(place), Parameters.Instruction.Type: '\(other)' is not DtmfInput, Utterance, SendMessage or Disconnect")
             return nil
         }
     }

@@ -208,17 +208,19 @@ final class TestSession: FlowProbe {
             state.withLock { state in
                 let count = state.matches[id] ?? 0
                 guard var record = state.records[id], record.status == .inProgress else { return }
-                if count >= max(observation.usage.required, 1) {
+                if let limit = observation.usage.limit, count > limit {
+                    // Only an `Exactly 0` or `AtMost 0` can match past its limit: it stops watching at it otherwise.
+                    record.status = .failed
+                    record.failure = "matched \(count) times, where its Usage allows \(limit): \(happening.description)"
+                    record.path = Self.pathText(state.path + (run?.path ?? []))
+                } else if count >= max(observation.usage.required, 1) {
+                    // It passes and leads on; AtLeast and Always keep watching, their record passed.
                     record.status = .passed
                     if count == max(observation.usage.required, 1) {
                         for next in observation.next { activate(next, &state, at: .now) }
                     }
                 }
-                if let limit = observation.usage.limit, count >= limit {
-                    state.active.removeAll { $0 == id }
-                } else if record.status == .passed {
-                    // It leads on and keeps watching (AtLeast, Always); its record stays passed.
-                }
+                if let limit = observation.usage.limit, count >= limit { state.active.removeAll { $0 == id } }
                 state.records[id] = record
             }
         }
@@ -234,7 +236,7 @@ final class TestSession: FlowProbe {
 
     /// Runs one action; false when the test stops there.
     private func perform(_ action: TestScript.Action, of observation: TestScript.Observation, _ run: FlowEngine.Run?) -> Bool {
-        var done = TestObservationRecord.ActionRecord(id: action.id, type: action.type, status: "PASSED")
+        var done = TestObservationRecord.ActionRecord(action, status: "PASSED")
         var carryOn = true
         switch action.kind {
         case .dtmf(let digits):

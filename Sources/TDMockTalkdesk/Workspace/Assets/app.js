@@ -865,20 +865,22 @@ class TestCaseView extends ItemView {
 
   /** One block per observation that watched: what it expected, what it saw, its actions, and for a failure why and the flow's path. */
   records(records) {
-    return h("ol", { id: "records", class: "records" }, records.map((item) => {
-      let record = {};
-      try { record = JSON.parse(item.Record); } catch { record = {}; }
-      return h("li", { "data-observation": item.ObservationId },
+    const parsed = records.map((item) => {
+      try { return { item, record: JSON.parse(item.Record) }; } catch { return { item, record: {} }; }
+    });
+    const completion = parsed.find(({ record }) => record.Type === "COMPLETION");
+    return [completion ? h("p", { id: "completion", class: "text" }, `Ended: ${completion.record.CompletionReason.Message}`) : null,
+      h("ol", { id: "records", class: "records" }, parsed.filter(({ record }) => record.Type === "OBSERVATION").map(({ item, record }) =>
+      h("li", { "data-observation": item.ObservationId },
         h("div", {}, badge(item.Status), " ", h("strong", { class: "text" }, item.ObservationId), " ",
-          h("span", { class: "sub" }, `${record.EventType || ""} `, h("span", { class: "text" }, record.Expected || ""))),
+          h("span", { class: "sub text" }, record.Expected || "")),
         record.Observed ? h("div", { class: "sub" }, "Saw: ", h("span", { class: "text" }, record.Observed)) : null,
         record.Failure ? h("div", { class: "failure text" }, record.Failure) : null,
         (record.Actions || []).length ? h("ul", { class: "actions" }, record.Actions.map((action) => h("li", {},
           badge(action.Status === "FAILED" ? "failed" : "delivered"), " ", h("span", { class: "text" }, action.Identifier), " ",
           h("span", { class: "sub" }, action.Type), action.Detail ? [" · ", h("span", { class: "text" }, action.Detail)] : null))) : null,
         (record.Path || []).length ? h("details", {}, h("summary", {}, "the flow's path"),
-          h("ol", { class: "flow-path" }, record.Path.map((step) => h("li", { class: "text" }, step)))) : null);
-    }));
+          h("ol", { class: "flow-path" }, record.Path.map((step) => h("li", { class: "text" }, step)))) : null)))];
   }
 
   onEvent() {}
