@@ -42,6 +42,7 @@ test-deps: deps
 	@python3 -c "import selenium" 2>/dev/null || { echo "installing selenium with pip"; python3 -m pip install -q selenium; }
 	@python3 -c "import pytest" 2>/dev/null || { echo "installing pytest with pip"; python3 -m pip install -q pytest; }
 	@python3 -c "import junitparser" 2>/dev/null || { echo "installing junitparser with pip"; python3 -m pip install -q junitparser; }
+	@python3 -c "import axe_selenium_python" 2>/dev/null || { echo "installing axe-selenium-python with pip"; python3 -m pip install -q axe-selenium-python; }
 	@python3 -c "import boto3, websocket, moto.server, flask" 2>/dev/null && command -v aws >/dev/null || { \
 		echo "installing boto3 awscli websocket-client moto[server] with pip"; \
 		python3 -m pip install -q boto3 awscli websocket-client 'moto[server]'; }

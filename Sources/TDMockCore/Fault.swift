@@ -11,6 +11,9 @@ public struct Fault: Codable, Sendable, Hashable {
         case callbackDuplicate = "callback:duplicate"
         /// Drop a callback's attempt (nothing is sent), so that the retry delivers it.
         case callbackDrop = "callback:drop"
+        /// Answer a callback's attempt with `status` in place of the receiver (nothing is sent): a status the
+        /// deliverer does not retry (a 4xx but 408 and 429) fails the callback at once, ready to redeliver.
+        case callbackFail = "callback:fail"
 
         public var isCallback: Bool { rawValue.hasPrefix("callback:") }
     }
@@ -125,7 +128,13 @@ public struct Fault: Codable, Sendable, Hashable {
         if let remaining, remaining > 1_000_000_000 { return "count must be at most 1000000000 (0 on the command line means until cleared)" }
         if let latencyMs, latencyMs < 0 || latencyMs > 600_000 { return "latency must be from 0 to 600000 ms" }
         if let retryAfter, retryAfter < 0 || retryAfter > 86_400 { return "retry-after must be from 0 to 86400 seconds" }
-        if target.isCallback && status != nil { return "\(target.rawValue) takes no status" }
+        if target == .callbackFail {
+            guard let status, (400...599).contains(status) else {
+                return "callback:fail needs a status from 400 to 599 (a 4xx but 408 and 429 fails the callback at once)"
+            }
+        } else if target.isCallback && status != nil {
+            return "\(target.rawValue) takes no status"
+        }
         if target == .callbackDelay && (latencyMs ?? 0) == 0 { return "callback:delay needs a latency" }
         if !target.isCallback && status == nil && (latencyMs ?? 0) == 0 { return "\(target.rawValue) needs a status, a latency or both" }
         return nil

@@ -11,6 +11,7 @@ struct FaultCommand: AsyncParsableCommand {
               $ tdmock fault add send_message --latency-ms 300 --count 0
               $ tdmock fault add send_message --status 206
               $ tdmock fault add callback:drop
+              $ tdmock fault add callback:fail --status 400 --count 2
               $ tdmock fault list
               $ tdmock fault clear
             """,
@@ -27,13 +28,15 @@ struct FaultCommand: AsyncParsableCommand {
                 --status 206, Talkdesk's partial success: the message is stored and the answer carries \
                 partial_fail_reason), or callback:delay (a delivery \
                 waits --latency-ms), callback:duplicate (it is sent twice with the same delivery id) or \
-                callback:drop (its attempt is dropped, so the retry delivers it).
+                callback:drop (its attempt is dropped, so the retry delivers it), or callback:fail \
+                (its attempt is answered with --status, nothing sent: a 4xx but 408 and 429 fails the \
+                callback at once, ready to redeliver).
                 """
         )
 
         @OptionGroup var options: ServerOption
         @Argument(help: "What to disturb.") var target: String
-        @Option(help: "The HTTP status to answer with (400-599; 206 for send_message).") var status: Int?
+        @Option(help: "The HTTP status to answer with (400-599; 206 for send_message; callback:fail's answer).") var status: Int?
         @Option(help: "How many requests or deliveries it affects; 0: all until cleared.") var count = 1
         @Option(name: .customLong("latency-ms"), help: "Milliseconds to wait first.") var latencyMs: Int?
         @Option(name: .customLong("retry-after"), help: "Seconds for a Retry-After header.") var retryAfter: Int?

@@ -118,6 +118,27 @@ import Testing
         await receiver.stop()
     }
 
+    @Test func callbackFailAnswersInPlaceOfTheReceiverAndRedeliverySends() async throws {
+        let receiver = try await Receiver.start()
+        let server = try await serveWithReceiver(receiver)
+        #expect(try await tdmock(["fault", "add", "callback:fail", "--server", server.url]).status != 0, "callback:fail needs a status")
+        try await addFault(server, ["callback:fail", "--status", "400"])
+        let id = try await startConversation(server)
+        #expect(try await tdmock(["assign", id, "--server", server.url, "--agent", "Dana"]).status == 0)
+        _ = try await waitFor(server.url, event: "callback_failed", conversation: id)
+        let deliveries = try #require(try await tdmock(["callbacks", "--json", "--server", server.url]).json as? [[String: Any]])
+        let delivery = try #require(deliveries.first)
+        let journal = try #require(delivery["journal"] as? [[String: Any]])
+        #expect(delivery["status"] as? String == "failed" && journal.count == 1, "a 400 is not retried")
+        #expect(journal.first?["status_code"] as? Int == 400)
+        #expect(journal.first?["error"] as? String == "answered 400 by fault injection (callback:fail): not sent")
+        #expect(try await tdmock(["redeliver", try #require(delivery["delivery_id"] as? String), "--server", server.url]).status == 0)
+        let received = try await receiver.waitFor(1)
+        #expect(received.map(\.attempt) == [2], "nothing was sent before the redelivery")
+        try await stop(server)
+        await receiver.stop()
+    }
+
     @Test func callbackDelayHoldsADeliveryBack() async throws {
         let receiver = try await Receiver.start()
         let server = try await serveWithReceiver(receiver)

@@ -26,6 +26,7 @@ import traceback
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reliability"))
 from common import Receiver, Server, call, free_port, new_key, token  # noqa: E402
 
+from axe_selenium_python import Axe  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -112,15 +113,47 @@ class Workspace:
     def unreloaded(self):
         return self.driver.execute_script("return window.__tdmockMark === true")
 
-    def screenshot(self, name):
+    def accessible(self, what):
+        """axe-core on the page as it is: no violation of any rule it runs by default."""
+        axe = Axe(self.driver)
+        axe.inject()
+        violations = axe.run()["violations"]
+        assert not violations, f"{what}: " + axe.report(violations)
+
+    def answer_name(self, name):
+        """The first visit asks who is answering, with the focus in the name box."""
+        self.wait_for("dialog#who[open]", "the page asking the agent's name")
+        self.wait("the name box focused", lambda: self.active() == "who-name")
+        self.find("#who-name").send_keys(name, Keys.ENTER)
+        self.wait("the dialog gone", lambda: not self.find("dialog#who"))
+        assert self.driver.execute_script("return document.getElementById('agent-name').value") == name
+
+    def active(self):
+        """The focused element's id, else a short description of it."""
+        return self.driver.execute_script(
+            "const e = document.activeElement; return e.id || (e.tagName + ' ' + (e.getAttribute('href') || e.getAttribute('aria-label') || e.textContent.trim().slice(0, 40)))")
+
+    def tab_to(self, css, what, limit=60, back=False):
+        """Presses Tab (Shift+Tab with `back`) until the focus is on `css`, as a keyboard user does."""
+        for _ in range(limit):
+            if self.driver.execute_script("return document.activeElement.matches(arguments[0])", css):
+                # A focus ring shows where the focus is.
+                outline = self.driver.execute_script("return getComputedStyle(document.activeElement).outlineStyle")
+                assert outline not in ("none", ""), f"{what}: focused without a visible ring ({outline})"
+                return self.driver.switch_to.active_element
+            keys = (Keys.SHIFT, Keys.TAB) if back else (Keys.TAB,)
+            self.driver.switch_to.active_element.send_keys(*keys)
+        raise AssertionError(f"{what}: {css} not reached with Tab in {limit} presses (the focus is on {self.active()})")
+
+    def screenshot(self, name, width=1280):
         """The whole page (the window stretched to it for the shot), as docs/screenshots/<name>."""
         os.makedirs(SCREENSHOTS, exist_ok=True)
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(1280, max(900, min(height + 140, 2400)))
+        self.driver.set_window_size(width, max(900, min(height + 140, 2400)))
         try:
             self.driver.save_screenshot(os.path.join(SCREENSHOTS, name))
         finally:
-            self.driver.set_window_size(1280, 900)
+            self.driver.set_window_size(width, 900)
 
 
 class Lambda:
@@ -251,6 +284,17 @@ def steps(server, receiver, page, question_api):
 
     print("the inbox, empty, then a conversation started over HTTP appears without a reload")
     page.open()
+    page.answer_name("Dana")
+    page.wait_text("#conversations", "No conversations yet")
+    page.live()
+    page.accessible("the empty inbox")
+    for fragment, view in (("#/calls", "calls"), ("#/faults", "faults"), ("#/requests", "requests"), ("#/functions", "functions"),
+                           ("#/tests", "tests"), ("#/callbacks", "callbacks")):
+        page.open(fragment)
+        page.wait(f"the empty {view} view", lambda: page.driver.execute_script("return document.body.dataset.ready") == view)
+        page.accessible(f"the empty {view} view")
+        assert page.driver.find_elements(By.CSS_SELECTOR, "#view h1"), f"the {view} view has a heading of level one"
+    page.open()
     page.wait_text("#conversations", "No conversations yet")
     page.live()
     page.mark()
@@ -277,11 +321,25 @@ def steps(server, receiver, page, question_api):
     page.wait("the search to leave one row", lambda: len(page.driver.find_elements(By.CSS_SELECTOR, "table.inbox tbody tr")) == 1)
     page.driver.execute_script("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input'))", search)
     page.wait("all four rows again", lambda: len(page.driver.find_elements(By.CSS_SELECTOR, "table.inbox tbody tr")) == 4)
+    print("what is new: the conversation with an unseen message is marked, and the tab's title counts it")
+    page.wait_text(f'tr[data-id="{first}"]', "new messages")
+    assert page.driver.title.startswith("(") and "tdmock workspace" in page.driver.title, page.driver.title
+    assert "2026" in page.text(f'tr[data-id="{first}"] .c-time') or "20" in page.text(f'tr[data-id="{first}"] .c-time'), "dates carry the year"
+    page.accessible("the inbox with conversations")
     page.screenshot("inbox.png")
-    page.click(f'tr[data-id="{first}"]')
+
+    print("by keyboard: Tab reaches a row by its contact's name, Enter opens it, the reply box has the focus")
+    page.find('input[type="search"]').click()
+    link = page.tab_to(f'tr[data-id="{first}"] a', "the first conversation's link")
+    assert link.text == XSS_NAME, link.text
+    link.send_keys(Keys.ENTER)
     page.wait_for("#contact-name")
     assert page.text("#contact-name") == XSS_NAME, page.text("#contact-name")
     assert "A-1042" in page.text("#context")
+    page.wait("the reply box focused", lambda: page.active() == "reply")
+    assert page.driver.execute_script("return document.querySelector('#transcript-log').getAttribute('aria-live')") == "polite"
+    assert page.text('label[for="reply"]') == f"Your reply to {XSS_NAME}", page.text('label[for="reply"]')
+    page.accessible("a conversation")
 
     print("the customer's message, written as HTML, is shown as written")
     customer_says(server, bearer, first, XSS_MESSAGE)
@@ -314,7 +372,15 @@ def steps(server, receiver, page, question_api):
     print("assign, then a reply (Enter sends, Shift+Enter a new line) reaches the integration's callback API")
     page.click("#assign")
     page.wait("the Assign button done with", lambda: page.driver.execute_script("return document.querySelector('#assign').disabled"))
-    page.wait("Assign to be done", lambda: conversation(server, first)["agent"] == "agent")
+    page.wait("Assign to be done", lambda: conversation(server, first)["agent"] == "Dana")
+
+    print("the reply's limit is said and kept: 1,600 characters")
+    page.driver.execute_script("const box = document.querySelector('#reply'); box.value = 'x'.repeat(1601); box.dispatchEvent(new Event('input'))")
+    page.wait_text("#reply-count", "1,601 / 1,600 characters")
+    assert page.driver.execute_script("return document.querySelector('#send').disabled"), "Send refuses a reply over the limit"
+    page.driver.execute_script("const box = document.querySelector('#reply'); box.value = ''; box.dispatchEvent(new Event('input'))")
+    status, refused = call("POST", f"{server.url}/tdmock/v1/conversations/{first}/messages", {"agent": "Dana", "content": "y" * 1601})
+    assert status == 400 and "at most 1600 characters" in refused["message"], (status, refused)
     reply = page.find("#reply")
     reply.send_keys("Hello Ana,")
     reply.send_keys(Keys.SHIFT, Keys.ENTER)
@@ -327,22 +393,63 @@ def steps(server, receiver, page, question_api):
     page.wait_text(".callbacks", "delivered")
     page.screenshot("conversation.png")
 
-    print("a callback the integration refuses fails; the redeliver button delivers it")
+    print("a callback the integration refuses fails, in sight: the header, the conversation's top; Redeliver by keyboard")
     receiver.set_mode("400")
     page.find("#reply").send_keys("This one is refused at first.", Keys.ENTER)
     page.wait_for("button.redeliver", "the failed callback's Redeliver button")
+    page.wait_text("#failed-callbacks", "1 failed callback")
+    page.wait_text("#failed-warning", "A callback to your integration failed")
+    button = page.find("button.redeliver")
+    assert button.get_attribute("aria-label").startswith("Redeliver the message_created callback "), button.get_attribute("aria-label")
     receiver.set_mode("up")
-    page.click("button.redeliver")
+    page.find("#failed-warning a").send_keys(Keys.ENTER)
+    page.wait("the focus on Redeliver", lambda: "Redeliver" in page.active())
+    page.driver.switch_to.active_element.send_keys(Keys.ENTER)
     page.wait("no failed callback left", lambda: not page.find("button.redeliver") and "failed" not in page.text(".callbacks"))
     page.wait("the redelivered callback at the receiver",
               lambda: sum(1 for _d, _a, status, body, _t in receiver.arrivals if "refused at first" in str(body) and status == 200) == 1)
 
-    print("close")
+    page.wait("the header's count gone", lambda: not page.find("#failed-callbacks").is_displayed())
+
+    print("close asks first: Escape keeps it open, then Close it")
     page.click("#close")
+    page.wait_text("#close-question", "Close the conversation with")
+    page.wait("the focus on Close it", lambda: page.active() == "close-confirm")
+    page.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    page.wait("Close back, focused", lambda: page.active() == "close")
+    assert conversation(server, first)["status"] != "ended"
+    page.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    page.wait("the focus on Close it", lambda: page.active() == "close-confirm")
+    page.driver.switch_to.active_element.send_keys(Keys.ENTER)
     page.wait("the conversation ended", lambda: conversation(server, first)["status"] == "ended")
-    page.wait("the reply box gone", lambda: page.driver.execute_script(
-        "const box = document.querySelector('#reply'); return !box || box.offsetParent === null"))
+    page.wait_text("#reply-status", "The conversation has ended")
     page.no_alert()
+
+    print("a customer leaving mid-reply: the draft stays, read-only, and says why; a reload keeps it")
+    leaving = start_conversation(server, bearer, "Gus", "Leaving soon")
+    customer_says(server, bearer, leaving, "Hello?")
+    page.open(f"#/conversations/{leaving}")
+    page.wait("the reply box focused", lambda: page.active() == "reply")
+    page.driver.switch_to.active_element.send_keys("Half of my answer")
+    status, _ = call("DELETE", f"{server.url}/digital-connect/conversations/{leaving}", None, {"authorization": "Bearer " + bearer})
+    assert status == 204, status
+    page.wait_text("#reply-status", "The conversation has ended (by the contact")
+    assert "Your draft is kept here" in page.text("#reply-status")
+    assert page.driver.execute_script("return document.querySelector('#reply').value") == "Half of my answer"
+    assert page.driver.execute_script("return document.querySelector('#reply').readOnly")
+    page.driver.refresh()
+    page.wait_for("#contact-name")
+    page.wait("the draft after a reload", lambda: page.driver.execute_script("return document.querySelector('#reply').value") == "Half of my answer")
+
+    print("another agent's conversation: said so, and nothing offered that would be refused")
+    held = start_conversation(server, bearer, "Hal", "Held by Mallory")
+    status, _ = call("POST", f"{server.url}/tdmock/v1/conversations/{held}/assign", {"agent": "Mallory"})
+    assert status == 200, status
+    page.open(f"#/conversations/{held}")
+    page.wait_text("#reply-status", "Mallory holds this conversation: only Mallory can reply or close it")
+    assert page.driver.execute_script("return ['#send', '#assign', '#close'].every((s) => document.querySelector(s).disabled)")
+    status, refused = call("POST", f"{server.url}/tdmock/v1/conversations/{held}/close", {"agent": "Dana"})
+    assert status == 409, status
 
     print("a caller's question, answered from the page while the caller waits")
     status, created = call("POST", server.url + "/connect/v1/contacts", {"caller": "+15550100", "attributes": {"region": "EU"}})
@@ -360,8 +467,10 @@ def steps(server, receiver, page, question_api):
     caller.start()
     page.wait_text("table.questions", "third quarter earnings")
     page.screenshot("inbox-question.png")
-    page.click("table.questions tbody tr")
+    page.find('select[aria-label="Question status"]').click()
+    page.tab_to("table.questions tbody tr a", "the question's link").send_keys(Keys.ENTER)
     page.wait_for("#answer-text").send_keys("Revenue grew 12 % on the third quarter.")
+    page.accessible("a question")
     page.screenshot("question.png")
     page.click("#speak")
     caller.join(timeout=20)
@@ -374,9 +483,12 @@ def steps(server, receiver, page, question_api):
     page.wait_text("#coverage", "4 of 7 actions run, 3 of 16 transitions taken.")
     page.click('#coverage details[data-flow="main"] summary')
     page.wait_text("#coverage", "Say goodbye (MessageParticipant): never run")
+    page.accessible("the calls")
     page.screenshot("calls.png")
-    page.click(f'tr[data-id="{contact}"]')
+    page.driver.find_element(By.CSS_SELECTOR, "nav a[data-nav='calls']").send_keys(Keys.NULL)
+    page.tab_to(f'tr[data-id="{contact}"] a', "the call's link").send_keys(Keys.ENTER)
     page.wait_text(".turns", "Revenue grew 12 %")
+    page.accessible("a call")
     page.wait_text('[data-path="start"]', "Ask the question")
     page.wait_text('[data-path="turn-1"]', "Conditions: Equals speak")
     steps = [li.get_attribute("data-action") for li in page.driver.find_elements(By.CSS_SELECTOR, '[data-path="turn-1"] li')]
@@ -402,6 +514,7 @@ def steps(server, receiver, page, question_api):
     page.click("#invocations tbody tr details summary")
     page.wait_text("#invocations", '"inputTranscript": "What were our third quarter earnings?"')
     page.wait_text("#invocations", '"response_type": "speak"')
+    page.accessible("the functions")
     page.screenshot("functions.png")
     page.find("#function-filter").send_keys("escalate\n")
     page.wait_text("#view", "No invocations yet")
@@ -434,7 +547,11 @@ def steps(server, receiver, page, question_api):
     page.wait_text("#records", "FAILED")
     page.wait_text('#records [data-observation="moon"]', "never met: waited for MessageReceived similar to")
     page.wait_text("#executions", "FAILED")
+    page.accessible("a test case's run")
     page.screenshot("tests.png")
+    page.open("#/tests")
+    page.wait_text(f'tr[data-id="{cases["hears the moon base"]}"]', "FAILED")
+    page.accessible("the tests")
 
     print("a fault added and cleared")
     page.open("#/faults")
@@ -446,9 +563,30 @@ def steps(server, receiver, page, question_api):
     page.wait_text("#faults", "send_message")
     status, faults = call("GET", server.url + "/tdmock/v1/faults")
     assert [(f["target"], f["status"], f["remaining"]) for f in faults] == [("send_message", 503, 2)], faults
+    page.accessible("the faults")
     page.screenshot("faults.png")
     page.click("#clear-faults")
     page.wait_text("#view", "No faults")
+
+    print("Faults fails the next callbacks from the page; the Callbacks view redelivers them, by keyboard")
+    page.driver.find_element(By.CSS_SELECTOR, '#fault-form select[name="target"] option[value="callback:fail"]').click()
+    page.find('#fault-form input[name="status"]').send_keys("400")
+    page.find('#fault-form input[name="remaining"]').send_keys("1")
+    page.click('#fault-form button[type="submit"]')
+    page.wait_text("#faults", "callback:fail")
+    failing = start_conversation(server, bearer, "Ivy", "A callback to fail")
+    status, _ = call("POST", f"{server.url}/tdmock/v1/conversations/{failing}/assign", {"agent": "Dana"})
+    assert status == 200, status
+    page.wait_text("#failed-callbacks", "1 failed callback")
+    page.find("#failed-callbacks").send_keys(Keys.ENTER)
+    page.wait_text("#failed", "conversation_started")
+    page.wait_text("#failed", "answered 400 by fault injection (callback:fail)")
+    page.accessible("the failed callbacks")
+    page.screenshot("callbacks.png")
+    page.tab_to("#failed button.redeliver", "the Redeliver button").send_keys(Keys.ENTER)
+    page.wait_text("#failed", "No callback has failed.")
+    page.wait("the redelivered callback at the receiver", lambda: any(
+        failing in str(body) and status == 200 for _d, _a, status, body, _t in receiver.arrivals))
 
     print("the request journal shows what the integration sent, refused requests included")
     status, _ = call("POST", f"{server.url}/digital-connect/conversations", {"touchpoint_id": "tp-tdmock"},
@@ -470,6 +608,28 @@ def steps(server, receiver, page, question_api):
     finally:
         other.stop()
     assert conversation(server, second)["status"] == "queued", conversation(server, second)
+
+    print("a 420 px window: the inbox does not scroll sideways and no badge is cut")
+    page.driver.set_window_size(420, 900)
+    try:
+        page.open("#/")
+        page.wait_for("table.inbox tbody tr")
+        widths = page.driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        wide = page.driver.execute_script("""
+            const out = [];
+            for (const e of document.querySelectorAll('body *')) {
+              const r = e.getBoundingClientRect();
+              if (r.right > document.documentElement.clientWidth + 0.5) out.push(`${e.tagName}.${e.className}#${e.id} ${Math.round(r.left)}-${Math.round(r.right)}`);
+            }
+            return out.slice(0, 12);""")
+        assert widths[0] <= widths[1], f"the page scrolls sideways at 420 px: {widths}: {wide}"
+        cut = page.driver.execute_script(
+            "return [...document.querySelectorAll('.badge')].filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.textContent)")
+        assert not cut, f"badges cut at 420 px: {cut}"
+        page.accessible("the inbox at 420 px")
+        page.screenshot("inbox-narrow.png", width=420)
+    finally:
+        page.driver.set_window_size(1280, 900)
 
     print("the server restarts: the page reconnects by itself and shows what happens next")
     page.open("#/")
@@ -499,12 +659,14 @@ def signed_in(binary, directory, driver):
     try:
         page.open()
         page.wait_for("#token", "the sign-in form")
+        page.accessible("the sign-in")
         page.screenshot("sign-in.png")
         page.find("#token").send_keys("not the token", Keys.ENTER)
         page.wait_text("#notice", "not this tdmock's agent token")
         field = page.find("#token")
         field.clear()
         field.send_keys(AGENT_TOKEN, Keys.ENTER)
+        page.answer_name("Fay's agent")
         page.wait_text("#conversations", "No conversations yet")
         page.live()
         bearer = token(server.url)

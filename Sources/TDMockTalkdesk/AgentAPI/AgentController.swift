@@ -160,6 +160,14 @@ package struct AgentController {
         if needsContent, Blank.isBlank(body.content ?? "") {
             throw AgentAPIError(.badRequest, "invalid_request", "content must not be empty")
         }
+        // An agent's reply is held to what a Digital Connect message carries, as the contact's messages are.
+        if let content = body.content, content.unicodeScalars.count > FieldLimits.content {
+            throw AgentAPIError(
+                .badRequest,
+                "invalid_request",
+                "content must be at most \(FieldLimits.content) characters (what a Digital Connect message carries), found \(content.unicodeScalars.count)"
+            )
+        }
         let now = services.clock()
         let ids = services.ids
         let result: AgentActionResult

@@ -157,7 +157,10 @@ public final class CallbackDeliverer: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(latency))
         }
         let sends = services.faults.take(.callbackDuplicate) != nil ? 2 : 1
-        if services.faults.take(.callbackDrop) != nil {
+        if let failing = services.faults.take(.callbackFail) {
+            statusCode = failing.status
+            failure = "answered \(failing.status ?? 0) by fault injection (callback:fail): not sent"
+        } else if services.faults.take(.callbackDrop) != nil {
             failure = "dropped by fault injection (callback:drop)"
         } else {
             for _ in 0..<sends {

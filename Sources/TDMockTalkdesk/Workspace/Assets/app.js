@@ -47,7 +47,8 @@ const view = () => document.getElementById("view");
 
 // One formatter each, made once: Date's toLocaleString makes a new one on every call, which made
 // drawing the inbox's rows slow.
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
+// The agent's locale, with the year and the month by name: 6 Dec 2026 is never 12/6/26's ambiguity.
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 const numberFormat = new Intl.NumberFormat("en-US");
 
 function time(text) {
@@ -95,17 +96,27 @@ async function call(method, path, body) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body || {});
   }
-  const response = await fetch(path, options);
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch {
+    throw new Error("tdmock does not answer: is tdmock serve running? The page picks up by itself when it is back.");
+  }
   const text = await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (response.status === 401) throw new SignInNeeded((data && data.message) || "sign in");
   // tdmock's own APIs say `message`; AWS's (the test-case API) say `Message`.
-  if (!response.ok) throw new Error((data && (data.message || data.Message)) || `${method} ${path} answered ${response.status}`);
+  if (!response.ok) throw new Error(forThePage((data && (data.message || data.Message)) || `${method} ${path} answered ${response.status}`));
   return { data, response };
 }
 
 const get = async (path) => (await call("GET", path)).data;
+
+/** A refusal written for the terminal, said for the page: the page's agent is the name at the top right. */
+function forThePage(message) {
+  return message.replace(/ \(pass --agent .+, or set TDMOCK_AGENT\)$/, " (to act as them, put their name in Agent, top right)");
+}
 
 const agentName = () => document.getElementById("agent-name").value.trim() || "agent";
 
@@ -120,6 +131,47 @@ async function act(work) {
   }
 }
 
+// ---- Signals: what is new, what failed ---------------------------------------------------------
+// The header says how many callbacks failed (a link to them); the inbox marks the conversations with a
+// failed callback and those with messages the agent has not seen; the tab's title counts what waits.
+
+const signals = {
+  failed: 0,
+  failedConversations: new Set(),
+  waiting: 0,
+  /** Reads the failed callbacks again (the count from /info, the conversations only when there are some). */
+  async refresh() {
+    try {
+      const info = await get(`${API}/info`);
+      this.failed = info.failed_callbacks;
+      const failed = this.failed > 0 ? await get(`${API}/callbacks?status=failed`) : [];
+      this.failedConversations = new Set(failed.map((d) => d.conversation_id));
+    } catch (error) {
+      if (error instanceof SignInNeeded) throw error;
+      return;
+    }
+    const link = document.getElementById("failed-callbacks");
+    link.hidden = this.failed === 0;
+    link.textContent = `${number(this.failed)} failed callback${this.failed === 1 ? "" : "s"}`;
+    this.title();
+  },
+  /** The tab's title: how many conversations on the page have unseen messages, and questions waiting. */
+  title() {
+    document.title = this.waiting > 0 ? `(${this.waiting}) tdmock workspace` : "tdmock workspace";
+  },
+};
+
+// The messages of each conversation the agent has seen (its count when last opened), kept in the browser.
+const seen = {
+  all: JSON.parse(localStorage.getItem("tdmock.seen") || "{}"),
+  unseen(conversation) { return conversation.message_count > (this.all[conversation.id] || 0); },
+  mark(id, count) {
+    if ((this.all[id] || 0) === count) return;
+    this.all[id] = count;
+    localStorage.setItem("tdmock.seen", JSON.stringify(this.all));
+  },
+};
+
 // ---- Views -------------------------------------------------------------------------------------
 // Each view draws itself into <main> and answers the events it cares about.
 
@@ -129,6 +181,7 @@ function route() {
   const [, name, id, sub] = (location.hash.slice(1) || "/").split("/").map(decodeURIComponent);
   for (const link of document.querySelectorAll("[data-nav]")) {
     const section = name === "conversations" || name === "questions" || !name ? "inbox" : name;
+    if (link.dataset.nav === section) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
     link.classList.toggle("current", link.dataset.nav === section);
   }
   showNotice("");
@@ -140,6 +193,7 @@ function route() {
     case "requests": return new RequestsView();
     case "functions": return new FunctionsView();
     case "tests": return id ? new TestCaseView(id, sub) : new TestsView();
+    case "callbacks": return new CallbacksView();
     default: return new InboxView();
   }
 }
@@ -206,14 +260,17 @@ class InboxView {
     const questionSelect = h("select", { "aria-label": "Question status", onchange: (event) => {
       this.questionStatus = event.target.value; this.save(); this.refreshQuestions();
     } }, ["queued", "answered", "expired", "all"].map((s) => h("option", { value: s, selected: s === this.questionStatus }, s)));
-    replace(view(),
-      h("section", { id: "questions" }, h("div", { class: "controls" }, h("h2", {}, "Questions"), questionSelect), this.questionTable),
-      h("section", { id: "conversations" },
-        h("h2", {}, "Conversations"),
+    replace(view(), h("h1", {}, "Inbox"),
+      h("section", { id: "questions", "aria-labelledby": "questions-heading" },
+        h("div", { class: "controls" }, h("h2", { id: "questions-heading" }, "Questions"), questionSelect), this.questionTable),
+      h("section", { id: "conversations", "aria-labelledby": "conversations-heading" },
+        h("h2", { id: "conversations-heading" }, "Conversations"),
         h("div", { class: "controls" }, statusSelect, searchBox, this.pager),
         this.table));
     await Promise.all([this.refresh(), this.refreshQuestions()]);
     ready("inbox");
+    // The failed callbacks' marks come after the first rows, which they do not hold up.
+    signals.refresh().then(() => { if (current === this && signals.failedConversations.size) this.draw(); });
   }
 
   async fetchPage() {
@@ -250,13 +307,22 @@ class InboxView {
     if (this.rows.length === 0) {
       replace(this.table, h("p", { class: "empty" }, this.search || this.status !== "all"
         ? "No conversation matches." : "No conversations yet: start one with POST /digital-connect/conversations."));
+      this.count();
       return;
     }
     this.body = h("tbody", {}, this.rows.map((row) => this.row(row)));
+    const columns = ["contact", "subject", "status", "agent", "count", "time", "id"];
     replace(this.table, h("table", { class: "inbox" },
-      h("colgroup", {}, ["contact", "subject", "status", "agent", "count", "time", "id"].map((name) => h("col", { class: name }))),
-      h("thead", {}, h("tr", {}, ["Contact", "Subject", "Status", "Agent", "Messages", "Last activity", "Id"].map((t) => h("th", {}, t)))),
+      h("colgroup", {}, columns.map((name) => h("col", { class: name }))),
+      h("thead", {}, h("tr", {}, ["Contact", "Subject", "Status", "Agent", "Messages", "Last activity", "Id"].map((t, i) => h("th", { class: `c-${columns[i]}` }, t)))),
       this.body));
+    this.count();
+  }
+
+  /** The tab's title: conversations on this page with unseen messages, and questions waiting. */
+  count() {
+    signals.waiting = this.rows.filter((row) => seen.unseen(row)).length + this.questions.filter((q) => q.status === "queued").length;
+    signals.title();
   }
 
   /** Puts one conversation's row where the inbox's order puts it (newest activity first, then id), or
@@ -278,19 +344,29 @@ class InboxView {
     if (shown) this.body.insertBefore(this.row(conversation), this.body.children[position] || null);
     while (this.body.children.length > PAGE_SIZE) this.body.lastElementChild.remove();
     this.drawPager();
+    this.count();
   }
 
+  /** A conversation's row: the contact's name is its link (what Tab reaches and a screen reader says), with
+   *  a mark for unseen messages and one for a failed callback. */
   row(conversation) {
     const contact = conversation.contact_person || {};
-    const open = () => { location.hash = `#/conversations/${encodeURIComponent(conversation.id)}`; };
-    return h("tr", { class: "row", "data-id": conversation.id, onclick: open },
-      h("td", {}, h("div", { class: "text" }, contact.name || contact.email || ""), contact.name ? h("div", { class: "sub" }, contact.email) : null),
-      h("td", { class: "text" }, conversation.subject || ""),
-      h("td", {}, badge(conversation.status)),
-      h("td", {}, conversation.agent || ""),
-      h("td", { class: "num" }, conversation.message_count),
-      h("td", {}, time(conversation.last_activity_at)),
-      h("td", { class: "id" }, h("a", { href: `#/conversations/${encodeURIComponent(conversation.id)}` }, conversation.id)));
+    const href = `#/conversations/${encodeURIComponent(conversation.id)}`;
+    const unseen = seen.unseen(conversation);
+    const failed = signals.failedConversations.has(conversation.id);
+    return h("tr", { class: `row${unseen ? " unseen" : ""}`, "data-id": conversation.id, onclick: (event) => {
+      if (!event.target.closest("a")) location.hash = href;
+    } },
+      h("td", { class: "c-contact" }, h("a", { href, class: "text" }, contact.name || contact.email || "Unnamed contact"),
+        contact.name ? h("div", { class: "sub" }, contact.email) : null,
+        unseen ? h("span", { class: "badge new" }, "new messages") : null,
+        failed ? h("span", { class: "badge failed" }, "callback failed") : null),
+      h("td", { class: "text c-subject" }, conversation.subject || ""),
+      h("td", { class: "c-status" }, badge(conversation.status)),
+      h("td", { class: "c-agent" }, conversation.agent || ""),
+      h("td", { class: "num c-count" }, conversation.message_count),
+      h("td", { class: "c-time" }, time(conversation.last_activity_at)),
+      h("td", { class: "id c-id" }, conversation.id));
   }
 
   move(step) {
@@ -314,17 +390,21 @@ class InboxView {
     const shown = matching.slice(0, PAGE_SIZE);
     if (shown.length === 0) {
       replace(this.questionTable, h("p", { class: "empty" }, this.questionStatus === "queued" ? "No question is waiting." : "No questions."));
+      this.count();
       return;
     }
     replace(this.questionTable, h("table", { class: "questions" },
-      h("thead", {}, h("tr", {}, ["Question", "Status", "Session", "Asked", "Id"].map((t) => h("th", {}, t)))),
-      h("tbody", {}, shown.map((q) => h("tr", { class: "row", "data-id": q.id, onclick: () => { location.hash = `#/questions/${encodeURIComponent(q.id)}`; } },
-        h("td", { class: "text" }, q.question),
+      h("thead", {}, h("tr", {}, ["Question", "Status", "Session", "Asked", "Id"].map((t) => h("th", { class: `c-${t.toLowerCase()}` }, t)))),
+      h("tbody", {}, shown.map((q) => h("tr", { class: "row", "data-id": q.id, onclick: (event) => {
+        if (!event.target.closest("a")) location.hash = `#/questions/${encodeURIComponent(q.id)}`;
+      } },
+        h("td", {}, h("a", { href: `#/questions/${encodeURIComponent(q.id)}`, class: "text" }, q.question)),
         h("td", {}, badge(q.status)),
-        h("td", { class: "id" }, q.session_id),
+        h("td", { class: "id c-session" }, q.session_id),
         h("td", {}, time(q.created_at)),
-        h("td", { class: "id" }, q.id))))),
+        h("td", { class: "id c-id" }, q.id))))),
       matching.length > shown.length ? h("p", { class: "sub" }, `and ${number(matching.length - shown.length)} more (tdmock questions lists them all)`) : null);
+    this.count();
   }
 
   /** A conversation's event updates its row in place, from one read of that conversation, on the first
@@ -332,6 +412,11 @@ class InboxView {
    *  grows by the new ones); filtered, searched and further pages are read again. Callbacks change no row. */
   async onEvent(event) {
     if (QUESTION_EVENTS.includes(event.event)) return this.refreshQuestions();
+    if (event.event === "callback_failed" || event.event === "callback_delivered") {
+      await signals.refresh();
+      if (current === this) this.draw();
+      return;
+    }
     if (!event.conversation_id || !ACTIVITY_EVENTS.includes(event.event)) return;
     if (this.offset > 0) return this.refresh();
     let detail;
@@ -376,8 +461,15 @@ class ItemView {
   reconnected() { return this.refresh(); }
 }
 
+/** The most an agent's reply carries: what a Digital Connect message does (the server holds to it too). */
+const REPLY_LIMIT = 1600;
+const characters = (text) => [...text].length;
+
 class ConversationView extends ItemView {
-  constructor(id) { super(id, "conversation"); }
+  constructor(id) {
+    super(id, "conversation");
+    this.draftKey = `tdmock.draft.${id}`;
+  }
 
   async fetch() {
     let detail;
@@ -386,7 +478,7 @@ class ConversationView extends ItemView {
     } catch (error) {
       if (error instanceof SignInNeeded) throw error;
       this.replyBox = null;
-      replace(view(), h("p", { class: "empty" }, error.message), h("a", { href: "#/" }, "Back to the inbox"));
+      replace(view(), h("h1", {}, "Conversation not found"), h("p", { class: "empty" }, error.message), h("a", { href: "#/" }, "Back to the inbox"));
       return;
     }
     if (current !== this) return;
@@ -394,39 +486,110 @@ class ConversationView extends ItemView {
   }
 
   /** Draws the conversation; the reply box is made once and kept, so that what the agent is typing
-   *  (its text, the caret, the focus) is never touched by an update. */
+   *  (its text, the caret, the focus) is never touched by an update, and kept in the browser as a draft
+   *  until it is sent: a customer leaving, a reload or another view loses none of it. */
   draw(detail) {
-    if (!this.replyBox) {
+    const contact = detail.contact_person || {};
+    const name = contact.name || contact.email || "the contact";
+    const first = !this.replyBox;
+    if (first) {
       this.top = h("div");
-      this.textarea = h("textarea", { id: "reply", rows: 3, placeholder: "Reply to the contact", onkeydown: (event) => {
-        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); this.send(); }
-      } });
-      this.replyBox = h("div", { class: "reply" }, this.textarea,
-        h("div", {}, h("button", { type: "button", class: "primary", id: "send", onclick: () => this.send() }, "Send"),
-          " ", h("span", { class: "hint" }, "Enter sends, Shift+Enter starts a new line")));
+      this.status = h("p", { id: "reply-status", class: "reply-status", role: "status" });
+      this.counter = h("span", { id: "reply-count", class: "hint" });
+      this.textarea = h("textarea", { id: "reply", rows: 3, "aria-describedby": "reply-count reply-keys reply-status",
+        oninput: () => this.typed(),
+        onkeydown: (event) => {
+          if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); this.send(); }
+        } });
+      this.textarea.value = sessionStorage.getItem(this.draftKey) || "";
+      this.label = h("label", { for: "reply" });
+      this.sendButton = h("button", { type: "button", class: "primary", id: "send", onclick: () => this.send() }, "Send");
+      this.replyBox = h("div", { class: "reply" }, this.label, this.textarea,
+        h("div", { class: "reply-bar" }, this.sendButton, h("span", { class: "hint", id: "reply-keys" }, "Enter sends, Shift+Enter starts a new line"), this.counter),
+        this.status);
       this.bottom = h("div");
       replace(view(), this.top, this.replyBox, this.bottom);
     }
-    const contact = detail.contact_person || {};
     const ended = detail.status === "ended";
+    const others = detail.agent && detail.agent !== agentName() ? detail.agent : null;
+    const failed = detail.callbacks.filter((d) => d.status === "failed");
+    this.mine = detail.agent === agentName();
+    this.confirming = false;
     replace(this.top,
       h("div", { class: "head" },
         h("div", {}, h("h1", { class: "text", id: "contact-name" }, contact.name || contact.email || detail.id), h("a", { href: "#/" }, "← Inbox")),
-        h("div", { class: "actions" },
-          h("button", { type: "button", id: "assign", disabled: ended || detail.agent === agentName(),
-            onclick: () => act(() => this.post("assign")) }, "Assign to me"),
-          h("button", { type: "button", id: "close", class: "danger", disabled: ended, onclick: () => act(() => this.post("close")) }, "Close"))),
+        this.actions = h("div", { class: "actions" }, this.buttons(ended, others, name))),
+      failed.length ? h("p", { class: "warning", id: "failed-warning" }, `${failed.length === 1 ? "A callback" : `${failed.length} callbacks`} to your integration failed: `,
+        h("a", { href: "#callbacks", onclick: (event) => { event.preventDefault(); this.bottom.querySelector("button.redeliver")?.focus(); this.bottom.scrollIntoView(); } },
+          "see the callbacks and redeliver")) : null,
       facts([
         ["Status", badge(detail.status)], ["Agent", detail.agent || "nobody yet"], ["Email", contact.email],
         ["Subject", detail.subject], ["Touchpoint", detail.touchpoint_id], ["Started", time(detail.created_at)],
         ["Ended", detail.ended_at ? `${time(detail.ended_at)} by the ${detail.ended_by}` : null], ["Id", h("span", { class: "id" }, detail.id)],
       ]),
       entries("Context parameters", detail.context_parameters, "context"),
-      h("h2", {}, `Transcript (${detail.messages.length})`),
-      detail.messages.length ? h("ol", { class: "transcript", id: "transcript" }, detail.messages.map((m) => this.message(m, contact)))
-        : h("p", { class: "empty" }, "No messages yet."));
-    this.replyBox.hidden = ended;
-    replace(this.bottom, h("h2", {}, `Callbacks (${detail.callbacks.length})`), this.callbacks(detail.callbacks));
+      h("h2", { id: "transcript-heading" }, `Transcript (${detail.messages.length})`),
+      // A log: a screen reader says each message as it arrives.
+      h("div", { id: "transcript-log", role: "log", "aria-live": "polite", "aria-labelledby": "transcript-heading" },
+        h("ol", { class: "transcript", id: "transcript" }, detail.messages.map((m) => this.message(m, contact)))),
+      detail.messages.length ? null : h("p", { class: "empty" }, "No messages yet."));
+    this.label.textContent = `Your reply to ${name}`;
+    this.ended = ended;
+    this.others = others;
+    this.textarea.readOnly = ended || Boolean(others);
+    if (ended) {
+      this.status.textContent = `The conversation has ended (by the ${detail.ended_by || "contact"}${detail.ended_at ? ` at ${time(detail.ended_at)}` : ""}): nothing more can be sent.`
+        + (this.textarea.value.trim() ? " Your draft is kept here to copy." : "");
+    } else if (others) {
+      this.status.textContent = `${others} holds this conversation: only ${others} can reply or close it. To act as ${others}, put that name in Agent, top right.`;
+    } else {
+      this.status.textContent = "";
+    }
+    this.typed();
+    replace(this.bottom, h("h2", { id: "callbacks" }, `Callbacks (${detail.callbacks.length})`), this.callbacks(detail.callbacks));
+    seen.mark(this.id, detail.messages.length);
+    const last = this.top.querySelector("#transcript > li:last-child");
+    if (first) {
+      // Opening a conversation: the newest message in sight and the reply box ready to type in.
+      if (last) last.scrollIntoView({ block: "nearest" });
+      if (!this.textarea.readOnly) this.textarea.focus({ preventScroll: true });
+    } else if (last && document.activeElement === this.textarea) {
+      last.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  /** Assign and Close, or Close's confirmation: Close asks first (Escape or "Keep it open" cancels). */
+  buttons(ended, others, name) {
+    if (this.confirming) {
+      const keep = h("button", { type: "button", id: "close-cancel", onclick: () => this.confirm(false) }, "Keep it open");
+      return [h("span", { class: "confirm", id: "close-question" }, `Close the conversation with ${name}? The integration is told it ended.`),
+        h("button", { type: "button", id: "close-confirm", class: "danger", onclick: () => act(() => this.post("close")) }, "Close it"), keep];
+    }
+    return [
+      h("button", { type: "button", id: "assign", disabled: ended || Boolean(others) || this.mine,
+        onclick: () => act(() => this.post("assign")) }, "Assign to me"),
+      h("button", { type: "button", id: "close", class: "danger", disabled: ended || Boolean(others), onclick: () => this.confirm(true) }, "Close"),
+    ];
+  }
+
+  confirm(asking) {
+    this.confirming = asking;
+    replace(this.actions, this.buttons(false, null, this.label.textContent.replace(/^Your reply to /, "")));
+    const target = this.actions.querySelector(asking ? "#close-confirm" : "#close");
+    if (target) target.focus();
+    if (asking) {
+      this.actions.onkeydown = (event) => { if (event.key === "Escape") { event.preventDefault(); this.confirm(false); } };
+    }
+  }
+
+  /** The counter and the Send button follow what is typed; the draft is kept. */
+  typed() {
+    const text = this.textarea.value;
+    const count = characters(text);
+    if (text) sessionStorage.setItem(this.draftKey, text); else sessionStorage.removeItem(this.draftKey);
+    this.counter.textContent = `${number(count)} / ${number(REPLY_LIMIT)} characters`;
+    this.counter.classList.toggle("over", count > REPLY_LIMIT);
+    this.sendButton.disabled = this.ended || Boolean(this.others) || count > REPLY_LIMIT || !text.trim();
   }
 
   message(message, contact) {
@@ -445,18 +608,15 @@ class ConversationView extends ItemView {
   callbacks(deliveries) {
     if (deliveries.length === 0) return h("p", { class: "empty" }, "No callbacks yet.");
     return h("table", { class: "callbacks" },
-      h("thead", {}, h("tr", {}, ["Event", "Status", "Attempts", "Created", ""].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["Event", "Status", "Attempts", "Created", "Action"].map((t) => h("th", {}, t)))),
       h("tbody", {}, deliveries.map((d) => h("tr", { "data-id": d.delivery_id },
-        h("td", {}, d.event_type, h("div", { class: "id" }, d.delivery_id)),
+        h("td", { class: "nowrap" }, d.event_type, h("div", { class: "id" }, d.delivery_id)),
         h("td", {}, badge(d.status), d.waiting ? h("div", { class: "sub text" }, d.waiting) : null),
         h("td", {}, h("ol", { class: "attempts" }, (d.journal || []).map((a) => h("li", {},
-          `${time(a.started_at)}: `, a.status_code ? String(a.status_code) : h("span", { class: "text" }, a.error || "no answer"),
+          `${time(a.started_at)}: `, a.status_code ? String(a.status_code) : "", a.error ? h("span", { class: "text" }, `${a.status_code ? " " : ""}${a.error}`) : (a.status_code ? "" : "no answer"),
           ` in ${Number(a.latency_ms).toFixed(1)} ms`)))),
         h("td", {}, time(d.created_at)),
-        h("td", {}, d.status === "failed" ? h("button", { type: "button", class: "redeliver", onclick: () => act(async () => {
-          await call("POST", `${API}/callbacks/${encodeURIComponent(d.delivery_id)}/redeliver`);
-          await this.refresh();
-        }) }, "Redeliver") : null)))));
+        h("td", {}, d.status === "failed" ? redeliverButton(d, () => this.refresh()) : null)))));
   }
 
   async post(verb, body) {
@@ -466,14 +626,17 @@ class ConversationView extends ItemView {
 
   send() {
     const content = this.textarea.value;
-    if (!content.trim()) return;
+    if (!content.trim() || this.sendButton.disabled) return;
     act(async () => {
       this.textarea.value = "";
       try {
         await this.post("messages", { content });
+        sessionStorage.removeItem(this.draftKey);
       } catch (error) {
         if (!this.textarea.value) this.textarea.value = content; // not sent: given back to edit
         throw error;
+      } finally {
+        this.typed();
       }
     });
   }
@@ -504,7 +667,7 @@ class QuestionView extends ItemView {
     ];
     if (detail.status === "queued") {
       const text = h("textarea", { id: "answer-text", rows: 3, placeholder: "What the caller hears" });
-      const reason = h("input", { id: "fail-reason", placeholder: "reason (no_answer)" });
+      const reason = h("input", { id: "fail-reason", placeholder: "no_answer" });
       const answer = (type) => act(async () => {
         const body = { agent: agentName(), type };
         if (type === "failed") body.reason = reason.value; else body.text = text.value;
@@ -514,10 +677,11 @@ class QuestionView extends ItemView {
       text.addEventListener("keydown", (event) => {
         if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); answer("speak"); }
       });
-      children.push(h("h2", {}, "Answer"), h("div", { class: "answer-form" }, text, h("div", { class: "buttons" },
+      children.push(h("h2", {}, "Answer"), h("div", { class: "answer-form" }, h("label", { for: "answer-text" }, "What the caller hears"), text, h("div", { class: "buttons" },
         h("button", { type: "button", class: "primary", id: "speak", onclick: () => answer("speak") }, "Speak"),
         h("button", { type: "button", id: "disconnect", onclick: () => answer("disconnect") }, "Disconnect"),
-        h("button", { type: "button", id: "fail", class: "danger", onclick: () => answer("failed") }, "Fail"), reason)));
+        h("button", { type: "button", id: "fail", class: "danger", onclick: () => answer("failed") }, "Fail"),
+        h("label", { for: "fail-reason", class: "sub" }, "Fail's reason"), reason)));
     }
     // What the agent was typing survives a redraw (another question of the session, say).
     const before = { text: document.getElementById("answer-text"), reason: document.getElementById("fail-reason") };
@@ -542,7 +706,7 @@ class CallsView {
   async load() {
     this.table = h("div");
     this.coverage = h("div", { id: "coverage" });
-    replace(view(), h("h2", {}, "Calls"), h("p", { class: "sub" }, "Each call the contact API (POST /connect/v1/contacts) started, newest first."), this.table,
+    replace(view(), h("h1", {}, "Calls"), h("p", { class: "sub" }, "Each call the contact API (POST /connect/v1/contacts) started, newest first."), this.table,
       h("h2", {}, "Flow coverage"), this.coverage);
     await this.refresh();
     ready("calls");
@@ -555,8 +719,11 @@ class CallsView {
     if (contacts.length === 0) return replace(this.table, h("p", { class: "empty" }, "No calls yet."));
     replace(this.table, h("table", {},
       h("thead", {}, h("tr", {}, ["Caller", "Channel", "Status", "Turns", "Started", "Id"].map((t) => h("th", {}, t)))),
-      h("tbody", {}, contacts.map((c) => h("tr", { class: "row", "data-id": c.contact_id, onclick: () => { location.hash = `#/calls/${encodeURIComponent(c.contact_id)}`; } },
-        h("td", { class: "text" }, c.caller || "unknown"),
+      h("tbody", {}, contacts.map((c) => h("tr", { class: "row", "data-id": c.contact_id, onclick: (event) => {
+        if (!event.target.closest("a")) location.hash = `#/calls/${encodeURIComponent(c.contact_id)}`;
+      } },
+        h("td", {}, h("a", { href: `#/calls/${encodeURIComponent(c.contact_id)}`, class: "text" },
+          `${c.channel === "CHAT" ? "Chat" : "Call"} from ${c.caller || "an unknown number"}`)),
         h("td", {}, c.channel || "VOICE"),
         h("td", {}, badge(callStatus(c))),
         h("td", { class: "num" }, c.turn_count),
@@ -618,8 +785,8 @@ class CallView extends ItemView {
             turn.note ? h("span", { class: "text" }, ` · ${turn.note}`) : null),
           turn.error ? h("div", { class: "sub" }, h("span", { class: "text" }, `Error: ${turn.error}`)) : null,
           flowPath(turn.path || [], `turn-${turn.turn}`),
-          h("details", {}, h("summary", {}, "Lex event"), h("pre", {}, JSON.stringify(turn.lex_event, null, 2))),
-          h("details", {}, h("summary", {}, "Lambda answer"), h("pre", {}, JSON.stringify(turn.lambda.answer ?? null, null, 2)))))));
+          h("details", {}, h("summary", {}, "Lex event"), h("pre", { tabindex: 0 }, JSON.stringify(turn.lex_event, null, 2))),
+          h("details", {}, h("summary", {}, "Lambda answer"), h("pre", { tabindex: 0 }, JSON.stringify(turn.lambda.answer ?? null, null, 2)))))));
   }
 
   onEvent(event) { if (event.contact_id === this.id) return this.refresh(); }
@@ -628,7 +795,7 @@ class CallView extends ItemView {
 class FaultsView {
   async load() {
     this.list = h("div");
-    const targets = ["token", "start_conversation", "send_message", "end_conversation", "callback:delay", "callback:duplicate", "callback:drop"];
+    const targets = ["token", "start_conversation", "send_message", "end_conversation", "callback:delay", "callback:duplicate", "callback:drop", "callback:fail"];
     const field = (name, label, placeholder) => h("label", {}, label, h("input", { name, placeholder, inputmode: "numeric" }));
     const form = h("form", { class: "inline", id: "fault-form", onsubmit: (event) => {
       event.preventDefault();
@@ -643,8 +810,9 @@ class FaultsView {
     field("status", "Status", "e.g. 503"), field("remaining", "Times (* = until cleared)", "1"),
     field("latency_ms", "Latency ms", ""), field("retry_after", "Retry-After s", ""),
     h("button", { type: "submit", class: "primary" }, "Add fault"));
-    replace(view(), h("h2", {}, "Faults"),
-      h("p", { class: "sub" }, "A fault makes the Talkdesk surface or the callback deliveries misbehave, to see how the integration copes."),
+    replace(view(), h("h1", {}, "Faults"),
+      h("p", { class: "sub" }, "A fault makes the Talkdesk surface or the callback deliveries misbehave, to see how the integration copes. "
+        + "callback:fail answers your receiver's next callbacks with the status (400: each fails at once, ready to Redeliver; 5xx is retried)."),
       form, this.list,
       h("button", { type: "button", id: "clear-faults", class: "danger", onclick: () => act(async () => { await call("DELETE", `${API}/faults`); await this.fetch(); }) }, "Clear all faults"));
     await this.fetch();
@@ -673,7 +841,7 @@ class RequestsView {
 
   async load() {
     this.table = h("div");
-    replace(view(), h("h2", {}, "Requests"),
+    replace(view(), h("h1", {}, "Requests"),
       h("div", { class: "controls" },
         h("label", {}, h("input", { type: "checkbox", id: "failed-only", onchange: (event) => { this.failed = event.target.checked; this.refresh(); } }), " failed only"),
         h("button", { type: "button", onclick: () => this.refresh() }, "Refresh"),
@@ -692,7 +860,7 @@ class RequestsView {
     const open = new Set([...this.table.querySelectorAll("details[open]")].map((d) => d.dataset.key));
     if (entries.length === 0) return replace(this.table, h("p", { class: "empty" }, "No requests yet."));
     replace(this.table, h("table", { id: "requests" },
-      h("thead", {}, h("tr", {}, ["Time", "Request", "Status", "Latency", ""].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["Time", "Request", "Status", "Latency", "Bodies"].map((t) => h("th", {}, t)))),
       h("tbody", {}, entries.map((entry) => {
         const key = `${entry.time}|${entry.method}|${entry.path}`;
         const bodies = [entry.request_body ? ["Request body", entry.request_body] : null, entry.error_body ? ["Answer", entry.error_body] : null].filter(Boolean);
@@ -702,7 +870,7 @@ class RequestsView {
           h("td", {}, h("span", { class: `badge ${entry.status >= 400 ? "failed" : "delivered"}` }, entry.status)),
           h("td", { class: "num" }, `${Number(entry.latency_ms).toFixed(2)} ms`),
           h("td", {}, bodies.length ? h("details", { "data-key": key, open: open.has(key) }, h("summary", {}, "bodies"),
-            bodies.map(([label, text]) => [h("div", { class: "sub" }, label), h("pre", {}, typeof text === "string" ? text : JSON.stringify(text, null, 2))])) : null));
+            bodies.map(([label, text]) => [h("div", { class: "sub" }, label), h("pre", { tabindex: 0 }, typeof text === "string" ? text : JSON.stringify(text, null, 2))])) : null));
       }))));
   }
 
@@ -721,7 +889,7 @@ class FunctionsView {
     this.table = h("div");
     this.input = h("input", { id: "function-filter", placeholder: "function name", autocomplete: "off", spellcheck: "false",
       onchange: (event) => { this.function = event.target.value.trim(); this.refresh(); } });
-    replace(view(), h("h2", {}, "Functions"),
+    replace(view(), h("h1", {}, "Functions"),
       h("div", { class: "controls" },
         h("label", {}, "Function ", this.input),
         h("label", {}, h("input", { type: "checkbox", id: "failed-invocations", onchange: (event) => { this.failed = event.target.checked; this.refresh(); } }), " failed only"),
@@ -737,13 +905,13 @@ class FunctionsView {
     if (current !== this) return;
     const open = new Set([...this.table.querySelectorAll("details[open]")].map((d) => d.dataset.key));
     if (entries.length === 0) return replace(this.table, h("p", { class: "empty" }, "No invocations yet."));
-    const pretty = (value) => h("pre", {}, JSON.stringify(value ?? null, null, 2));
+    const pretty = (value) => h("pre", { tabindex: 0 }, JSON.stringify(value ?? null, null, 2));
     const bytes = (count) => `${Number(count).toLocaleString()} bytes`;
     replace(this.table, h("table", { id: "invocations" },
-      h("thead", {}, h("tr", {}, ["Time", "Function", "Caller", "Status", "Latency", "Result", ""].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["Time", "Function", "Caller", "Status", "Latency", "Result", "Event and answer"].map((t) => h("th", {}, t)))),
       h("tbody", {}, entries.map((entry) => h("tr", { "data-id": entry.id },
         h("td", {}, time(entry.time)),
-        h("td", { class: "text" }, entry.function),
+        h("td", { class: "nowrap" }, entry.function),
         h("td", {}, entry.caller),
         h("td", {}, entry.status ?? "-"),
         h("td", { class: "num" }, `${Number(entry.latency_ms).toFixed(2)} ms`),
@@ -756,6 +924,51 @@ class FunctionsView {
   }
 
   onEvent(event) { if (event.event === "function_invoked") return this.refresh(); }
+  reconnected() { return this.refresh(); }
+}
+
+// ---- Callbacks: the failed ones, to redeliver ------------------------------------------------------
+
+/** A Redeliver button named for what it redelivers; it reads the page again after. */
+function redeliverButton(delivery, after) {
+  return h("button", { type: "button", class: "redeliver", "aria-label": `Redeliver the ${delivery.event_type} callback ${delivery.delivery_id}`,
+    onclick: () => act(async () => {
+      await call("POST", `${API}/callbacks/${encodeURIComponent(delivery.delivery_id)}/redeliver`);
+      await signals.refresh();
+      await after();
+    }) }, "Redeliver");
+}
+
+class CallbacksView {
+  constructor() { this.refresh = coalesced(() => this.fetch()); }
+
+  async load() {
+    this.table = h("div", { id: "failed" });
+    replace(view(), h("h1", {}, "Failed callbacks"),
+      h("p", { class: "sub" }, "Callbacks your receiver refused (or never answered) after every attempt, newest first. Redeliver sends one again; Faults can make the next ones fail."),
+      this.table);
+    await this.refresh();
+    ready("callbacks");
+  }
+
+  async fetch() {
+    const failed = await get(`${API}/callbacks?status=failed`);
+    if (current !== this) return;
+    if (failed.length === 0) return replace(this.table, h("p", { class: "empty" }, "No callback has failed."));
+    replace(this.table, h("table", {},
+      h("thead", {}, h("tr", {}, ["Conversation", "Event", "Last attempt", "Created", "Action"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, failed.map((d) => {
+        const last = (d.journal || []).at(-1);
+        return h("tr", { "data-id": d.delivery_id },
+          h("td", {}, h("a", { href: `#/conversations/${encodeURIComponent(d.conversation_id)}` }, `Conversation ${d.conversation_id.slice(0, 8)}…`)),
+          h("td", { class: "nowrap" }, d.event_type),
+          h("td", {}, last ? [`${time(last.started_at)}: `, last.status_code ? String(last.status_code) : "", last.error ? h("span", { class: "text" }, ` ${last.error}`) : ""] : ""),
+          h("td", {}, time(d.created_at)),
+          h("td", {}, redeliverButton(d, () => this.refresh())));
+      }))));
+  }
+
+  onEvent(event) { if (event.event === "callback_failed" || event.event === "callback_delivered") return this.refresh(); }
   reconnected() { return this.refresh(); }
 }
 
@@ -803,7 +1016,7 @@ class TestsView {
     const last = {};
     for (const execution of executions.TestCaseExecutions) last[execution.TestCaseId] ??= execution;
     replace(this.table, h("table", {},
-      h("thead", {}, h("tr", {}, ["Name", "Status", "Last run", "Result", ""].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["Name", "Status", "Last run", "Result", "Action"].map((t) => h("th", {}, t)))),
       h("tbody", {}, list.map((testCase) => {
         const run = last[testCase.Id];
         return h("tr", { "data-id": testCase.Id },
@@ -907,6 +1120,7 @@ function showSignIn(message) {
       document.getElementById("sign-out").hidden = false;
       stream.restart();
       await act(show);
+      askName();
     })();
   } },
   h("h1", {}, "Sign in"),
@@ -944,6 +1158,9 @@ const stream = {
       setTimeout(() => { if (this.source === source) this.start(); }, this.delay);
       this.delay = Math.min(this.delay * 2, 5000);
     };
+    for (const name of ["callback_failed", "callback_delivered"]) {
+      source.addEventListener(name, () => { signals.refresh().catch(() => {}); });
+    }
     for (const name of [...CONVERSATION_EVENTS, ...QUESTION_EVENTS, ...CALL_EVENTS, ...AWS_EVENTS]) {
       source.addEventListener(name, (message) => {
         let event;
@@ -959,6 +1176,33 @@ const stream = {
     this.start();
   },
 };
+
+// ---- Who is answering --------------------------------------------------------------------------
+
+/** The first time, once signed in, the page asks the agent's name (it signs the replies); Escape keeps
+ *  "agent" for now, and the page asks again next time. */
+function askName() {
+  if (localStorage.getItem("tdmock.agent") || document.getElementById("token") || document.getElementById("who")) return;
+  const input = h("input", { id: "who-name", required: true, autocomplete: "name", spellcheck: "false", placeholder: "Dana" });
+  const dialog = h("dialog", { id: "who", "aria-labelledby": "who-heading", "aria-describedby": "who-why" },
+    h("form", { method: "dialog", onsubmit: (event) => {
+      const name = input.value.trim();
+      if (!name) { event.preventDefault(); input.focus(); return; }
+      const box = document.getElementById("agent-name");
+      box.value = name;
+      localStorage.setItem("tdmock.agent", name);
+      if (current) current.reconnected();
+    } },
+    h("h2", { id: "who-heading" }, "Who is answering?"),
+    h("p", { id: "who-why" }, "Your name signs your replies (the callbacks' author_name) and says which conversations are yours. "
+      + "It is kept in this browser; change it any time in Agent, at the top right."),
+    h("label", { for: "who-name" }, "Your name"), input,
+    h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Start"))));
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  input.focus();
+}
 
 // ---- Start -------------------------------------------------------------------------------------
 
@@ -977,5 +1221,5 @@ document.addEventListener("DOMContentLoaded", () => {
   }));
   window.addEventListener("hashchange", () => act(show));
   stream.start();
-  act(show);
+  act(show).then(askName);
 });
