@@ -96,16 +96,21 @@ final class TestSession: FlowProbe {
         if case .failed = endedBy {} else { observe(.ended, run) }
         return state.withLock { state in
             state.stopped = true
-            let endedOnPurpose = state.endedBy?.isEndTest == true || state.endedBy == .stopped
+            // Cut short (EndTest, a stop, a failure that stops the test): what was still awaited had no chance.
+            let cutShort: Bool
+            switch state.endedBy {
+            case .endTest?, .stopped?, .failed?: cutShort = true
+            default: cutShort = false
+            }
             for id in state.active {
                 guard let observation = script.observation(id), var record = state.records[id], record.status == .inProgress else { continue }
                 let count = state.matches[id] ?? 0
                 if count >= observation.usage.required {
                     record.status = .passed
-                } else if endedOnPurpose {
+                } else if cutShort {
                     record.status = .stopped
                     record.failure =
-                        "not met before the test ended (\(state.endedBy?.description ?? "")): waited for \(Self.describe(observation.event))"
+                        "not met before the test stopped (\(state.endedBy?.description ?? "")): waited for \(Self.describe(observation.event))"
                 } else {
                     record.status = .failed
                     let heard = state.heard.isEmpty ? "nothing" : state.heard.suffix(5).map { "\"\($0)\"" }.joined(separator: ", ")
