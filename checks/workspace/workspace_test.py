@@ -399,6 +399,9 @@ def steps(server, receiver, page, question_api):
     page.wait_for("button.redeliver", "the failed callback's Redeliver button")
     page.wait_text("#failed-callbacks", "1 failed callback")
     page.wait_text("#failed-warning", "A callback to your integration failed")
+    page.driver.refresh()
+    page.wait_text("#failed-callbacks", "1 failed callback")  # on whichever view the page opens
+    page.wait_for("button.redeliver")
     button = page.find("button.redeliver")
     assert button.get_attribute("aria-label").startswith("Redeliver the message_created callback "), button.get_attribute("aria-label")
     receiver.set_mode("up")

@@ -1148,6 +1148,7 @@ const stream = {
       live.className = "live on";
       this.delay = 500;
       if (this.wasOpen && current) current.reconnected();
+      if (this.wasOpen) signals.refresh().catch(() => {});
       this.wasOpen = true;
     };
     source.onerror = () => {
@@ -1221,5 +1222,6 @@ document.addEventListener("DOMContentLoaded", () => {
   }));
   window.addEventListener("hashchange", () => act(show));
   stream.start();
-  act(show).then(askName);
+  // The header's failed callbacks on whichever view the page opens on (the inbox reads them again for its marks).
+  act(show).then(() => { askName(); return signals.refresh(); }).catch(() => {});
 });
